@@ -1,0 +1,374 @@
+"""The ``cadence`` command line: operations, settings as code, the local shell and the service.
+
+Every failure a user can cause ends as one line on stderr and exit status 1 (2 for a wrong
+command line), never a traceback, and never with a half-done write: each command's writes
+share one unit of work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import ClassVar, NoReturn, TextIO
+
+import sqlalchemy as sa
+import yaml
+from pydantic import ValidationError
+
+from bot.config import AppConfig
+from bot.outbox_sender import OutboxSender
+from bot.settings_file import SettingsFileError, read_settings
+from bot.shell.console import ConsoleTransport, StdoutConsole
+from bot.tick import Producer, run_tick
+from conversations.messages import Platform
+from conversations.words import PlainDialect, Words
+from conversations.workspace_settings import load_settings
+from storage import migrate, org_import, people, workspaces
+from storage.database import Database, DatabaseUrlError
+from storage.models import Person, Workspace
+
+
+class CliError(Exception):
+    """A problem the user can fix; the message is the whole explanation."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors, writing to the streams ``main`` was given."""
+
+    streams: ClassVar[dict[object, TextIO]] = {}
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"cadence: {message} (see `{self.prog} --help`)\n")
+
+    def _print_message(self, message: str, file=None) -> None:
+        if message:
+            (self.streams.get(file) or file or sys.stderr).write(message)
+
+
+@dataclass
+class Context:
+    config: AppConfig
+    out: TextIO
+    err: TextIO
+    stdin: TextIO
+    clock: Callable[[], datetime]
+
+    def database(self, url: str | None = None) -> Database:
+        return Database(url or self.config.database_url)
+
+    def migrated_database(self, url: str | None = None) -> Database:
+        database = self.database(url)
+        current, head = migrate.current_revision(database.engine), migrate.head_revision()
+        if current != head:
+            raise CliError("the database schema is not up to date; run `cadence db upgrade` first")
+        return database
+
+
+def default_producers() -> list[Producer]:
+    """What the tick looks for; check-ins, reminders and digests add themselves here."""
+    return []
+
+
+def cmd_db_upgrade(args: argparse.Namespace, context: Context) -> int:
+    database = context.database()
+    migrate.upgrade(database.engine)
+    print(f"database at revision {migrate.current_revision(database.engine)}", file=context.out)
+    return 0
+
+
+def cmd_db_current(args: argparse.Namespace, context: Context) -> int:
+    database = context.database()
+    current, head = migrate.current_revision(database.engine), migrate.head_revision()
+    state = "up to date" if current == head else f"behind head {head}; run `cadence db upgrade`"
+    print(f"revision {current or 'none'} ({state})", file=context.out)
+    return 0
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as error:
+        raise CliError(f"{path}: no such file") from error
+    except UnicodeDecodeError as error:
+        raise CliError(f"{path}: the file is not UTF-8 text; save it as UTF-8 CSV") from error
+    except OSError as error:
+        raise CliError(f"{path}: can't read the file ({error.strerror})") from error
+
+
+def cmd_org_import(args: argparse.Namespace, context: Context) -> int:
+    text = _read_text(Path(args.file))
+    database = context.migrated_database()
+    with database.session_scope() as session:
+        workspace = workspaces.get_or_create_for_cli(session, args.workspace, Platform.SHELL)
+        assert workspace.id is not None
+        report = org_import.import_org(session, workspace.id, text)
+        if not report.ok:
+            session.rollback()
+            for error in report.errors:
+                print(f"{args.file}: {error}", file=context.err)
+            print(f"cadence: {report.summary()}", file=context.err)
+            return 1
+    print(f"{args.file}: {report.summary()}", file=context.out)
+    return 0
+
+
+def cmd_org_show(args: argparse.Namespace, context: Context) -> int:
+    database = context.migrated_database()
+    with database.session_scope() as session:
+        workspace = _existing_workspace(session, args.workspace)
+        assert workspace.id is not None
+        everyone = people.all_in(session, workspace.id)
+        team_names = {team.id: team.name for team in people.teams_by_name(session, workspace.id).values()}
+    print(f"{workspace.name}: {len(everyone)} people", file=context.out)
+    for line in org_tree_lines(everyone, team_names):
+        print(line, file=context.out)
+    return 0
+
+
+def org_tree_lines(everyone: Sequence[Person], team_names: dict[int | None, str]) -> list[str]:
+    """The org chart as an indented tree, managers before their reports, each level by name."""
+    reports: dict[int | None, list[Person]] = {}
+    ids = {person.id for person in everyone}
+    for person in everyone:
+        parent = person.manager_id if person.manager_id in ids else None
+        reports.setdefault(parent, []).append(person)
+    lines: list[str] = []
+
+    def describe(person: Person) -> str:
+        parts = [person.display_name, f"<{person.email}>" if person.email else "", person.role.value]
+        if person.team_id in team_names:
+            parts.append(team_names[person.team_id])
+        parts.append(person.timezone)
+        if not person.active:
+            parts.append("inactive")
+        return " · ".join(part for part in parts if part)
+
+    def walk(parent: int | None, prefix: str) -> None:
+        children = sorted(reports.get(parent, []), key=lambda person: person.display_name.lower())
+        for index, person in enumerate(children):
+            last = index == len(children) - 1
+            branch = "" if parent is None else ("└── " if last else "├── ")
+            lines.append(f"{prefix}{branch}{describe(person)}")
+            walk(person.id, prefix + ("" if parent is None else ("    " if last else "│   ")))
+
+    walk(None, "")
+    return lines
+
+
+def _existing_workspace(session, selector: str | None) -> Workspace:
+    workspace = workspaces.select_for_cli(session, selector)
+    if workspace is None:
+        raise CliError("there is no workspace yet; start with `cadence org import people.csv`")
+    return workspace
+
+
+def cmd_config_apply(args: argparse.Namespace, context: Context) -> int:
+    path = Path(args.file)
+    try:
+        settings, errors = read_settings(path)
+    except SettingsFileError as error:
+        raise CliError(str(error)) from error
+    if settings is None:
+        for error in errors:
+            print(error.describe(str(path)), file=context.err)
+        print(f"cadence: {path}: nothing applied; fix the {len(errors)} problem(s) above", file=context.err)
+        return 1
+    database = context.migrated_database()
+    with database.session_scope() as session:
+        workspace = workspaces.get_or_create_for_cli(session, args.workspace, Platform.SHELL)
+        values = workspaces.apply_settings(session, workspace, settings)
+    print(
+        f"{path}: settings applied to {workspace.name}; company values: "
+        f"{values.created} added, {values.updated} changed, {values.retired} retired",
+        file=context.out,
+    )
+    return 0
+
+
+def cmd_config_show(args: argparse.Namespace, context: Context) -> int:
+    database = context.migrated_database()
+    with database.session_scope() as session:
+        workspace = _existing_workspace(session, args.workspace)
+    effective = load_settings(workspace.settings).model_dump(mode="json")
+    print(f"# effective settings of {workspace.name} (defaults filled in)", file=context.out)
+    print(yaml.safe_dump(effective, sort_keys=False, allow_unicode=True).rstrip(), file=context.out)
+    return 0
+
+
+def _parse_instant(text: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise CliError(f"{text!r} is not an ISO 8601 date and time; write it like 2026-12-04T10:00:00Z") from error
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
+def cmd_tick(args: argparse.Namespace, context: Context) -> int:
+    now = _parse_instant(args.at) if args.at else context.clock()
+    database = context.migrated_database()
+    words = Words(PlainDialect())
+    transports = {Platform.SHELL: ConsoleTransport(database, StdoutConsole(words, context.out))}
+    sender = OutboxSender(database, transports, lambda: now)
+    report = asyncio.run(run_tick(database, sender, now, default_producers()))
+    print(report.summary(), file=context.out)
+    return 0
+
+
+def _open_shell(context: Context, database: Database, workspace: Workspace, person: Person) -> int:
+    from bot.shell.session import ShellClock, ShellSession
+    from conversations.flows import all_flows
+
+    settings = load_settings(workspace.settings)
+    override_dirs = [Path(settings.templates_dir)] if settings.templates_dir else []
+    shell = ShellSession(
+        database,
+        workspace,
+        person,
+        all_flows(),
+        Words(PlainDialect(), override_dirs),
+        ShellClock(context.clock),
+        default_producers(),
+        context.out,
+        prompt=context.stdin.isatty(),
+    )
+    shell.run(context.stdin)
+    return 0
+
+
+def cmd_shell(args: argparse.Namespace, context: Context) -> int:
+    if args.demo:
+        return _run_demo(context, args.as_email)
+    database = context.migrated_database()
+    with database.session_scope() as session:
+        workspace = _existing_workspace(session, args.workspace)
+        assert workspace.id is not None
+        if args.as_email:
+            person = people.by_email(session, workspace.id, args.as_email)
+        else:
+            person = session.scalars(
+                sa.select(Person).where(Person.workspace_id == workspace.id, Person.active).order_by(Person.id)
+            ).first()
+        if person is None:
+            who = args.as_email or "anyone"
+            raise CliError(f"no person {who!r} in {workspace.name}; see `cadence org show` for emails")
+    return _open_shell(context, database, workspace, person)
+
+
+def _run_demo(context: Context, as_email: str | None) -> int:
+    from bot.demo import ensure_demo_workspace
+
+    database = context.database(context.config.demo_database_url)
+    migrate.upgrade(database.engine)
+    workspace, person = ensure_demo_workspace(database)
+    if as_email:
+        with database.session_scope() as session:
+            assert workspace.id is not None
+            found = people.by_email(session, workspace.id, as_email)
+        if found is None:
+            raise CliError(f"no person {as_email!r} in the demo workspace; see `cadence shell --demo` for names")
+        person = found
+    print("This is the DEMO workspace with sample people; nothing here is real data.", file=context.out)
+    return _open_shell(context, database, workspace, person)
+
+
+def cmd_run(args: argparse.Namespace, context: Context) -> int:
+    """What `make run` does: serve the configured platforms, or open the demo shell without any."""
+    if context.config.has_slack or context.config.has_teams:
+        raise CliError(
+            "serving Slack and Teams is not available in this version yet; unset SLACK_* and TEAMS_* to try the demo"
+        )
+    return _run_demo(context, args.as_email)
+
+
+def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser:
+    class BoundParser(Parser):
+        streams: ClassVar[dict[object, TextIO]] = {sys.stdout: out or sys.stdout, sys.stderr: err or sys.stderr}
+
+    parser = BoundParser(prog="cadence", description="Weekly check-ins, kudos, goals and digests in Slack and Teams.")
+    parser.add_argument("--database-url", help="overrides DATABASE_URL for this command")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=BoundParser)
+
+    def command(name: str, handler, help_text: str, parent=commands) -> Parser:
+        sub = parent.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    def workspace_option(sub: Parser) -> None:
+        sub.add_argument("--workspace", help="workspace name or id (defaults to the only one)")
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    command("upgrade", cmd_db_upgrade, "migrate the database to the latest schema", db)
+    command("current", cmd_db_current, "show the schema revision", db)
+
+    org = commands.add_parser("org", help="people and the org chart").add_subparsers(dest="org_command", required=True)
+    org_import_cmd = command(
+        "import", cmd_org_import, f"import people from a CSV file ({org_import.EXAMPLE_HEADER})", org
+    )
+    org_import_cmd.add_argument("file", metavar="FILE.csv")
+    workspace_option(org_import_cmd)
+    workspace_option(command("show", cmd_org_show, "print the org chart", org))
+
+    config = commands.add_parser("config", help="workspace settings as code").add_subparsers(
+        dest="config_command", required=True
+    )
+    apply_cmd = command("apply", cmd_config_apply, "validate a settings YAML file and store it", config)
+    apply_cmd.add_argument("file", metavar="FILE.yaml")
+    workspace_option(apply_cmd)
+    workspace_option(command("show", cmd_config_show, "print the effective settings", config))
+
+    shell = command("shell", cmd_shell, "talk to Cadence in the terminal")
+    shell.add_argument("--as", dest="as_email", metavar="EMAIL", help="the person you speak as")
+    shell.add_argument("--demo", action="store_true", help="use the demo workspace with sample data")
+    workspace_option(shell)
+
+    tick = command("tick", cmd_tick, "run once everything due at an instant and deliver the outbox")
+    tick.add_argument("--at", metavar="ISO8601", help="the instant (default now; no offset means UTC)")
+
+    run = command("run", cmd_run, "serve the configured platforms, or open the demo shell without any")
+    run.add_argument("--as", dest="as_email", metavar="EMAIL", help=argparse.SUPPRESS)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    stdin: TextIO | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> int:
+    out, err, stdin = out or sys.stdout, err or sys.stderr, stdin or sys.stdin
+    try:
+        args = build_parser(out, err).parse_args(argv)
+    except SystemExit as exit_request:
+        return int(exit_request.code or 0)
+    try:
+        config = AppConfig()
+        if args.database_url:
+            config = config.model_copy(update={"database_url": args.database_url})
+        context = Context(config, out, err, stdin, clock or (lambda: datetime.now(UTC)))
+        return args.handler(args, context)
+    except (CliError, DatabaseUrlError) as error:
+        print(f"cadence: {error}", file=err)
+    except ValidationError as error:
+        first = error.errors()[0]
+        print(f"cadence: environment setting {first['loc'][0]}: {first['msg']}", file=err)
+    except sa.exc.OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        print(f"cadence: can't use the database: {reason}", file=err)
+    except KeyboardInterrupt:
+        print("cadence: interrupted", file=err)
+    return 1
+
+
+def entry_point() -> None:
+    raise SystemExit(main())
+
+
+if __name__ == "__main__":
+    entry_point()

@@ -1,0 +1,37 @@
+"""The demo workspace ``make run`` opens when no platform is configured: a small sample org,
+clearly labelled as demo data, kept in its own SQLite file so it never mixes with real data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.settings_file import read_settings
+from conversations.messages import Platform
+from storage import org_import, people, workspaces
+from storage.database import Database
+from storage.models import Person, Workspace
+
+DEMO_DIR = Path(__file__).parent
+DEMO_EXTERNAL_ID = "demo"
+DEMO_NAME = "Demo Co (sample data)"
+DEMO_PERSON = "sam.okafor@demo.example"
+
+
+def ensure_demo_workspace(database: Database) -> tuple[Workspace, Person]:
+    """The demo workspace and the person the shell opens as, seeded on first use."""
+    with database.session_scope() as session:
+        workspace = workspaces.find(session, Platform.SHELL, DEMO_EXTERNAL_ID)
+        if workspace is None:
+            workspace = Workspace(platform=Platform.SHELL, external_id=DEMO_EXTERNAL_ID, name=DEMO_NAME)
+            session.add(workspace)
+            session.flush()
+            assert workspace.id is not None
+            report = org_import.import_org(session, workspace.id, (DEMO_DIR / "people.csv").read_text())
+            assert report.ok, report.errors
+            settings, errors = read_settings(DEMO_DIR / "settings.yaml")
+            assert settings is not None, errors
+            workspaces.apply_settings(session, workspace, settings)
+        assert workspace.id is not None
+        person = people.by_email(session, workspace.id, DEMO_PERSON)
+        assert person is not None
+        return workspace, person

@@ -1,0 +1,130 @@
+"""Sends what the outbox holds, one platform transport per platform.
+
+The sender claims due rows in a short transaction, talks to the platform outside any
+transaction, then records the outcome in another. A transport never raises for platform
+trouble: it answers :class:`Sent`, :class:`RetryLater` or :class:`Failed`, and the sender turns
+that into the row's next state, with exponential backoff and jitter for retries and a limit
+after which a delivery is failed with its last error rather than retried forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from conversations.messages import Platform
+from storage import outbox
+from storage.database import Database
+from storage.models import OutboxDelivery
+
+log = logging.getLogger(__name__)
+MIN_RETRY_DELAY = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class Sent:
+    message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RetryLater:
+    error: str
+    after: timedelta | None = None  # the platform said when (Retry-After); None means back off
+
+
+@dataclass(frozen=True)
+class Failed:
+    reason: str
+
+
+Outcome = Sent | RetryLater | Failed
+
+
+class Transport(Protocol):
+    async def deliver(self, delivery: OutboxDelivery) -> Outcome: ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base_delay: timedelta = timedelta(seconds=2)
+    max_delay: timedelta = timedelta(minutes=10)
+
+    def delay(self, attempts: int, rng: random.Random) -> timedelta:
+        """Exponential backoff with full jitter between half and the whole step."""
+        step = min(self.max_delay.total_seconds(), self.base_delay.total_seconds() * 2 ** max(attempts - 1, 0))
+        return timedelta(seconds=step * rng.uniform(0.5, 1.0))
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retried + self.failed
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        database: Database,
+        transports: Mapping[Platform, Transport],
+        clock: Callable[[], datetime],
+        *,
+        policy: RetryPolicy = RetryPolicy(),
+        rng: random.Random | None = None,
+        batch_size: int = 50,
+    ) -> None:
+        self.database = database
+        self.transports = dict(transports)
+        self.clock = clock
+        self.policy = policy
+        self.rng = rng or random.Random()
+        self.batch_size = batch_size
+        self.wakeup = asyncio.Event()
+
+    def notify(self) -> None:
+        """Something was enqueued: stop waiting for the next poll."""
+        self.wakeup.set()
+
+    def claim(self) -> list[OutboxDelivery]:
+        with self.database.session_scope() as session:
+            return outbox.claim_due(session, self.clock(), limit=self.batch_size, platforms=list(self.transports))
+
+    async def drain(self) -> DrainReport:
+        """Send everything due now; returns when nothing due is left."""
+        report = DrainReport()
+        while batch := self.claim():
+            for delivery in batch:
+                outcome = await self.transports[delivery.platform].deliver(delivery)
+                self.record(delivery, outcome, report)
+        return report
+
+    def record(self, delivery: OutboxDelivery, outcome: Outcome, report: DrainReport) -> None:
+        now = self.clock()
+        with self.database.session_scope() as session:
+            delivery = session.merge(delivery)
+            match outcome:
+                case Sent(message_id):
+                    outbox.mark_sent(session, delivery, now, message_id)
+                    report.sent += 1
+                case RetryLater(error, after) if delivery.attempts < self.policy.max_attempts:
+                    delay = after if after is not None else self.policy.delay(delivery.attempts, self.rng)
+                    delay = max(delay, MIN_RETRY_DELAY)
+                    outbox.mark_retry(session, delivery, now + delay, error)
+                    report.retried += 1
+                case RetryLater(error, _):
+                    outbox.mark_failed(session, delivery, f"gave up after {delivery.attempts} attempts: {error}")
+                    report.failed += 1
+                case Failed(reason):
+                    log.warning("delivery %s to %s failed: %s", delivery.dedupe_key, delivery.recipient, reason)
+                    outbox.mark_failed(session, delivery, reason)
+                    report.failed += 1

@@ -1,0 +1,30 @@
+"""Outbound messages as terminal text: words, then choices as numbered options."""
+
+from __future__ import annotations
+
+from conversations.messages import Choice, Outbound
+from conversations.words import Words
+
+
+def render_text(words: Words, message: Outbound) -> str:
+    rendered = words.render(message.kind, message.data)
+    lines = [rendered.title] if rendered.title else []
+    if rendered.body:
+        lines.append(rendered.body)
+    if message.choices:
+        lines.append(numbered(message.choices))
+    if message.form is not None:
+        lines.append(f"[form: {message.form.title}: answer each field below]")
+    return "\n".join(lines)
+
+
+def numbered(choices: tuple[Choice, ...]) -> str:
+    return "  ".join(f"[{index}] {choice.label}" for index, choice in enumerate(choices, start=1))
+
+
+def pick(choices: tuple[Choice, ...], answer: str) -> Choice | None:
+    """The choice a typed answer means: its number or its label, case-insensitive."""
+    text = answer.strip()
+    if text.isdigit() and 1 <= int(text) <= len(choices):
+        return choices[int(text) - 1]
+    return next((choice for choice in choices if choice.label.lower() == text.lower()), None)

@@ -1,0 +1,151 @@
+"""The only types that cross the platform boundary.
+
+Adapters (Slack, Teams, the shell) turn what a person did into an :class:`Inbound` and turn an
+:class:`Outbound` back into their own layout. Flows never see a platform payload, so one flow
+serves every platform. Everything here is plain data that round-trips through JSON, because
+outbound messages wait in the outbox and conversation state waits in the database.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class Platform(enum.StrEnum):
+    SLACK = "slack"
+    TEAMS = "teams"
+    SHELL = "shell"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind an inbound message, as the directory knows them."""
+
+    person_id: int
+    workspace_id: int
+    display_name: str
+    email: str | None
+    timezone: str
+    role: str
+    team: str | None = None
+    manager_name: str | None = None
+    report_count: int = 0
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """Something a person said or did: a message, a command, a button press or a submitted form.
+
+    ``command`` is a product command without its slash (``"kudos"``) with ``text`` holding its
+    arguments; ``choice`` is the value of a pressed button or picked option; ``form`` holds the
+    values of a submitted form by field id, ``form_id`` naming the form. ``actor`` is filled by the engine, never by adapters.
+    """
+
+    platform: Platform
+    workspace: str
+    user: str
+    conversation: str
+    text: str = ""
+    command: str | None = None
+    choice: str | None = None
+    form_id: str | None = None
+    form: Mapping[str, Any] | None = None
+    actor: Actor | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button or option; ``value`` comes back as ``Inbound.choice`` when picked."""
+
+    label: str
+    value: str
+    style: str | None = None  # "primary" or "danger": a hint, platforms may ignore it
+
+
+class FieldKind(enum.StrEnum):
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    NUMBER = "number"
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    DATE = "date"
+    PEOPLE = "people"
+
+
+@dataclass(frozen=True)
+class FormField:
+    id: str
+    label: str
+    kind: FieldKind = FieldKind.TEXT
+    required: bool = False
+    options: tuple[Choice, ...] = ()
+    initial: Any = None
+    hint: str | None = None
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    """A set of fields answered together: a modal on Slack, a card on Teams, prompts in the shell."""
+
+    id: str
+    title: str
+    fields: tuple[FormField, ...]
+    submit_label: str = "Submit"
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """A message to show: ``kind`` names the words template, ``data`` fills it.
+
+    ``to_person_id`` is None for a reply in the conversation the inbound came from; set it to
+    message someone else (a manager, a kudos recipient). ``private`` asks for a reply only the
+    person sees when the conversation is shared (an ephemeral message on Slack).
+    """
+
+    kind: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+    choices: tuple[Choice, ...] = ()
+    form: Form | None = None
+    to_person_id: int | None = None
+    private: bool = False
+
+
+def outbound_to_dict(message: Outbound) -> dict[str, Any]:
+    """A JSON-ready copy of ``message``, for the outbox; ``outbound_from_dict`` reverses it."""
+    return asdict(message)
+
+
+def outbound_from_dict(data: Mapping[str, Any]) -> Outbound:
+    form = data.get("form")
+    return Outbound(
+        kind=data["kind"],
+        data=dict(data.get("data") or {}),
+        choices=tuple(Choice(**choice) for choice in data.get("choices") or ()),
+        form=_form_from_dict(form) if form else None,
+        to_person_id=data.get("to_person_id"),
+        private=bool(data.get("private", False)),
+    )
+
+
+def _form_from_dict(data: Mapping[str, Any]) -> Form:
+    return Form(
+        id=data["id"],
+        title=data["title"],
+        submit_label=data.get("submit_label", "Submit"),
+        context=dict(data.get("context") or {}),
+        fields=tuple(
+            FormField(
+                **{
+                    **field_data,
+                    "kind": FieldKind(field_data["kind"]),
+                    "options": tuple(Choice(**option) for option in field_data.get("options") or ()),
+                }
+            )
+            for field_data in data["fields"]
+        ),
+    )

@@ -1,0 +1,144 @@
+"""The words people read, rendered from Jinja2 templates in ``conversations/templates``.
+
+Each outbound ``kind`` has one template, ``<kind>.j2``, written once for every platform. A
+platform supplies a :class:`Dialect` for its markup (bold, mentions, links) and its escaping.
+Every ``{{ value }}`` is escaped by the dialect unless a dialect filter produced it, so text a
+person typed can never turn into markup, a mention or ``@channel`` on any platform.
+
+A template has ``{% block body %}`` and may have ``{% block title %}`` for a heading; platforms lay
+the two out their own way (a header block on Slack, a bold line in a terminal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import jinja2
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+class Markup(str):
+    """Text a dialect already formatted and escaped; the finaliser passes it through untouched."""
+
+    __slots__ = ()
+
+
+class Dialect(Protocol):
+    """A platform's markup. Every method receives raw text and returns markup-safe text."""
+
+    def escape(self, text: str) -> str: ...
+
+    def bold(self, text: str) -> str: ...
+
+    def italic(self, text: str) -> str: ...
+
+    def code(self, text: str) -> str: ...
+
+    def link(self, url: str, label: str) -> str: ...
+
+    def mention(self, person: Mapping[str, Any]) -> str: ...
+
+    def quote(self, text: str) -> str: ...
+
+
+class PlainDialect:
+    """Plain text for terminals and fallbacks: nothing to escape, no markup."""
+
+    def escape(self, text: str) -> str:
+        return text
+
+    def bold(self, text: str) -> str:
+        return text
+
+    def italic(self, text: str) -> str:
+        return text
+
+    def code(self, text: str) -> str:
+        return text
+
+    def link(self, url: str, label: str) -> str:
+        return f"{label} ({url})" if label and label != url else url
+
+    def mention(self, person: Mapping[str, Any]) -> str:
+        return str(person.get("display_name") or person.get("name") or "someone")
+
+    def quote(self, text: str) -> str:
+        return "\n".join(f"> {line}" for line in text.splitlines() or [""])
+
+
+@dataclass(frozen=True)
+class Rendered:
+    title: str
+    body: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.title}\n{self.body}".strip() if self.title else self.body
+
+
+def _stringify(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
+
+
+class Words:
+    """Renders outbound kinds to words in one dialect; ``override_dir`` templates win over ours."""
+
+    def __init__(self, dialect: Dialect, override_dirs: Iterable[Path] = ()) -> None:
+        self.dialect = dialect
+        search_path = [*override_dirs, TEMPLATES_DIR]
+        self.environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(path) for path in search_path]),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            finalize=self._finalize,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        self.environment.filters.update(
+            bold=self._markup(dialect.bold),
+            italic=self._markup(dialect.italic),
+            code=self._markup(dialect.code),
+            quote=self._markup(dialect.quote),
+            mention=lambda person: Markup(dialect.mention(person)),
+            link=lambda url, label="": Markup(dialect.link(str(url), self._escape(label or url))),
+            plural=plural,
+        )
+
+    def _escape(self, value: Any) -> str:
+        return value if isinstance(value, Markup) else self.dialect.escape(_stringify(value))
+
+    def _finalize(self, value: Any) -> str:
+        return Markup(self._escape(value))
+
+    def _markup(self, format_text):
+        return lambda value: Markup(format_text(self._escape(value)))
+
+    def has(self, kind: str) -> bool:
+        try:
+            self.environment.get_template(f"{kind}.j2")
+        except jinja2.TemplateNotFound:
+            return False
+        return True
+
+    def render(self, kind: str, data: Mapping[str, Any]) -> Rendered:
+        template = self.environment.get_template(f"{kind}.j2")
+        context = template.new_context(dict(data))
+        parts = {
+            name: "".join(template.blocks[name](context)).strip() if name in template.blocks else ""
+            for name in ("title", "body")
+        }
+        return Rendered(title=parts["title"], body=parts["body"])

@@ -1,0 +1,99 @@
+"""Engine and unit-of-work: the one place where Cadence commits.
+
+Repositories take a ``Session`` and never commit; callers group their writes in one
+``Database.session_scope()`` so a failure anywhere rolls the whole unit back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+DEFAULT_DATABASE_URL = "sqlite:///./cadence.db"
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+class DatabaseUrlError(ValueError):
+    """The configured DATABASE_URL can't be used; the message says how to fix it."""
+
+
+def normalise_url(url: str) -> sa.URL:
+    """Accept the URL forms operators paste and pick the driver Cadence supports."""
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError as error:
+        raise DatabaseUrlError(
+            f"DATABASE_URL {url!r} is not a database URL; "
+            "use e.g. sqlite:///./cadence.db or postgresql+psycopg://user@host/db"
+        ) from error
+    backend = parsed.get_backend_name()
+    if backend == "postgresql" and parsed.drivername != "postgresql+psycopg":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    elif backend not in ("sqlite", "postgresql"):
+        raise DatabaseUrlError(
+            f"DATABASE_URL uses {backend!r}; Cadence supports sqlite:/// and postgresql+psycopg:// URLs"
+        )
+    return parsed
+
+
+def _apply_sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_engine(url: str = DEFAULT_DATABASE_URL, **engine_options) -> sa.Engine:
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine_options.setdefault("connect_args", {"check_same_thread": False})
+        engine = sa.create_engine(parsed, **engine_options)
+        sa.event.listen(engine, "connect", _apply_sqlite_pragmas)
+        return engine
+    engine_options.setdefault("pool_pre_ping", True)
+    return sa.create_engine(parsed, **engine_options)
+
+
+class Database:
+    """An engine plus the unit-of-work around it; built once per process and passed down."""
+
+    def __init__(self, url: str = DEFAULT_DATABASE_URL, **engine_options) -> None:
+        self.url = url
+        self.engine = create_engine(url, **engine_options)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session_scope(self) -> Iterator[Session]:
+        session = Session(self.engine, expire_on_commit=False)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def ping(self) -> bool:
+        """True when the database answers a trivial query; used by health checks."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+        except sa.exc.SQLAlchemyError:
+            return False
+        return True
+
+    def dispose(self) -> None:
+        self.engine.dispose()

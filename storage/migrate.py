@@ -1,0 +1,42 @@
+"""Schema migrations, driven from code so ``cadence db upgrade`` needs no alembic.ini."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str, connection: sa.Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+    """Bring the database to ``revision``; safe to run on every start."""
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(engine.url.render_as_string(False), connection), revision)
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def make_revision(engine: sa.Engine, message: str) -> None:
+    """Autogenerate a migration from the difference between the models and ``engine``'s schema."""
+    command.revision(alembic_config(engine.url.render_as_string(False)), message=message, autogenerate=True)

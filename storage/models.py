@@ -1,0 +1,411 @@
+"""Every table Cadence stores, in one module so Alembic and readers see the whole schema at once.
+
+Conventions that keep the schema portable between SQLite and PostgreSQL:
+
+- enums are stored as short strings (``native_enum=False``), so adding a member never needs a
+  PostgreSQL ``ALTER TYPE`` and persisted values stay readable;
+- datetimes go through :class:`UTCDateTime`, which refuses naive values and always hands back
+  aware UTC datetimes, even from SQLite, which keeps no offset;
+- every constraint gets a stable name from the metadata naming convention, so migrations can
+  drop or alter it by name on both databases;
+- no table is called ``user`` (reserved by PostgreSQL): people live in ``people``.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from conversations.messages import Platform
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timestamp that is UTC on the way in and aware UTC on the way out, on every database."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def enum_type(enum_class: type[enum.Enum]) -> sa.Enum:
+    return sa.Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=False,
+        length=24,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+def optional_timestamp() -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+def created_timestamp() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+def json_field(default_factory: Any = dict) -> Any:
+    return Field(default_factory=default_factory, sa_type=sa.JSON, nullable=False)
+
+
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class Workspace(SQLModel, table=True):
+    """One organisation as Cadence knows it; ``external_id`` is empty until a platform connects."""
+
+    __tablename__ = "workspaces"
+    __table_args__ = (sa.UniqueConstraint("platform", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: Platform = Field(sa_type=enum_type(Platform), nullable=False)
+    external_id: str | None = Field(default=None, max_length=64)
+    name: str = Field(max_length=200)
+    settings: dict[str, Any] = json_field()
+    created_at: datetime = created_timestamp()
+
+
+class Team(SQLModel, table=True):
+    __tablename__ = "teams"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=120)
+    channel_id: str | None = Field(default=None, max_length=64)
+
+
+class Person(SQLModel, table=True):
+    __tablename__ = "people"
+    __table_args__ = (
+        sa.UniqueConstraint("workspace_id", "email"),
+        sa.UniqueConstraint("workspace_id", "slack_user_id"),
+        sa.UniqueConstraint("workspace_id", "teams_user_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    email: str | None = Field(default=None, max_length=320)
+    display_name: str = Field(max_length=200)
+    slack_user_id: str | None = Field(default=None, max_length=32)
+    teams_user_id: str | None = Field(default=None, max_length=128)
+    timezone: str = Field(default="UTC", max_length=64)
+    manager_id: int | None = Field(default=None, foreign_key="people.id", ondelete="SET NULL", index=True)
+    team_id: int | None = Field(default=None, foreign_key="teams.id", ondelete="SET NULL", index=True)
+    role: Role = Field(default=Role.MEMBER, sa_type=enum_type(Role), nullable=False)
+    active: bool = Field(default=True)
+    is_bot: bool = Field(default=False)
+    away_until: date | None = Field(default=None)
+    created_at: datetime = created_timestamp()
+    updated_at: datetime = created_timestamp()
+
+
+class CompanyValue(SQLModel, table=True):
+    __tablename__ = "company_values"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "slug"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    slug: str = Field(max_length=64)
+    label: str = Field(max_length=120)
+    description: str = Field(default="", max_length=500)
+    active: bool = Field(default=True)
+
+
+class GoalLevel(enum.StrEnum):
+    COMPANY = "company"
+    TEAM = "team"
+    PERSON = "person"
+
+
+class GoalKind(enum.StrEnum):
+    BUSINESS = "business"
+    GROWTH = "growth"
+
+
+class GoalState(enum.StrEnum):
+    OPEN = "open"
+    ACHIEVED = "achieved"
+    MISSED = "missed"
+    DROPPED = "dropped"
+
+
+class GoalHealth(enum.StrEnum):
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    OFF_TRACK = "off_track"
+
+
+class MetricKind(enum.StrEnum):
+    NUMBER = "number"
+    PERCENT = "percent"
+    CURRENCY = "currency"
+    BOOLEAN = "boolean"
+
+
+class Goal(SQLModel, table=True):
+    """A company, team or personal objective; ``number`` is the short id people type (``G-12``)."""
+
+    __tablename__ = "goals"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    number: int
+    title: str = Field(max_length=300)
+    description: str = Field(default="", sa_type=sa.Text)
+    level: GoalLevel = Field(sa_type=enum_type(GoalLevel), nullable=False)
+    kind: GoalKind = Field(default=GoalKind.BUSINESS, sa_type=enum_type(GoalKind), nullable=False)
+    period: str = Field(max_length=16)
+    starts_on: date
+    ends_on: date
+    owner_id: int | None = Field(default=None, foreign_key="people.id", ondelete="SET NULL", index=True)
+    team_id: int | None = Field(default=None, foreign_key="teams.id", ondelete="SET NULL", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="goals.id", ondelete="SET NULL", index=True)
+    state: GoalState = Field(default=GoalState.OPEN, sa_type=enum_type(GoalState), nullable=False)
+    progress: float = Field(default=0.0)
+    health_override: GoalHealth | None = Field(default=None, sa_type=enum_type(GoalHealth))
+    health_reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = created_timestamp()
+    updated_at: datetime = created_timestamp()
+    closed_at: datetime | None = optional_timestamp()
+
+
+class KeyResult(SQLModel, table=True):
+    __tablename__ = "key_results"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    goal_id: int = Field(foreign_key="goals.id", ondelete="CASCADE", index=True)
+    number: int
+    title: str = Field(max_length=300)
+    metric: MetricKind = Field(default=MetricKind.NUMBER, sa_type=enum_type(MetricKind), nullable=False)
+    start_value: float = Field(default=0.0)
+    target_value: float
+    current_value: float = Field(default=0.0)
+    unit: str = Field(default="", max_length=24)
+    weight: float = Field(default=1.0)
+    confidence: int | None = Field(default=None)
+    progress: float = Field(default=0.0)
+    updated_at: datetime = created_timestamp()
+
+
+class GoalUpdate(SQLModel, table=True):
+    """One change to a goal or key result, kept forever so progress has a history."""
+
+    __tablename__ = "goal_updates"
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(foreign_key="goals.id", ondelete="CASCADE", index=True)
+    key_result_id: int | None = Field(default=None, foreign_key="key_results.id", ondelete="CASCADE", index=True)
+    author_id: int | None = Field(default=None, foreign_key="people.id", ondelete="SET NULL", index=True)
+    created_at: datetime = created_timestamp()
+    old_value: float | None = Field(default=None)
+    new_value: float | None = Field(default=None)
+    confidence: int | None = Field(default=None)
+    comment: str = Field(default="", sa_type=sa.Text)
+    health_override: GoalHealth | None = Field(default=None, sa_type=enum_type(GoalHealth))
+    source: str = Field(default="command", max_length=24)
+
+
+class CheckinTemplate(SQLModel, table=True):
+    """An immutable set of check-in questions; answers keep pointing at the questions they answered."""
+
+    __tablename__ = "checkin_templates"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "fingerprint"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    fingerprint: str = Field(max_length=64)
+    questions: list[dict[str, Any]] = json_field(list)
+    created_at: datetime = created_timestamp()
+
+
+class CheckinCycle(SQLModel, table=True):
+    __tablename__ = "checkin_cycles"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    week: str = Field(max_length=8)
+    opened_at: datetime = created_timestamp()
+    closed_at: datetime | None = optional_timestamp()
+
+
+class ResponseStatus(enum.StrEnum):
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    SKIPPED = "skipped"
+    AWAY = "away"
+
+
+class CheckinResponse(SQLModel, table=True):
+    """A person's answers for one cycle; mood and blockers are copied out for fast digests."""
+
+    __tablename__ = "checkin_responses"
+    __table_args__ = (sa.UniqueConstraint("cycle_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="checkin_cycles.id", ondelete="CASCADE", index=True)
+    person_id: int = Field(foreign_key="people.id", ondelete="CASCADE", index=True)
+    template_id: int | None = Field(default=None, foreign_key="checkin_templates.id", ondelete="SET NULL")
+    status: ResponseStatus = Field(default=ResponseStatus.PENDING, sa_type=enum_type(ResponseStatus), nullable=False)
+    answers: dict[str, Any] = json_field()
+    mood: int | None = Field(default=None)
+    blockers: str | None = Field(default=None, sa_type=sa.Text)
+    skip_reason: str | None = Field(default=None, max_length=500)
+    prompted_at: datetime | None = optional_timestamp()
+    started_at: datetime | None = optional_timestamp()
+    submitted_at: datetime | None = optional_timestamp()
+    updated_at: datetime = created_timestamp()
+
+
+class KudosSource(enum.StrEnum):
+    COMMAND = "command"
+    SHORTCUT = "shortcut"
+    REACTION = "reaction"
+    PLUS_ONE = "plus_one"
+
+
+class Kudos(SQLModel, table=True):
+    """One recognition from one giver to one recipient; a ``/kudos`` to three people is three rows."""
+
+    __tablename__ = "kudos"
+    __table_args__ = (
+        sa.CheckConstraint("giver_id <> recipient_id", name="not_to_self"),
+        sa.UniqueConstraint("giver_id", "recipient_id", "source_ref"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    giver_id: int = Field(foreign_key="people.id", ondelete="CASCADE", index=True)
+    recipient_id: int = Field(foreign_key="people.id", ondelete="CASCADE", index=True)
+    message: str = Field(sa_type=sa.Text)
+    source: KudosSource = Field(default=KudosSource.COMMAND, sa_type=enum_type(KudosSource), nullable=False)
+    source_ref: str | None = Field(default=None, max_length=200)
+    parent_id: int | None = Field(default=None, foreign_key="kudos.id", ondelete="CASCADE", index=True)
+    given_at: datetime = created_timestamp()
+    giver_local_date: date
+
+
+class KudosValue(SQLModel, table=True):
+    __tablename__ = "kudos_values"
+
+    kudos_id: int = Field(foreign_key="kudos.id", ondelete="CASCADE", primary_key=True)
+    value_id: int = Field(foreign_key="company_values.id", ondelete="CASCADE", primary_key=True)
+
+
+class ConversationState(SQLModel, table=True):
+    """Where a person is in a multi-turn flow; steps are strings so saved state survives refactors."""
+
+    __tablename__ = "conversation_states"
+    __table_args__ = (sa.UniqueConstraint("person_id", "flow"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    person_id: int = Field(foreign_key="people.id", ondelete="CASCADE", index=True)
+    platform: Platform = Field(sa_type=enum_type(Platform), nullable=False)
+    flow: str = Field(max_length=32)
+    step: str = Field(max_length=48)
+    data: dict[str, Any] = json_field()
+    expires_at: datetime | None = optional_timestamp()
+    updated_at: datetime = created_timestamp()
+
+
+class ConversationReference(SQLModel, table=True):
+    """What a proactive message to this person needs on one platform (Slack DM id, Teams reference)."""
+
+    __tablename__ = "conversation_references"
+    __table_args__ = (sa.UniqueConstraint("person_id", "platform"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    person_id: int = Field(foreign_key="people.id", ondelete="CASCADE", index=True)
+    platform: Platform = Field(sa_type=enum_type(Platform), nullable=False)
+    reference: dict[str, Any] = json_field()
+    updated_at: datetime = created_timestamp()
+
+
+class EventStatus(enum.StrEnum):
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """A platform event already seen, so a redelivery is recognised and ignored."""
+
+    __tablename__ = "processed_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_key: str = Field(max_length=200, unique=True)
+    platform: Platform = Field(sa_type=enum_type(Platform), nullable=False)
+    status: EventStatus = Field(default=EventStatus.PROCESSING, sa_type=enum_type(EventStatus), nullable=False)
+    received_at: datetime = created_timestamp()
+    finished_at: datetime | None = optional_timestamp()
+    error: str | None = Field(default=None, max_length=500)
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxDelivery(SQLModel, table=True):
+    """A message Cadence owes someone; the unique ``dedupe_key`` makes every send happen once."""
+
+    __tablename__ = "outbox_deliveries"
+    __table_args__ = (sa.Index("ix_outbox_deliveries_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    platform: Platform = Field(sa_type=enum_type(Platform), nullable=False)
+    kind: str = Field(max_length=48)
+    recipient: str = Field(max_length=200)
+    dedupe_key: str = Field(max_length=200, unique=True)
+    payload: dict[str, Any] = json_field()
+    status: DeliveryStatus = Field(default=DeliveryStatus.PENDING, sa_type=enum_type(DeliveryStatus), nullable=False)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    claimed_at: datetime | None = optional_timestamp()
+    sent_at: datetime | None = optional_timestamp()
+    platform_message_id: str | None = Field(default=None, max_length=200)
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = created_timestamp()

@@ -1,0 +1,125 @@
+"""The outbox: every message Cadence owes someone, written in the same transaction as the change
+that caused it, and sent later by whichever process claims it first.
+
+The unique ``dedupe_key`` makes enqueueing idempotent, so a retried event, a repeated tick or a
+second replica can ask for the same message any number of times and it exists once. Claiming
+is a single conditional UPDATE (with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL) so two senders
+never take the same row. A row left in ``sending`` by a crashed sender is taken again after
+``lease``: delivery is at-least-once across crashes, exactly-once otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from conversations.messages import Platform
+from storage.models import DeliveryStatus, OutboxDelivery
+
+DEFAULT_LEASE = timedelta(minutes=5)
+MAX_ERROR_LENGTH = 500
+
+
+def enqueue(
+    session: Session,
+    *,
+    workspace_id: int,
+    platform: Platform,
+    kind: str,
+    recipient: str,
+    dedupe_key: str,
+    payload: Mapping[str, Any],
+    not_before: datetime,
+) -> bool:
+    """Add a delivery unless one with the same key exists; True when this call added it."""
+    values = {
+        "workspace_id": workspace_id,
+        "platform": platform,
+        "kind": kind,
+        "recipient": recipient,
+        "dedupe_key": dedupe_key,
+        "payload": dict(payload),
+        "status": DeliveryStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": not_before,
+        "created_at": not_before,
+    }
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(OutboxDelivery)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxDelivery.id)
+    )
+    return session.execute(statement).scalar() is not None
+
+
+def claim_due(
+    session: Session,
+    now: datetime,
+    *,
+    limit: int = 50,
+    lease: timedelta = DEFAULT_LEASE,
+    platforms: Collection[Platform] | None = None,
+) -> list[OutboxDelivery]:
+    """Take up to ``limit`` rows that are due (or whose sender vanished) and mark them as sending."""
+    due = sa.or_(
+        sa.and_(OutboxDelivery.status == DeliveryStatus.PENDING, OutboxDelivery.next_attempt_at <= now),
+        sa.and_(OutboxDelivery.status == DeliveryStatus.SENDING, OutboxDelivery.claimed_at <= now - lease),
+    )
+    candidates = select(OutboxDelivery.id).where(due)
+    if platforms is not None:
+        candidates = candidates.where(col(OutboxDelivery.platform).in_(list(platforms)))
+    candidates = candidates.order_by(OutboxDelivery.next_attempt_at, OutboxDelivery.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    statement = (
+        sa.update(OutboxDelivery)
+        .where(col(OutboxDelivery.id).in_(candidates.scalar_subquery()), due)
+        .values(status=DeliveryStatus.SENDING, claimed_at=now, attempts=OutboxDelivery.attempts + 1)
+        .returning(OutboxDelivery)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    claimed = list(session.scalars(statement))
+    return sorted(claimed, key=lambda row: (row.next_attempt_at, row.id or 0))
+
+
+def mark_sent(session: Session, delivery: OutboxDelivery, now: datetime, platform_message_id: str | None) -> None:
+    delivery.status = DeliveryStatus.SENT
+    delivery.sent_at = now
+    delivery.platform_message_id = platform_message_id
+    delivery.last_error = None
+    session.add(delivery)
+
+
+def mark_retry(session: Session, delivery: OutboxDelivery, retry_at: datetime, error: str) -> None:
+    delivery.status = DeliveryStatus.PENDING
+    delivery.next_attempt_at = retry_at
+    delivery.claimed_at = None
+    delivery.last_error = error[:MAX_ERROR_LENGTH]
+    session.add(delivery)
+
+
+def mark_failed(session: Session, delivery: OutboxDelivery, reason: str) -> None:
+    delivery.status = DeliveryStatus.FAILED
+    delivery.claimed_at = None
+    delivery.last_error = reason[:MAX_ERROR_LENGTH]
+    session.add(delivery)
+
+
+def counts_by_status(session: Session) -> dict[DeliveryStatus, int]:
+    rows = session.exec(select(OutboxDelivery.status, sa.func.count()).group_by(OutboxDelivery.status)).all()
+    counts = dict.fromkeys(DeliveryStatus, 0)
+    counts.update({DeliveryStatus(status): count for status, count in rows})
+    return counts
+
+
+def next_due_at(session: Session) -> datetime | None:
+    return session.exec(
+        select(sa.func.min(OutboxDelivery.next_attempt_at)).where(OutboxDelivery.status == DeliveryStatus.PENDING)
+    ).one()

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.bot.cli_helpers import Cadence
+
+NOW = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No .env or platform credentials from the developer's machine leak into a test."""
+    monkeypatch.chdir(tmp_path)
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "SLACK_CLIENT_ID",
+        "SLACK_CLIENT_SECRET",
+        "TEAMS_APP_ID",
+        "DATABASE_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DEMO_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
+
+
+@pytest.fixture
+def cadence(tmp_path: Path) -> Cadence:
+    """The CLI against a fresh SQLite file, already migrated, with the clock frozen at NOW."""
+    cli = Cadence(f"sqlite:///{tmp_path / 'cli.db'}", clock=lambda: NOW)
+    assert cli("db", "upgrade").code == 0
+    return cli

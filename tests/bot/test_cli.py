@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.bot.cli_helpers import Cadence
+
+ORG = """email,name,slack_id,teams_id,manager_email,team,timezone,role
+ceo@acme.test,Cleo CEO,U1,,,Leadership,America/New_York,admin
+lead@acme.test,Lee Lead,U2,,ceo@acme.test,Platform,Europe/Berlin,manager
+dev@acme.test,Dee Dev,U3,,lead@acme.test,Platform,Asia/Kolkata,member
+ops@acme.test,Oz Ops,U4,,lead@acme.test,Platform,Pacific/Auckland,member
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def assert_one_line_error(result, *fragments: str) -> None:
+    assert result.code != 0
+    assert result.out == ""
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert "Traceback" not in result.err
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_db_upgrade_reports_the_revision(cadence: Cadence) -> None:
+    result = cadence("db", "current")
+    assert result.code == 0 and "(up to date)" in result.out
+
+
+def test_commands_on_an_unmigrated_database_say_to_upgrade(tmp_path: Path) -> None:
+    result = Cadence(f"sqlite:///{tmp_path / 'fresh.db'}")("org", "show")
+    assert_one_line_error(result, "cadence db upgrade")
+
+
+def test_org_import_then_show_prints_the_tree(cadence: Cadence, tmp_path: Path) -> None:
+    result = cadence("org", "import", write(tmp_path, "org.csv", ORG))
+    assert result.code == 0, result.err
+    assert "4 created, 0 updated, 0 unchanged, 0 rejected" in result.out
+    tree = cadence("org", "show").out.splitlines()
+    assert tree[0] == "Cadence: 4 people"
+    assert tree[1].startswith("Cleo CEO · <ceo@acme.test> · admin · Leadership")
+    assert tree[2].startswith("└── Lee Lead")
+    assert tree[3].startswith("    ├── Dee Dev")
+    assert tree[4].startswith("    └── Oz Ops") and "Pacific/Auckland" in tree[4]
+
+
+def test_a_second_import_of_the_same_file_changes_nothing(cadence: Cadence, tmp_path: Path) -> None:
+    path = write(tmp_path, "org.csv", ORG)
+    cadence("org", "import", path)
+    assert "0 created, 0 updated, 4 unchanged" in cadence("org", "import", path).out
+
+
+def test_a_bad_org_file_lists_each_line_and_imports_nothing(cadence: Cadence, tmp_path: Path) -> None:
+    bad = ORG + "new@acme.test,New,,,nobody@acme.test,,Mars/Olympus,\n"
+    result = cadence("org", "import", write(tmp_path, "org.csv", bad))
+    assert result.code == 1 and result.out == ""
+    lines = result.err.strip().splitlines()
+    assert (
+        lines[0]
+        == f"{tmp_path / 'org.csv'}: line 6: unknown time zone 'Mars/Olympus'; use an IANA name such as Europe/Berlin"
+    )
+    assert lines[-1].startswith("cadence: nothing imported: 1 of the rows were rejected")
+    assert "no workspace yet" in cadence("org", "show").err
+
+
+def test_a_missing_file_is_one_line(cadence: Cadence, tmp_path: Path) -> None:
+    assert_one_line_error(cadence("org", "import", tmp_path / "nope.csv"), "nope.csv: no such file")
+
+
+def test_a_bad_command_line_is_one_line(cadence: Cadence) -> None:
+    assert_one_line_error(cadence("org", "frobnicate"), "invalid choice", "--help")
+
+
+def test_a_bad_database_url_is_one_line(tmp_path: Path) -> None:
+    assert_one_line_error(Cadence("mysql://root@localhost/x")("db", "upgrade"), "DATABASE_URL", "postgresql+psycopg")
+
+
+def test_config_apply_stores_settings_and_show_prints_the_effective_ones(cadence: Cadence, tmp_path: Path) -> None:
+    config = write(
+        tmp_path,
+        "cadence.yaml",
+        'checkins:\n  day: thursday\n  time: 9:30\n  questions:\n    - {id: ok, kind: single_choice, text: "OK?", options: [yes, no]}\n'
+        "kudos: {values: [ownership, customer-first]}\nholidays: [2026-12-25]\n",
+    )
+    result = cadence("config", "apply", config)
+    assert result.code == 0, result.err
+    assert "company values: 2 added" in result.out
+    shown = cadence("config", "show").out
+    assert "day: thursday" in shown and "time: 09:30" in shown
+    assert "- 'yes'" in shown or "- yes" in shown
+    assert "2026-12-25" in shown
+    assert "daily_allowance: 5" in shown
+
+
+def test_config_errors_name_the_line_and_key_and_nothing_is_stored(cadence: Cadence, tmp_path: Path) -> None:
+    config = write(
+        tmp_path, "cadence.yaml", 'checkins:\n  day: friday\n  time: "25:00"\nkudos:\n  daily_allowanse: 3\n'
+    )
+    result = cadence("config", "apply", config)
+    assert result.code == 1
+    lines = result.err.strip().splitlines()
+    assert lines[0].startswith(f'{config}:3: checkins.time: "25:00" is not a time of day')
+    assert lines[1].startswith(f"{config}:5: kudos.daily_allowanse: unknown setting")
+    assert "nothing applied" in lines[-1]
+    assert "no workspace yet" in cadence("config", "show").err
+
+
+def test_config_that_is_not_yaml_is_one_line(cadence: Cadence, tmp_path: Path) -> None:
+    assert_one_line_error(
+        cadence("config", "apply", write(tmp_path, "bad.yaml", "checkins: [day: friday\n")), "bad.yaml:"
+    )
+
+
+@pytest.mark.parametrize("at", ["2026-12-04T10:00:00Z", "2026-12-04T10:00"])
+def test_tick_delivers_pending_rows_once(cadence: Cadence, tmp_path: Path, at: str) -> None:
+    from datetime import UTC, datetime
+
+    from sqlmodel import select
+
+    from conversations.messages import Outbound, Platform, outbound_to_dict
+    from storage import outbox
+    from storage.database import Database
+    from storage.models import Person
+
+    cadence("org", "import", write(tmp_path, "org.csv", ORG))
+    database = Database(cadence.database_url)
+    with database.session_scope() as session:
+        dev = session.exec(select(Person).where(Person.email == "dev@acme.test")).one()
+        outbox.enqueue(
+            session,
+            workspace_id=dev.workspace_id,
+            platform=Platform.SHELL,
+            kind="whoami_hint",
+            recipient=f"person:{dev.id}",
+            dedupe_key="hint:1",
+            payload={"outbound": outbound_to_dict(Outbound("not_understood", {"text": "x"}))},
+            not_before=datetime(2026, 12, 4, 9, 0, tzinfo=UTC),
+        )
+    first = cadence("tick", "--at", at)
+    assert first.code == 0
+    assert "--- to Dee Dev ---" in first.out and "Sorry, I didn't get that" in first.out
+    assert "1 sent" in first.out
+    second = cadence("tick", "--at", at)
+    assert "0 sent" in second.out and "Dee Dev" not in second.out
+
+
+def test_tick_refuses_a_malformed_instant(cadence: Cadence) -> None:
+    assert_one_line_error(cadence("tick", "--at", "next friday"), "ISO 8601", "2026-12-04T10:00:00Z")
+
+
+def test_python_dash_m_bot_is_the_same_cli() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and "org" in result.stdout and "shell" in result.stdout

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
+
+from conversations.engine import NOT_UNDERSTOOD, UNKNOWN_COMMAND, UNKNOWN_PERSON, Engine
+from conversations.flow import Change, State, StepResult
+from conversations.flows import all_flows
+from conversations.messages import Actor, Inbound, Outbound, Platform
+from tests.conversations.fakes import FakeChanges, FakeChannel, FakeDirectory, FakeStates
+
+NOW = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
+ADA = Actor(
+    person_id=1,
+    workspace_id=1,
+    display_name="Ada",
+    email="ada@acme.test",
+    timezone="Europe/Berlin",
+    role="member",
+    team="Platform",
+    manager_name="Grace",
+)
+
+
+@dataclass(frozen=True)
+class Counted(Change):
+    total: int
+
+
+class CounterFlow:
+    """Counts messages until 'stop'; a stand-in for multi-turn flows such as the check-in."""
+
+    name: ClassVar[str] = "counter"
+    commands: ClassVar[tuple[str, ...]] = ("count",)
+    keywords: ClassVar[tuple[str, ...]] = ()
+
+    def step(self, state: State | None, inbound: Inbound, now: datetime) -> StepResult:
+        total = (state.data["total"] if state else 0) + 1
+        if inbound.text == "stop" or inbound.choice == "counter.stop":
+            return StepResult(None, (Outbound("done", {"total": total}),), (Counted(total),))
+        next_state = State("counter", "counting", {"total": total}, expires_at=now + timedelta(hours=1))
+        return StepResult(next_state, (Outbound("counting", {"total": total}),))
+
+
+def make_engine(*flows):
+    ports = FakeDirectory(ADA), FakeStates(), FakeChanges(), FakeChannel()
+    return Engine(flows or (*all_flows(), CounterFlow()), *ports), ports
+
+
+def said(text: str = "", **fields) -> Inbound:
+    return Inbound(Platform.SHELL, "acme", "ada@acme.test", "dm", text=text, **fields)
+
+
+def test_help_and_whoami_answer_by_keyword_and_by_command() -> None:
+    engine, (_, _, _, channel) = make_engine()
+    engine.handle(said("Help?"), NOW)
+    engine.handle(said(command="whoami"), NOW)
+    assert [message.kind for message in channel.sent] == ["help", "whoami"]
+    whoami = channel.sent[1].data
+    assert whoami["manager"] == "Grace" and whoami["local_time"] == "Friday 10:30"
+
+
+def test_a_stranger_is_told_to_ask_an_admin() -> None:
+    engine, (_, _, _, channel) = make_engine()
+    engine.handle(Inbound(Platform.SLACK, "T1", "U404", "D1", text="help"), NOW)
+    assert [message.kind for message in channel.sent] == [UNKNOWN_PERSON]
+
+
+def test_unknown_commands_and_unclear_text_get_a_pointer_to_help() -> None:
+    engine, (_, _, _, channel) = make_engine()
+    engine.handle(said(command="dance"), NOW)
+    engine.handle(said("what is the meaning of life"), NOW)
+    assert [message.kind for message in channel.sent] == [UNKNOWN_COMMAND, NOT_UNDERSTOOD]
+    assert channel.sent[0].private is True
+
+
+def test_a_multi_turn_flow_keeps_its_state_between_messages_and_applies_changes_at_the_end() -> None:
+    engine, (_, states, changes, channel) = make_engine()
+    engine.handle(said(command="count"), NOW)
+    engine.handle(said("anything"), NOW)
+    assert states.load(ADA, "counter").data == {"total": 2}
+    engine.handle(said("stop"), NOW)
+    assert states.load(ADA, "counter") is None
+    assert changes.applied == [Counted(3)]
+    assert [message.data["total"] for message in channel.sent] == [1, 2, 3]
+
+
+def test_buttons_reach_their_flow_by_the_prefix_of_their_value() -> None:
+    engine, (_, _, changes, _) = make_engine()
+    engine.handle(said(command="count"), NOW)
+    engine.handle(said("help"), NOW)
+    engine.handle(said(choice="counter.stop"), NOW)
+    assert changes.applied == [Counted(3)]
+
+
+def test_an_expired_conversation_is_forgotten() -> None:
+    engine, (_, _, _, channel) = make_engine()
+    engine.handle(said(command="count"), NOW)
+    engine.handle(said("help"), NOW + timedelta(hours=2))
+    assert channel.sent[-1].kind == "help"
+    engine.handle(said(command="count"), NOW + timedelta(hours=2))
+    assert channel.sent[-1].data["total"] == 1

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from conversations.messages import Platform
+from storage.database import Database
+from storage.models import Kudos, OutboxDelivery, Person, Workspace
+
+
+def make_people(database: Database, count: int = 2) -> list[int]:
+    with database.session_scope() as session:
+        workspace = Workspace(platform=Platform.SLACK, external_id="T1", name="Acme")
+        session.add(workspace)
+        session.flush()
+        people = [
+            Person(workspace_id=workspace.id, email=f"p{i}@acme.test", display_name=f"P{i}") for i in range(count)
+        ]
+        session.add_all(people)
+        session.flush()
+        return [workspace.id, *[person.id for person in people]]
+
+
+def test_datetimes_come_back_as_aware_utc_whatever_offset_went_in(any_database: Database) -> None:
+    workspace_id, *_ = make_people(any_database, 0)
+    berlin_noon = datetime(2026, 7, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    with any_database.session_scope() as session:
+        session.add(
+            OutboxDelivery(
+                workspace_id=workspace_id,
+                platform=Platform.SLACK,
+                kind="x",
+                recipient="U1",
+                dedupe_key="k",
+                next_attempt_at=berlin_noon,
+            )
+        )
+    with any_database.session_scope() as session:
+        row = session.exec(select(OutboxDelivery)).one()
+    assert row.next_attempt_at == datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
+    assert row.next_attempt_at.utcoffset() == timedelta(0)
+
+
+def test_naive_datetimes_are_refused(any_database: Database) -> None:
+    workspace_id, *_ = make_people(any_database, 0)
+    with pytest.raises(sa.exc.StatementError, match="naive datetime"), any_database.session_scope() as session:
+        session.add(
+            OutboxDelivery(
+                workspace_id=workspace_id,
+                platform=Platform.SLACK,
+                kind="x",
+                recipient="U1",
+                dedupe_key="k",
+                next_attempt_at=datetime(2026, 7, 1, 12, 0),
+            )
+        )
+
+
+def test_the_database_refuses_kudos_to_oneself(any_database: Database) -> None:
+    workspace_id, alice, _ = make_people(any_database)
+    with pytest.raises(sa.exc.IntegrityError), any_database.session_scope() as session:
+        session.add(
+            Kudos(
+                workspace_id=workspace_id,
+                giver_id=alice,
+                recipient_id=alice,
+                message="me!",
+                giver_local_date=date(2026, 1, 1),
+            )
+        )
+
+
+def test_foreign_keys_are_enforced(any_database: Database) -> None:
+    with pytest.raises(sa.exc.IntegrityError), any_database.session_scope() as session:
+        session.add(Person(workspace_id=999, email="ghost@acme.test", display_name="Ghost"))
+
+
+def test_a_failing_unit_of_work_leaves_nothing_behind(any_database: Database) -> None:
+    with pytest.raises(RuntimeError), any_database.session_scope() as session:
+        session.add(Workspace(platform=Platform.SLACK, external_id="T9", name="Half"))
+        session.flush()
+        raise RuntimeError("boom")
+    with any_database.session_scope() as session:
+        assert session.exec(select(Workspace)).all() == []
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(database: Database) -> None:
+    with database.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from sqlmodel import select
+
+from conversations.messages import Platform
+from storage import org_import
+from storage.database import Database
+from storage.models import Person, Role, Team, Workspace
+
+HEADER = "email,name,slack_id,teams_id,manager_email,team,timezone,role\n"
+ORG = HEADER + (
+    "ceo@acme.test,Cleo CEO,U1,,,Leadership,America/New_York,admin\n"
+    "lead@acme.test,Lee Lead,U2,,ceo@acme.test,Platform,Europe/Berlin,manager\n"
+    "dev@acme.test,Dee Dev,U3,,lead@acme.test,Platform,Asia/Kolkata,\n"
+)
+
+
+def new_workspace(database: Database) -> int:
+    with database.session_scope() as session:
+        workspace = Workspace(platform=Platform.SHELL, name="Acme")
+        session.add(workspace)
+        session.flush()
+        return workspace.id
+
+
+def run_import(database: Database, workspace: int, text: str) -> org_import.ImportReport:
+    with database.session_scope() as session:
+        return org_import.import_org(session, workspace, text)
+
+
+def everyone(database: Database) -> dict[str, Person]:
+    with database.session_scope() as session:
+        return {person.email: person for person in session.exec(select(Person))}
+
+
+def test_import_creates_people_teams_and_the_manager_chain(any_database: Database) -> None:
+    workspace = new_workspace(any_database)
+    report = run_import(any_database, workspace, ORG)
+    assert (report.created, report.updated, report.unchanged, report.rejected) == (3, 0, 0, 0)
+    people = everyone(any_database)
+    assert people["dev@acme.test"].manager_id == people["lead@acme.test"].id
+    assert people["lead@acme.test"].manager_id == people["ceo@acme.test"].id
+    assert people["dev@acme.test"].timezone == "Asia/Kolkata"
+    assert people["dev@acme.test"].role is Role.MEMBER
+    assert people["ceo@acme.test"].role is Role.ADMIN
+    with any_database.session_scope() as session:
+        assert sorted(team.name for team in session.exec(select(Team))) == ["Leadership", "Platform"]
+
+
+def test_importing_the_same_file_again_changes_nothing(any_database: Database) -> None:
+    workspace = new_workspace(any_database)
+    run_import(any_database, workspace, ORG)
+    report = run_import(any_database, workspace, ORG)
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 3)
+
+
+def test_an_edited_row_updates_the_person_matched_by_email_in_any_case(any_database: Database) -> None:
+    workspace = new_workspace(any_database)
+    run_import(any_database, workspace, ORG)
+    report = run_import(
+        any_database, workspace, HEADER + "DEV@acme.test,Dee Developer,U3,,ceo@acme.test,Platform,Asia/Kolkata,\n"
+    )
+    assert (report.created, report.updated) == (0, 1)
+    people = everyone(any_database)
+    assert people["dev@acme.test"].display_name == "Dee Developer"
+    assert people["dev@acme.test"].manager_id == people["ceo@acme.test"].id
+
+
+def test_every_bad_line_is_reported_with_its_number_and_nothing_is_imported(any_database: Database) -> None:
+    workspace = new_workspace(any_database)
+    text = HEADER + (
+        "ok@acme.test,Okay,,,,,Europe/Paris,\n"
+        "tz@acme.test,Bad Zone,,,,,Europe/Berln,\n"
+        "orphan@acme.test,Orphan,,,nobody@acme.test,,,\n"
+        "ok@acme.test,Twice,,,,,,\n"
+        "role@acme.test,Role,,,,,,boss\n"
+        "not-an-email,No Mail,,,,,,\n"
+    )
+    report = run_import(any_database, workspace, text)
+    assert not report.ok
+    assert report.rejected == 5
+    assert [error.split(":")[0] for error in report.errors] == ["line 3", "line 4", "line 5", "line 6", "line 7"]
+    assert "Europe/Berln" in report.errors[0] and "Europe/Berlin" in report.errors[0]
+    assert "nobody@acme.test" in report.errors[1]
+    assert "already on line 2" in report.errors[2]
+    assert "boss" in report.errors[3]
+    assert everyone(any_database) == {}
+
+
+def test_a_loop_in_the_manager_chain_is_refused(any_database: Database) -> None:
+    workspace = new_workspace(any_database)
+    text = HEADER + (
+        "a@acme.test,A,,,c@acme.test,,,\n"
+        "b@acme.test,B,,,a@acme.test,,,\n"
+        "c@acme.test,C,,,b@acme.test,,,\n"
+        "d@acme.test,D,,,,,,\n"
+    )
+    report = run_import(any_database, workspace, text)
+    assert not report.ok
+    assert len(report.errors) == 1
+    assert "loops" in report.errors[0] and "a@acme.test" in report.errors[0]
+    assert everyone(any_database) == {}
+
+
+def test_a_loop_through_people_already_in_cadence_is_refused(any_database: Database) -> None:
+    workspace = new_workspace(any_database)
+    run_import(any_database, workspace, ORG)
+    report = run_import(any_database, workspace, HEADER + "ceo@acme.test,Cleo CEO,U1,,dev@acme.test,,,admin\n")
+    assert not report.ok and "loops" in report.errors[0]
+    assert everyone(any_database)["ceo@acme.test"].manager_id is None
+
+
+def test_a_slack_id_taken_by_someone_else_is_refused(any_database: Database) -> None:
+    workspace = new_workspace(any_database)
+    run_import(any_database, workspace, ORG)
+    report = run_import(any_database, workspace, HEADER + "new@acme.test,New,U3,,,,,\n")
+    assert not report.ok and "U3 already belongs to dev@acme.test" in report.errors[0]
+
+
+def test_an_unknown_column_or_an_empty_file_is_explained(any_database: Database) -> None:
+    workspace = new_workspace(any_database)
+    unknown = run_import(any_database, workspace, "email,name,shoe_size\na@acme.test,A,44\n")
+    assert unknown.errors == [
+        f"line 1: unknown column 'shoe_size'; the header must use these columns: {org_import.EXAMPLE_HEADER}"
+    ]
+    assert run_import(any_database, workspace, "").errors[0].startswith("line 1: the file is empty")
+
+
+def test_a_byte_order_mark_and_blank_lines_are_tolerated(any_database: Database) -> None:
+    workspace = new_workspace(any_database)
+    report = run_import(any_database, workspace, "\ufeff" + ORG + "\n,,,,,,,\n")
+    assert report.ok and report.created == 3

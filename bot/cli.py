@@ -19,8 +19,9 @@ from typing import ClassVar, NoReturn, TextIO
 import sqlalchemy as sa
 import yaml
 from pydantic import ValidationError
+from slack_sdk.errors import SlackApiError
 
-from bot.config import AppConfig
+from bot.config import AppConfig, ConfigError
 from bot.outbox_sender import OutboxSender
 from bot.settings_file import SettingsFileError, read_settings
 from bot.shell.console import ConsoleTransport, StdoutConsole
@@ -276,13 +277,81 @@ def _run_demo(context: Context, as_email: str | None) -> int:
     return _open_shell(context, database, workspace, person)
 
 
-def cmd_run(args: argparse.Namespace, context: Context) -> int:
-    """What `make run` does: serve the configured platforms, or open the demo shell without any."""
-    if context.config.has_slack or context.config.has_teams:
-        raise CliError(
-            "serving Slack and Teams is not available in this version yet; unset SLACK_* and TEAMS_* to try the demo"
+def _runtime(context: Context, *, socket_mode: bool):
+    from bot.runtime import Runtime
+    from conversations.flows import all_flows
+
+    database = context.migrated_database()
+    try:
+        return Runtime(
+            context.config, database, context.clock, all_flows(), default_producers(), socket_mode=socket_mode
         )
+    except ConfigError as error:
+        raise CliError(str(error)) from error
+
+
+def _serve(context: Context, host: str, port: int, *, socket_mode: bool) -> int:
+    import uvicorn
+
+    runtime = _runtime(context, socket_mode=socket_mode)
+    mode = "Socket Mode" if socket_mode else f"HTTP at http://{host}:{port}/slack/events"
+    print(f"cadence: serving Slack over {mode}; health at http://{host}:{port}/healthz", file=context.out)
+    server = uvicorn.Server(
+        uvicorn.Config(runtime.service, host=host, port=port, lifespan="on", log_level=context.config.log_level.lower())
+    )
+    server.run()
+    return 0 if server.started else 1
+
+
+def cmd_serve(args: argparse.Namespace, context: Context) -> int:
+    return _serve(context, args.host or context.config.host, args.port or context.config.port, socket_mode=False)
+
+
+def cmd_socket(args: argparse.Namespace, context: Context) -> int:
+    return _serve(context, args.host or context.config.host, args.port or context.config.port, socket_mode=True)
+
+
+def cmd_run(args: argparse.Namespace, context: Context) -> int:
+    """What `make run` does: serve Slack when it is configured, or open the demo shell."""
+    if context.config.has_slack:
+        socket_mode = bool(context.config.slack_app_token) and not context.config.slack_signing_secret
+        return _serve(context, context.config.host, context.config.port, socket_mode=socket_mode)
     return _run_demo(context, args.as_email)
+
+
+def cmd_org_sync(args: argparse.Namespace, context: Context) -> int:
+    from bot.slack.app import identify, web_client
+    from bot.slack.installations import bind_workspace
+    from bot.slack.people_sync import SyncOutcome, sync_workspace
+
+    if not context.config.slack_bot_token:
+        raise CliError("SLACK_BOT_TOKEN is not set; org sync reads users.list with the bot token of your Slack app")
+    database = context.migrated_database()
+
+    async def sync():
+        identity = await identify(context.config)
+        with database.session_scope() as session:
+            workspace = bind_workspace(session, identity.team_id, identity.team_name)
+        counts = await sync_workspace(web_client(context.config, identity.bot_token), database, workspace.id)
+        return workspace.name, counts
+
+    try:
+        name, counts = asyncio.run(sync())
+    except SlackApiError as error:
+        raise CliError(f"Slack refused the request: {error.response.get('error', error)}") from error
+    summary = ", ".join(f"{counts.get(outcome, 0)} {outcome.value}" for outcome in SyncOutcome)
+    print(f"{name}: {summary}", file=context.out)
+    return 0
+
+
+def cmd_manifest_slack(args: argparse.Namespace, context: Context) -> int:
+    from bot.slack.manifest import render_manifest
+
+    try:
+        print(render_manifest(args.url, socket_mode=args.socket_mode), end="", file=context.out)
+    except ValueError as error:
+        raise CliError(str(error)) from error
+    return 0
 
 
 def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser:
@@ -329,6 +398,28 @@ def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser
     tick = command("tick", cmd_tick, "run once everything due at an instant and deliver the outbox")
     tick.add_argument("--at", metavar="ISO8601", help="the instant (default now; no offset means UTC)")
 
+    for name, handler, help_text in (
+        ("serve", cmd_serve, "serve Slack over HTTP (events, commands, interactivity), /healthz and /metrics"),
+        ("socket", cmd_socket, "run the Slack listeners over Socket Mode, for development without a public URL"),
+    ):
+        serve = command(name, handler, help_text)
+        serve.add_argument("--host", help="listen address (default HOST or 127.0.0.1)")
+        serve.add_argument("--port", type=int, help="listen port (default PORT or 3000)")
+
+    org_sync = command("sync", cmd_org_sync, "pull names, time zones and deactivations from Slack's users.list", org)
+    workspace_option(org_sync)
+
+    manifest = commands.add_parser("manifest", help="platform app manifests").add_subparsers(
+        dest="manifest_command", required=True
+    )
+    slack_manifest = command(
+        "slack", cmd_manifest_slack, "print the Slack app manifest with your URLs filled in", manifest
+    )
+    slack_manifest.add_argument("--url", help="public base URL of this Cadence, e.g. https://cadence.example.com")
+    slack_manifest.add_argument(
+        "--socket-mode", action="store_true", help="a manifest for Socket Mode (no request URLs)"
+    )
+
     run = command("run", cmd_run, "serve the configured platforms, or open the demo shell without any")
     run.add_argument("--as", dest="as_email", metavar="EMAIL", help=argparse.SUPPRESS)
     return parser
@@ -353,7 +444,7 @@ def main(
             config = config.model_copy(update={"database_url": args.database_url})
         context = Context(config, out, err, stdin, clock or (lambda: datetime.now(UTC)))
         return args.handler(args, context)
-    except (CliError, DatabaseUrlError) as error:
+    except (CliError, DatabaseUrlError, ConfigError) as error:
         print(f"cadence: {error}", file=err)
     except ValidationError as error:
         first = error.errors()[0]

@@ -42,3 +42,38 @@ class AppConfig(BaseSettings):
     @property
     def has_teams(self) -> bool:
         return bool(self.teams_app_id)
+
+
+class ConfigError(ValueError):
+    """A missing or contradictory setting; the message names the variable and how to fix it."""
+
+
+def check_slack(config: AppConfig, *, socket_mode: bool) -> None:
+    """Refuse to start Slack with settings that can't work, naming the variable to change."""
+    if config.slack_client_id or config.slack_client_secret:
+        if not config.slack_client_id:
+            raise ConfigError("SLACK_CLIENT_ID is not set; multi-workspace install needs it with SLACK_CLIENT_SECRET")
+        if not config.slack_client_secret:
+            raise ConfigError("SLACK_CLIENT_SECRET is not set; multi-workspace install needs it with SLACK_CLIENT_ID")
+        if config.slack_bot_token:
+            raise ConfigError(
+                "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set; use SLACK_BOT_TOKEN for one workspace "
+                "or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET for installs from /slack/install, not both"
+            )
+    elif not config.slack_bot_token:
+        raise ConfigError("SLACK_BOT_TOKEN is not set; copy the Bot User OAuth Token (xoxb-...) from your Slack app")
+    if config.slack_bot_token and not config.slack_bot_token.startswith("xoxb-"):
+        raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with xoxb- (not a user or app token)")
+    if socket_mode:
+        if not config.slack_app_token:
+            raise ConfigError(
+                "SLACK_APP_TOKEN is not set; Socket Mode needs an app-level token (xapp-...) with connections:write"
+            )
+        if not config.slack_app_token.startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+    elif not config.slack_signing_secret:
+        raise ConfigError("SLACK_SIGNING_SECRET is not set; copy it from Basic Information → App Credentials")
+    if not config.slack_api_url.startswith(("https://", "http://")):
+        raise ConfigError(
+            f"SLACK_API_URL {config.slack_api_url!r} is not a URL; leave it unset to use https://slack.com/api/"
+        )

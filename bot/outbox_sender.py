@@ -10,12 +10,15 @@ after which a delivery is failed with its last error rather than retried forever
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
+
+import sqlalchemy as sa
 
 from conversations.messages import Platform
 from storage import outbox
@@ -33,8 +36,14 @@ class Sent:
 
 @dataclass(frozen=True)
 class RetryLater:
+    """Try again later: ``after`` is when the platform said (Retry-After), None means back off.
+
+    ``throttled`` marks a rate limit: not a failure of this delivery, so it never uses up attempts.
+    """
+
     error: str
-    after: timedelta | None = None  # the platform said when (Retry-After); None means back off
+    after: timedelta | None = None
+    throttled: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,9 +113,27 @@ class OutboxSender:
         report = DrainReport()
         while batch := self.claim():
             for delivery in batch:
-                outcome = await self.transports[delivery.platform].deliver(delivery)
-                self.record(delivery, outcome, report)
+                self.record(delivery, await self.attempt(delivery), report)
         return report
+
+    async def attempt(self, delivery: OutboxDelivery) -> Outcome:
+        """One try; a transport bug becomes a retry with backoff (and a log with the trace), never a dead sender."""
+        try:
+            return await self.transports[delivery.platform].deliver(delivery)
+        except Exception as error:
+            log.exception("delivery %s raised", delivery.dedupe_key)
+            return RetryLater(f"{type(error).__name__}: {error}")
+
+    async def run(self, stop: asyncio.Event, poll_interval: float = 1.0) -> None:
+        """Deliver until ``stop`` is set: at once when notified, otherwise every ``poll_interval`` seconds."""
+        while not stop.is_set():
+            self.wakeup.clear()
+            try:
+                await self.drain()
+            except sa.exc.SQLAlchemyError:
+                log.exception("outbox sender can't reach the database; retrying in %s s", poll_interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wakeup.wait(), timeout=poll_interval)
 
     def record(self, delivery: OutboxDelivery, outcome: Outcome, report: DrainReport) -> None:
         now = self.clock()
@@ -116,12 +143,13 @@ class OutboxSender:
                 case Sent(message_id):
                     outbox.mark_sent(session, delivery, now, message_id)
                     report.sent += 1
-                case RetryLater(error, after) if delivery.attempts < self.policy.max_attempts:
+                case RetryLater(error, after, throttled) if throttled or delivery.attempts < self.policy.max_attempts:
                     delay = after if after is not None else self.policy.delay(delivery.attempts, self.rng)
-                    delay = max(delay, MIN_RETRY_DELAY)
-                    outbox.mark_retry(session, delivery, now + delay, error)
+                    outbox.mark_retry(
+                        session, delivery, now + max(delay, MIN_RETRY_DELAY), error, count_attempt=not throttled
+                    )
                     report.retried += 1
-                case RetryLater(error, _):
+                case RetryLater(error, _, _):
                     outbox.mark_failed(session, delivery, f"gave up after {delivery.attempts} attempts: {error}")
                     report.failed += 1
                 case Failed(reason):

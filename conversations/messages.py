@@ -13,6 +13,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+FORM_ERRORS = "form_errors"
+"""An outbound kind: the submitted form has problems, ``data["errors"]`` maps field ids to what to fix.
+Platforms show them next to the fields (Slack: ``response_action: errors``) and keep the form open."""
+
 
 class Platform(enum.StrEnum):
     SLACK = "slack"

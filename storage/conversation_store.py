@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, select
 
 from conversations.flow import State
-from conversations.messages import Actor, Inbound
+from conversations.messages import Actor, Inbound, Platform
 from storage import people
 from storage.models import ConversationReference, ConversationState, Workspace, utcnow
 
@@ -71,18 +73,28 @@ class SqlStateStore:
             self.session.flush()
 
 
-def remember_reference(session: Session, actor: Actor, inbound: Inbound, reference: dict) -> None:
+def reference_for(session: Session, person_id: int, platform: Platform) -> dict[str, Any] | None:
+    row = _reference_row(session, person_id, platform)
+    return dict(row.reference) if row else None
+
+
+def remember_reference(
+    session: Session, workspace_id: int, person_id: int, platform: Platform, reference: dict[str, Any]
+) -> None:
     """Keep what a later proactive message to this person needs on this platform."""
-    row = session.exec(
-        select(ConversationReference).where(
-            ConversationReference.person_id == actor.person_id,
-            ConversationReference.platform == inbound.platform,
-        )
-    ).first() or ConversationReference(
-        workspace_id=actor.workspace_id, person_id=actor.person_id, platform=inbound.platform
+    row = _reference_row(session, person_id, platform) or ConversationReference(
+        workspace_id=workspace_id, person_id=person_id, platform=platform
     )
     if row.reference != reference:
         row.reference = dict(reference)
         row.updated_at = utcnow()
         session.add(row)
         session.flush()
+
+
+def _reference_row(session: Session, person_id: int, platform: Platform) -> ConversationReference | None:
+    return session.exec(
+        select(ConversationReference).where(
+            ConversationReference.person_id == person_id, ConversationReference.platform == platform
+        )
+    ).first()

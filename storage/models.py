@@ -409,3 +409,44 @@ class OutboxDelivery(SQLModel, table=True):
     platform_message_id: str | None = Field(default=None, max_length=200)
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = created_timestamp()
+
+
+class SlackInstallation(SQLModel, table=True):
+    """A Slack OAuth installation as slack_sdk describes it; ``data`` holds the full record."""
+
+    __tablename__ = "slack_installations"
+    __table_args__ = (sa.Index("ix_slack_installations_lookup", "client_id", "enterprise_id", "team_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: str = Field(max_length=64)
+    enterprise_id: str | None = Field(default=None, max_length=32)
+    team_id: str | None = Field(default=None, max_length=32)
+    user_id: str = Field(max_length=32)
+    is_enterprise_install: bool = Field(default=False)
+    installed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    data: dict[str, Any] = json_field()
+
+
+class SlackBot(SQLModel, table=True):
+    """The bot token of an installation, what every request and delivery for that team needs."""
+
+    __tablename__ = "slack_bots"
+    __table_args__ = (sa.Index("ix_slack_bots_lookup", "client_id", "enterprise_id", "team_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: str = Field(max_length=64)
+    enterprise_id: str | None = Field(default=None, max_length=32)
+    team_id: str | None = Field(default=None, max_length=32)
+    is_enterprise_install: bool = Field(default=False)
+    installed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    data: dict[str, Any] = json_field()
+
+
+class SlackOAuthState(SQLModel, table=True):
+    """A one-time OAuth ``state`` value, so an install callback can't be forged or replayed."""
+
+    __tablename__ = "slack_oauth_states"
+
+    id: int | None = Field(default=None, primary_key=True)
+    state: str = Field(max_length=128, unique=True)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

@@ -97,7 +97,12 @@ def mark_sent(session: Session, delivery: OutboxDelivery, now: datetime, platfor
     session.add(delivery)
 
 
-def mark_retry(session: Session, delivery: OutboxDelivery, retry_at: datetime, error: str) -> None:
+def mark_retry(
+    session: Session, delivery: OutboxDelivery, retry_at: datetime, error: str, *, count_attempt: bool = True
+) -> None:
+    """Back to pending until ``retry_at``; a throttled try (``count_attempt`` False) doesn't use up an attempt."""
+    if not count_attempt:
+        delivery.attempts = max(delivery.attempts - 1, 0)
     delivery.status = DeliveryStatus.PENDING
     delivery.next_attempt_at = retry_at
     delivery.claimed_at = None

@@ -1,0 +1,59 @@
+"""Prometheus metrics for ``GET /metrics``: request counts and ack latency by kind, outbox figures.
+
+Each service builds its own registry (no process-global default registry), and outbox figures are
+read from the database at scrape time, so every replica reports the shared queue as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from storage import outbox
+from storage.database import Database
+from storage.models import DeliveryStatus
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
+
+
+class OutboxCollector(Collector):
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        with self.database.session_scope() as session:
+            counts = outbox.counts_by_status(session)
+        depth = GaugeMetricFamily("cadence_outbox_depth", "Deliveries waiting to be sent (pending or sending)")
+        depth.add_metric([], counts[DeliveryStatus.PENDING] + counts[DeliveryStatus.SENDING])
+        yield depth
+        by_status = GaugeMetricFamily("cadence_outbox_deliveries", "Outbox deliveries by status", labels=["status"])
+        for status, count in counts.items():
+            by_status.add_metric([status.value], count)
+        yield by_status
+
+
+class Metrics:
+    def __init__(self, database: Database) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "cadence_requests", "Platform requests received", ["platform", "kind", "status"], registry=self.registry
+        )
+        self.ack_seconds = Histogram(
+            "cadence_ack_seconds",
+            "Time from receiving a platform request to answering it",
+            ["platform", "kind"],
+            buckets=ACK_BUCKETS,
+            registry=self.registry,
+        )
+        self.registry.register(OutboxCollector(database))
+
+    def observe(self, platform: str, kind: str, status: int, seconds: float) -> None:
+        self.requests.labels(platform, kind, str(status)).inc()
+        self.ack_seconds.labels(platform, kind).observe(seconds)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,124 @@
+"""Putting a running Cadence together: database, Slack app, outbox sender, scheduler, ASGI service.
+
+``cadence serve`` runs it under uvicorn with Slack over HTTP; ``cadence socket`` runs the same
+listeners over Socket Mode (and still serves ``/healthz`` and ``/metrics``). The scheduler keeps no
+job per person: one job runs the tick every minute, which works out from the tables what is due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from sqlmodel import col, select
+
+from bot.config import AppConfig, check_slack
+from bot.metrics import Metrics
+from bot.outbox_sender import OutboxSender
+from bot.service import Service, SlackRequestHandler
+from bot.slack.app import SlackApp, build_slack_app, identify
+from bot.slack.handling import SlackHandling
+from bot.slack.installations import BotIdentity, bind_workspace
+from bot.slack.transport import SlackTransport
+from bot.tick import Producer, enqueue_due
+from conversations.flow import Flow
+from conversations.messages import Platform
+from storage.database import Database
+from storage.models import SlackBot
+
+log = logging.getLogger(__name__)
+
+
+def run_tick_job(runtime: Runtime) -> None:
+    """The scheduler's job: enqueue whatever is due now and wake the sender."""
+    enqueue_due(runtime.database, runtime.clock(), runtime.producers)
+    runtime.sender.notify()
+
+
+class Runtime:
+    def __init__(
+        self,
+        config: AppConfig,
+        database: Database,
+        clock: Callable[[], datetime],
+        flows: Sequence[Flow],
+        producers: Sequence[Producer],
+        *,
+        socket_mode: bool = False,
+        poll_interval: float = 1.0,
+    ) -> None:
+        check_slack(config, socket_mode=socket_mode)
+        self.config = config
+        self.database = database
+        self.clock = clock
+        self.producers = list(producers)
+        self.socket_mode = socket_mode
+        self.poll_interval = poll_interval
+        self.metrics = Metrics(database)
+        self.sender = OutboxSender(database, {}, clock)
+        self.handling = SlackHandling(database, flows, self.sender, clock)
+        self.service = Service(database, self.metrics, startup=[self.start], shutdown=[self.stop])
+        self.identity: BotIdentity | None = None
+        self.slack: SlackApp | None = None
+        self.stopping = asyncio.Event()
+        self.tasks: list[asyncio.Task] = []
+        self.scheduler: AsyncIOScheduler | None = None
+        self.socket_handler: AsyncSocketModeHandler | None = None
+
+    def bot_token(self, team_id: str) -> str | None:
+        if self.identity is not None:
+            return self.identity.bot_token if team_id == self.identity.team_id else None
+        with self.database.session_scope() as session:
+            bot = session.exec(
+                select(SlackBot)
+                .where(SlackBot.team_id == team_id)
+                .order_by(col(SlackBot.installed_at).desc(), col(SlackBot.id).desc())
+            ).first()
+        return str(bot.data["bot_token"]) if bot else None
+
+    async def start(self) -> None:
+        if self.config.slack_bot_token:
+            self.identity = await identify(self.config)
+            with self.database.session_scope() as session:
+                bind_workspace(session, self.identity.team_id, self.identity.team_name)
+            log.info("connected to Slack workspace %s (%s)", self.identity.team_name, self.identity.team_id)
+        self.slack = build_slack_app(
+            self.config, self.database, self.handling, self.clock, identity=self.identity, socket_mode=self.socket_mode
+        )
+        self.sender.transports[Platform.SLACK] = SlackTransport(
+            self.database, self.bot_token, self.config.slack_api_url, self.clock
+        )
+        self.service.slack = SlackRequestHandler(self.slack.app, self.metrics)
+        self.stopping.clear()
+        self.tasks.append(asyncio.create_task(self.sender.run(self.stopping, self.poll_interval)))
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.scheduler.add_job(
+            run_tick_job,
+            "cron",
+            second=0,
+            args=[self],
+            id="tick",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=50,
+        )
+        self.scheduler.start()
+        if self.socket_mode:
+            self.socket_handler = AsyncSocketModeHandler(self.slack.app, app_token=self.config.slack_app_token)
+            self.tasks.append(asyncio.create_task(self.socket_handler.connect_async()))
+
+    async def stop(self) -> None:
+        self.stopping.set()
+        self.sender.notify()
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        if self.socket_handler is not None:
+            await self.socket_handler.close_async()
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.tasks.clear()

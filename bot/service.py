@@ -1,0 +1,160 @@
+"""The one ASGI application Cadence serves: Slack traffic, ``/healthz`` and ``/metrics``.
+
+A small router rather than a web framework: it caps request bodies at 1 MB before anything parses
+them, answers health and metrics itself, and hands Slack's paths to Bolt's ASGI handler. Start-up
+and shutdown hooks run on the ASGI lifespan, so the outbox sender and the scheduler live and die
+with the server.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from slack_bolt.adapter.asgi.async_handler import AsyncSlackRequestHandler
+from slack_bolt.adapter.asgi.http_request import AsgiHttpRequest
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+
+from bot.metrics import CONTENT_TYPE, Metrics
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+SLACK_PATHS = ("/slack/events", "/slack/install", "/slack/oauth_redirect")
+
+Hook = Callable[[], Awaitable[None]]
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def request_kind(body: dict[str, Any]) -> str:
+    """What a Slack request is, for metrics: command, event, block_actions, view_submission, ..."""
+    if body.get("command"):
+        return "command"
+    kind = str(body.get("type") or "unknown")
+    return "event" if kind == "event_callback" else kind
+
+
+class SlackRequestHandler(AsyncSlackRequestHandler):
+    """Bolt's ASGI handler, answering malformed bodies with 400 (Bolt parses before verifying and
+    would crash into a 500) and timing every request for ``/metrics``."""
+
+    def __init__(self, app: AsyncApp, metrics: Metrics) -> None:
+        super().__init__(app, path="/slack/events")
+        self.metrics = metrics
+
+    async def dispatch(self, request: AsgiHttpRequest) -> BoltResponse:
+        started = time.perf_counter()
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=await request.get_raw_body(), query=request.query_string, headers=request.get_headers()
+            )
+        except (ValueError, AttributeError, TypeError):
+            self.metrics.observe("slack", "malformed", 400, time.perf_counter() - started)
+            return BoltResponse(status=400, body="malformed request")
+        response = await self.app.async_dispatch(bolt_request)
+        kind = request_kind(bolt_request.body) if isinstance(bolt_request.body, dict) else "unknown"
+        self.metrics.observe("slack", kind, response.status, time.perf_counter() - started)
+        return response
+
+
+async def plain(send: Send, status: int, body: bytes, content_type: str = "text/plain; charset=utf-8") -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class Service:
+    def __init__(
+        self,
+        database: Database,
+        metrics: Metrics,
+        *,
+        startup: Sequence[Hook] = (),
+        shutdown: Sequence[Hook] = (),
+        max_body_bytes: int = MAX_BODY_BYTES,
+    ) -> None:
+        self.database = database
+        self.metrics = metrics
+        self.startup = list(startup)
+        self.shutdown = list(shutdown)
+        self.max_body_bytes = max_body_bytes
+        self.slack: SlackRequestHandler | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.lifespan(receive, send)
+        elif scope["type"] == "http":
+            await self.http(scope, receive, send)
+
+    async def lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    for hook in self.startup:
+                        await hook()
+                except Exception as error:  # noqa: BLE001 - reported to the server, which refuses to start
+                    await send({"type": "lifespan.startup.failed", "message": str(error)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                for hook in self.shutdown:
+                    await hook()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path, method = scope["path"], scope["method"]
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            healthy = self.database.ping()
+            await plain(send, 200 if healthy else 503, b"ok" if healthy else b"database unavailable")
+        elif path == "/metrics" and method == "GET":
+            await plain(send, 200, self.metrics.render(), CONTENT_TYPE)
+        elif path in SLACK_PATHS and self.slack is not None:
+            await self.to_slack(scope, receive, send)
+        else:
+            await plain(send, 404, b"not found")
+
+    async def to_slack(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert self.slack is not None
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            await plain(send, 413, b"request body too large")
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if len(body) > self.max_body_bytes:
+                await plain(send, 413, b"request body too large")
+                return
+            if not message.get("more_body"):
+                break
+        await self.slack(scope, replay(bytes(body)), send)
+
+
+def replay(body: bytes) -> Receive:
+    """A ``receive`` that hands Bolt the body we already read (and capped)."""
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive

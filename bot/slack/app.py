@@ -1,0 +1,140 @@
+"""Building Bolt's ``AsyncApp`` with Cadence's authorization, listeners and error answers.
+
+The app is async end to end (the sync ``App`` behind an ASGI adapter would block the event loop
+for up to 3 s per request). Every Web API call, Bolt's own included, goes to ``SLACK_API_URL``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.response import BoltResponse
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import AppConfig
+from bot.slack.handling import SlackHandling
+from bot.slack.installations import (
+    BotIdentity,
+    InstallationAuthorize,
+    SingleWorkspaceAuthorize,
+    SqlInstallationStore,
+    SqlOAuthStateStore,
+)
+from bot.slack.listeners import register_all
+from bot.slack.listeners.deps import ListenerDeps
+from bot.slack.render import BlockKit
+from bot.slack.surface import BOT_SCOPES
+from conversations.engine import UNKNOWN_COMMAND
+from conversations.messages import Outbound
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+
+def web_client(config: AppConfig, token: str | None = None) -> AsyncWebClient:
+    """A client for calls made while answering a request: short retries only, the outbox does the rest."""
+    return AsyncWebClient(
+        token=token,
+        base_url=config.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=1),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=1),
+            AsyncServerErrorRetryHandler(max_retry_count=1),
+        ],
+    )
+
+
+async def identify(config: AppConfig) -> BotIdentity:
+    """The one ``auth.test`` of a single-workspace deployment, made at start-up."""
+    assert config.slack_bot_token is not None
+    answer = await web_client(config, config.slack_bot_token).auth_test()
+    return BotIdentity(
+        team_id=str(answer["team_id"]),
+        team_name=str(answer.get("team") or answer["team_id"]),
+        bot_token=config.slack_bot_token,
+        bot_id=str(answer.get("bot_id") or ""),
+        bot_user_id=str(answer["user_id"]),
+        enterprise_id=answer.get("enterprise_id"),
+    )
+
+
+@dataclass
+class SlackApp:
+    app: AsyncApp
+    deps: ListenerDeps
+
+
+def build_slack_app(
+    config: AppConfig,
+    database: Database,
+    handling: SlackHandling,
+    clock: Callable[[], datetime],
+    *,
+    identity: BotIdentity | None,
+    socket_mode: bool = False,
+) -> SlackApp:
+    client = web_client(config)
+    common: dict[str, Any] = {
+        "client": client,
+        "signing_secret": config.slack_signing_secret or "",
+        "request_verification_enabled": not socket_mode,
+        "raise_error_for_unhandled_request": True,
+        "process_before_response": False,
+    }
+    store = None
+    if identity is not None:
+        app = AsyncApp(authorize=SingleWorkspaceAuthorize(identity), **common)
+    else:
+        assert config.slack_client_id and config.slack_client_secret
+        store = SqlInstallationStore(database, config.slack_client_id)
+        settings = AsyncOAuthSettings(
+            client_id=config.slack_client_id,
+            client_secret=config.slack_client_secret,
+            scopes=[scope.name for scope in BOT_SCOPES],
+            installation_store=store,
+            installation_store_bot_only=True,
+            state_store=SqlOAuthStateStore(database, clock),
+        )
+        app = AsyncApp(
+            oauth_settings=settings,
+            authorize=InstallationAuthorize(store),
+            installation_store_bot_only=True,
+            **common,
+        )
+    blocks = BlockKit()
+    deps = ListenerDeps(database=database, handling=handling, blocks=blocks, clock=clock, installation_store=store)
+    register_all(app, deps)
+
+    @app.error
+    async def answer_errors(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+        if isinstance(error, BoltUnhandledRequestError):
+            return unhandled_answer(blocks, body)
+        log.error("Slack request failed: %s", error, exc_info=error)
+        return None
+
+    return SlackApp(app=app, deps=deps)
+
+
+def unhandled_answer(blocks: BlockKit, body: dict[str, Any]) -> BoltResponse:
+    """Something we registered no listener for: a friendly pointer to help for commands, a quiet 200 otherwise."""
+    command = body.get("command")
+    if not command:
+        return BoltResponse(status=200, body="")
+    response = blocks.ephemeral_response(
+        [Outbound(UNKNOWN_COMMAND, {"command": str(command).lstrip("/")}, private=True)]
+    )
+    return BoltResponse(status=200, body=json.dumps(response), headers={"content-type": "application/json"})

@@ -1,0 +1,48 @@
+"""Slack's mrkdwn: the only place that knows how Slack escapes text and spells a mention.
+
+Slack gives ``&``, ``<`` and ``>`` special meaning (``<@U123>``, ``<!channel>``, ``<url|label>``),
+so every value is escaped before it reaches a message, and mentions are built only from ids
+that look like Slack user ids. Text a person typed can therefore never mention anyone,
+notify a channel or disguise a link.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+_SAFE_URL = re.compile(r"^https?://[^\s<>|]+$")
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class SlackDialect:
+    def escape(self, text: str) -> str:
+        return escape(text)
+
+    def bold(self, text: str) -> str:
+        return f"*{text}*" if text.strip() else text
+
+    def italic(self, text: str) -> str:
+        return f"_{text}_" if text.strip() else text
+
+    def code(self, text: str) -> str:
+        return f"`{text}`" if text.strip() else text
+
+    def link(self, url: str, label: str) -> str:
+        if not _SAFE_URL.match(url):
+            return label
+        return f"<{url}|{label}>" if label and label != escape(url) else f"<{url}>"
+
+    def mention(self, person: Mapping[str, Any]) -> str:
+        slack_id = str(person.get("slack_user_id") or "")
+        if _SLACK_USER_ID.match(slack_id):
+            return f"<@{slack_id}>"
+        return escape(str(person.get("display_name") or person.get("name") or "someone"))
+
+    def quote(self, text: str) -> str:
+        return "\n".join(f">{line}" for line in text.splitlines() or [""])

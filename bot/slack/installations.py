@@ -1,0 +1,247 @@
+"""Who Cadence is in each Slack workspace: installations, bot tokens and OAuth state, in our database.
+
+slack_sdk ships SQLAlchemy stores, but they bring their own tables outside our migrations and
+need an async engine; these implement the same interfaces over tables in ``storage/models.py``.
+Authorization reads the stored bot token and ids, so no request ever waits for ``auth.test``:
+with a single token the one ``auth.test`` happens at start-up, with OAuth at install time.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.oauth.installation_store import Bot, Installation
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
+from sqlmodel import col, delete, select
+
+from conversations.messages import Platform
+from storage.database import Database
+from storage.models import SlackBot, SlackInstallation, SlackOAuthState, Workspace
+
+log = logging.getLogger(__name__)
+
+
+def _json_ready(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value.isoformat() if isinstance(value, datetime) else value for key, value in data.items()}
+
+
+def _installed_at(value: float) -> datetime:
+    return datetime.fromtimestamp(value, tz=UTC)
+
+
+def _same(column, value):
+    return col(column).is_(None) if value is None else column == value
+
+
+def bind_workspace(session, team_id: str, team_name: str) -> Workspace:
+    """The workspace for a Slack team: found, adopted from the one not yet connected, or created."""
+    workspace = session.exec(
+        select(Workspace).where(Workspace.platform == Platform.SLACK, Workspace.external_id == team_id)
+    ).first()
+    if workspace is None:
+        unconnected = session.exec(select(Workspace).where(col(Workspace.external_id).is_(None))).all()
+        workspace = unconnected[0] if len(unconnected) == 1 else Workspace(platform=Platform.SLACK, name=team_name)
+        workspace.platform = Platform.SLACK
+        workspace.external_id = team_id
+        if workspace.name in ("", "Cadence"):
+            workspace.name = team_name
+        session.add(workspace)
+        session.flush()
+    return workspace
+
+
+class SqlInstallationStore(AsyncInstallationStore):
+    def __init__(self, database: Database, client_id: str) -> None:
+        self.database = database
+        self.client_id = client_id
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    async def async_save(self, installation: Installation) -> None:
+        with self.database.session_scope() as session:
+            session.add(
+                SlackInstallation(
+                    client_id=self.client_id,
+                    enterprise_id=installation.enterprise_id,
+                    team_id=None if installation.is_enterprise_install else installation.team_id,
+                    user_id=installation.user_id,
+                    is_enterprise_install=bool(installation.is_enterprise_install),
+                    installed_at=_installed_at(installation.installed_at),
+                    data=_json_ready(installation.to_dict_for_copying()),
+                )
+            )
+            if installation.team_id:
+                bind_workspace(session, installation.team_id, installation.team_name or installation.team_id)
+        bot = installation.to_bot()
+        if bot is not None:
+            await self.async_save_bot(bot)
+
+    async def async_save_bot(self, bot: Bot) -> None:
+        with self.database.session_scope() as session:
+            session.add(
+                SlackBot(
+                    client_id=self.client_id,
+                    enterprise_id=bot.enterprise_id,
+                    team_id=None if bot.is_enterprise_install else bot.team_id,
+                    is_enterprise_install=bool(bot.is_enterprise_install),
+                    installed_at=_installed_at(bot.installed_at),
+                    data=_json_ready(bot.to_dict_for_copying()),
+                )
+            )
+
+    async def async_find_bot(
+        self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False
+    ) -> Bot | None:
+        team_id = None if is_enterprise_install else team_id
+        with self.database.session_scope() as session:
+            row = session.exec(
+                select(SlackBot)
+                .where(
+                    SlackBot.client_id == self.client_id,
+                    _same(SlackBot.enterprise_id, enterprise_id),
+                    _same(SlackBot.team_id, team_id),
+                )
+                .order_by(col(SlackBot.installed_at).desc(), col(SlackBot.id).desc())
+            ).first()
+        return Bot(**row.data) if row else None
+
+    async def async_find_installation(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Installation | None:
+        team_id = None if is_enterprise_install else team_id
+        with self.database.session_scope() as session:
+            query = select(SlackInstallation).where(
+                SlackInstallation.client_id == self.client_id,
+                _same(SlackInstallation.enterprise_id, enterprise_id),
+                _same(SlackInstallation.team_id, team_id),
+            )
+            if user_id is not None:
+                query = query.where(SlackInstallation.user_id == user_id)
+            row = session.exec(
+                query.order_by(col(SlackInstallation.installed_at).desc(), col(SlackInstallation.id).desc())
+            ).first()
+        return Installation(**row.data) if row else None
+
+    async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        with self.database.session_scope() as session:
+            session.exec(
+                delete(SlackBot).where(
+                    SlackBot.client_id == self.client_id,
+                    _same(SlackBot.enterprise_id, enterprise_id),
+                    _same(SlackBot.team_id, team_id),
+                )
+            )
+
+    async def async_delete_installation(
+        self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
+    ) -> None:
+        with self.database.session_scope() as session:
+            statement = delete(SlackInstallation).where(
+                SlackInstallation.client_id == self.client_id,
+                _same(SlackInstallation.enterprise_id, enterprise_id),
+                _same(SlackInstallation.team_id, team_id),
+            )
+            if user_id is not None:
+                statement = statement.where(SlackInstallation.user_id == user_id)
+            session.exec(statement)
+
+
+class SqlOAuthStateStore(AsyncOAuthStateStore):
+    def __init__(self, database: Database, clock: Callable[[], datetime], lifetime: timedelta = timedelta(minutes=10)):
+        self.database = database
+        self.clock = clock
+        self.lifetime = lifetime
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    async def async_issue(self, *args, **kwargs) -> str:
+        state = secrets.token_urlsafe(32)
+        with self.database.session_scope() as session:
+            session.add(SlackOAuthState(state=state, expires_at=self.clock() + self.lifetime))
+        return state
+
+    async def async_consume(self, state: str) -> bool:
+        """True once for a state we issued that has not expired; the row is gone either way."""
+        with self.database.session_scope() as session:
+            row = session.exec(select(SlackOAuthState).where(SlackOAuthState.state == state)).first()
+            if row is None:
+                return False
+            session.delete(row)
+            return row.expires_at > self.clock()
+
+
+@dataclass(frozen=True)
+class BotIdentity:
+    """What ``auth.test`` says about our bot in one workspace; Bolt needs the ids to ignore our own events."""
+
+    team_id: str
+    team_name: str
+    bot_token: str
+    bot_id: str
+    bot_user_id: str
+    enterprise_id: str | None = None
+
+    def authorize_result(self) -> AuthorizeResult:
+        return AuthorizeResult(
+            enterprise_id=self.enterprise_id,
+            team_id=self.team_id,
+            bot_token=self.bot_token,
+            bot_id=self.bot_id,
+            bot_user_id=self.bot_user_id,
+        )
+
+
+class SingleWorkspaceAuthorize(AsyncAuthorize):
+    """One bot token for one workspace, checked once at start-up."""
+
+    def __init__(self, identity: BotIdentity) -> None:
+        self.identity = identity
+
+    async def __call__(
+        self, *, context: AsyncBoltContext, enterprise_id: str | None, team_id: str | None, user_id: str | None
+    ) -> AuthorizeResult | None:
+        if team_id not in (None, self.identity.team_id):
+            return None
+        return self.identity.authorize_result()
+
+
+class InstallationAuthorize(AsyncAuthorize):
+    """Multi-workspace: the stored bot token and ids of the installation the request comes from."""
+
+    def __init__(self, store: SqlInstallationStore) -> None:
+        self.store = store
+
+    async def __call__(
+        self, *, context: AsyncBoltContext, enterprise_id: str | None, team_id: str | None, user_id: str | None
+    ) -> AuthorizeResult | None:
+        bot = await self.store.async_find_bot(
+            enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=context.is_enterprise_install
+        )
+        if bot is None:
+            return None
+        return AuthorizeResult(
+            enterprise_id=bot.enterprise_id,
+            team_id=bot.team_id,
+            bot_token=bot.bot_token,
+            bot_id=bot.bot_id,
+            bot_user_id=bot.bot_user_id,
+            bot_scopes=bot.bot_scopes,
+        )

@@ -1,0 +1,26 @@
+"""Buttons and menus: acked at once, then routed to the flow named by the value's prefix."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack import translate
+from bot.slack.listeners.deps import ListenerDeps
+
+ANY_ACTION = re.compile(r".+")
+
+
+def register(app: AsyncApp, deps: ListenerDeps) -> None:
+    @app.action(ANY_ACTION)
+    async def on_action(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        inbound = translate.from_block_action(body)
+        handled = deps.handling.handle(inbound, f"slack:action:{body.get('trigger_id')}")
+        for form in handled.forms:
+            await client.views_open(
+                trigger_id=body["trigger_id"], view=deps.blocks.modal(form, {"channel": inbound.conversation})
+            )

@@ -1,0 +1,21 @@
+"""What listeners need, passed in explicitly (no module-level app or globals)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.slack.handling import SlackHandling
+from bot.slack.installations import SqlInstallationStore
+from bot.slack.render import BlockKit
+from storage.database import Database
+
+
+@dataclass(frozen=True)
+class ListenerDeps:
+    database: Database
+    handling: SlackHandling
+    blocks: BlockKit
+    clock: Callable[[], datetime]
+    installation_store: SqlInstallationStore | None = None

@@ -1,0 +1,28 @@
+"""Form (modal) submissions: validated inside the ack so problems show next to the fields."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from bot.slack import translate
+from bot.slack.listeners.deps import ListenerDeps
+
+ANY_FORM = re.compile(r".+")
+
+
+def register(app: AsyncApp, deps: ListenerDeps) -> None:
+    @app.view(ANY_FORM)
+    async def on_submission(ack: AsyncAck, body: dict[str, Any]) -> None:
+        inbound = translate.from_view_submission(body)
+        view = body.get("view") or {}
+        handled = deps.handling.handle(inbound, f"slack:view:{view.get('id')}:{view.get('hash')}")
+        if handled.form_errors:
+            await ack(response_action="errors", errors=handled.form_errors)
+        elif handled.forms:
+            metadata = translate.private_metadata(view)
+            await ack(response_action="update", view=deps.blocks.modal(handled.forms[0], metadata))
+        else:
+            await ack()

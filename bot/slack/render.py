@@ -1,0 +1,128 @@
+"""Outbound messages as Block Kit, through JSON layout templates in ``bot/slack/templates``.
+
+Words come from the neutral templates (``conversations/templates``) rendered in Slack's
+dialect; the layout templates only arrange them. Layout templates are JSON with every value
+passed through ``tojson`` (a test checks), rendered with StrictUndefined and parsed, so a
+stray quote in a person's text can't break or inject structure. A kind may have its own
+layout, ``message_<kind>.json.j2``; otherwise ``message.json.j2`` is used.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from bot.slack.dialect import SlackDialect
+from conversations.messages import Form, Outbound
+from conversations.words import PlainDialect, Words
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+SECTION_TEXT_LIMIT = 3000
+MESSAGE_BLOCK_LIMIT = 50
+VIEW_BLOCK_LIMIT = 100
+PRIVATE_METADATA_LIMIT = 3000
+
+
+def limit(text: Any, size: int) -> str:
+    """Cut ``text`` to ``size`` characters, marking the cut, so Slack never rejects a payload for length."""
+    text = str(text)
+    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
+
+
+def chunks(text: str, size: int = SECTION_TEXT_LIMIT) -> list[str]:
+    """Split at paragraph, then line, boundaries into pieces Slack accepts in one section each."""
+    pieces: list[str] = []
+    current = ""
+    for paragraph in text.split("\n\n"):
+        candidate = f"{current}\n\n{paragraph}" if current else paragraph
+        if len(candidate) <= size:
+            current = candidate
+            continue
+        if current:
+            pieces.append(current)
+        while len(paragraph) > size:
+            cut = paragraph.rfind("\n", 0, size)
+            cut = cut if cut > 0 else size
+            pieces.append(paragraph[:cut])
+            paragraph = paragraph[cut:].lstrip("\n")
+        current = paragraph
+    if current:
+        pieces.append(current)
+    return [piece for piece in pieces if piece.strip()]
+
+
+def fit(pieces: list[str], room: int) -> list[str]:
+    """At most ``room`` pieces; when some must go, the last one says so."""
+    if len(pieces) <= room:
+        return pieces
+    return [*pieces[: room - 1], "_The rest is too long to show here._"]
+
+
+def separator():
+    """A fresh ``joiner``: the first call gives nothing, later calls a comma between JSON items."""
+    return jinja2.utils.Joiner(",")
+
+
+class BlockKit:
+    def __init__(self, override_dirs: Iterable[Path] = ()) -> None:
+        override_dirs = list(override_dirs)
+        self.words = Words(SlackDialect(), override_dirs)
+        self.plain_words = Words(PlainDialect(), override_dirs)
+        self.layouts = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+        )
+        self.layouts.filters["limit"] = limit
+        self.layouts.globals["separator"] = separator
+
+    def _layout(self, name: str, context: Mapping[str, Any]) -> Any:
+        return json.loads(self.layouts.get_template(name).render(**context))
+
+    def _layout_name(self, kind: str, default: str) -> str:
+        candidate = f"message_{kind}.json.j2"
+        return candidate if (TEMPLATES_DIR / candidate).exists() else default
+
+    def message(self, outbound: Outbound) -> dict[str, Any]:
+        """``text`` (the notification and accessibility fallback) and ``blocks`` for chat.postMessage."""
+        rendered = self.words.render(outbound.kind, outbound.data)
+        title = self.plain_words.render(outbound.kind, outbound.data).title
+        room = MESSAGE_BLOCK_LIMIT - bool(title) - bool(outbound.choices)
+        blocks = self._layout(
+            self._layout_name(outbound.kind, "message.json.j2"),
+            {
+                "title": title,
+                "body_chunks": fit(chunks(rendered.body), room),
+                "choices": outbound.choices,
+                "data": outbound.data,
+            },
+        )
+        return {"text": limit(rendered.text or title or outbound.kind, 3000), "blocks": blocks}
+
+    def home(self, outbound: Outbound) -> dict[str, Any]:
+        rendered = self.words.render(outbound.kind, outbound.data)
+        title = self.plain_words.render(outbound.kind, outbound.data).title
+        room = VIEW_BLOCK_LIMIT - bool(title)
+        return self._layout(
+            "home_view.json.j2",
+            {"title": title, "body_chunks": fit(chunks(rendered.body), room), "data": outbound.data},
+        )
+
+    def modal(self, form: Form, metadata: Mapping[str, Any], intro: str = "") -> dict[str, Any]:
+        private_metadata = json.dumps(dict(metadata), separators=(",", ":"))
+        if len(private_metadata) > PRIVATE_METADATA_LIMIT:
+            raise ValueError("form context too large for Slack's private_metadata; keep ids there, not content")
+        return self._layout("modal_view.json.j2", {"form": form, "private_metadata": private_metadata, "intro": intro})
+
+    def ephemeral_response(self, outbounds: Iterable[Outbound]) -> dict[str, Any]:
+        """A slash command's answer as the HTTP response body: only the person who typed it sees it."""
+        messages = [self.message(outbound) for outbound in outbounds]
+        if not messages:
+            return {}
+        blocks = [block for message in messages for block in message["blocks"]]
+        text = "\n\n".join(message["text"] for message in messages)
+        return {"response_type": "ephemeral", "text": limit(text, 3000), "blocks": blocks[:MESSAGE_BLOCK_LIMIT]}

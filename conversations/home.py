@@ -1,0 +1,23 @@
+"""The person's home page (Slack's Home tab, later Teams' personal tab): what Cadence does for them.
+
+Later capabilities add their sections (goals, check-ins, kudos) through ``data``; the words live in
+``templates/home.j2``.
+"""
+
+from __future__ import annotations
+
+from conversations.messages import Actor, Outbound
+
+HOME = "home"
+
+
+def home_page(actor: Actor) -> Outbound:
+    return Outbound(
+        HOME,
+        {
+            "name": actor.display_name,
+            "manager": actor.manager_name or "",
+            "is_manager": actor.report_count > 0,
+            "is_admin": actor.role == "admin",
+        },
+    )

@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.slack.dialect import SlackDialect
+from bot.slack.render import TEMPLATES_DIR, BlockKit, chunks
+from conversations.home import home_page
+from conversations.messages import Actor, Choice, FieldKind, Form, FormField, Outbound
+from conversations.words import TEMPLATES_DIR as WORDS_DIR
+from conversations.words import Words
+from tests.bot.slack.block_kit import assert_valid_message, assert_valid_view
+
+ADA = Actor(1, 1, "Ada <!channel>", "ada@acme.test", "Europe/Berlin", "admin", "Platform", "Grace", 3)
+
+SAMPLE_DATA = {
+    "help": {"name": "Ada", "is_manager": True, "is_admin": True},
+    "whoami": {
+        "name": "Ada",
+        "email": "ada@acme.test",
+        "role": "member",
+        "team": "Platform",
+        "manager": "Grace",
+        "report_count": 2,
+        "timezone": "Europe/Berlin",
+        "local_time": "Friday 10:00",
+    },
+    "unknown_person": {"user": "U1"},
+    "unknown_command": {"command": "dance"},
+    "not_understood": {"text": "hmm"},
+    "home": {"name": "Ada", "manager": "Grace", "is_manager": True, "is_admin": True},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(path.name.removesuffix(".j2") for path in WORDS_DIR.glob("*.j2")))
+def test_every_message_kind_renders_to_valid_block_kit(kind: str) -> None:
+    message = BlockKit().message(Outbound(kind, SAMPLE_DATA[kind], choices=(Choice("Start", "x.start", "primary"),)))
+    assert_valid_message(message)
+    assert message["blocks"][-1]["type"] == "actions"
+
+
+def test_user_text_can_not_mention_anyone_or_notify_a_channel() -> None:
+    message = BlockKit().message(Outbound("not_understood", {"text": "<!channel> <@U123> <https://evil|bank>"}))
+    everything = str(message)
+    assert "<!channel>" not in everything and "<@U123>" not in everything and "<https://evil" not in everything
+    assert "&lt;!channel&gt;" in message["blocks"][0]["text"]["text"] or "Sorry" in message["text"]
+
+
+def test_mentions_come_only_from_well_formed_slack_ids() -> None:
+    dialect = SlackDialect()
+    assert dialect.mention({"slack_user_id": "U024BE7LH", "display_name": "Ada"}) == "<@U024BE7LH>"
+    assert dialect.mention({"slack_user_id": "U1> <!here", "display_name": "Ada <b>"}) == "Ada &lt;b&gt;"
+    assert dialect.link("javascript:alert(1)", "click") == "click"
+
+
+def test_a_long_body_is_split_into_sections_and_capped_at_fifty_blocks(tmp_path: Path) -> None:
+    (tmp_path / "long.j2").write_text("{% block title %}Long{% endblock %}{% block body %}{{ text }}{% endblock %}")
+    blocks = BlockKit([tmp_path])
+    paragraph = "word " * 500
+    message = blocks.message(
+        Outbound("long", {"text": "\n\n".join([paragraph] * 120)}, choices=(Choice("Ok", "x.ok"),))
+    )
+    assert_valid_message(message)
+    assert len(message["blocks"]) == 50
+    assert message["blocks"][-2]["text"]["text"] == "_The rest is too long to show here._"
+
+
+def test_a_header_longer_than_slack_allows_is_shortened(tmp_path: Path) -> None:
+    (tmp_path / "titled.j2").write_text("{% block title %}{{ text }}{% endblock %}{% block body %}x{% endblock %}")
+    message = BlockKit([tmp_path]).message(Outbound("titled", {"text": "T" * 400}))
+    assert_valid_message(message)
+    assert len(message["blocks"][0]["text"]["text"]) == 150
+
+
+def test_chunks_never_exceed_the_section_limit() -> None:
+    text = "\n".join(f"line {index} {'x' * 90}" for index in range(200)) + "\n\n" + "y" * 7000
+    pieces = chunks(text)
+    assert all(0 < len(piece) <= 3000 for piece in pieces)
+    assert "".join(pieces).replace("\n", "") == text.replace("\n", "")
+
+
+def test_forms_become_valid_modals_with_one_input_per_field() -> None:
+    options = tuple(Choice(str(n), str(n)) for n in range(1, 6))
+    many = tuple(Choice(f"Option {n}", f"o{n}") for n in range(12))
+    form = Form(
+        id="checkin.answers",
+        title="Weekly check-in for the Platform team",
+        fields=(
+            FormField("mood", "How was your week?", FieldKind.SINGLE_CHOICE, True, options, initial="4"),
+            FormField("done", "What got done?", FieldKind.LONG_TEXT, True, max_length=3000, initial="x"),
+            FormField("hours", "Hours", FieldKind.NUMBER, initial=3.5),
+            FormField("tags", "Tags", FieldKind.MULTIPLE_CHOICE, options=options, initial=["2", "3"]),
+            FormField("pick", "Pick", FieldKind.SINGLE_CHOICE, options=many),
+            FormField("picks", "Picks", FieldKind.MULTIPLE_CHOICE, options=many),
+            FormField("from", "From", FieldKind.DATE, initial="2026-12-21"),
+            FormField("who", "Who", FieldKind.PEOPLE, hint="one or more people"),
+        ),
+    )
+    view = BlockKit().modal(form, {"channel": "D1"})
+    assert_valid_view(view)
+    elements = {block["block_id"]: block["element"]["type"] for block in view["blocks"]}
+    assert elements == {
+        "mood": "radio_buttons",
+        "done": "plain_text_input",
+        "hours": "number_input",
+        "tags": "checkboxes",
+        "pick": "static_select",
+        "picks": "multi_static_select",
+        "from": "datepicker",
+        "who": "multi_users_select",
+    }
+    assert view["blocks"][0]["element"]["initial_option"]["value"] == "4"
+    assert view["title"]["text"] == "Weekly check-in for the…"
+    assert view["private_metadata"] == '{"channel":"D1"}'
+
+
+def test_the_home_tab_is_a_valid_home_view_with_the_persons_name() -> None:
+    view = BlockKit().home(home_page(ADA))
+    assert_valid_view(view)
+    assert view["type"] == "home"
+    assert view["blocks"][0]["text"]["text"] == "Hi Ada <!channel> 👋"  # plain_text: shown literally, never parsed
+    assert "For you as a manager" in str(view) and "Who sees what" in str(view)
+
+
+def test_an_ephemeral_answer_combines_replies() -> None:
+    response = BlockKit().ephemeral_response(
+        [Outbound("not_understood", {"text": "a"}), Outbound("help", SAMPLE_DATA["help"])]
+    )
+    assert response["response_type"] == "ephemeral"
+    assert_valid_message(response)
+    assert BlockKit().ephemeral_response([]) == {}
+
+
+def test_layout_templates_pass_every_value_through_tojson() -> None:
+    allowed_calls = re.compile(
+        r'^\s*(comma\(\)|element\(field\)|option\(.*\)|options\(field\)|initial_options?\(field\)|"," if not loop.last)\s*$'
+    )
+    for path in TEMPLATES_DIR.glob("*.json.j2"):
+        for expression in re.findall(r"{{(.*?)}}", path.read_text(), flags=re.S):
+            assert expression.strip().endswith("| tojson") or allowed_calls.match(expression), (
+                f"{path.name}: {expression}"
+            )
+
+
+def test_slack_words_use_mrkdwn() -> None:
+    rendered = Words(SlackDialect()).render("help", SAMPLE_DATA["help"])
+    assert "*Things you can ask me*" in rendered.body and "`whoami`" in rendered.body

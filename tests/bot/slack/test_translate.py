@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import json
+
+from bot.slack import translate
+from conversations.messages import Platform
+
+
+def test_the_umbrella_command_names_the_flow_by_its_first_word() -> None:
+    inbound = translate.from_command(
+        {"command": "/cadence", "text": " WhoAmI  please", "user_id": "U1", "team_id": "T1", "channel_id": "C1"}
+    )
+    assert (inbound.platform, inbound.workspace, inbound.user, inbound.conversation) == (
+        Platform.SLACK,
+        "T1",
+        "U1",
+        "C1",
+    )
+    assert (inbound.command, inbound.text) == ("whoami", "please")
+    assert (
+        translate.from_command({"command": "/cadence", "text": "", "user_id": "U1", "team_id": "T1"}).command == "help"
+    )
+    assert translate.from_command({"command": "/kudos", "text": "<@U2> thanks", "team_id": "T1"}).text == "<@U2> thanks"
+
+
+def test_only_messages_people_typed_reach_the_flows() -> None:
+    assert translate.is_person_message({"type": "message", "user": "U1", "text": "hi"})
+    assert not translate.is_person_message({"type": "message", "subtype": "message_changed", "user": "U1"})
+    assert not translate.is_person_message({"type": "message", "bot_id": "B1", "user": "U1"})
+    assert not translate.is_person_message({"type": "message", "subtype": "bot_message"})
+
+
+def test_a_button_press_carries_its_value_and_conversation() -> None:
+    body = {
+        "type": "block_actions",
+        "user": {"id": "U1", "team_id": "T1"},
+        "team": {"id": "T1"},
+        "container": {"channel_id": "D1"},
+        "channel": {"id": "D1"},
+        "actions": [{"action_id": "checkin.start", "value": "checkin.start:2026-W49", "type": "button"}],
+    }
+    inbound = translate.from_block_action(body)
+    assert (inbound.choice, inbound.conversation, inbound.workspace) == ("checkin.start:2026-W49", "D1", "T1")
+    body["actions"] = [{"action_id": "x", "type": "static_select", "selected_option": {"value": "x.2"}}]
+    assert translate.from_block_action(body).choice == "x.2"
+
+
+def test_a_modal_submission_becomes_plain_values_by_field() -> None:
+    view = {
+        "callback_id": "checkin.answers",
+        "private_metadata": json.dumps({"channel": "D9"}),
+        "state": {
+            "values": {
+                "mood": {"value": {"type": "radio_buttons", "selected_option": {"value": "4"}}},
+                "done": {"value": {"type": "plain_text_input", "value": "shipped"}},
+                "tags": {"value": {"type": "checkboxes", "selected_options": [{"value": "a"}, {"value": "c"}]}},
+                "from": {"value": {"type": "datepicker", "selected_date": "2026-12-21"}},
+                "who": {"value": {"type": "multi_users_select", "selected_users": ["U2"]}},
+                "skip": {"value": {"type": "static_select", "selected_option": None}},
+            }
+        },
+    }
+    inbound = translate.from_view_submission(
+        {"type": "view_submission", "user": {"id": "U1", "team_id": "T1"}, "view": view}
+    )
+    assert inbound.form_id == "checkin.answers" and inbound.conversation == "D9"
+    assert inbound.form == {
+        "mood": "4",
+        "done": "shipped",
+        "tags": ["a", "c"],
+        "from": "2026-12-21",
+        "who": ["U2"],
+        "skip": None,
+    }
+
+
+def test_broken_private_metadata_is_treated_as_empty() -> None:
+    assert translate.private_metadata({"private_metadata": "{not json"}) == {}
+    assert translate.private_metadata({"private_metadata": "[1]"}) == {}

@@ -49,7 +49,16 @@ class Metrics:
             buckets=ACK_BUCKETS,
             registry=self.registry,
         )
+        self.events = Counter(
+            "cadence_events",
+            "Platform events by outcome: processed, duplicate (a redelivery, ignored) or failed",
+            ["platform", "outcome"],
+            registry=self.registry,
+        )
         self.registry.register(OutboxCollector(database))
+
+    def event(self, platform: str, outcome: str) -> None:
+        self.events.labels(platform, outcome).inc()
 
     def observe(self, platform: str, kind: str, status: int, seconds: float) -> None:
         self.requests.labels(platform, kind, str(status)).inc()

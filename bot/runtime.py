@@ -23,6 +23,7 @@ from bot.service import Service, SlackRequestHandler
 from bot.slack.app import SlackApp, build_slack_app, identify
 from bot.slack.handling import SlackHandling
 from bot.slack.installations import BotIdentity, bind_workspace
+from bot.slack.render import Renderers
 from bot.slack.transport import SlackTransport
 from bot.tick import Producer, enqueue_due
 from conversations.flow import Flow
@@ -59,8 +60,9 @@ class Runtime:
         self.socket_mode = socket_mode
         self.poll_interval = poll_interval
         self.metrics = Metrics(database)
+        self.renderers = Renderers()
         self.sender = OutboxSender(database, {}, clock)
-        self.handling = SlackHandling(database, flows, self.sender, clock)
+        self.handling = SlackHandling(database, flows, self.sender, clock, self.metrics)
         self.service = Service(database, self.metrics, startup=[self.start], shutdown=[self.stop])
         self.identity: BotIdentity | None = None
         self.slack: SlackApp | None = None
@@ -87,10 +89,16 @@ class Runtime:
                 bind_workspace(session, self.identity.team_id, self.identity.team_name)
             log.info("connected to Slack workspace %s (%s)", self.identity.team_name, self.identity.team_id)
         self.slack = build_slack_app(
-            self.config, self.database, self.handling, self.clock, identity=self.identity, socket_mode=self.socket_mode
+            self.config,
+            self.database,
+            self.handling,
+            self.clock,
+            self.renderers,
+            identity=self.identity,
+            socket_mode=self.socket_mode,
         )
         self.sender.transports[Platform.SLACK] = SlackTransport(
-            self.database, self.bot_token, self.config.slack_api_url, self.clock
+            self.database, self.bot_token, self.config.slack_api_url, self.clock, self.renderers
         )
         self.service.slack = SlackRequestHandler(self.slack.app, self.metrics)
         self.stopping.clear()

@@ -35,7 +35,7 @@ from bot.slack.installations import (
 )
 from bot.slack.listeners import register_all
 from bot.slack.listeners.deps import ListenerDeps
-from bot.slack.render import BlockKit
+from bot.slack.render import BlockKit, Renderers
 from bot.slack.surface import BOT_SCOPES
 from conversations.engine import UNKNOWN_COMMAND
 from conversations.messages import Outbound
@@ -83,6 +83,7 @@ def build_slack_app(
     database: Database,
     handling: SlackHandling,
     clock: Callable[[], datetime],
+    renderers: Renderers,
     *,
     identity: BotIdentity | None,
     socket_mode: bool = False,
@@ -115,14 +116,15 @@ def build_slack_app(
             installation_store_bot_only=True,
             **common,
         )
-    blocks = BlockKit()
-    deps = ListenerDeps(database=database, handling=handling, blocks=blocks, clock=clock, installation_store=store)
+    deps = ListenerDeps(
+        database=database, handling=handling, renderers=renderers, clock=clock, installation_store=store
+    )
     register_all(app, deps)
 
     @app.error
     async def answer_errors(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
         if isinstance(error, BoltUnhandledRequestError):
-            return unhandled_answer(blocks, body)
+            return unhandled_answer(renderers.get(), body)
         log.error("Slack request failed: %s", error, exc_info=error)
         return None
 

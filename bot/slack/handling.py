@@ -16,11 +16,13 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.metrics import Metrics
 from bot.outbox_sender import OutboxSender
 from bot.slack.installations import bind_workspace
 from conversations.engine import Engine
 from conversations.flow import Flow
 from conversations.messages import FORM_ERRORS, Form, Inbound, Outbound, Platform, outbound_to_dict
+from conversations.workspace_settings import load_settings
 from storage import outbox, processed_events
 from storage.change_sink import SqlChangeSink
 from storage.conversation_store import SqlDirectory, SqlStateStore, remember_reference
@@ -33,6 +35,7 @@ class Handled:
     replies: list[Outbound] = field(default_factory=list)
     forms: list[Form] = field(default_factory=list)
     form_errors: dict[str, str] = field(default_factory=dict)
+    templates_dir: str | None = None
 
 
 def is_direct_message(conversation: str) -> bool:
@@ -98,11 +101,13 @@ class SlackHandling:
         flows: Sequence[Flow],
         sender: OutboxSender,
         clock: Callable[[], datetime],
+        metrics: Metrics,
     ) -> None:
         self.database = database
         self.flows = tuple(flows)
         self.sender = sender
         self.clock = clock
+        self.metrics = metrics
 
     def handle(self, inbound: Inbound, key: str, *, event_key: str | None = None, collect: bool = False) -> Handled:
         handled = Handled(duplicate=True)
@@ -117,6 +122,7 @@ class SlackHandling:
             )
             engine.handle(inbound, now)
             handled = replies.handled
+            handled.templates_dir = load_settings(workspace.settings).templates_dir
 
         self.run_once(event_key, converse)
         return handled
@@ -130,6 +136,7 @@ class SlackHandling:
         try:
             with self.database.session_scope() as session:
                 if event_key is not None and not processed_events.begin(session, event_key, Platform.SLACK, now):
+                    self.metrics.event("slack", "duplicate")
                     return False
                 work(session, now)
                 if event_key is not None:
@@ -137,6 +144,9 @@ class SlackHandling:
         except BaseException as error:
             if event_key is not None:
                 processed_events.record_failure(self.database, event_key, Platform.SLACK, now, repr(error))
+                self.metrics.event("slack", "failed")
             raise
+        if event_key is not None:
+            self.metrics.event("slack", "processed")
         self.sender.notify()
         return True

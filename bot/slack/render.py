@@ -126,3 +126,15 @@ class BlockKit:
         blocks = [block for message in messages for block in message["blocks"]]
         text = "\n\n".join(message["text"] for message in messages)
         return {"response_type": "ephemeral", "text": limit(text, 3000), "blocks": blocks[:MESSAGE_BLOCK_LIMIT]}
+
+
+class Renderers:
+    """One ``BlockKit`` per templates directory a workspace names in its settings, built once."""
+
+    def __init__(self) -> None:
+        self.by_directory: dict[str | None, BlockKit] = {}
+
+    def get(self, templates_dir: str | None = None) -> BlockKit:
+        if templates_dir not in self.by_directory:
+            self.by_directory[templates_dir] = BlockKit([Path(templates_dir)] if templates_dir else [])
+        return self.by_directory[templates_dir]

@@ -15,7 +15,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -24,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.outbox_sender import Failed, Outcome, RetryLater, Sent
-from bot.slack.render import BlockKit
+from bot.slack.render import BlockKit, Renderers
 from conversations.messages import Platform, outbound_from_dict
 from conversations.workspace_settings import load_settings
 from storage.conversation_store import reference_for, remember_reference
@@ -99,6 +98,7 @@ class SlackTransport:
         token_for: Callable[[str], str | None],
         api_url: str,
         clock: Callable[[], datetime],
+        renderers: Renderers,
         *,
         timeout_seconds: int = 10,
     ) -> None:
@@ -108,7 +108,7 @@ class SlackTransport:
         self.timeout_seconds = timeout_seconds
         self.gate = RateLimitGate(clock)
         self.clients: dict[str, AsyncWebClient] = {}
-        self.renderers: dict[str | None, BlockKit] = {}
+        self.renderers = renderers
 
     def client(self, token: str) -> AsyncWebClient:
         if token not in self.clients:
@@ -116,11 +116,6 @@ class SlackTransport:
                 token=token, base_url=self.api_url, timeout=self.timeout_seconds, retry_handlers=[]
             )
         return self.clients[token]
-
-    def renderer(self, templates_dir: str | None) -> BlockKit:
-        if templates_dir not in self.renderers:
-            self.renderers[templates_dir] = BlockKit([Path(templates_dir)] if templates_dir else [])
-        return self.renderers[templates_dir]
 
     async def deliver(self, delivery: OutboxDelivery) -> Outcome:
         spec = delivery.payload.get("slack") or {}
@@ -139,7 +134,7 @@ class SlackTransport:
             return RetryLater(f"holding {method} for Slack's rate limit", after=wait, throttled=True)
         client = self.client(token)
         try:
-            return await self.call(client, method, spec, delivery, self.renderer(templates_dir))
+            return await self.call(client, method, spec, delivery, self.renderers.get(templates_dir))
         except DeliveryRefused as refused:
             return Failed(str(refused))
         except SlackApiError as error:

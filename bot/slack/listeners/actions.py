@@ -22,5 +22,6 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
         handled = deps.handling.handle(inbound, f"slack:action:{body.get('trigger_id')}")
         for form in handled.forms:
             await client.views_open(
-                trigger_id=body["trigger_id"], view=deps.blocks.modal(form, {"channel": inbound.conversation})
+                trigger_id=body["trigger_id"],
+                view=deps.renderers.get(handled.templates_dir).modal(form, {"channel": inbound.conversation}),
             )

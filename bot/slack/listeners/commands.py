@@ -16,10 +16,11 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
     async def on_command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         inbound = translate.from_command(body)
         handled = deps.handling.handle(inbound, f"slack:command:{body.get('trigger_id')}", collect=True)
-        await ack(**deps.blocks.ephemeral_response(handled.replies))
+        await ack(**deps.renderers.get(handled.templates_dir).ephemeral_response(handled.replies))
         for form in handled.forms:
             await client.views_open(
-                trigger_id=body["trigger_id"], view=deps.blocks.modal(form, {"channel": inbound.conversation})
+                trigger_id=body["trigger_id"],
+                view=deps.renderers.get(handled.templates_dir).modal(form, {"channel": inbound.conversation}),
             )
 
     for slash in SLASH_COMMANDS:

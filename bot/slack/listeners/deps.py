@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.slack.handling import SlackHandling
 from bot.slack.installations import SqlInstallationStore
-from bot.slack.render import BlockKit
+from bot.slack.render import Renderers
 from storage.database import Database
 
 
@@ -16,6 +16,6 @@ from storage.database import Database
 class ListenerDeps:
     database: Database
     handling: SlackHandling
-    blocks: BlockKit
+    renderers: Renderers
     clock: Callable[[], datetime]
     installation_store: SqlInstallationStore | None = None

@@ -23,6 +23,9 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
             await ack(response_action="errors", errors=handled.form_errors)
         elif handled.forms:
             metadata = translate.private_metadata(view)
-            await ack(response_action="update", view=deps.blocks.modal(handled.forms[0], metadata))
+            await ack(
+                response_action="update",
+                view=deps.renderers.get(handled.templates_dir).modal(handled.forms[0], metadata),
+            )
         else:
             await ack()

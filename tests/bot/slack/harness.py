@@ -1,0 +1,113 @@
+"""The real Cadence ASGI service under uvicorn on 127.0.0.1 (port 0), talking to a fake Slack.
+
+Requests are signed exactly as Slack signs them and sent over HTTP, so every test goes through
+signature checks, body limits, Bolt's dispatch, the listeners, the database and the outbox sender.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from bot.config import AppConfig
+from bot.runtime import Runtime
+from conversations.flow import Flow
+from conversations.flows import all_flows
+from storage import migrate
+from storage.database import Database
+from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_requests import sign
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+STARTUP_TIMEOUT = 10.0
+
+
+def wait_until(condition, timeout: float = 5.0, what: str = "condition") -> None:
+    """Block until ``condition()`` holds; for work the server does after it has answered."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+class RunningCadence:
+    def __init__(
+        self,
+        tmp_path: Path,
+        slack: FakeSlackApi,
+        *,
+        flows: Sequence[Flow] | None = None,
+        socket_mode: bool = False,
+        **settings: Any,
+    ) -> None:
+        self.slack = slack
+        self.database = Database(f"sqlite:///{tmp_path / 'service.db'}")
+        migrate.upgrade(self.database.engine)
+        values = {
+            "slack_bot_token": BOT_TOKEN,
+            "slack_signing_secret": SIGNING_SECRET,
+            "slack_api_url": slack.base_url,
+            **settings,
+        }
+        self.config = AppConfig(_env_file=None, **values)
+        self.runtime = Runtime(
+            self.config,
+            self.database,
+            lambda: datetime.now(UTC),
+            flows if flows is not None else all_flows(),
+            [],
+            socket_mode=socket_mode,
+            poll_interval=0.05,
+        )
+        self.server = uvicorn.Server(
+            uvicorn.Config(self.runtime.service, host="127.0.0.1", port=0, lifespan="on", log_level="warning")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> RunningCadence:
+        self.thread.start()
+        wait_until(lambda: self.server.started or not self.thread.is_alive(), STARTUP_TIMEOUT, "the server to start")
+        if not self.server.started:
+            raise RuntimeError("the service failed to start; see the log above")
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.http.close()
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.database.dispose()
+
+    def post(
+        self, built: tuple[str, str], *, timestamp: int | None = None, headers: dict | None = None
+    ) -> httpx.Response:
+        body, signed = sign(SIGNING_SECRET, built, timestamp)
+        return self.http.post("/slack/events", content=body.encode(), headers={**signed, **(headers or {})})
+
+    def metric(self, name: str, **labels: str) -> float:
+        """The current value of one sample on /metrics (0 when absent)."""
+        wanted = ",".join(f'{key}="{value}"' for key, value in sorted(labels.items()))
+        for line in self.http.get("/metrics").text.splitlines():
+            sample, _, value = line.rpartition(" ")
+            if sample.split("{")[0] == name and (
+                not labels or sample.endswith("{" + wanted + "}") or _same_labels(sample, labels)
+            ):
+                return float(value)
+        return 0.0
+
+
+def _same_labels(sample: str, labels: dict[str, str]) -> bool:
+    if "{" not in sample:
+        return False
+    found = dict(part.split("=", 1) for part in sample[sample.index("{") + 1 : -1].split(","))
+    return all(found.get(key) == f'"{value}"' for key, value in labels.items())

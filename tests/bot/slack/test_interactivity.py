@@ -1,0 +1,153 @@
+"""Buttons, forms and multi-turn conversations in Slack, with a small test flow."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from conversations.flow import State, StepResult
+from conversations.flows import all_flows
+from conversations.messages import FORM_ERRORS, Choice, FieldKind, Form, FormField, Inbound, Outbound, Platform
+from storage.models import EventStatus, ProcessedEvent
+from storage.workspaces import find
+from tests.bot.slack.block_kit import assert_valid_view
+from tests.bot.slack.conftest import seed_org
+from tests.bot.slack.harness import RunningCadence, wait_until
+from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_requests import (
+    block_action,
+    event_callback,
+    retry_headers,
+    select_state,
+    text_input_state,
+    view_submission,
+)
+
+SURVEY_FORM = Form(
+    id="survey.answers",
+    title="Survey",
+    fields=(
+        FormField(
+            "mood", "Mood", FieldKind.SINGLE_CHOICE, required=True, options=(Choice("Good", "4"), Choice("Bad", "2"))
+        ),
+        FormField("hours", "Hours", FieldKind.NUMBER, required=True),
+    ),
+)
+
+
+class SurveyFlow:
+    """Offers a form; validates it; asks a follow-up question in the DM; fails once on 'explode'."""
+
+    name: ClassVar[str] = "survey"
+    commands: ClassVar[tuple[str, ...]] = ("survey",)
+    keywords: ClassVar[tuple[str, ...]] = ("survey", "explode")
+    exploded: ClassVar[list[bool]] = []
+
+    def step(self, state: State | None, inbound: Inbound, now: datetime) -> StepResult:
+        if inbound.text == "explode" and not self.exploded:
+            self.exploded.append(True)
+            raise RuntimeError("the database fell over")
+        if inbound.choice == "survey.form":
+            return StepResult(outbound=(Outbound("probe", {"text": ""}, form=SURVEY_FORM),))
+        if inbound.form_id == "survey.answers":
+            hours = str(inbound.form.get("hours") or "")
+            if not hours.replace(".", "", 1).isdigit():
+                return StepResult(
+                    outbound=(Outbound(FORM_ERRORS, {"errors": {"hours": "Hours must be a number, like 7.5"}}),)
+                )
+            return StepResult(outbound=(Outbound("probe", {"text": f"saved mood {inbound.form['mood']}"}),))
+        if state is not None:
+            return StepResult(None, (Outbound("probe", {"text": f"you said {inbound.text}"}),))
+        return StepResult(
+            State("survey", "asked", {}),
+            (Outbound("probe", {"text": "question"}, choices=(Choice("Open form", "survey.form"),)),),
+        )
+
+
+@pytest.fixture
+def cadence(tmp_path: Path, slack: FakeSlackApi):
+    SurveyFlow.exploded.clear()
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "probe.j2").write_text("{% block body %}{{ text }}{% endblock %}")
+    with RunningCadence(tmp_path, slack, flows=(*all_flows(), SurveyFlow())) as running:
+        seed_org(running)
+        with running.database.session_scope() as session:
+            workspace = find(session, Platform.SLACK, "T0001")
+            workspace.settings = {"templates_dir": str(templates)}
+            session.add(workspace)
+        yield running
+
+
+def dm(text: str, event_id: str | None = None):
+    event = {"type": "message", "channel_type": "im", "user": "U0001", "text": text, "channel": "D0001", "ts": "1.2"}
+    return event_callback(event, event_id=event_id)
+
+
+def test_a_button_opens_a_modal_with_the_trigger_id(cadence: RunningCadence, slack: FakeSlackApi) -> None:
+    response = cadence.post(
+        block_action(
+            "survey.form",
+            "survey.form",
+            user_id="U0001",
+            channel_id="D0001",
+            trigger_id="13345224609.738474920.8088930838d88f008e0",
+        )
+    )
+    assert response.status_code == 200
+    [call] = slack.wait_for_calls("views.open")
+    assert call.args["trigger_id"] == "13345224609.738474920.8088930838d88f008e0"
+    view = call.args["view"] if isinstance(call.args["view"], dict) else json.loads(call.args["view"])
+    assert_valid_view(view)
+    assert view["callback_id"] == "survey.answers" and json.loads(view["private_metadata"]) == {"channel": "D0001"}
+
+
+def test_form_problems_come_back_inline_and_a_good_form_is_answered_in_the_dm(
+    cadence: RunningCadence, slack: FakeSlackApi
+) -> None:
+    metadata = json.dumps({"channel": "D0001"})
+    bad = {
+        "mood": {"value": select_state("4", element_type="radio_buttons")},
+        "hours": {"value": text_input_state("lots")},
+    }
+    response = cadence.post(view_submission("survey.answers", bad, metadata, user_id="U0001"))
+    assert response.json() == {"response_action": "errors", "errors": {"hours": "Hours must be a number, like 7.5"}}
+    good = {
+        "mood": {"value": select_state("4", element_type="radio_buttons")},
+        "hours": {"value": text_input_state("7.5")},
+    }
+    response = cadence.post(view_submission("survey.answers", good, metadata, user_id="U0001"))
+    assert response.status_code == 200 and response.text == ""
+    [call] = slack.wait_for_calls("chat.postMessage")
+    assert call.args["channel"] == "D0001" and "saved mood 4" in call.args["text"]
+
+
+def test_a_conversation_continues_across_direct_messages(cadence: RunningCadence, slack: FakeSlackApi) -> None:
+    cadence.post(dm("survey"))
+    slack.wait_for_calls("chat.postMessage")
+    cadence.post(dm("fine, thanks"))
+    first, second = slack.wait_for_calls("chat.postMessage", 2)
+    assert first.args["blocks"][-1]["elements"][0]["value"] == "survey.form"
+    assert "you said fine, thanks" in second.args["text"]
+
+
+def test_an_event_that_failed_is_processed_when_slack_redelivers_it(
+    cadence: RunningCadence, slack: FakeSlackApi
+) -> None:
+    event = dm("explode", event_id="Ev0FAILS")
+    assert cadence.post(event).status_code == 200
+    wait_until(
+        lambda: cadence.metric("cadence_events_total", platform="slack", outcome="failed") == 1, what="the failure"
+    )
+    with cadence.database.session_scope() as session:
+        recorded = session.get(ProcessedEvent, 1)
+        assert recorded.status is EventStatus.FAILED and "fell over" in recorded.error
+    assert cadence.post(event, headers=retry_headers(1, "http_error")).status_code == 200
+    [call] = slack.wait_for_calls("chat.postMessage")
+    assert "question" in call.args["text"]
+    with cadence.database.session_scope() as session:
+        assert session.get(ProcessedEvent, 1).status is EventStatus.DONE

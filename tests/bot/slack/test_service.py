@@ -1,0 +1,147 @@
+"""The Slack service end to end: signed HTTP requests in, Web API calls to the fake out."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from sqlmodel import select
+
+from storage.database import Database
+from storage.models import OutboxDelivery, ProcessedEvent
+from tests.bot.slack.block_kit import assert_valid_message, assert_valid_view
+from tests.bot.slack.harness import RunningCadence, wait_until
+from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_requests import (
+    app_home_opened,
+    event_callback,
+    retry_headers,
+    signed_headers,
+    slash_command,
+)
+
+
+def rows(cadence: RunningCadence, model) -> list:
+    with cadence.database.session_scope() as session:
+        return list(session.exec(select(model)))
+
+
+def test_a_slash_command_is_answered_in_the_ack_with_an_ephemeral_message(cadence: RunningCadence) -> None:
+    response = cadence.post(slash_command("/cadence", "whoami", user_id="U0001"))
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["response_type"] == "ephemeral"
+    assert "Ada Lovelace" in answer["text"] and "Grace Hopper" in answer["text"]
+    assert_valid_message(answer)
+
+
+def test_startup_checks_the_token_once_and_requests_never_call_auth_test(
+    cadence: RunningCadence, slack: FakeSlackApi
+) -> None:
+    for _ in range(3):
+        assert cadence.post(slash_command("/cadence", "help", user_id="U0001")).status_code == 200
+    assert slack.count("auth.test") == 1
+
+
+def test_unsigned_wrongly_signed_and_stale_requests_are_refused_and_nothing_is_recorded(
+    cadence: RunningCadence,
+) -> None:
+    body, content_type = event_callback(_event("whoami"))
+    unsigned = cadence.http.post("/slack/events", content=body, headers={"content-type": content_type})
+    wrong = cadence.http.post(
+        "/slack/events", content=body, headers={**signed_headers("not-the-secret", body), "content-type": content_type}
+    )
+    stale = cadence.post((body, content_type), timestamp=int(time.time()) - 301)
+    assert [unsigned.status_code, wrong.status_code, stale.status_code] == [401, 401, 401]
+    assert rows(cadence, ProcessedEvent) == [] and rows(cadence, OutboxDelivery) == []
+
+
+def test_a_malformed_body_is_a_400_without_a_traceback(cadence: RunningCadence) -> None:
+    for body in ("{not json", "payload=%7Bbroken", "[1, 2]"):
+        content_type = "application/json" if body[0] in "{[" else "application/x-www-form-urlencoded"
+        response = cadence.post((body, content_type))
+        assert response.status_code == 400, body
+        assert "Traceback" not in response.text
+
+
+def test_a_body_over_one_megabyte_is_refused_with_413(cadence: RunningCadence) -> None:
+    body = "text=" + "x" * (1024 * 1024)
+    response = cadence.post((body, "application/x-www-form-urlencoded"))
+    assert response.status_code == 413
+    streamed = cadence.http.post("/slack/events", content=iter([b"x" * 600_000, b"y" * 600_000]))
+    assert streamed.status_code == 413
+
+
+def test_an_unknown_command_gets_a_friendly_ephemeral_pointer_to_help(cadence: RunningCadence) -> None:
+    response = cadence.post(slash_command("/nope", "", user_id="U0001"))
+    assert response.status_code == 200
+    assert response.json()["response_type"] == "ephemeral"
+    assert "I don't know the command `nope`" in response.json()["text"]
+    unknown_sub = cadence.post(slash_command("/cadence", "dance", user_id="U0001")).json()
+    assert "I don't know the command `dance`" in unknown_sub["text"]
+
+
+def test_a_direct_message_is_answered_through_the_outbox(cadence: RunningCadence, slack: FakeSlackApi) -> None:
+    response = cadence.post(event_callback(_event("whoami")))
+    assert response.status_code == 200
+    [call] = slack.wait_for_calls("chat.postMessage")
+    assert call.args["channel"] == "D0001"
+    assert "Ada Lovelace" in call.args["text"]
+    assert_valid_message({"text": call.args["text"], "blocks": call.args["blocks"]})
+    wait_until(
+        lambda: all(row.status == "sent" for row in rows(cadence, OutboxDelivery)), what="the delivery to be recorded"
+    )
+    [delivery] = rows(cadence, OutboxDelivery)
+    assert delivery.platform_message_id == f"D0001/{call.response['ts']}"
+
+
+def _event(text: str, user: str = "U0001", channel: str = "D0001") -> dict:
+    return {
+        "type": "message",
+        "channel_type": "im",
+        "user": user,
+        "text": text,
+        "channel": channel,
+        "ts": "1700000001.000100",
+    }
+
+
+def test_a_redelivered_event_is_acked_and_ignored(cadence: RunningCadence, slack: FakeSlackApi) -> None:
+    event = event_callback(_event("help"), event_id="Ev0REDELIVER")
+    assert cadence.post(event).status_code == 200
+    slack.wait_for_calls("chat.postMessage")
+    again = cadence.post(event, headers=retry_headers(1))
+    assert again.status_code == 200
+    wait_until(
+        lambda: cadence.metric("cadence_events_total", platform="slack", outcome="duplicate") == 1, what="the duplicate"
+    )
+    assert slack.count("chat.postMessage") == 1
+    assert len(rows(cadence, OutboxDelivery)) == 1
+
+
+def test_the_home_tab_is_published_with_the_persons_name(cadence: RunningCadence, slack: FakeSlackApi) -> None:
+    assert cadence.post(app_home_opened("U0001")).status_code == 200
+    [call] = slack.wait_for_calls("views.publish")
+    view = json.loads(call.args["view"]) if isinstance(call.args["view"], str) else call.args["view"]
+    assert call.args["user_id"] == "U0001"
+    assert_valid_view(view)
+    assert view["blocks"][0]["text"]["text"].startswith("Hi Ada Lovelace")
+    assert "Who sees what" in json.dumps(view)
+
+
+def test_health_answers_when_the_database_does(cadence: RunningCadence, tmp_path) -> None:
+    assert cadence.http.get("/healthz").status_code == 200
+    cadence.runtime.service.database = Database(f"sqlite:///{tmp_path}")  # a directory: nothing answers
+    assert cadence.http.get("/healthz").status_code == 503
+    assert cadence.http.get("/nothing-here").status_code == 404
+
+
+def test_metrics_count_requests_by_kind_and_show_the_outbox(cadence: RunningCadence, slack: FakeSlackApi) -> None:
+    cadence.post(slash_command("/cadence", "help", user_id="U0001"))
+    cadence.post(event_callback(_event("help")))
+    slack.wait_for_calls("chat.postMessage")
+    text = cadence.http.get("/metrics").text
+    assert 'cadence_requests_total{kind="command",platform="slack",status="200"} 1.0' in text
+    assert 'cadence_requests_total{kind="event",platform="slack",status="200"} 1.0' in text
+    assert 'cadence_ack_seconds_count{kind="command",platform="slack"} 1.0' in text
+    assert "cadence_outbox_depth" in text and 'cadence_outbox_deliveries{status="sent"}' in text

@@ -22,14 +22,12 @@ log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp, deps: ListenerDeps) -> None:
-    handling = deps.handling
-
     @app.event("message")
     async def on_direct_message(body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("channel_type") != "im" or not translate.is_person_message(event):
             return
         inbound = translate.from_message(body, event)
-        handling.handle(inbound, f"slack:event:{body['event_id']}", event_key=body["event_id"])
+        deps.handling.handle(inbound, f"slack:event:{body['event_id']}", event_key=body["event_id"])
 
     @app.event("app_home_opened")
     async def on_home_opened(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
@@ -38,7 +36,7 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
         team_id, user_id = body["team_id"], event["user"]
         if not is_known(deps, team_id, user_id):
             profile = await client.users_info(user=user_id)
-            handling.run_once(None, lambda session, now: sync_user(session, team_id, profile["user"]))
+            deps.handling.run_once(None, lambda session, now: sync_user(session, team_id, profile["user"]))
 
         def publish(session: Session, now: datetime) -> None:
             workspace = bind_workspace(session, team_id, team_id)
@@ -61,10 +59,12 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
                 not_before=now,
             )
 
-        handling.run_once(body["event_id"], publish)
+        deps.handling.run_once(body["event_id"], publish)
 
     async def on_user_event(body: dict[str, Any], event: dict[str, Any]) -> None:
-        handling.run_once(body["event_id"], lambda session, now: sync_user(session, body["team_id"], event["user"]))
+        deps.handling.run_once(
+            body["event_id"], lambda session, now: sync_user(session, body["team_id"], event["user"])
+        )
 
     app.event("team_join")(on_user_event)
     app.event("user_change")(on_user_event)

@@ -71,8 +71,11 @@ class Context:
 
 
 def default_producers() -> list[Producer]:
-    """What the tick looks for; check-ins, reminders and digests add themselves here."""
-    return []
+    """What the tick looks for: check-in prompts and reminders (digests add themselves here)."""
+    from bot.checkin_tick import checkin_producer
+    from conversations.words import Labels
+
+    return [checkin_producer(Labels())]
 
 
 def cmd_db_upgrade(args: argparse.Namespace, context: Context) -> int:

@@ -34,6 +34,25 @@ class StateStore(Protocol):
     def clear(self, actor: Actor, flow: str) -> None: ...
 
 
+class FlowContext(Protocol):
+    """Loads what a flow needs to know before its pure step runs (questions, allowances, names).
+
+    It returns the state to step from: usually ``state`` itself, or a fresh state seeded with
+    facts from storage when a conversation starts. Keeping those facts in the state is what lets
+    a step stay a pure function of (state, inbound, now), and an interrupted conversation resume
+    from exactly what it was shown.
+    """
+
+    def prepare(self, flow: str, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State | None: ...
+
+
+class NoContext:
+    """For flows that need nothing beyond the inbound message and the actor."""
+
+    def prepare(self, flow: str, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State | None:
+        return state
+
+
 class ChangeSink(Protocol):
     def apply(self, actor: Actor, changes: Sequence[Change], now: datetime) -> None: ...
 
@@ -49,6 +68,7 @@ class Route:
     flow: Flow | None
     state: State | None
     fallback: Outbound | None = None
+    inbound: Inbound | None = None  # the inbound as the flow should see it, when routing rewrote it
 
 
 def route_key(value: str) -> str:
@@ -64,6 +84,7 @@ class Engine:
         states: StateStore,
         changes: ChangeSink,
         channel: Channel,
+        context: FlowContext | None = None,
     ) -> None:
         self.flows = {flow.name: flow for flow in flows}
         self.by_command = {command: flow for flow in self.flows.values() for command in flow.commands}
@@ -72,6 +93,7 @@ class Engine:
         self.states = states
         self.changes = changes
         self.channel = channel
+        self.context = context or NoContext()
 
     def handle(self, inbound: Inbound, now: datetime) -> tuple[Outbound, ...]:
         actor = self.directory.resolve(inbound)
@@ -81,11 +103,13 @@ class Engine:
             return messages
         inbound = replace(inbound, actor=actor)
         route = self.route(actor, inbound, now)
+        inbound = route.inbound or inbound
         if route.flow is None:
             assert route.fallback is not None
             messages = (route.fallback,)
         else:
-            result = route.flow.step(route.state, inbound, now)
+            state = self.context.prepare(route.flow.name, actor, inbound, route.state, now)
+            result = route.flow.step(state, inbound, now)
             self.persist(actor, inbound, route.flow, result)
             if result.changes:
                 self.changes.apply(actor, result.changes, now)
@@ -95,10 +119,10 @@ class Engine:
 
     def route(self, actor: Actor, inbound: Inbound, now: datetime) -> Route:
         if inbound.command is not None:
-            flow = self.by_command.get(inbound.command.lower())
+            inbound, flow = self.command_flow(inbound)
             if flow is None:
                 return Route(None, None, Outbound(UNKNOWN_COMMAND, {"command": inbound.command}, private=True))
-            return Route(flow, self.live_state(actor, flow.name, now))
+            return Route(flow, self.live_state(actor, flow.name, now), inbound=inbound)
         flow_name = None
         if inbound.choice is not None:
             flow_name = route_key(inbound.choice)
@@ -116,6 +140,16 @@ class Engine:
         if flow is not None:
             return Route(flow, self.live_state(actor, flow.name, now))
         return Route(None, None, Outbound(NOT_UNDERSTOOD, {"text": inbound.text}))
+
+    def command_flow(self, inbound: Inbound) -> tuple[Inbound, Flow | None]:
+        """``/checkin away …`` goes to the flow registered for ``checkin away`` when there is one,
+        with the sub-command taken off the text; otherwise to the flow for ``checkin``."""
+        command = (inbound.command or "").lower()
+        first, _, rest = inbound.text.strip().partition(" ")
+        sub_flow = self.by_command.get(f"{command} {first.lower()}") if first else None
+        if sub_flow is not None:
+            return replace(inbound, command=f"{command} {first.lower()}", text=rest.strip()), sub_flow
+        return inbound, self.by_command.get(command)
 
     def live_state(self, actor: Actor, flow: str, now: datetime) -> State | None:
         state = self.states.load(actor, flow)

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from conversations.checkin import CheckinFeedbackFlow, CheckinFlow, CheckinHistoryFlow, TimeOffFlow
 from conversations.flow import Flow
 from conversations.help import HelpFlow
 from conversations.whoami import WhoamiFlow
+from conversations.words import Labels
 
 
-def all_flows() -> tuple[Flow, ...]:
-    return (HelpFlow(), WhoamiFlow())
+def all_flows(labels: Labels | None = None) -> tuple[Flow, ...]:
+    labels = labels or Labels()
+    return (
+        HelpFlow(),
+        WhoamiFlow(),
+        CheckinFlow(labels),
+        TimeOffFlow(),
+        CheckinHistoryFlow(),
+        CheckinFeedbackFlow(labels),
+    )

@@ -14,8 +14,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 FORM_ERRORS = "form_errors"
-"""An outbound kind: the submitted form has problems, ``data["errors"]`` maps field ids to what to fix.
-Platforms show them next to the fields (Slack: ``response_action: errors``) and keep the form open."""
+"""An outbound kind: the submitted form has problems. ``data["errors"]`` maps field ids to the
+values of a problem, which the template named by ``data["template"]`` words. Platforms show
+them next to the fields (Slack: ``response_action: errors``) and keep the form open."""
 
 
 class Platform(enum.StrEnum):
@@ -107,8 +108,11 @@ class Outbound:
     """A message to show: ``kind`` names the words template, ``data`` fills it.
 
     ``to_person_id`` is None for a reply in the conversation the inbound came from; set it to
-    message someone else (a manager, a kudos recipient). ``private`` asks for a reply only the
-    person sees when the conversation is shared (an ephemeral message on Slack).
+    message someone else (a manager, a kudos recipient), or set ``to_channel`` to post in a
+    shared channel named in the settings (``#kudos``). ``private`` asks for a reply only the
+    person sees when the conversation is shared (an ephemeral message on Slack). ``thread``
+    names an earlier message (by its outbox dedupe key) that this one answers, so platforms with
+    threads can put it there.
     """
 
     kind: str
@@ -116,7 +120,9 @@ class Outbound:
     choices: tuple[Choice, ...] = ()
     form: Form | None = None
     to_person_id: int | None = None
+    to_channel: str | None = None
     private: bool = False
+    thread: str | None = None
 
 
 def outbound_to_dict(message: Outbound) -> dict[str, Any]:
@@ -132,7 +138,9 @@ def outbound_from_dict(data: Mapping[str, Any]) -> Outbound:
         choices=tuple(Choice(**choice) for choice in data.get("choices") or ()),
         form=_form_from_dict(form) if form else None,
         to_person_id=data.get("to_person_id"),
+        to_channel=data.get("to_channel"),
         private=bool(data.get("private", False)),
+        thread=data.get("thread"),
     )
 
 

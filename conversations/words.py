@@ -142,3 +142,17 @@ class Words:
             for name in ("title", "body")
         }
         return Rendered(title=parts["title"], body=parts["body"])
+
+
+class Labels:
+    """Short words for buttons, form titles and field labels, from the macros in ``_labels.j2``.
+
+    Flows get one of these at construction, so even a button's caption lives in a template and can
+    be reworded (or translated) without touching code. Labels are plain text on every platform.
+    """
+
+    def __init__(self, override_dirs: Iterable[Path] = ()) -> None:
+        self.module = Words(PlainDialect(), override_dirs).environment.get_template("_labels.j2").module
+
+    def __call__(self, name: str, **values: Any) -> str:
+        return str(getattr(self.module, name)(**values)).strip()

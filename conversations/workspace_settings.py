@@ -111,7 +111,7 @@ DEFAULT_QUESTIONS = (
 class CheckinSettings(Strict):
     day: Weekday = "friday"
     time: ClockTime = "10:00"
-    reminders: tuple[Reminder, ...] = ("+4h", "next-workday 09:00")
+    reminders: tuple[Reminder, ...] = ("+4h", "next-workday 08:00")
     closes: Annotated[str, AfterValidator(_closing)] = "before-digest"
     questions: tuple[Question, ...] = DEFAULT_QUESTIONS
     notify_manager: Literal["immediately", "digest"] = "immediately"

@@ -290,9 +290,23 @@ class CheckinResponse(SQLModel, table=True):
     blockers: str | None = Field(default=None, sa_type=sa.Text)
     skip_reason: str | None = Field(default=None, max_length=500)
     prompted_at: datetime | None = optional_timestamp()
+    reminders_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     started_at: datetime | None = optional_timestamp()
     submitted_at: datetime | None = optional_timestamp()
     updated_at: datetime = created_timestamp()
+
+
+class TimeOff(SQLModel, table=True):
+    """Days a person is away (``/checkin away``): no prompts, counted as away rather than missing."""
+
+    __tablename__ = "time_off"
+    __table_args__ = (sa.CheckConstraint("ends_on >= starts_on", name="ends_after_start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="people.id", ondelete="CASCADE", index=True)
+    starts_on: date
+    ends_on: date
+    created_at: datetime = created_timestamp()
 
 
 class KudosSource(enum.StrEnum):

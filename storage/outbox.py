@@ -117,6 +117,10 @@ def mark_failed(session: Session, delivery: OutboxDelivery, reason: str) -> None
     session.add(delivery)
 
 
+def by_key(session: Session, dedupe_key: str) -> OutboxDelivery | None:
+    return session.exec(select(OutboxDelivery).where(OutboxDelivery.dedupe_key == dedupe_key)).first()
+
+
 def counts_by_status(session: Session) -> dict[DeliveryStatus, int]:
     rows = session.exec(select(OutboxDelivery.status, sa.func.count()).group_by(OutboxDelivery.status)).all()
     counts = dict.fromkeys(DeliveryStatus, 0)

@@ -46,6 +46,10 @@ class ConsoleTransport:
 
     async def deliver(self, delivery: OutboxDelivery) -> Outcome:
         message = outbound_from_dict(delivery.payload["outbound"])
+        if delivery.recipient.startswith("channel:"):
+            self.console.print(f"--- in {delivery.recipient.removeprefix('channel:')} ---")
+            self.console.show(message, for_me=False)
+            return Sent(message_id=f"shell-{delivery.id}")
         person_id = int(delivery.recipient.removeprefix("person:"))
         with self.database.session_scope() as session:
             person = session.get(Person, person_id)

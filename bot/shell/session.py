@@ -25,9 +25,9 @@ from bot.outbox_sender import OutboxSender
 from bot.shell.console import ConsoleTransport
 from bot.shell.render import numbered, pick, render_text
 from bot.tick import Producer, run_tick
-from conversations.engine import Engine
 from conversations.flow import Flow
 from conversations.messages import (
+    FORM_ERRORS,
     FieldKind,
     Form,
     FormField,
@@ -38,9 +38,8 @@ from conversations.messages import (
 )
 from conversations.words import Words
 from storage import outbox, people
-from storage.change_sink import SqlChangeSink
-from storage.conversation_store import SqlDirectory, SqlStateStore
 from storage.database import Database
+from storage.flow_bindings import engine_for
 from storage.models import Person, Workspace
 
 SHELL_META_HELP = (
@@ -62,7 +61,7 @@ class ShellClock:
         self.offset = instant - self._real_now()
 
 
-def recipient_for(person_id: int) -> str:
+def recipient_for(person_id: int | None) -> str:
     return f"person:{person_id}"
 
 
@@ -75,15 +74,16 @@ class ShellChannel:
 
     def send(self, inbound: Inbound, messages: Sequence[Outbound]) -> None:
         for index, message in enumerate(messages):
-            if message.to_person_id is None or message.to_person_id == self.shell.person_id:
+            if message.to_channel is None and message.to_person_id in (None, self.shell.person_id):
                 self.shell.show(message)
                 continue
+            recipient = f"channel:{message.to_channel}" if message.to_channel else recipient_for(message.to_person_id)
             outbox.enqueue(
                 self.session,
                 workspace_id=self.shell.workspace_id,
                 platform=Platform.SHELL,
                 kind=message.kind,
-                recipient=recipient_for(message.to_person_id),
+                recipient=recipient,
                 dedupe_key=f"shell:{self.shell.turn}:{index}",
                 payload={"outbound": outbound_to_dict(message)},
                 not_before=self.shell.clock(),
@@ -117,6 +117,7 @@ class ShellSession:
         self.turn = 0
         self.person = person
         self.pending: Outbound | None = None
+        self.last_form: Form | None = None
         self.sender = OutboxSender(database, {Platform.SHELL: ConsoleTransport(database, self)}, clock)
         self.runner = asyncio.Runner()
 
@@ -128,6 +129,12 @@ class ShellSession:
         print(text, file=self.out, flush=True)
 
     def show(self, message: Outbound, *, for_me: bool = True) -> None:
+        if message.kind == FORM_ERRORS:
+            for field_id, problem in message.data["errors"].items():
+                self.print(f"{field_id}: {self.words.render(message.data['template'], problem).text}")
+            if self.last_form is not None:
+                self.pending = Outbound("form_retry", form=self.last_form)
+            return
         self.print(render_text(self.words, message))
         if for_me and (message.choices or message.form):
             self.pending = message
@@ -171,12 +178,13 @@ class ShellSession:
             self.dispatch(command=command, text=arguments.strip())
         else:
             self.dispatch(text=line)
-        if self.pending is not None and self.pending.form is not None:
-            form = self.pending.form
+        while self.pending is not None and self.pending.form is not None:
+            form = self.last_form = self.pending.form
             self.pending = None
             values = self.fill(form, lines)
-            if values is not None:
-                self.dispatch(form_id=form.id, form=values)
+            if values is None:
+                return
+            self.dispatch(form_id=form.id, form=values)
 
     def inbound(self, **fields: Any) -> Inbound:
         return Inbound(
@@ -190,14 +198,9 @@ class ShellSession:
     def dispatch(self, **fields: Any) -> None:
         self.turn += 1
         with self.database.session_scope() as session:
-            engine = Engine(
-                self.flows,
-                SqlDirectory(session, self.workspace),
-                SqlStateStore(session),
-                SqlChangeSink(session),
-                ShellChannel(self, session),
+            engine_for(session, self.workspace, self.flows, ShellChannel(self, session)).handle(
+                self.inbound(**fields), self.clock()
             )
-            engine.handle(self.inbound(**fields), self.clock())
         self.deliver()
 
     def fill(self, form: Form, lines: Iterator[str]) -> dict[str, Any] | None:

@@ -19,14 +19,13 @@ from sqlmodel import Session
 from bot.metrics import Metrics
 from bot.outbox_sender import OutboxSender
 from bot.slack.installations import bind_workspace
-from conversations.engine import Engine
 from conversations.flow import Flow
 from conversations.messages import FORM_ERRORS, Form, Inbound, Outbound, Platform, outbound_to_dict
 from conversations.workspace_settings import load_settings
 from storage import outbox, processed_events
-from storage.change_sink import SqlChangeSink
-from storage.conversation_store import SqlDirectory, SqlStateStore, remember_reference
+from storage.conversation_store import remember_reference
 from storage.database import Database
+from storage.flow_bindings import engine_for
 
 
 @dataclass
@@ -34,7 +33,7 @@ class Handled:
     duplicate: bool = False
     replies: list[Outbound] = field(default_factory=list)
     forms: list[Form] = field(default_factory=list)
-    form_errors: dict[str, str] = field(default_factory=dict)
+    form_errors: Outbound | None = None
     templates_dir: str | None = None
 
 
@@ -61,9 +60,12 @@ class SlackReplies:
             )
         for index, message in enumerate(messages):
             if message.kind == FORM_ERRORS:
-                self.handled.form_errors.update(message.data.get("errors", {}))
+                self.handled.form_errors = message
             elif message.form is not None:
                 self.handled.forms.append(message.form)
+            elif message.to_channel is not None:
+                target = {"method": "post_message", "channel": message.to_channel}
+                self.enqueue(index, message, f"channel:{message.to_channel}", target)
             elif message.to_person_id is not None and (actor is None or message.to_person_id != actor.person_id):
                 self.enqueue(index, message, f"person:{message.to_person_id}", {"method": "post_message"})
             elif self.collect:
@@ -117,10 +119,7 @@ class SlackHandling:
             workspace = bind_workspace(session, inbound.workspace, inbound.workspace)
             assert workspace.id is not None
             replies = SlackReplies(session, workspace.id, key, now, collect=collect)
-            engine = Engine(
-                self.flows, SqlDirectory(session, workspace), SqlStateStore(session), SqlChangeSink(session), replies
-            )
-            engine.handle(inbound, now)
+            engine_for(session, workspace, self.flows, replies).handle(inbound, now)
             handled = replies.handled
             handled.templates_dir = load_settings(workspace.settings).templates_dir
 

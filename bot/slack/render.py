@@ -118,6 +118,14 @@ class BlockKit:
             raise ValueError("form context too large for Slack's private_metadata; keep ids there, not content")
         return self._layout("modal_view.json.j2", {"form": form, "private_metadata": private_metadata, "intro": intro})
 
+    def form_errors(self, message: Outbound) -> dict[str, str]:
+        """Each field's problem in words, for ``response_action: errors`` (plain text under the field)."""
+        template = message.data["template"]
+        return {
+            field_id: limit(self.plain_words.render(template, problem).text, 2000)
+            for field_id, problem in message.data["errors"].items()
+        }
+
     def ephemeral_response(self, outbounds: Iterable[Outbound]) -> dict[str, Any]:
         """A slash command's answer as the HTTP response body: only the person who typed it sees it."""
         messages = [self.message(outbound) for outbound in outbounds]

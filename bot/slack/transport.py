@@ -26,6 +26,7 @@ from bot.outbox_sender import Failed, Outcome, RetryLater, Sent
 from bot.slack.render import BlockKit, Renderers
 from conversations.messages import Platform, outbound_from_dict
 from conversations.workspace_settings import load_settings
+from storage import outbox
 from storage.conversation_store import reference_for, remember_reference
 from storage.database import Database
 from storage.models import OutboxDelivery, Person, Workspace
@@ -160,16 +161,28 @@ class SlackTransport:
                 channel=spec["channel"], user=self.slack_id(person), text=message["text"], blocks=message["blocks"]
             )
             return Sent(str(response.get("message_ts") or ""))
-        channel = spec.get("channel") or await self.direct_message_channel(client, self.person(delivery))
+        channel, thread_ts = spec.get("channel"), spec.get("thread_ts")
+        if outbound.thread:
+            channel, thread_ts = self.thread_of(outbound.thread) or (channel, thread_ts)
+        channel = channel or await self.direct_message_channel(client, self.person(delivery))
         response = await client.chat_postMessage(
             channel=channel,
             text=message["text"],
             blocks=message["blocks"],
-            thread_ts=spec.get("thread_ts"),
+            thread_ts=thread_ts,
             unfurl_links=False,
             unfurl_media=False,
         )
         return Sent(f"{response.get('channel', channel)}/{response['ts']}")
+
+    def thread_of(self, dedupe_key: str) -> tuple[str, str] | None:
+        """Where the earlier message ``dedupe_key`` went (channel and ts), to reply in its thread."""
+        with self.database.session_scope() as session:
+            earlier = outbox.by_key(session, dedupe_key)
+        if earlier is None or not earlier.platform_message_id or "/" not in earlier.platform_message_id:
+            return None
+        channel, _, ts = earlier.platform_message_id.partition("/")
+        return channel, ts
 
     def person(self, delivery: OutboxDelivery) -> Person:
         if not delivery.recipient.startswith("person:"):

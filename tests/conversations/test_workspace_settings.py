@@ -7,7 +7,7 @@ def test_an_empty_document_gives_working_defaults() -> None:
     settings, errors = validate_settings(None)
     assert errors == []
     assert settings.checkins.day == "friday" and settings.checkins.time == "10:00"
-    assert settings.checkins.reminders == ("+4h", "next-workday 09:00")
+    assert settings.checkins.reminders == ("+4h", "next-workday 08:00")
     assert settings.digest.day == "monday" and settings.digest.time == "09:00"
     assert settings.kudos.daily_allowance == 5 and settings.kudos.emojis == ("clap",)
     assert settings.anonymity_threshold == 5

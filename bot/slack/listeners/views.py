@@ -19,8 +19,9 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
         inbound = translate.from_view_submission(body)
         view = body.get("view") or {}
         handled = deps.handling.handle(inbound, f"slack:view:{view.get('id')}:{view.get('hash')}")
-        if handled.form_errors:
-            await ack(response_action="errors", errors=handled.form_errors)
+        if handled.form_errors is not None:
+            errors = deps.renderers.get(handled.templates_dir).form_errors(handled.form_errors)
+            await ack(response_action="errors", errors=errors)
         elif handled.forms:
             metadata = translate.private_metadata(view)
             await ack(

@@ -56,9 +56,8 @@ class SurveyFlow:
         if inbound.form_id == "survey.answers":
             hours = str(inbound.form.get("hours") or "")
             if not hours.replace(".", "", 1).isdigit():
-                return StepResult(
-                    outbound=(Outbound(FORM_ERRORS, {"errors": {"hours": "Hours must be a number, like 7.5"}}),)
-                )
+                problem = {"text": "Hours must be a number, like 7.5"}
+                return StepResult(outbound=(Outbound(FORM_ERRORS, {"template": "probe", "errors": {"hours": problem}}),))
             return StepResult(outbound=(Outbound("probe", {"text": f"saved mood {inbound.form['mood']}"}),))
         if state is not None:
             return StepResult(None, (Outbound("probe", {"text": f"you said {inbound.text}"}),))

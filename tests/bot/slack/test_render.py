@@ -12,31 +12,13 @@ from conversations.messages import Actor, Choice, FieldKind, Form, FormField, Ou
 from conversations.words import TEMPLATES_DIR as WORDS_DIR
 from conversations.words import Words
 from tests.bot.slack.block_kit import assert_valid_message, assert_valid_view
+from tests.fixtures.sample_messages import SAMPLES
 
 ADA = Actor(1, 1, "Ada <!channel>", "ada@acme.test", "Europe/Berlin", "admin", "Platform", "Grace", 3)
 
-SAMPLE_DATA = {
-    "help": {"name": "Ada", "is_manager": True, "is_admin": True},
-    "whoami": {
-        "name": "Ada",
-        "email": "ada@acme.test",
-        "role": "member",
-        "team": "Platform",
-        "manager": "Grace",
-        "report_count": 2,
-        "timezone": "Europe/Berlin",
-        "local_time": "Friday 10:00",
-    },
-    "unknown_person": {"user": "U1"},
-    "unknown_command": {"command": "dance"},
-    "not_understood": {"text": "hmm"},
-    "home": {"name": "Ada", "manager": "Grace", "is_manager": True, "is_admin": True},
-}
-
-
-@pytest.mark.parametrize("kind", sorted(path.name.removesuffix(".j2") for path in WORDS_DIR.glob("*.j2")))
+@pytest.mark.parametrize("kind", sorted(path.name.removesuffix(".j2") for path in WORDS_DIR.glob("[!_]*.j2")))
 def test_every_message_kind_renders_to_valid_block_kit(kind: str) -> None:
-    message = BlockKit().message(Outbound(kind, SAMPLE_DATA[kind], choices=(Choice("Start", "x.start", "primary"),)))
+    message = BlockKit().message(Outbound(kind, SAMPLES[kind], choices=(Choice("Start", "x.start", "primary"),)))
     assert_valid_message(message)
     assert message["blocks"][-1]["type"] == "actions"
 
@@ -126,7 +108,7 @@ def test_the_home_tab_is_a_valid_home_view_with_the_persons_name() -> None:
 
 def test_an_ephemeral_answer_combines_replies() -> None:
     response = BlockKit().ephemeral_response(
-        [Outbound("not_understood", {"text": "a"}), Outbound("help", SAMPLE_DATA["help"])]
+        [Outbound("not_understood", {"text": "a"}), Outbound("help", SAMPLES["help"])]
     )
     assert response["response_type"] == "ephemeral"
     assert_valid_message(response)
@@ -145,5 +127,5 @@ def test_layout_templates_pass_every_value_through_tojson() -> None:
 
 
 def test_slack_words_use_mrkdwn() -> None:
-    rendered = Words(SlackDialect()).render("help", SAMPLE_DATA["help"])
+    rendered = Words(SlackDialect()).render("help", SAMPLES["help"])
     assert "*Things you can ask me*" in rendered.body and "`whoami`" in rendered.body

@@ -1,0 +1,139 @@
+"""The tick's check-in work: prompt whoever's local check-in time has come, remind who hasn't answered.
+
+Who is due is worked out from the tables on every tick (no job per person): each active person's
+window for the week, in their own time zone, their response row and the reminders already sent.
+Each prompt and reminder is an outbox row with a unique key (person, kind, week), and the
+response row records it, so repeated ticks, a restart or two ticks at once never send twice; a
+tick after downtime sends whatever is still open (one reminder, not a burst of them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import cache
+
+from sqlmodel import Session, col, select
+
+from conversations.checkin import prompt_choices
+from conversations.messages import Outbound, outbound_to_dict
+from conversations.schedule import CheckinWindow, current_window
+from conversations.words import Labels
+from conversations.workspace_settings import WorkspaceSettings, load_settings
+from storage import checkins, outbox
+from storage.models import CheckinResponse, Person, ResponseStatus, Team, Workspace
+
+WAITING = (ResponseStatus.PENDING, ResponseStatus.IN_PROGRESS)
+
+
+def checkin_producer(labels: Labels) -> Callable[[Session, datetime], int]:
+    def checkins_due(session: Session, now: datetime) -> int:
+        return sum(enqueue_due_checkins(session, workspace, now, labels) for workspace in session.exec(select(Workspace)))
+
+    return checkins_due
+
+
+def enqueue_due_checkins(session: Session, workspace: Workspace, now: datetime, labels: Labels) -> int:
+    assert workspace.id is not None
+    settings = load_settings(workspace.settings)
+    team_names = {team.id: team.name for team in session.exec(select(Team).where(Team.workspace_id == workspace.id))}
+    people = session.exec(
+        select(Person).where(Person.workspace_id == workspace.id, Person.active, col(Person.is_bot).is_(False))
+    ).all()
+    zones = {person.id: person.timezone for person in people}
+
+    @cache
+    def team_settings(team_id: int | None) -> WorkspaceSettings:
+        return settings.for_team(team_names.get(team_id))
+
+    @cache
+    def window(team_id: int | None, zone: str, closing: str) -> CheckinWindow:
+        return current_window(team_settings(team_id), now, zone, closing)
+
+    due: list[tuple[Person, CheckinWindow]] = []
+    for person in people:
+        closing = zones.get(person.manager_id, person.timezone) if person.manager_id else person.timezone
+        current = window(person.team_id, person.timezone, closing)
+        if current.is_open(now):
+            due.append((person, current))
+    if not due:
+        return 0
+    weeks = {current.week for _, current in due}
+    cycles = {week: checkins.cycle_for(session, workspace.id, week, now) for week in weeks}
+    responses = {
+        (response.cycle_id, response.person_id): response
+        for response in session.exec(
+            select(CheckinResponse).where(col(CheckinResponse.cycle_id).in_([cycle.id for cycle in cycles.values()]))
+        )
+    }
+    time_off = checkins.time_off_of(session, [person.id for person, _ in due], now.date() - timedelta(days=14))
+    enqueued = 0
+    for person, current in due:
+        cycle = cycles[current.week]
+        response = responses.get((cycle.id, person.id))
+        if response is None:
+            response = checkins.response_for(session, cycle.id, person.id, now)
+        away = checkins.away_on(person, current, time_off.get(person.id, []), team_settings(person.team_id))
+        if away and response.status is ResponseStatus.PENDING:
+            response.status = ResponseStatus.AWAY
+            response.updated_at = now
+            session.add(response)
+        if response.status is ResponseStatus.AWAY:
+            continue
+        enqueued += prompt_and_remind(session, workspace, person, current, response, now, labels, team_settings(person.team_id))
+    session.flush()
+    return enqueued
+
+
+def prompt_and_remind(
+    session: Session,
+    workspace: Workspace,
+    person: Person,
+    window: CheckinWindow,
+    response: CheckinResponse,
+    now: datetime,
+    labels: Labels,
+    settings: WorkspaceSettings,
+) -> int:
+    assert workspace.id is not None and person.id is not None
+    closes_local = checkins.local_text(window.closes_at, person.timezone)
+    choices = prompt_choices(labels, window.week)
+    sent = 0
+    if response.prompted_at is None:
+        prompt = Outbound(
+            "checkin_prompt",
+            {
+                "name": person.display_name,
+                "week": window.week,
+                "count": sum(1 for question in settings.checkins.questions if question.kind != "goal_progress"),
+                "closes_local": closes_local,
+            },
+            choices,
+        )
+        enqueue(session, workspace, person, checkins.prompt_key(person.id, window.week), prompt, now)
+        response.prompted_at = now
+        sent += 1
+    reminders_due = sum(1 for at in window.reminders if at <= now)
+    if response.status in WAITING and reminders_due > response.reminders_sent:
+        if sent == 0:  # a late prompt already is the nudge; don't follow it with a reminder at once
+            reminder = Outbound("checkin_reminder", {"name": person.display_name, "week": window.week, "closes_local": closes_local}, choices)
+            enqueue(session, workspace, person, checkins.reminder_key(person.id, window.week, reminders_due), reminder, now)
+            sent += 1
+        response.reminders_sent = reminders_due
+    if sent:
+        session.add(response)
+    return sent
+
+
+def enqueue(session: Session, workspace: Workspace, person: Person, key: str, message: Outbound, now: datetime) -> None:
+    assert workspace.id is not None
+    outbox.enqueue(
+        session,
+        workspace_id=workspace.id,
+        platform=workspace.platform,
+        kind=message.kind,
+        recipient=f"person:{person.id}",
+        dedupe_key=key,
+        payload={"outbound": outbound_to_dict(message)},
+        not_before=now,
+    )

@@ -1,0 +1,138 @@
+"""Reading and checking check-in answers, typed in a chat or submitted in a form.
+
+A question is a plain dict (it lives in conversation state as JSON): the settings' question
+fields, plus for key results the ``kr`` being updated. A problem is reported as a code with
+values, which the ``checkin_problem`` template words; nothing here writes user-facing sentences.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+SKIP_WORDS = frozenset({"skip", "-", "pass", "n/a"})
+KEEP_WORDS = frozenset({"keep", "same", "unchanged"})
+NO_BLOCKER_WORDS = frozenset({"", "no", "none", "nope", "nothing", "n/a", "-", "no blockers", "nothing blocking", "all good"})
+KR_VALUE, KR_CONFIDENCE, KR_COMMENT = "kr_value", "kr_confidence", "kr_comment"
+MAX_TEXT = 3000
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    value: Any = None
+    problem: Problem | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text.replace(",", ".").strip().rstrip("%"))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _pick(options: Sequence[str], text: str) -> str | None:
+    cleaned = text.strip()
+    if cleaned.isdigit() and 1 <= int(cleaned) <= len(options):
+        return options[int(cleaned) - 1]
+    return next((option for option in options if option.lower() == cleaned.lower()), None)
+
+
+def parse_answer(question: Mapping[str, Any], raw: Any) -> Parsed:
+    """One answer, from chat text or a form value; ``None`` means "no answer" for optional questions."""
+    kind = question["kind"]
+    text = ",".join(str(item) for item in raw) if isinstance(raw, list) else str(raw if raw is not None else "").strip()
+    if not text or (not question.get("required") and text.lower() in SKIP_WORDS):
+        if question.get("required"):
+            return Parsed(problem=Problem("required"))
+        return Parsed(None)
+    if kind == "mood":
+        labels = list(question.get("labels") or [])
+        number = _number(text)
+        if number is None:
+            match = _pick(labels, text) if not text.isdigit() else None
+            number = labels.index(match) + 1 if match else None
+        if number is None or number != int(number) or not 1 <= number <= 5:
+            return Parsed(problem=Problem("mood_range", {"labels": labels}))
+        return Parsed(int(number))
+    if kind in ("number", KR_VALUE):
+        number = _number(text)
+        if number is None:
+            return Parsed(problem=Problem("not_a_number", {"text": text}))
+        low, high = question.get("minimum"), question.get("maximum")
+        if (low is not None and number < low) or (high is not None and number > high):
+            return Parsed(problem=Problem("out_of_range", {"minimum": low, "maximum": high}))
+        return Parsed(int(number) if number == int(number) else number)
+    if kind == KR_CONFIDENCE:
+        number = _number(text)
+        if number is None or number != int(number) or not 1 <= number <= 5:
+            return Parsed(problem=Problem("confidence_range"))
+        return Parsed(int(number))
+    if kind == "single_choice":
+        choice = _pick(list(question["options"]), text)
+        return Parsed(choice) if choice else Parsed(problem=Problem("unknown_option", {"options": question["options"]}))
+    if kind == "multiple_choice":
+        options = list(question["options"])
+        parts = raw if isinstance(raw, list) else [part for part in text.split(",") if part.strip()]
+        picked = [_pick(options, str(part)) for part in parts]
+        if not picked or any(choice is None for choice in picked):
+            return Parsed(problem=Problem("unknown_option", {"options": options, "several": True}))
+        return Parsed(list(dict.fromkeys(picked)))
+    if len(text) > MAX_TEXT:
+        return Parsed(problem=Problem("too_long", {"limit": MAX_TEXT, "length": len(text)}))
+    return Parsed(text)
+
+
+def display(question: Mapping[str, Any], value: Any) -> str:
+    """An answer as people read it back: ``4 · Good``, ``a, c``, or the text itself."""
+    if value is None:
+        return "—"
+    if question["kind"] == "mood":
+        labels = list(question.get("labels") or [])
+        return f"{value} · {labels[value - 1]}" if 1 <= value <= len(labels) else str(value)
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if question["kind"] == KR_VALUE:
+        kr = question["kr"]
+        return f"{kr['current']}{kr['unit']} → {value}{kr['unit']}"
+    return str(value)
+
+
+def mood_of(questions: Sequence[Mapping[str, Any]], answers: Mapping[str, Any]) -> int | None:
+    return next((answers.get(q["id"]) for q in questions if q["kind"] == "mood" and answers.get(q["id"])), None)
+
+
+def blockers_of(questions: Sequence[Mapping[str, Any]], answers: Mapping[str, Any]) -> str | None:
+    """The text of blocker questions, unless it only says there is none."""
+    texts = [
+        str(answers[q["id"]]).strip()
+        for q in questions
+        if q.get("blocker") and answers.get(q["id"]) is not None
+        and str(answers[q["id"]]).strip().lower().rstrip(".!") not in NO_BLOCKER_WORDS
+    ]
+    return "\n".join(texts) or None
+
+
+def key_result_updates(questions: Sequence[Mapping[str, Any]], answers: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """For each key result answered: its id, new value, confidence and comment."""
+    updates: dict[int, dict[str, Any]] = {}
+    for question in questions:
+        kr = question.get("kr")
+        if kr is None or answers.get(question["id"]) is None:
+            continue
+        entry = updates.setdefault(kr["id"], {"key_result_id": kr["id"], "value": None, "confidence": None, "comment": ""})
+        field_name = {KR_VALUE: "value", KR_CONFIDENCE: "confidence", KR_COMMENT: "comment"}[question["kind"]]
+        entry[field_name] = answers[question["id"]]
+    return [entry for entry in updates.values() if entry["value"] is not None or entry["confidence"] is not None]

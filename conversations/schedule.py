@@ -1,0 +1,150 @@
+"""When things happen for a person: check-in prompts, reminders and closing, in their own time zone.
+
+Everything here is pure date arithmetic on IANA zones, so it is right across daylight-saving
+changes, half-hour zones and the date line: a person is prompted at the configured wall-clock
+time where they live, whatever UTC says. A week is an ISO week (``2026-W49``) of the person's
+local calendar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from conversations.workspace_settings import WEEKDAYS, WorkspaceSettings, parse_clock
+
+CLOSE_MARGIN = timedelta(minutes=1)
+WORKDAYS = frozenset(range(5))  # Monday to Friday
+
+
+def week_key(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def parse_week(key: str) -> tuple[int, int]:
+    year, _, week = key.partition("-W")
+    return int(year), int(week)
+
+
+def week_after(key: str) -> str:
+    year, week = parse_week(key)
+    return week_key(date.fromisocalendar(year, week, 1) + timedelta(days=7))
+
+
+def week_before(key: str) -> str:
+    year, week = parse_week(key)
+    return week_key(date.fromisocalendar(year, week, 1) - timedelta(days=7))
+
+
+def local_instant(day: date, clock: time, zone: ZoneInfo) -> datetime:
+    """``clock`` on ``day`` where the person is, in UTC.
+
+    A wall time that happens twice (the autumn night) is its first occurrence; one that doesn't
+    happen (the spring-forward gap, say 02:30) is taken an hour later, as clocks then show 03:30.
+    """
+    return datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
+
+
+def day_in_week(week: str, weekday: str) -> date:
+    year, number = parse_week(week)
+    return date.fromisocalendar(year, number, WEEKDAYS.index(weekday) + 1)
+
+
+def next_weekly(after: datetime, weekday: str, clock: time, zone: ZoneInfo) -> datetime:
+    """The first ``weekday`` at ``clock`` in ``zone`` strictly after ``after``."""
+    local_day = after.astimezone(zone).date()
+    for offset in range(0, 15):
+        day = local_day + timedelta(days=offset)
+        if day.weekday() == WEEKDAYS.index(weekday):
+            candidate = local_instant(day, clock, zone)
+            if candidate > after:
+                return candidate
+    raise AssertionError("a weekday always comes round within two weeks")
+
+
+@dataclass(frozen=True)
+class CheckinWindow:
+    """One person's check-in for one week: when they are asked, reminded, and when answers close."""
+
+    week: str
+    prompt_at: datetime
+    closes_at: datetime
+    local_day: date
+    reminders: tuple[datetime, ...]
+
+    def is_open(self, now: datetime) -> bool:
+        return self.prompt_at <= now < self.closes_at
+
+
+def is_workday(day: date, holidays: Iterable[date]) -> bool:
+    return day.weekday() in WORKDAYS and day not in set(holidays)
+
+
+def reminder_at(spec: str, prompt_at: datetime, zone: ZoneInfo, holidays: Iterable[date]) -> datetime:
+    """``+4h`` after the prompt, or ``next-workday 09:00`` after the prompt's local day."""
+    if spec.startswith("+"):
+        amount, unit = int(spec[1:-1]), spec[-1]
+        return prompt_at + {"m": timedelta(minutes=amount), "h": timedelta(hours=amount), "d": timedelta(days=amount)}[unit]
+    clock = parse_clock(spec.split()[1])
+    day = prompt_at.astimezone(zone).date() + timedelta(days=1)
+    holiday_set = set(holidays)
+    while not is_workday(day, holiday_set):
+        day += timedelta(days=1)
+    return local_instant(day, clock, zone)
+
+
+def checkin_window(
+    settings: WorkspaceSettings, week: str, person_zone: str, closing_zone: str | None = None
+) -> CheckinWindow:
+    """The window of ``week`` for a person in ``person_zone`` living by ``settings`` (their team's).
+
+    By default answers close a minute before the digest that reports on them, at the digest's time
+    where the digest reader (the manager, ``closing_zone``) lives.
+    """
+    zone = ZoneInfo(person_zone)
+    checkins = settings.checkins
+    day = day_in_week(week, checkins.day)
+    prompt_at = local_instant(day, parse_clock(checkins.time), zone)
+    if checkins.closes == "before-digest":
+        closing = ZoneInfo(closing_zone or person_zone)
+        closes_at = next_weekly(prompt_at, settings.digest.day, parse_clock(settings.digest.time), closing) - CLOSE_MARGIN
+    else:
+        close_day, close_clock = checkins.closes.split()
+        closes_at = next_weekly(prompt_at, close_day, parse_clock(close_clock), zone)
+    reminders = tuple(
+        at
+        for at in (reminder_at(spec, prompt_at, zone, settings.holidays) for spec in checkins.reminders)
+        if prompt_at < at < closes_at
+    )
+    return CheckinWindow(week=week, prompt_at=prompt_at, closes_at=closes_at, local_day=day, reminders=reminders)
+
+
+def current_window(
+    settings: WorkspaceSettings, now: datetime, person_zone: str, closing_zone: str | None = None
+) -> CheckinWindow:
+    """The window a person is in at ``now``: the open one, or else the next one to open.
+
+    Looks at last, this and next week of the person's calendar, so a window that opened last week
+    and closes this week (a Friday prompt, a Monday digest) is found.
+    """
+    this_week = week_key(now.astimezone(ZoneInfo(person_zone)).date())
+    candidates = [
+        checkin_window(settings, week, person_zone, closing_zone)
+        for week in (week_before(this_week), this_week, week_after(this_week))
+    ]
+    for window in candidates:
+        if window.is_open(now):
+            return window
+    return min((window for window in candidates if window.prompt_at > now), key=lambda window: window.prompt_at)
+
+
+def is_away(day: date, away_until: date | None, time_off: Iterable[tuple[date, date]], holidays: Iterable[date]) -> bool:
+    """Away on ``day``: on leave until then, inside a recorded time off, or a workspace holiday."""
+    if away_until is not None and day <= away_until:
+        return True
+    if day in set(holidays):
+        return True
+    return any(start <= day <= end for start, end in time_off)

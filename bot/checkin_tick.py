@@ -28,7 +28,9 @@ WAITING = (ResponseStatus.PENDING, ResponseStatus.IN_PROGRESS)
 
 def checkin_producer(labels: Labels) -> Callable[[Session, datetime], int]:
     def checkins_due(session: Session, now: datetime) -> int:
-        return sum(enqueue_due_checkins(session, workspace, now, labels) for workspace in session.exec(select(Workspace)))
+        return sum(
+            enqueue_due_checkins(session, workspace, now, labels) for workspace in session.exec(select(Workspace))
+        )
 
     return checkins_due
 
@@ -80,7 +82,9 @@ def enqueue_due_checkins(session: Session, workspace: Workspace, now: datetime, 
             session.add(response)
         if response.status is ResponseStatus.AWAY:
             continue
-        enqueued += prompt_and_remind(session, workspace, person, current, response, now, labels, team_settings(person.team_id))
+        enqueued += prompt_and_remind(
+            session, workspace, person, current, response, now, labels, team_settings(person.team_id)
+        )
     session.flush()
     return enqueued
 
@@ -116,8 +120,14 @@ def prompt_and_remind(
     reminders_due = sum(1 for at in window.reminders if at <= now)
     if response.status in WAITING and reminders_due > response.reminders_sent:
         if sent == 0:  # a late prompt already is the nudge; don't follow it with a reminder at once
-            reminder = Outbound("checkin_reminder", {"name": person.display_name, "week": window.week, "closes_local": closes_local}, choices)
-            enqueue(session, workspace, person, checkins.reminder_key(person.id, window.week, reminders_due), reminder, now)
+            reminder = Outbound(
+                "checkin_reminder",
+                {"name": person.display_name, "week": window.week, "closes_local": closes_local},
+                choices,
+            )
+            enqueue(
+                session, workspace, person, checkins.reminder_key(person.id, window.week, reminders_due), reminder, now
+            )
             sent += 1
         response.reminders_sent = reminders_due
     if sent:

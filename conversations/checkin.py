@@ -89,7 +89,9 @@ def prompt_choices(labels: Labels, week: str) -> tuple[Choice, ...]:
 
 def form_errors(problems: Mapping[str, Mapping[str, Any]]) -> Outbound:
     """Problems by field, each worded by the ``checkin_problem`` template next to its field."""
-    return Outbound(FORM_ERRORS, {"template": "checkin_problem", "errors": {key: dict(value) for key, value in problems.items()}})
+    return Outbound(
+        FORM_ERRORS, {"template": "checkin_problem", "errors": {key: dict(value) for key, value in problems.items()}}
+    )
 
 
 def _argument(value: str | None) -> str:
@@ -117,10 +119,18 @@ class CheckinFlow:
         if action == "checkin.answers":
             return self._submit_form(state, data, inbound.form or {})
         if action == "checkin.skip":
-            message = Outbound("checkin_skip_reason", {"week": data["week"]}, (Choice(self.labels("no_reason"), "checkin.skip_confirm"),))
+            message = Outbound(
+                "checkin_skip_reason",
+                {"week": data["week"]},
+                (Choice(self.labels("no_reason"), "checkin.skip_confirm"),),
+            )
             return StepResult(replace(state, step=Step.SKIP_REASON), (message,))
-        if action == "checkin.skip_confirm" or (state.step == Step.SKIP_REASON and inbound.text and not inbound.command):
-            return self._skip(data, inbound.text.strip() if state.step == Step.SKIP_REASON and not inbound.choice else None)
+        if action == "checkin.skip_confirm" or (
+            state.step == Step.SKIP_REASON and inbound.text and not inbound.command
+        ):
+            return self._skip(
+                data, inbound.text.strip() if state.step == Step.SKIP_REASON and not inbound.choice else None
+            )
         if state.step == Step.ASKING and inbound.text and not inbound.command and not inbound.choice:
             return self._answer(state, data, inbound.text)
         return self._start(state, data)
@@ -205,7 +215,12 @@ class CheckinFlow:
         messages = [
             Outbound(
                 "checkin_done",
-                {"week": data["week"], "answers": shown, "edited": data.get("editing", False), "closes_at": data["closes_local"]},
+                {
+                    "week": data["week"],
+                    "answers": shown,
+                    "edited": data.get("editing", False),
+                    "closes_at": data["closes_local"],
+                },
                 (Choice(self.labels("edit_answers"), f"checkin.start:{data['week']}"),),
             )
         ]
@@ -227,17 +242,26 @@ class CheckinFlow:
             public = [
                 {"question": self.text_of(q), "answer": display(q, answers.get(q["id"]))}
                 for q in questions
-                if q["kind"] not in ("mood", KR_VALUE, KR_CONFIDENCE, KR_COMMENT) and not q.get("blocker")
+                if q["kind"] not in ("mood", KR_VALUE, KR_CONFIDENCE, KR_COMMENT)
+                and not q.get("blocker")
                 and answers.get(q["id"]) is not None
             ]
             messages.append(
-                Outbound("checkin_team_summary", {"person": person, "week": data["week"], "answers": public}, to_channel=data["team_channel"])
+                Outbound(
+                    "checkin_team_summary",
+                    {"person": person, "week": data["week"], "answers": public},
+                    to_channel=data["team_channel"],
+                )
             )
         return StepResult(None, tuple(messages), self._saved(data, submitted=True))
 
     def _form_message(self, data: Mapping[str, Any]) -> Outbound:
         fields = tuple(self._field(question, data["answers"].get(question["id"])) for question in data["questions"])
-        form = Form(id=f"checkin.answers:{data['week']}", title=self.labels("checkin_form_title", week=data["week"]), fields=fields)
+        form = Form(
+            id=f"checkin.answers:{data['week']}",
+            title=self.labels("checkin_form_title", week=data["week"]),
+            fields=fields,
+        )
         return Outbound("checkin_form", {"week": data["week"]}, form=form)
 
     def _field(self, question: Mapping[str, Any], current: Any) -> FormField:
@@ -245,9 +269,12 @@ class CheckinFlow:
         label = self.text_of(question)
         if kind == "mood":
             options = tuple(
-                Choice(self.labels("mood_option", value=n, label=text), str(n)) for n, text in enumerate(question["labels"], 1)
+                Choice(self.labels("mood_option", value=n, label=text), str(n))
+                for n, text in enumerate(question["labels"], 1)
             )
-            return FormField(question["id"], label, FieldKind.SINGLE_CHOICE, required, options, str(current) if current else None)
+            return FormField(
+                question["id"], label, FieldKind.SINGLE_CHOICE, required, options, str(current) if current else None
+            )
         if kind in ("single_choice", "multiple_choice"):
             options = tuple(Choice(option, option) for option in question["options"])
             field_kind = FieldKind.SINGLE_CHOICE if kind == "single_choice" else FieldKind.MULTIPLE_CHOICE
@@ -257,7 +284,9 @@ class CheckinFlow:
             return FormField(question["id"], label, FieldKind.NUMBER, required, initial=initial)
         if kind == KR_CONFIDENCE:
             options = tuple(Choice(self.labels("confidence_option", value=n), str(n)) for n in range(1, 6))
-            return FormField(question["id"], label, FieldKind.SINGLE_CHOICE, False, options, str(current) if current else None)
+            return FormField(
+                question["id"], label, FieldKind.SINGLE_CHOICE, False, options, str(current) if current else None
+            )
         return FormField(question["id"], label, FieldKind.LONG_TEXT, required, initial=current, max_length=3000)
 
     def _submit_form(self, state: State, data: dict[str, Any], values: Mapping[str, Any]) -> StepResult:
@@ -301,17 +330,30 @@ class TimeOffFlow:
         assert actor is not None
         today = now.astimezone(ZoneInfo(actor.timezone)).date()
         words = inbound.text.split()
-        example = {"example_start": (today + timedelta(days=14)).isoformat(), "example_end": (today + timedelta(days=21)).isoformat()}
+        example = {
+            "example_start": (today + timedelta(days=14)).isoformat(),
+            "example_end": (today + timedelta(days=21)).isoformat(),
+        }
         if len(words) not in (1, 2):
             return StepResult(outbound=(Outbound("time_off_problem", {"code": "usage", **example}, private=True),))
         start, end = parse_day(words[0]), parse_day(words[-1])
         if start is None or end is None:
             bad = words[0] if start is None else words[-1]
-            return StepResult(outbound=(Outbound("time_off_problem", {"code": "not_a_date", "text": bad, **example}, private=True),))
+            return StepResult(
+                outbound=(Outbound("time_off_problem", {"code": "not_a_date", "text": bad, **example}, private=True),)
+            )
         if end < start:
-            return StepResult(outbound=(Outbound("time_off_problem", {"code": "order", "start": start, "end": end, **example}, private=True),))
+            return StepResult(
+                outbound=(
+                    Outbound(
+                        "time_off_problem", {"code": "order", "start": start, "end": end, **example}, private=True
+                    ),
+                )
+            )
         if end < today:
-            return StepResult(outbound=(Outbound("time_off_problem", {"code": "past", "end": end, **example}, private=True),))
+            return StepResult(
+                outbound=(Outbound("time_off_problem", {"code": "past", "end": end, **example}, private=True),)
+            )
         if end - start > MAX_TIME_OFF:
             return StepResult(outbound=(Outbound("time_off_problem", {"code": "too_long", **example}, private=True),))
         start = max(start, today)
@@ -358,7 +400,15 @@ class CheckinFeedbackFlow:
             form = Form(
                 id=f"checkin_feedback.send:{reference}",
                 title=self.labels("reply_form_title"),
-                fields=(FormField("comment", self.labels("reply_field", name=subject["name"]), FieldKind.LONG_TEXT, True, max_length=3000),),
+                fields=(
+                    FormField(
+                        "comment",
+                        self.labels("reply_field", name=subject["name"]),
+                        FieldKind.LONG_TEXT,
+                        True,
+                        max_length=3000,
+                    ),
+                ),
             )
             return StepResult(outbound=(Outbound("checkin_reply_form", {"person": person}, form=form),))
         if action == "checkin_feedback.send":
@@ -371,8 +421,13 @@ class CheckinFeedbackFlow:
                 to_person_id=subject["id"],
                 thread=subject.get("thread"),
             )
-            return StepResult(outbound=(to_person, Outbound("checkin_feedback_sent", {"person": person, "kind": "reply"})))
+            return StepResult(
+                outbound=(to_person, Outbound("checkin_feedback_sent", {"person": person, "kind": "reply"}))
+            )
         thanks = Outbound(
-            "checkin_thanks", {"manager": sender, "week": subject["week"]}, to_person_id=subject["id"], thread=subject.get("thread")
+            "checkin_thanks",
+            {"manager": sender, "week": subject["week"]},
+            to_person_id=subject["id"],
+            thread=subject.get("thread"),
         )
         return StepResult(outbound=(thanks, Outbound("checkin_feedback_sent", {"person": person, "kind": "thanks"})))

@@ -14,7 +14,9 @@ from typing import Any
 
 SKIP_WORDS = frozenset({"skip", "-", "pass", "n/a"})
 KEEP_WORDS = frozenset({"keep", "same", "unchanged"})
-NO_BLOCKER_WORDS = frozenset({"", "no", "none", "nope", "nothing", "n/a", "-", "no blockers", "nothing blocking", "all good"})
+NO_BLOCKER_WORDS = frozenset(
+    {"", "no", "none", "nope", "nothing", "n/a", "-", "no blockers", "nothing blocking", "all good"}
+)
 KR_VALUE, KR_CONFIDENCE, KR_COMMENT = "kr_value", "kr_confidence", "kr_comment"
 MAX_TEXT = 3000
 
@@ -119,7 +121,8 @@ def blockers_of(questions: Sequence[Mapping[str, Any]], answers: Mapping[str, An
     texts = [
         str(answers[q["id"]]).strip()
         for q in questions
-        if q.get("blocker") and answers.get(q["id"]) is not None
+        if q.get("blocker")
+        and answers.get(q["id"]) is not None
         and str(answers[q["id"]]).strip().lower().rstrip(".!") not in NO_BLOCKER_WORDS
     ]
     return "\n".join(texts) or None
@@ -132,7 +135,9 @@ def key_result_updates(questions: Sequence[Mapping[str, Any]], answers: Mapping[
         kr = question.get("kr")
         if kr is None or answers.get(question["id"]) is None:
             continue
-        entry = updates.setdefault(kr["id"], {"key_result_id": kr["id"], "value": None, "confidence": None, "comment": ""})
+        entry = updates.setdefault(
+            kr["id"], {"key_result_id": kr["id"], "value": None, "confidence": None, "comment": ""}
+        )
         field_name = {KR_VALUE: "value", KR_CONFIDENCE: "confidence", KR_COMMENT: "comment"}[question["kind"]]
         entry[field_name] = answers[question["id"]]
     return [entry for entry in updates.values() if entry["value"] is not None or entry["confidence"] is not None]

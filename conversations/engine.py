@@ -43,7 +43,9 @@ class FlowContext(Protocol):
     from exactly what it was shown.
     """
 
-    def prepare(self, flow: str, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State | None: ...
+    def prepare(
+        self, flow: str, actor: Actor, inbound: Inbound, state: State | None, now: datetime
+    ) -> State | None: ...
 
 
 class NoContext:

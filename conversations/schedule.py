@@ -87,7 +87,10 @@ def reminder_at(spec: str, prompt_at: datetime, zone: ZoneInfo, holidays: Iterab
     """``+4h`` after the prompt, or ``next-workday 09:00`` after the prompt's local day."""
     if spec.startswith("+"):
         amount, unit = int(spec[1:-1]), spec[-1]
-        return prompt_at + {"m": timedelta(minutes=amount), "h": timedelta(hours=amount), "d": timedelta(days=amount)}[unit]
+        return (
+            prompt_at
+            + {"m": timedelta(minutes=amount), "h": timedelta(hours=amount), "d": timedelta(days=amount)}[unit]
+        )
     clock = parse_clock(spec.split()[1])
     day = prompt_at.astimezone(zone).date() + timedelta(days=1)
     holiday_set = set(holidays)
@@ -110,7 +113,9 @@ def checkin_window(
     prompt_at = local_instant(day, parse_clock(checkins.time), zone)
     if checkins.closes == "before-digest":
         closing = ZoneInfo(closing_zone or person_zone)
-        closes_at = next_weekly(prompt_at, settings.digest.day, parse_clock(settings.digest.time), closing) - CLOSE_MARGIN
+        closes_at = (
+            next_weekly(prompt_at, settings.digest.day, parse_clock(settings.digest.time), closing) - CLOSE_MARGIN
+        )
     else:
         close_day, close_clock = checkins.closes.split()
         closes_at = next_weekly(prompt_at, close_day, parse_clock(close_clock), zone)
@@ -141,7 +146,9 @@ def current_window(
     return min((window for window in candidates if window.prompt_at > now), key=lambda window: window.prompt_at)
 
 
-def is_away(day: date, away_until: date | None, time_off: Iterable[tuple[date, date]], holidays: Iterable[date]) -> bool:
+def is_away(
+    day: date, away_until: date | None, time_off: Iterable[tuple[date, date]], holidays: Iterable[date]
+) -> bool:
     """Away on ``day``: on leave until then, inside a recorded time off, or a workspace holiday."""
     if away_until is not None and day <= away_until:
         return True

@@ -97,10 +97,17 @@ def template_for(session: Session, workspace_id: int, questions: Sequence[Mappin
     canonical = json.dumps(list(questions), sort_keys=True, separators=(",", ":"))
     fingerprint = hashlib.sha256(canonical.encode()).hexdigest()
     _insert_ignoring_duplicates(
-        session, CheckinTemplate, workspace_id=workspace_id, fingerprint=fingerprint, questions=list(questions), created_at=utcnow()
+        session,
+        CheckinTemplate,
+        workspace_id=workspace_id,
+        fingerprint=fingerprint,
+        questions=list(questions),
+        created_at=utcnow(),
     )
     return session.exec(
-        select(CheckinTemplate).where(CheckinTemplate.workspace_id == workspace_id, CheckinTemplate.fingerprint == fingerprint)
+        select(CheckinTemplate).where(
+            CheckinTemplate.workspace_id == workspace_id, CheckinTemplate.fingerprint == fingerprint
+        )
     ).one()
 
 
@@ -113,7 +120,13 @@ def cycle_for(session: Session, workspace_id: int, week: str, now: datetime) -> 
 
 def response_for(session: Session, cycle_id: int, person_id: int, now: datetime) -> CheckinResponse:
     _insert_ignoring_duplicates(
-        session, CheckinResponse, cycle_id=cycle_id, person_id=person_id, status=ResponseStatus.PENDING, answers={}, updated_at=now
+        session,
+        CheckinResponse,
+        cycle_id=cycle_id,
+        person_id=person_id,
+        status=ResponseStatus.PENDING,
+        answers={},
+        updated_at=now,
     )
     return session.exec(
         select(CheckinResponse).where(CheckinResponse.cycle_id == cycle_id, CheckinResponse.person_id == person_id)
@@ -130,7 +143,9 @@ def existing_response(session: Session, workspace_id: int, week: str, person_id:
     return session.exec(
         select(CheckinResponse)
         .join(CheckinCycle, col(CheckinCycle.id) == CheckinResponse.cycle_id)
-        .where(CheckinCycle.workspace_id == workspace_id, CheckinCycle.week == week, CheckinResponse.person_id == person_id)
+        .where(
+            CheckinCycle.workspace_id == workspace_id, CheckinCycle.week == week, CheckinResponse.person_id == person_id
+        )
     ).first()
 
 
@@ -188,7 +203,14 @@ def prepare_history(session: Session, actor: Actor, inbound: Inbound, state: Sta
             for q in questions
             if response.answers.get(q["id"]) is not None
         ]
-        weeks.append({"week": cycle.week, "status": response.status.value, "reason": response.skip_reason or "", "answers": answers})
+        weeks.append(
+            {
+                "week": cycle.week,
+                "status": response.status.value,
+                "reason": response.skip_reason or "",
+                "answers": answers,
+            }
+        )
     return State(flow="checkin_history", step="show", data={"weeks": weeks})
 
 
@@ -198,7 +220,9 @@ def prepare_feedback(session: Session, actor: Actor, inbound: Inbound, state: St
     person_part, _, week = reference.partition(":")
     subject = session.get(Person, int(person_part)) if person_part.isdigit() else None
     viewer = session.get(Person, actor.person_id)
-    allowed = bool(subject and viewer and week and can_see_checkins_of(session, viewer, subject) and viewer.id != subject.id)
+    allowed = bool(
+        subject and viewer and week and can_see_checkins_of(session, viewer, subject) and viewer.id != subject.id
+    )
     data: dict[str, Any] = {"subject": {"allowed": allowed}}
     if allowed and subject is not None:
         data["subject"] = {
@@ -279,7 +303,9 @@ def apply_time_off(session: Session, actor: Actor, change: TimeOffRecorded, now:
 
 def time_off_of(session: Session, person_ids: Sequence[int], since) -> dict[int, list[tuple]]:
     found: dict[int, list[tuple]] = {}
-    for row in session.exec(select(TimeOff).where(col(TimeOff.person_id).in_(list(person_ids)), TimeOff.ends_on >= since)):
+    for row in session.exec(
+        select(TimeOff).where(col(TimeOff.person_id).in_(list(person_ids)), TimeOff.ends_on >= since)
+    ):
         found.setdefault(row.person_id, []).append((row.starts_on, row.ends_on))
     return found
 

@@ -21,7 +21,11 @@ class Scope:
 
 SLASH_COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("/cadence", "What Cadence can do for you, and what it knows about you", "help | whoami"),
-    SlashCommand("/checkin", "Your weekly check-in: answer now, record time off, or see your last answers", "[away FROM TO | history]"),
+    SlashCommand(
+        "/checkin",
+        "Your weekly check-in: answer now, record time off, or see your last answers",
+        "[away FROM TO | history]",
+    ),
 )
 
 # Bot events the app subscribes to (Events API), and the listener that handles each.

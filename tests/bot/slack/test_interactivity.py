@@ -57,7 +57,9 @@ class SurveyFlow:
             hours = str(inbound.form.get("hours") or "")
             if not hours.replace(".", "", 1).isdigit():
                 problem = {"text": "Hours must be a number, like 7.5"}
-                return StepResult(outbound=(Outbound(FORM_ERRORS, {"template": "probe", "errors": {"hours": problem}}),))
+                return StepResult(
+                    outbound=(Outbound(FORM_ERRORS, {"template": "probe", "errors": {"hours": problem}}),)
+                )
             return StepResult(outbound=(Outbound("probe", {"text": f"saved mood {inbound.form['mood']}"}),))
         if state is not None:
             return StepResult(None, (Outbound("probe", {"text": f"you said {inbound.text}"}),))

@@ -16,6 +16,7 @@ from tests.fixtures.sample_messages import SAMPLES
 
 ADA = Actor(1, 1, "Ada <!channel>", "ada@acme.test", "Europe/Berlin", "admin", "Platform", "Grace", 3)
 
+
 @pytest.mark.parametrize("kind", sorted(path.name.removesuffix(".j2") for path in WORDS_DIR.glob("[!_]*.j2")))
 def test_every_message_kind_renders_to_valid_block_kit(kind: str) -> None:
     message = BlockKit().message(Outbound(kind, SAMPLES[kind], choices=(Choice("Start", "x.start", "primary"),)))

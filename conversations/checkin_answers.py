@@ -56,10 +56,8 @@ def parse_answer(question: Mapping[str, Any], raw: Any) -> Parsed:
     """One answer, from chat text or a form value; ``None`` means "no answer" for optional questions."""
     kind = question["kind"]
     text = ",".join(str(item) for item in raw) if isinstance(raw, list) else str(raw if raw is not None else "").strip()
-    if not text or (not question.get("required") and text.lower() in SKIP_WORDS):
-        if question.get("required"):
-            return Parsed(problem=Problem("required"))
-        return Parsed(None)
+    if not text or text.lower() in SKIP_WORDS:
+        return Parsed(problem=Problem("required")) if question.get("required") else Parsed(None)
     if kind == "mood":
         labels = list(question.get("labels") or [])
         number = _number(text)

@@ -154,5 +154,5 @@ class Labels:
     def __init__(self, override_dirs: Iterable[Path] = ()) -> None:
         self.module = Words(PlainDialect(), override_dirs).environment.get_template("_labels.j2").module
 
-    def __call__(self, name: str, **values: Any) -> str:
-        return str(getattr(self.module, name)(**values)).strip()
+    def __call__(self, label: str, /, **values: Any) -> str:
+        return str(getattr(self.module, label)(**values)).strip()

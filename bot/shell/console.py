@@ -20,7 +20,7 @@ class Console(Protocol):
 
     def print(self, text: str) -> None: ...
 
-    def show(self, message: Outbound, *, for_me: bool = True) -> None: ...
+    def show(self, message: Outbound, *, recipient_id: int | None = None) -> None: ...
 
 
 class StdoutConsole:
@@ -35,7 +35,7 @@ class StdoutConsole:
     def print(self, text: str) -> None:
         print(text, file=self.out, flush=True)
 
-    def show(self, message: Outbound, *, for_me: bool = True) -> None:
+    def show(self, message: Outbound, *, recipient_id: int | None = None) -> None:
         self.print(render_text(self.words, message))
 
 
@@ -48,15 +48,14 @@ class ConsoleTransport:
         message = outbound_from_dict(delivery.payload["outbound"])
         if delivery.recipient.startswith("channel:"):
             self.console.print(f"--- in {delivery.recipient.removeprefix('channel:')} ---")
-            self.console.show(message, for_me=False)
+            self.console.show(message)
             return Sent(message_id=f"shell-{delivery.id}")
         person_id = int(delivery.recipient.removeprefix("person:"))
         with self.database.session_scope() as session:
             person = session.get(Person, person_id)
         if person is None:
             return Failed("the recipient no longer exists")
-        for_me = person_id == self.console.person_id
-        if not for_me:
+        if person_id != self.console.person_id:
             self.console.print(f"--- to {person.display_name} ---")
-        self.console.show(message, for_me=for_me)
+        self.console.show(message, recipient_id=person_id)
         return Sent(message_id=f"shell-{delivery.id}")

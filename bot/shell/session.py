@@ -118,6 +118,7 @@ class ShellSession:
         self.person = person
         self.pending: Outbound | None = None
         self.last_form: Form | None = None
+        self.pending_for: dict[int, Outbound] = {}
         self.sender = OutboxSender(database, {Platform.SHELL: ConsoleTransport(database, self)}, clock)
         self.runner = asyncio.Runner()
 
@@ -128,7 +129,8 @@ class ShellSession:
     def print(self, text: str) -> None:
         print(text, file=self.out, flush=True)
 
-    def show(self, message: Outbound, *, for_me: bool = True) -> None:
+    def show(self, message: Outbound, *, recipient_id: int | None = None) -> None:
+        """Print a message; its buttons or form wait for whoever it was for (``/as`` picks them up)."""
         if message.kind == FORM_ERRORS:
             for field_id, problem in message.data["errors"].items():
                 self.print(f"{field_id}: {self.words.render(message.data['template'], problem).text}")
@@ -136,8 +138,11 @@ class ShellSession:
                 self.pending = Outbound("form_retry", form=self.last_form)
             return
         self.print(render_text(self.words, message))
-        if for_me and (message.choices or message.form):
-            self.pending = message
+        if message.choices or message.form:
+            if recipient_id in (None, self.person_id):
+                self.pending = message
+            else:
+                self.pending_for[recipient_id] = message
 
     def run(self, lines: Iterable[str]) -> None:
         """Read until end of input or ``/quit``; ``lines`` is stdin in real use and a list in tests."""
@@ -251,8 +256,10 @@ class ShellSession:
         if person is None:
             self.print(f"Nobody with the email {email!r} here; try /as followed by an email from `cadence org show`.")
             return
+        if self.pending is not None and self.person.id is not None:
+            self.pending_for[self.person.id] = self.pending
         self.person = person
-        self.pending = None
+        self.pending = self.pending_for.pop(person.id, None) if person.id is not None else None
         self.print(f"You are now {person.display_name} ({person.timezone}).")
         self.deliver()
 

@@ -63,7 +63,9 @@ def sent(database: Database, kind: str | None = None) -> list[tuple[str, str]]:
         rows = session.exec(select(OutboxDelivery).order_by(OutboxDelivery.id)).all()
         names = {person.id: person.display_name for person in session.exec(select(Person))}
     return [
-        (names[int(row.recipient.removeprefix("person:"))], row.kind) for row in rows if kind is None or row.kind == kind
+        (names[int(row.recipient.removeprefix("person:"))], row.kind)
+        for row in rows
+        if kind is None or row.kind == kind
     ]
 
 
@@ -75,7 +77,14 @@ def test_each_person_is_prompted_at_ten_on_friday_in_their_own_zone(database: Da
     assert tick(database, utc(2026, 12, 4, 9, 0)) == 4  # 10:00 in Berlin (three people), Kolkata's reminder
     tick(database, utc(2026, 12, 4, 15, 0))  # 10:00 in New York
     prompts = sent(database, "checkin_prompt")
-    assert [name for name, _ in prompts] == ["Aroha Auckland", "Kavi Kolkata", "Boss", "Bert Lin", "Berta Lin", "Nia York"]
+    assert [name for name, _ in prompts] == [
+        "Aroha Auckland",
+        "Kavi Kolkata",
+        "Boss",
+        "Bert Lin",
+        "Berta Lin",
+        "Nia York",
+    ]
 
 
 def test_new_york_is_prompted_an_hour_earlier_in_utc_after_clocks_spring_forward(database: Database, org) -> None:
@@ -131,7 +140,9 @@ def test_reminders_go_only_to_those_who_have_not_answered(database: Database, or
     with database.session_scope() as session:
         bert = session.get(Person, org["ber"])
         actor = people.actor_for(session, bert)
-        apply_saved(session, actor, CheckinSaved("2026-W49", None, {"done": "x"}, submitted=True), utc(2026, 12, 4, 10, 0))
+        apply_saved(
+            session, actor, CheckinSaved("2026-W49", None, {"done": "x"}, submitted=True), utc(2026, 12, 4, 10, 0)
+        )
     tick(database, utc(2026, 12, 4, 13, 0))  # +4h in Berlin
     reminders = sent(database, "checkin_reminder")
     assert ("Berta Lin", "checkin_reminder") in reminders and ("Boss", "checkin_reminder") in reminders
@@ -184,4 +195,7 @@ def test_a_team_can_check_in_on_another_day(database: Database, org) -> None:
 def test_the_tick_uses_the_frozen_clock(database: Database, org) -> None:
     with freeze_time("2026-12-04 04:30:00"):
         tick(database, datetime.now(UTC))
-    assert set(sent(database, "checkin_prompt")) == {("Aroha Auckland", "checkin_prompt"), ("Kavi Kolkata", "checkin_prompt")}
+    assert set(sent(database, "checkin_prompt")) == {
+        ("Aroha Auckland", "checkin_prompt"),
+        ("Kavi Kolkata", "checkin_prompt"),
+    }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ class RunningCadence:
         *,
         flows: Sequence[Flow] | None = None,
         socket_mode: bool = False,
+        clock: Callable[[], datetime] | None = None,
         **settings: Any,
     ) -> None:
         self.slack = slack
@@ -62,7 +63,7 @@ class RunningCadence:
         self.runtime = Runtime(
             self.config,
             self.database,
-            lambda: datetime.now(UTC),
+            clock or (lambda: datetime.now(UTC)),
             flows if flows is not None else all_flows(),
             [],
             socket_mode=socket_mode,

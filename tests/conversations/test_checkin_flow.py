@@ -1,0 +1,293 @@
+"""The check-in flows as pure steps: each test feeds a state and an inbound and reads what comes out."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from conversations.checkin import (
+    CheckinFeedbackFlow,
+    CheckinFlow,
+    CheckinSaved,
+    CheckinSkipped,
+    Step,
+    TimeOffFlow,
+    TimeOffRecorded,
+)
+from conversations.checkin_answers import blockers_of, parse_answer
+from conversations.flow import State
+from conversations.messages import FORM_ERRORS, Actor, FieldKind, Inbound, Platform
+from conversations.words import Labels
+
+NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
+ADA = Actor(1, 1, "Ada", "ada@acme.test", "Europe/Berlin", "member", "Platform", "Grace")
+GRACE = Actor(2, 1, "Grace", "grace@acme.test", "Europe/Berlin", "manager")
+LABELS = Labels()
+MOOD = {
+    "id": "mood",
+    "kind": "mood",
+    "text": "How was your week?",
+    "required": True,
+    "labels": ["Awful", "Bad", "Okay", "Good", "Great"],
+}
+DONE = {"id": "done", "kind": "text", "text": "What got done?", "required": True}
+BLOCKERS = {"id": "blockers", "kind": "text", "text": "Anything blocking you?", "required": False, "blocker": True}
+KR = {
+    "id": 7,
+    "ref": "KR-7",
+    "title": "Beta users",
+    "current": 30,
+    "target": 100,
+    "start": 0,
+    "unit": "",
+    "metric": "number",
+}
+KR_QUESTIONS = [
+    {"id": "goals.kr7.value", "kind": "kr_value", "text": "", "required": False, "kr": KR},
+    {"id": "goals.kr7.confidence", "kind": "kr_confidence", "text": "", "required": False, "kr": KR},
+    {"id": "goals.kr7.comment", "kind": "kr_comment", "text": "", "required": False, "kr": KR},
+]
+
+
+def seeded(questions=(MOOD, DONE, BLOCKERS), **overrides) -> State:
+    data = {
+        "week": "2026-W49",
+        "closes_at": (NOW + timedelta(days=3)).isoformat(),
+        "closes_local": "Mon 7 Dec 08:59",
+        "template_id": 9,
+        "questions": list(questions),
+        "answers": {},
+        "status": "pending",
+        "index": 0,
+        "person": {"id": 1, "display_name": "Ada", "slack_user_id": "U0001"},
+        "manager": {"id": 2, "display_name": "Grace", "slack_user_id": "U0002"},
+        "notify_manager": "immediately",
+        "team_channel": "#platform",
+        **overrides,
+    }
+    return State("checkin", Step.READY, data)
+
+
+def said(text: str = "", actor: Actor = ADA, **fields) -> Inbound:
+    return Inbound(Platform.SHELL, "acme", actor.email, "dm", text=text, actor=actor, **fields)
+
+
+def converse(flow: CheckinFlow, state: State, *lines: str):
+    results = []
+    for line in lines:
+        result = flow.step(state, said(line) if not line.startswith("checkin.") else said(choice=line), NOW)
+        results.append(result)
+        state = result.state
+    return results
+
+
+def kinds(result) -> list[str]:
+    return [message.kind for message in result.outbound]
+
+
+def test_questions_come_one_at_a_time_and_a_wrong_answer_is_explained_and_asked_again() -> None:
+    flow = CheckinFlow(LABELS)
+    start, wrong, mood = converse(flow, seeded(), "checkin.start:2026-W49", "7", "4")
+    assert kinds(start) == ["checkin_intro", "checkin_question"]
+    assert start.outbound[1].data["question"]["id"] == "mood"
+    assert kinds(wrong) == ["checkin_problem", "checkin_question"]
+    assert wrong.outbound[0].data["code"] == "mood_range" and wrong.state == start.state
+    assert mood.outbound[0].data["question"]["id"] == "done"
+    assert mood.state.data["answers"] == {"mood": 4}
+    assert mood.changes == (CheckinSaved("2026-W49", 9, {"mood": 4}, submitted=False, mood=4),)
+
+
+def test_finishing_saves_the_answers_and_tells_the_manager_and_the_team_channel_without_mood_or_blockers() -> None:
+    flow = CheckinFlow(LABELS)
+    *_, done = converse(flow, seeded(), "checkin.start:2026-W49", "Good", "Shipped the importer", "the flaky CI")
+    assert done.state is None
+    assert done.changes == (
+        CheckinSaved(
+            "2026-W49",
+            9,
+            {"mood": 4, "done": "Shipped the importer", "blockers": "the flaky CI"},
+            True,
+            4,
+            "the flaky CI",
+        ),
+    )
+    me, manager, channel = done.outbound
+    assert me.kind == "checkin_done" and [choice.value for choice in me.choices] == ["checkin.start:2026-W49"]
+    assert manager.to_person_id == 2 and manager.kind == "checkin_for_manager"
+    assert [choice.value for choice in manager.choices] == [
+        "checkin_feedback.reply:1:2026-W49",
+        "checkin_feedback.thanks:1:2026-W49",
+    ]
+    assert channel.to_channel == "#platform"
+    assert channel.data["answers"] == [{"question": "What got done?", "answer": "Shipped the importer"}]
+
+
+def test_the_manager_hears_only_in_the_digest_when_the_setting_says_so() -> None:
+    *_, done = converse(
+        CheckinFlow(LABELS), seeded(notify_manager="digest", team_channel=None), "checkin.start", "4", "x", "skip"
+    )
+    assert kinds(done) == ["checkin_done"]
+
+
+def test_an_interrupted_check_in_resumes_where_it_stopped() -> None:
+    flow = CheckinFlow(LABELS)
+    *_, paused = converse(flow, seeded(), "checkin.start:2026-W49", "4", "pause")
+    assert kinds(paused) == ["checkin_paused"] and paused.state.data["index"] == 1
+    resumed = flow.step(paused.state, said(command="checkin"), NOW)
+    assert resumed.outbound[0].data["resuming"] is True
+    assert resumed.outbound[1].data["question"]["id"] == "done"
+
+
+def test_a_submitted_check_in_can_be_edited_answer_by_answer_until_it_closes() -> None:
+    flow = CheckinFlow(LABELS)
+    state = seeded(status="submitted", answers={"mood": 3, "done": "old", "blockers": None})
+    start, keep, new_done, blockers = converse(flow, state, "checkin.start:2026-W49", "keep", "new things", "skip")
+    assert start.outbound[0].data["editing"] is True
+    assert start.outbound[1].data["current"] == "3 · Okay"
+    assert keep.changes == () and new_done.changes == (), "partial edits don't replace the submitted answers"
+    assert blockers.changes[0].answers == {"mood": 3, "done": "new things", "blockers": None}
+    assert blockers.outbound[0].data["edited"] is True and blockers.outbound[1].data["edited"] is True
+
+
+def test_nothing_can_be_changed_after_the_check_in_closes() -> None:
+    result = CheckinFlow(LABELS).step(seeded(), said(choice="checkin.start:2026-W49"), NOW + timedelta(days=4))
+    assert kinds(result) == ["checkin_closed"] and result.state is None and result.changes == ()
+    stale_button = CheckinFlow(LABELS).step(seeded(), said(choice="checkin.form:2026-W48"), NOW)
+    assert stale_button.outbound[0].data["week"] == "2026-W48"
+
+
+def test_the_form_has_every_question_and_refuses_bad_values_field_by_field() -> None:
+    flow = CheckinFlow(LABELS)
+    state = seeded((MOOD, DONE, BLOCKERS, *KR_QUESTIONS), answers={"done": "draft"})
+    [message] = flow.step(state, said(choice="checkin.form:2026-W49"), NOW).outbound
+    fields = {field.id: field for field in message.form.fields}
+    assert message.form.id == "checkin.answers:2026-W49"
+    assert fields["mood"].kind is FieldKind.SINGLE_CHOICE and [o.value for o in fields["mood"].options] == [
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+    ]
+    assert fields["done"].initial == "draft" and fields["done"].required
+    assert fields["goals.kr7.value"].kind is FieldKind.NUMBER and fields["goals.kr7.value"].initial == 30
+    assert fields["goals.kr7.value"].label == "KR-7 Beta users: new value (now 30 of 100)"
+    bad = flow.step(
+        state, said(form_id="checkin.answers:2026-W49", form={"mood": None, "done": "", "goals.kr7.value": "lots"}), NOW
+    )
+    [errors] = bad.outbound
+    assert errors.kind == FORM_ERRORS and bad.changes == ()
+    assert {field: problem["code"] for field, problem in errors.data["errors"].items()} == {
+        "mood": "required",
+        "done": "required",
+        "goals.kr7.value": "not_a_number",
+    }
+    good = flow.step(
+        state,
+        said(
+            form_id="checkin.answers:2026-W49",
+            form={"mood": "5", "done": "all", "goals.kr7.value": "45", "goals.kr7.confidence": "4"},
+        ),
+        NOW,
+    )
+    [saved] = good.changes
+    assert saved.submitted and saved.mood == 5
+    assert saved.key_results == ({"key_result_id": 7, "value": 45, "confidence": 4, "comment": ""},)
+
+
+def test_skipping_takes_an_optional_reason() -> None:
+    flow = CheckinFlow(LABELS)
+    asked, reason = converse(flow, seeded(), "checkin.skip:2026-W49", "at a conference")
+    assert asked.state.step == Step.SKIP_REASON
+    assert reason.changes == (CheckinSkipped("2026-W49", "at a conference"),) and reason.state is None
+    asked, no_reason = converse(flow, seeded(), "checkin.skip:2026-W49", "checkin.skip_confirm")
+    assert no_reason.changes == (CheckinSkipped("2026-W49", None),)
+
+
+@pytest.mark.parametrize(
+    ("question", "raw", "value", "problem"),
+    [
+        (MOOD, "5", 5, None),
+        (MOOD, "great", 5, None),
+        (MOOD, "7", None, "mood_range"),
+        (MOOD, "3.5", None, "mood_range"),
+        (MOOD, "", None, "required"),
+        (DONE, "skip", None, "required"),
+        (BLOCKERS, "skip", None, None),
+        ({"id": "n", "kind": "number", "text": "?", "minimum": 0, "maximum": 10}, "7,5", 7.5, None),
+        ({"id": "n", "kind": "number", "text": "?", "minimum": 0, "maximum": 10}, "11", None, "out_of_range"),
+        ({"id": "n", "kind": "number", "text": "?"}, "twelve", None, "not_a_number"),
+        ({"id": "n", "kind": "number", "text": "?"}, "nan", None, "not_a_number"),
+        ({"id": "c", "kind": "single_choice", "text": "?", "options": ["yes", "no"]}, "2", "no", None),
+        ({"id": "c", "kind": "single_choice", "text": "?", "options": ["yes", "no"]}, "maybe", None, "unknown_option"),
+        ({"id": "c", "kind": "multiple_choice", "text": "?", "options": ["a", "b", "c"]}, "1, c", ["a", "c"], None),
+        ({"id": "c", "kind": "multiple_choice", "text": "?", "options": ["a", "b", "c"]}, ["a", "b"], ["a", "b"], None),
+        (KR_QUESTIONS[1], "6", None, "confidence_range"),
+        (DONE, "x" * 3001, None, "too_long"),
+    ],
+)
+def test_answers_are_read_or_explained(question, raw, value, problem) -> None:
+    parsed = parse_answer(question, raw)
+    assert (parsed.value, parsed.problem.code if parsed.problem else None) == (value, problem)
+
+
+def test_saying_there_is_no_blocker_is_not_a_blocker() -> None:
+    assert blockers_of([BLOCKERS], {"blockers": "None."}) is None
+    assert blockers_of([BLOCKERS], {"blockers": "waiting on legal"}) == "waiting on legal"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("", "usage"),
+        ("2026-12-21 2027-01-04 extra", "usage"),
+        ("next-week 2027-01-04", "not_a_date"),
+        ("2027-01-04 2026-12-21", "order"),
+        ("2026-11-01 2026-11-20", "past"),
+        ("2026-12-21 2028-01-04", "too_long"),
+    ],
+)
+def test_time_off_is_refused_with_an_example_when_it_makes_no_sense(text: str, code: str) -> None:
+    [message] = TimeOffFlow().step(None, said(text, command="checkin away"), NOW).outbound
+    assert message.data["code"] == code and message.private
+    assert message.data["example_start"] == "2026-12-18"
+
+
+def test_time_off_is_recorded_from_today_at_the_earliest() -> None:
+    result = TimeOffFlow().step(None, said("2026-12-01 2026-12-11", command="checkin away"), NOW)
+    assert result.changes == (TimeOffRecorded(date(2026, 12, 4), date(2026, 12, 11)),)
+
+
+def subject_state(allowed: bool) -> State:
+    subject = {"allowed": allowed, "id": 1, "name": "Ada", "week": "2026-W49", "thread": "checkin:prompt:1:2026-W49"}
+    return State("checkin_feedback", "answer", {"subject": subject if allowed else {"allowed": False}})
+
+
+def test_a_manager_replies_in_the_persons_thread_or_says_thanks() -> None:
+    flow = CheckinFeedbackFlow(LABELS)
+    [form_message] = flow.step(
+        subject_state(True), said(choice="checkin_feedback.reply:1:2026-W49", actor=GRACE), NOW
+    ).outbound
+    assert form_message.form.id == "checkin_feedback.send:1:2026-W49"
+    sent = flow.step(
+        subject_state(True),
+        said(form_id="checkin_feedback.send:1:2026-W49", form={"comment": "Nice!"}, actor=GRACE),
+        NOW,
+    )
+    to_ada, confirmation = sent.outbound
+    assert (to_ada.to_person_id, to_ada.thread, to_ada.data["comment"]) == (1, "checkin:prompt:1:2026-W49", "Nice!")
+    assert confirmation.to_person_id is None
+    thanks = flow.step(subject_state(True), said(choice="checkin_feedback.thanks:1:2026-W49", actor=GRACE), NOW)
+    assert thanks.outbound[0].kind == "checkin_thanks" and thanks.outbound[0].to_person_id == 1
+    empty = flow.step(
+        subject_state(True), said(form_id="checkin_feedback.send:1:2026-W49", form={"comment": " "}, actor=GRACE), NOW
+    )
+    assert empty.outbound[0].kind == FORM_ERRORS
+
+
+def test_someone_outside_the_manager_chain_can_not_answer_a_check_in() -> None:
+    result = CheckinFeedbackFlow(LABELS).step(
+        subject_state(False), said(choice="checkin_feedback.thanks:1:2026-W49", actor=GRACE), NOW
+    )
+    assert [message.kind for message in result.outbound] == ["checkin_feedback_refused"]

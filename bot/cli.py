@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar, NoReturn, TextIO
 
@@ -213,14 +214,40 @@ def _parse_instant(text: str) -> datetime:
 
 
 def cmd_tick(args: argparse.Namespace, context: Context) -> int:
-    now = _parse_instant(args.at) if args.at else context.clock()
+    at = _parse_instant(args.at) if args.at else context.clock()
     database = context.migrated_database()
-    words = Words(PlainDialect())
-    transports = {Platform.SHELL: ConsoleTransport(database, StdoutConsole(words, context.out))}
-    sender = OutboxSender(database, transports, lambda: now)
-    report = asyncio.run(run_tick(database, sender, now, default_producers()))
+    started = time.monotonic()
+
+    def clock() -> datetime:
+        """``--at``, moving on with real time while deliveries wait for rate limits."""
+        return at + timedelta(seconds=time.monotonic() - started)
+
+    async def tick():
+        transports = {Platform.SHELL: ConsoleTransport(database, StdoutConsole(Words(PlainDialect()), context.out))}
+        if context.config.slack_bot_token or context.config.slack_client_id:
+            transports[Platform.SLACK] = await _slack_transport(context, database, clock)
+        sender = OutboxSender(database, transports, clock)
+        report = await run_tick(database, sender, at, default_producers())
+        if args.wait:
+            report.delivery.add(await sender.drain_until_idle(args.wait))
+        return report
+
+    try:
+        report = asyncio.run(tick())
+    except SlackApiError as error:
+        raise CliError(f"Slack refused the bot token: {error.response.get('error', error)}") from error
     print(report.summary(), file=context.out)
     return 0
+
+
+async def _slack_transport(context: Context, database: Database, clock):
+    from bot.slack.app import identify
+    from bot.slack.installations import BotTokens
+    from bot.slack.render import Renderers
+    from bot.slack.transport import SlackTransport
+
+    identity = await identify(context.config) if context.config.slack_bot_token else None
+    return SlackTransport(database, BotTokens(database, identity), context.config.slack_api_url, clock, Renderers())
 
 
 def _open_shell(context: Context, database: Database, workspace: Workspace, person: Person) -> int:
@@ -400,6 +427,13 @@ def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser
 
     tick = command("tick", cmd_tick, "run once everything due at an instant and deliver the outbox")
     tick.add_argument("--at", metavar="ISO8601", help="the instant (default now; no offset means UTC)")
+    tick.add_argument(
+        "--wait",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="keep delivering what rate limits defer, up to this long",
+    )
 
     for name, handler, help_text in (
         ("serve", cmd_serve, "serve Slack over HTTP (events, commands, interactivity), /healthz and /metrics"),

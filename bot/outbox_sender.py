@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -80,6 +81,11 @@ class DrainReport:
     def handled(self) -> int:
         return self.sent + self.retried + self.failed
 
+    def add(self, other: DrainReport) -> None:
+        self.sent += other.sent
+        self.retried += other.retried
+        self.failed += other.failed
+
 
 class OutboxSender:
     def __init__(
@@ -91,6 +97,7 @@ class OutboxSender:
         policy: RetryPolicy = RetryPolicy(),
         rng: random.Random | None = None,
         batch_size: int = 50,
+        concurrency: int = 8,
     ) -> None:
         self.database = database
         self.transports = dict(transports)
@@ -98,6 +105,7 @@ class OutboxSender:
         self.policy = policy
         self.rng = rng or random.Random()
         self.batch_size = batch_size
+        self.concurrency = concurrency
         self.wakeup = asyncio.Event()
 
     def notify(self) -> None:
@@ -109,12 +117,50 @@ class OutboxSender:
             return outbox.claim_due(session, self.clock(), limit=self.batch_size, platforms=list(self.transports))
 
     async def drain(self) -> DrainReport:
-        """Send everything due now; returns when nothing due is left."""
+        """Send everything due now; returns when nothing due is left.
+
+        Deliveries to different recipients go out concurrently (up to ``concurrency`` at a time);
+        each recipient's messages go one after another, in order, and when one can't go yet the
+        ones after it wait with it, so a person never reads the second question before the first.
+        """
         report = DrainReport()
+        limit = asyncio.Semaphore(self.concurrency)
+
+        async def send_in_order(deliveries: list[OutboxDelivery]) -> None:
+            async with limit:
+                held_until = None
+                for delivery in deliveries:
+                    if held_until is not None:
+                        self.record(
+                            delivery,
+                            RetryLater("waiting for an earlier message", held_until - self.clock(), True),
+                            report,
+                        )
+                        continue
+                    held_until = self.record(delivery, await self.attempt(delivery), report)
+
         while batch := self.claim():
+            by_recipient: dict[str, list[OutboxDelivery]] = {}
             for delivery in batch:
-                self.record(delivery, await self.attempt(delivery), report)
+                by_recipient.setdefault(delivery.recipient, []).append(delivery)
+            await asyncio.gather(*(send_in_order(deliveries) for deliveries in by_recipient.values()))
         return report
+
+    async def drain_until_idle(self, max_wait: float) -> DrainReport:
+        """Drain, and keep draining as deferred deliveries (rate limits, retries) come due within ``max_wait`` s."""
+        report = DrainReport()
+        deadline = time.monotonic() + max_wait
+        while True:
+            report.add(await self.drain())
+            delay = self.seconds_until_next_due()
+            if delay is None or time.monotonic() + delay > deadline:
+                return report
+            await asyncio.sleep(delay)
+
+    def seconds_until_next_due(self) -> float | None:
+        with self.database.session_scope() as session:
+            next_due = outbox.next_due_at(session, platforms=list(self.transports))
+        return None if next_due is None else max((next_due - self.clock()).total_seconds(), 0.0)
 
     async def attempt(self, delivery: OutboxDelivery) -> Outcome:
         """One try; a transport bug becomes a retry with backoff (and a log with the trace), never a dead sender."""
@@ -125,17 +171,22 @@ class OutboxSender:
             return RetryLater(f"{type(error).__name__}: {error}")
 
     async def run(self, stop: asyncio.Event, poll_interval: float = 1.0) -> None:
-        """Deliver until ``stop`` is set: at once when notified, otherwise every ``poll_interval`` seconds."""
+        """Deliver until ``stop`` is set: at once when notified, when a deferred delivery comes due,
+        and otherwise every ``poll_interval`` seconds (for rows other replicas enqueued)."""
         while not stop.is_set():
             self.wakeup.clear()
+            wait = poll_interval
             try:
                 await self.drain()
+                next_due = self.seconds_until_next_due()
+                wait = poll_interval if next_due is None else min(next_due, poll_interval)
             except sa.exc.SQLAlchemyError:
                 log.exception("outbox sender can't reach the database; retrying in %s s", poll_interval)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wakeup.wait(), timeout=poll_interval)
+                await asyncio.wait_for(self.wakeup.wait(), timeout=wait)
 
-    def record(self, delivery: OutboxDelivery, outcome: Outcome, report: DrainReport) -> None:
+    def record(self, delivery: OutboxDelivery, outcome: Outcome, report: DrainReport) -> datetime | None:
+        """Store the outcome; returns when the delivery will be tried again, if it will."""
         now = self.clock()
         with self.database.session_scope() as session:
             delivery = session.merge(delivery)
@@ -149,6 +200,7 @@ class OutboxSender:
                         session, delivery, now + max(delay, MIN_RETRY_DELAY), error, count_attempt=not throttled
                     )
                     report.retried += 1
+                    return delivery.next_attempt_at
                 case RetryLater(error, _, _):
                     outbox.mark_failed(session, delivery, f"gave up after {delivery.attempts} attempts: {error}")
                     report.failed += 1
@@ -156,3 +208,4 @@ class OutboxSender:
                     log.warning("delivery %s to %s failed: %s", delivery.dedupe_key, delivery.recipient, reason)
                     outbox.mark_failed(session, delivery, reason)
                     report.failed += 1
+        return None

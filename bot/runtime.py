@@ -14,7 +14,6 @@ from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from sqlmodel import col, select
 
 from bot.config import AppConfig, check_slack
 from bot.metrics import Metrics
@@ -22,14 +21,13 @@ from bot.outbox_sender import OutboxSender
 from bot.service import Service, SlackRequestHandler
 from bot.slack.app import SlackApp, build_slack_app, identify
 from bot.slack.handling import SlackHandling
-from bot.slack.installations import BotIdentity, bind_workspace
+from bot.slack.installations import BotIdentity, BotTokens, bind_workspace
 from bot.slack.render import Renderers
 from bot.slack.transport import SlackTransport
 from bot.tick import Producer, enqueue_due
 from conversations.flow import Flow
 from conversations.messages import Platform
 from storage.database import Database
-from storage.models import SlackBot
 
 log = logging.getLogger(__name__)
 
@@ -71,17 +69,6 @@ class Runtime:
         self.scheduler: AsyncIOScheduler | None = None
         self.socket_handler: AsyncSocketModeHandler | None = None
 
-    def bot_token(self, team_id: str) -> str | None:
-        if self.identity is not None:
-            return self.identity.bot_token if team_id == self.identity.team_id else None
-        with self.database.session_scope() as session:
-            bot = session.exec(
-                select(SlackBot)
-                .where(SlackBot.team_id == team_id)
-                .order_by(col(SlackBot.installed_at).desc(), col(SlackBot.id).desc())
-            ).first()
-        return str(bot.data["bot_token"]) if bot else None
-
     async def start(self) -> None:
         if self.config.slack_bot_token:
             self.identity = await identify(self.config)
@@ -98,7 +85,11 @@ class Runtime:
             socket_mode=self.socket_mode,
         )
         self.sender.transports[Platform.SLACK] = SlackTransport(
-            self.database, self.bot_token, self.config.slack_api_url, self.clock, self.renderers
+            self.database,
+            BotTokens(self.database, self.identity),
+            self.config.slack_api_url,
+            self.clock,
+            self.renderers,
         )
         self.service.slack = SlackRequestHandler(self.slack.app, self.metrics)
         self.stopping.clear()

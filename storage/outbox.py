@@ -128,7 +128,9 @@ def counts_by_status(session: Session) -> dict[DeliveryStatus, int]:
     return counts
 
 
-def next_due_at(session: Session) -> datetime | None:
-    return session.exec(
-        select(sa.func.min(OutboxDelivery.next_attempt_at)).where(OutboxDelivery.status == DeliveryStatus.PENDING)
-    ).one()
+def next_due_at(session: Session, platforms: Collection[Platform] | None = None) -> datetime | None:
+    """When the earliest pending delivery (of these platforms) may go."""
+    query = select(sa.func.min(OutboxDelivery.next_attempt_at)).where(OutboxDelivery.status == DeliveryStatus.PENDING)
+    if platforms is not None:
+        query = query.where(col(OutboxDelivery.platform).in_(list(platforms)))
+    return session.exec(query).one()

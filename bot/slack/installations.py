@@ -245,3 +245,22 @@ class InstallationAuthorize(AsyncAuthorize):
             bot_user_id=bot.bot_user_id,
             bot_scopes=bot.bot_scopes,
         )
+
+
+class BotTokens:
+    """The bot token to use for a Slack team: the configured one, or the latest installation's."""
+
+    def __init__(self, database: Database, identity: BotIdentity | None) -> None:
+        self.database = database
+        self.identity = identity
+
+    def __call__(self, team_id: str) -> str | None:
+        if self.identity is not None:
+            return self.identity.bot_token if team_id == self.identity.team_id else None
+        with self.database.session_scope() as session:
+            bot = session.exec(
+                select(SlackBot)
+                .where(SlackBot.team_id == team_id)
+                .order_by(col(SlackBot.installed_at).desc(), col(SlackBot.id).desc())
+            ).first()
+        return str(bot.data["bot_token"]) if bot else None

@@ -11,7 +11,10 @@ The Web API client does no retries of its own here; the outbox owns retrying, du
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -43,27 +46,87 @@ class DeliveryRefused(Exception):
     """A delivery that can't be made for a reason on our side (no Slack account, no workspace)."""
 
 
+class Throttled(Exception):
+    """Slack asked us to hold this method for longer than is worth waiting in place."""
+
+    def __init__(self, wait: timedelta) -> None:
+        super().__init__(f"held for {wait.total_seconds():.0f} s by Slack's rate limit")
+        self.wait = wait
+
+
 @dataclass
-class RateLimitGate:
-    """Per (workspace, method): not before this instant, because Slack said so."""
+class Pace:
+    """What we have learned about one method in one workspace."""
 
-    clock: Callable[[], datetime]
-    closed_until: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    closed_until: datetime | None = None
+    rate: float | None = None  # calls per second we keep to since Slack last said 429
+    next_slot: float = 0.0
+    recent: deque[float] = field(default_factory=deque)
+    last_call: float = 0.0
 
-    def wait_for(self, team_id: str, method: str) -> timedelta | None:
-        until = self.closed_until.get((team_id, method))
-        if until is None:
+
+class RateLimits:
+    """Slack's limits are per method and per workspace, and Slack says when one is hit (HTTP 429 with
+    ``Retry-After``) rather than what it is. So: hold the method for as long as Slack says, learn
+    the rate that was reached (the calls that succeeded in the second before the 429), and from
+    then on space calls evenly just under it instead of bursting into the limit again. A pace is
+    forgotten after a quiet minute.
+    """
+
+    FORGET_AFTER = 60.0
+    MARGIN = 0.95
+
+    def __init__(self, clock: Callable[[], datetime], *, max_inline_wait: timedelta = timedelta(seconds=2)) -> None:
+        self.clock = clock
+        self.max_inline_wait = max_inline_wait
+        self.paces: dict[tuple[str, str], Pace] = {}
+
+    def pace(self, team_id: str, method: str) -> Pace:
+        pace = self.paces.setdefault((team_id, method), Pace())
+        if pace.rate is not None and time.monotonic() - pace.last_call > self.FORGET_AFTER:
+            pace.rate = None
+        return pace
+
+    def held_for(self, team_id: str, method: str) -> timedelta | None:
+        pace = self.pace(team_id, method)
+        if pace.closed_until is None:
             return None
-        remaining = until - self.clock()
+        remaining = pace.closed_until - self.clock()
         if remaining <= timedelta(0):
-            del self.closed_until[(team_id, method)]
+            pace.closed_until = None
             return None
         return remaining
 
-    def close(self, team_id: str, method: str, for_: timedelta) -> None:
-        until = self.clock() + for_
-        key = (team_id, method)
-        self.closed_until[key] = max(until, self.closed_until.get(key, until))
+    async def before(self, team_id: str, method: str) -> None:
+        """Wait for this call's turn; raises Throttled when the wait is too long to hold a sender."""
+        held = self.held_for(team_id, method)
+        if held is not None:
+            if held > self.max_inline_wait:
+                raise Throttled(held)
+            await asyncio.sleep(held.total_seconds())
+        pace = self.pace(team_id, method)
+        if pace.rate is not None:
+            now = time.monotonic()
+            slot = max(pace.next_slot, now)
+            pace.next_slot = slot + 1.0 / pace.rate
+            if slot > now:
+                await asyncio.sleep(slot - now)
+
+    def succeeded(self, team_id: str, method: str) -> None:
+        pace = self.pace(team_id, method)
+        now = pace.last_call = time.monotonic()
+        pace.recent.append(now)
+        while pace.recent and pace.recent[0] < now - 1.0:
+            pace.recent.popleft()
+
+    def limited(self, team_id: str, method: str, retry_after: timedelta) -> None:
+        pace = self.pace(team_id, method)
+        until = self.clock() + retry_after
+        pace.closed_until = max(until, pace.closed_until or until)
+        now = time.monotonic()
+        reached = sum(1 for at in pace.recent if at >= now - 1.0)
+        pace.rate = max(1.0, reached * self.MARGIN) if reached else max(1.0, (pace.rate or 2.0) / 2)
+        pace.next_slot = now + retry_after.total_seconds()
 
 
 def retry_after(response: Any) -> timedelta:
@@ -90,6 +153,26 @@ def classify(error: SlackApiError) -> Outcome:
     return Failed(str(code or f"HTTP {status}"))
 
 
+class PacedApi:
+    """Web API calls for one workspace, each waiting its turn under its method's rate limit."""
+
+    def __init__(self, client: AsyncWebClient, team_id: str, limits: RateLimits) -> None:
+        self.client = client
+        self.team_id = team_id
+        self.limits = limits
+
+    async def __call__(self, method: str, **arguments: Any) -> AsyncSlackResponse:
+        await self.limits.before(self.team_id, method)
+        try:
+            response = await getattr(self.client, method.replace(".", "_"))(**arguments)
+        except SlackApiError as error:
+            if isinstance(error.response, AsyncSlackResponse) and error.response.status_code == 429:
+                self.limits.limited(self.team_id, method, retry_after(error.response))
+            raise
+        self.limits.succeeded(self.team_id, method)
+        return response
+
+
 class SlackTransport:
     """Sends one outbox row to Slack; needs the bot token of the row's workspace."""
 
@@ -107,7 +190,7 @@ class SlackTransport:
         self.token_for = token_for
         self.api_url = api_url
         self.timeout_seconds = timeout_seconds
-        self.gate = RateLimitGate(clock)
+        self.limits = RateLimits(clock)
         self.clients: dict[str, AsyncWebClient] = {}
         self.renderers = renderers
 
@@ -130,42 +213,43 @@ class SlackTransport:
         token = self.token_for(team_id)
         if not token:
             return Failed("no bot token for this Slack workspace; install the app again")
-        wait = self.gate.wait_for(team_id, method)
-        if wait is not None:
-            return RetryLater(f"holding {method} for Slack's rate limit", after=wait, throttled=True)
-        client = self.client(token)
+        api = PacedApi(self.client(token), team_id, self.limits)
         try:
-            return await self.call(client, method, spec, delivery, self.renderers.get(templates_dir))
+            return await self.call(api, method, spec, delivery, self.renderers.get(templates_dir))
         except DeliveryRefused as refused:
             return Failed(str(refused))
+        except Throttled as throttled:
+            return RetryLater(str(throttled), after=throttled.wait, throttled=True)
         except SlackApiError as error:
-            outcome = classify(error)
-            if isinstance(outcome, RetryLater) and outcome.throttled and outcome.after is not None:
-                self.gate.close(team_id, method, outcome.after)
-            return outcome
+            return classify(error)
         except (aiohttp.ClientError, SlackRequestError, TimeoutError) as error:
             return RetryLater(f"could not reach Slack: {type(error).__name__}: {error}")
 
     async def call(
-        self, client: AsyncWebClient, method: str, spec: dict[str, Any], delivery: OutboxDelivery, blocks: BlockKit
+        self, api: PacedApi, method: str, spec: dict[str, Any], delivery: OutboxDelivery, blocks: BlockKit
     ) -> Outcome:
         outbound = outbound_from_dict(delivery.payload["outbound"])
         if method == "publish_home":
             person = self.person(delivery)
-            await client.views_publish(user_id=self.slack_id(person), view=blocks.home(outbound))
+            await api("views.publish", user_id=self.slack_id(person), view=blocks.home(outbound))
             return Sent()
         message = blocks.message(outbound)
         if method == "post_ephemeral":
             person = self.person(delivery)
-            response = await client.chat_postEphemeral(
-                channel=spec["channel"], user=self.slack_id(person), text=message["text"], blocks=message["blocks"]
+            response = await api(
+                "chat.postEphemeral",
+                channel=spec["channel"],
+                user=self.slack_id(person),
+                text=message["text"],
+                blocks=message["blocks"],
             )
             return Sent(str(response.get("message_ts") or ""))
         channel, thread_ts = spec.get("channel"), spec.get("thread_ts")
         if outbound.thread:
             channel, thread_ts = self.thread_of(outbound.thread) or (channel, thread_ts)
-        channel = channel or await self.direct_message_channel(client, self.person(delivery))
-        response = await client.chat_postMessage(
+        channel = channel or await self.direct_message_channel(api, self.person(delivery))
+        response = await api(
+            "chat.postMessage",
             channel=channel,
             text=message["text"],
             blocks=message["blocks"],
@@ -199,14 +283,14 @@ class SlackTransport:
             raise DeliveryRefused(f"{person.display_name} has no Slack account linked; run `cadence org sync`")
         return person.slack_user_id
 
-    async def direct_message_channel(self, client: AsyncWebClient, person: Person) -> str:
+    async def direct_message_channel(self, api: PacedApi, person: Person) -> str:
         """The DM channel with ``person``: remembered from earlier, or opened once and remembered."""
         assert person.id is not None
         with self.database.session_scope() as session:
             reference = reference_for(session, person.id, Platform.SLACK) or {}
         if reference.get("channel"):
             return str(reference["channel"])
-        opened = await client.conversations_open(users=self.slack_id(person))
+        opened = await api("conversations.open", users=self.slack_id(person))
         channel = str(opened["channel"]["id"])
         with self.database.session_scope() as session:
             remember_reference(session, person.workspace_id, person.id, Platform.SLACK, {"channel": channel})

@@ -88,6 +88,7 @@ class Call:
     error: str | None = None
     response: Payload | str | None = None
     path: str = ""
+    at: float = field(default_factory=time.monotonic)  # when it arrived, for benchmarks' timings
 
     @property
     def ok(self) -> bool:

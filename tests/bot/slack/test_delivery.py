@@ -65,12 +65,17 @@ def enqueue(database: Database, people: dict[str, int], who: str, key: str, cloc
         )
 
 
-def sender_for(database: Database, api_url: str, clock: SteppingClock, **policy) -> OutboxSender:
+def sender_for(database: Database, api_url: str, clock: SteppingClock, concurrency: int = 8, **policy) -> OutboxSender:
     transport = SlackTransport(
         database, lambda team: "xoxb-test" if team == "T0001" else None, api_url, clock, Renderers()
     )
     return OutboxSender(
-        database, {Platform.SLACK: transport}, clock, policy=RetryPolicy(**policy), rng=random.Random(1)
+        database,
+        {Platform.SLACK: transport},
+        clock,
+        policy=RetryPolicy(**policy),
+        rng=random.Random(1),
+        concurrency=concurrency,
     )
 
 
@@ -100,7 +105,7 @@ def test_a_429_waits_for_retry_after_and_holds_the_method_for_that_workspace(
     database, people, slack: FakeSlackApi
 ) -> None:
     clock = SteppingClock()
-    sender = sender_for(database, slack.base_url, clock)
+    sender = sender_for(database, slack.base_url, clock, concurrency=1)
     enqueue(database, people, "ada", "first", clock)
     drain(sender)  # opens the DM, so only chat.postMessage is limited below
     slack.fail_next("chat.postMessage", status=429, retry_after=7)
@@ -202,3 +207,27 @@ def test_the_sender_wakes_as_soon_as_a_row_is_enqueued(database, people, slack: 
 
     asyncio.run(scenario())
     assert slack.count("chat.postMessage") == 1
+
+
+def test_a_persons_messages_keep_their_order_when_the_first_must_wait(database, people, slack: FakeSlackApi) -> None:
+    clock = SteppingClock()
+    sender = sender_for(database, slack.base_url, clock)
+    enqueue(database, people, "ada", "question-1", clock)
+    enqueue(database, people, "ada", "question-2", clock)
+    enqueue(database, people, "grace", "other", clock)
+    slack.fail_next("conversations.open", status=503, team_id=None)
+    report = drain(sender)
+    rows = deliveries(database)
+    assert (rows["question-1"].status, rows["question-2"].status, rows["other"].status) == (
+        "pending",
+        "pending",
+        "sent",
+    )
+    assert rows["question-2"].next_attempt_at == rows["question-1"].next_attempt_at, "the second waits with the first"
+    assert rows["question-2"].attempts == 0
+    assert report.retried == 2
+    clock.now = rows["question-1"].next_attempt_at
+    drain(sender)
+    rows = deliveries(database)
+    first_ts, second_ts = (float(rows[key].platform_message_id.split("/")[1]) for key in ("question-1", "question-2"))
+    assert first_ts < second_ts

@@ -62,19 +62,26 @@ def enqueue_due_checkins(session: Session, workspace: Workspace, now: datetime, 
         return 0
     weeks = {current.week for _, current in due}
     cycles = {week: checkins.cycle_for(session, workspace.id, week, now) for week in weeks}
-    responses = {
-        (response.cycle_id, response.person_id): response
-        for response in session.exec(
-            select(CheckinResponse).where(col(CheckinResponse.cycle_id).in_([cycle.id for cycle in cycles.values()]))
+
+    def load_responses() -> dict[tuple[int, int], CheckinResponse]:
+        query = select(CheckinResponse).where(
+            col(CheckinResponse.cycle_id).in_([cycle.id for cycle in cycles.values()])
         )
-    }
+        return {(response.cycle_id, response.person_id): response for response in session.exec(query)}
+
+    responses = load_responses()
+    missing = [
+        (cycles[current.week].id, person.id)
+        for person, current in due
+        if (cycles[current.week].id, person.id) not in responses
+    ]
+    if missing:
+        checkins.ensure_responses(session, missing, now)
+        responses = load_responses()
     time_off = checkins.time_off_of(session, [person.id for person, _ in due], now.date() - timedelta(days=14))
-    enqueued = 0
+    deliveries: list[dict] = []
     for person, current in due:
-        cycle = cycles[current.week]
-        response = responses.get((cycle.id, person.id))
-        if response is None:
-            response = checkins.response_for(session, cycle.id, person.id, now)
+        response = responses[(cycles[current.week].id, person.id)]
         away = checkins.away_on(person, current, time_off.get(person.id, []), team_settings(person.team_id))
         if away and response.status is ResponseStatus.PENDING:
             response.status = ResponseStatus.AWAY
@@ -82,15 +89,16 @@ def enqueue_due_checkins(session: Session, workspace: Workspace, now: datetime, 
             session.add(response)
         if response.status is ResponseStatus.AWAY:
             continue
-        enqueued += prompt_and_remind(
-            session, workspace, person, current, response, now, labels, team_settings(person.team_id)
-        )
+        rows = prompt_and_remind(workspace, person, current, response, now, labels, team_settings(person.team_id))
+        if rows:
+            deliveries.extend(rows)
+            session.add(response)
+    outbox.enqueue_many(session, deliveries)
     session.flush()
-    return enqueued
+    return len(deliveries)
 
 
 def prompt_and_remind(
-    session: Session,
     workspace: Workspace,
     person: Person,
     window: CheckinWindow,
@@ -98,11 +106,12 @@ def prompt_and_remind(
     now: datetime,
     labels: Labels,
     settings: WorkspaceSettings,
-) -> int:
+) -> list[dict]:
+    """The outbox rows due for one person now (their prompt, or the latest reminder), noted on the response."""
     assert workspace.id is not None and person.id is not None
     closes_local = checkins.local_text(window.closes_at, person.timezone)
     choices = prompt_choices(labels, window.week)
-    sent = 0
+    rows: list[dict] = []
     if response.prompted_at is None:
         prompt = Outbound(
             "checkin_prompt",
@@ -114,31 +123,26 @@ def prompt_and_remind(
             },
             choices,
         )
-        enqueue(session, workspace, person, checkins.prompt_key(person.id, window.week), prompt, now)
+        rows.append(delivery(workspace, person, checkins.prompt_key(person.id, window.week), prompt, now))
         response.prompted_at = now
-        sent += 1
     reminders_due = sum(1 for at in window.reminders if at <= now)
     if response.status in WAITING and reminders_due > response.reminders_sent:
-        if sent == 0:  # a late prompt already is the nudge; don't follow it with a reminder at once
+        if not rows:  # a late prompt already is the nudge; don't follow it with a reminder at once
             reminder = Outbound(
                 "checkin_reminder",
                 {"name": person.display_name, "week": window.week, "closes_local": closes_local},
                 choices,
             )
-            enqueue(
-                session, workspace, person, checkins.reminder_key(person.id, window.week, reminders_due), reminder, now
+            rows.append(
+                delivery(workspace, person, checkins.reminder_key(person.id, window.week, reminders_due), reminder, now)
             )
-            sent += 1
         response.reminders_sent = reminders_due
-    if sent:
-        session.add(response)
-    return sent
+    return rows
 
 
-def enqueue(session: Session, workspace: Workspace, person: Person, key: str, message: Outbound, now: datetime) -> None:
+def delivery(workspace: Workspace, person: Person, key: str, message: Outbound, now: datetime) -> dict:
     assert workspace.id is not None
-    outbox.enqueue(
-        session,
+    return outbox.delivery_row(
         workspace_id=workspace.id,
         platform=workspace.platform,
         kind=message.kind,

@@ -100,7 +100,6 @@ class Form:
     title: str
     fields: tuple[FormField, ...]
     submit_label: str = "Submit"
-    context: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -149,7 +148,6 @@ def _form_from_dict(data: Mapping[str, Any]) -> Form:
         id=data["id"],
         title=data["title"],
         submit_label=data.get("submit_label", "Submit"),
-        context=dict(data.get("context") or {}),
         fields=tuple(
             FormField(
                 **{

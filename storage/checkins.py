@@ -133,6 +133,24 @@ def response_for(session: Session, cycle_id: int, person_id: int, now: datetime)
     ).one()
 
 
+def ensure_responses(session: Session, pairs: Sequence[tuple[int, int]], now: datetime) -> None:
+    """A pending response for each (cycle, person) that has none yet, in a few statements."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    rows = [
+        {
+            "cycle_id": cycle_id,
+            "person_id": person_id,
+            "status": ResponseStatus.PENDING,
+            "answers": {},
+            "updated_at": now,
+            "reminders_sent": 0,
+        }
+        for cycle_id, person_id in pairs
+    ]
+    if rows:
+        session.execute(insert(CheckinResponse).on_conflict_do_nothing(), rows)
+
+
 def _insert_ignoring_duplicates(session: Session, model: type, **values: Any) -> None:
     """Insert unless a row with the same unique key exists: safe when two ticks or replicas race."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert

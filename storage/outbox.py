@@ -10,7 +10,7 @@ never take the same row. A row left in ``sending`` by a crashed sender is taken 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,8 +25,7 @@ DEFAULT_LEASE = timedelta(minutes=5)
 MAX_ERROR_LENGTH = 500
 
 
-def enqueue(
-    session: Session,
+def delivery_row(
     *,
     workspace_id: int,
     platform: Platform,
@@ -35,9 +34,8 @@ def enqueue(
     dedupe_key: str,
     payload: Mapping[str, Any],
     not_before: datetime,
-) -> bool:
-    """Add a delivery unless one with the same key exists; True when this call added it."""
-    values = {
+) -> dict[str, Any]:
+    return {
         "workspace_id": workspace_id,
         "platform": platform,
         "kind": kind,
@@ -49,14 +47,28 @@ def enqueue(
         "next_attempt_at": not_before,
         "created_at": not_before,
     }
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def _insert(session: Session):
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def enqueue(session: Session, **delivery: Any) -> bool:
+    """Add a delivery unless one with the same key exists; True when this call added it."""
     statement = (
-        insert(OutboxDelivery)
-        .values(**values)
+        _insert(session)(OutboxDelivery)
+        .values(**delivery_row(**delivery))
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(OutboxDelivery.id)
     )
     return session.execute(statement).scalar() is not None
+
+
+def enqueue_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Add many deliveries (from ``delivery_row``) in a few statements, skipping keys that exist."""
+    if rows:
+        statement = _insert(session)(OutboxDelivery).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        session.execute(statement, [dict(row) for row in rows])
 
 
 def claim_due(

@@ -107,8 +107,7 @@ class Engine:
         route = self.route(actor, inbound, now)
         inbound = route.inbound or inbound
         if route.flow is None:
-            assert route.fallback is not None
-            messages = (route.fallback,)
+            messages = (route.fallback,) if route.fallback is not None else ()
         else:
             state = self.context.prepare(route.flow.name, actor, inbound, route.state, now)
             result = route.flow.step(state, inbound, now)
@@ -125,6 +124,11 @@ class Engine:
             if flow is None:
                 return Route(None, None, Outbound(UNKNOWN_COMMAND, {"command": inbound.command}, private=True))
             return Route(flow, self.live_state(actor, flow.name, now), inbound=inbound)
+        if inbound.reaction is not None:
+            flow = next((flow for flow in self.flows.values() if getattr(flow, "handles_reactions", False)), None)
+            if flow is None:
+                return Route(None, None, None)
+            return Route(flow, self.live_state(actor, flow.name, now))
         flow_name = None
         if inbound.choice is not None:
             flow_name = route_key(inbound.choice)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from conversations.checkin import CheckinFeedbackFlow, CheckinFlow, CheckinHistoryFlow, TimeOffFlow
 from conversations.flow import Flow
 from conversations.help import HelpFlow
+from conversations.kudos import KudosFlow, KudosReactionFlow, KudosStatsFlow, KudosTopFlow
 from conversations.whoami import WhoamiFlow
 from conversations.words import Labels
 
@@ -18,4 +19,8 @@ def all_flows(labels: Labels | None = None) -> tuple[Flow, ...]:
         TimeOffFlow(),
         CheckinHistoryFlow(),
         CheckinFeedbackFlow(labels),
+        KudosFlow(labels),
+        KudosReactionFlow(),
+        KudosStatsFlow(),
+        KudosTopFlow(),
     )

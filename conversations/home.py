@@ -6,12 +6,15 @@ Later capabilities add their sections (goals, check-ins, kudos) through ``data``
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from conversations.messages import Actor, Outbound
 
 HOME = "home"
 
 
-def home_page(actor: Actor) -> Outbound:
+def home_page(actor: Actor, recent_kudos: Sequence[Mapping[str, Any]] = ()) -> Outbound:
     return Outbound(
         HOME,
         {
@@ -19,5 +22,6 @@ def home_page(actor: Actor) -> Outbound:
             "manager": actor.manager_name or "",
             "is_manager": actor.report_count > 0,
             "is_admin": actor.role == "admin",
+            "recent_kudos": [dict(kudos) for kudos in recent_kudos],
         },
     )

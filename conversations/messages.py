@@ -41,12 +41,25 @@ class Actor:
 
 
 @dataclass(frozen=True)
+class Reaction:
+    """An emoji put on (or taken off) a message: ``target`` names the message, ``target_author`` wrote it."""
+
+    emoji: str
+    target: str
+    target_author: str
+    added: bool = True
+
+
+@dataclass(frozen=True)
 class Inbound:
     """Something a person said or did: a message, a command, a button press or a submitted form.
 
     ``command`` is a product command without its slash (``"kudos"``) with ``text`` holding its
     arguments; ``choice`` is the value of a pressed button or picked option; ``form`` holds the
-    values of a submitted form by field id, ``form_id`` naming the form. ``actor`` is filled by the engine, never by adapters.
+    values of a submitted form by field id, ``form_id`` naming the form. ``mentions`` are the
+    platform user ids the text mentions, in order (the adapter writes each as ``@name`` in
+    ``text``); ``reaction`` is an emoji reaction; ``in_channel`` says the conversation is shared
+    (a channel), not a direct message. ``actor`` is filled by the engine, never by adapters.
     """
 
     platform: Platform
@@ -58,6 +71,9 @@ class Inbound:
     choice: str | None = None
     form_id: str | None = None
     form: Mapping[str, Any] | None = None
+    mentions: tuple[str, ...] = ()
+    reaction: Reaction | None = None
+    in_channel: bool = False
     actor: Actor | None = None
 
 

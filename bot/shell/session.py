@@ -14,6 +14,7 @@ outbox like on any platform and are printed when delivered. Shell-only commands:
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TextIO
@@ -42,6 +43,7 @@ from storage.database import Database
 from storage.flow_bindings import engine_for
 from storage.models import Person, Workspace
 
+MENTION = re.compile(r"(?<![\w@])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
 SHELL_META_HELP = (
     "Shell commands: /as EMAIL to switch person, /time 2026-12-04T10:00 to move the clock, /quit to leave."
 )
@@ -180,9 +182,9 @@ class ShellSession:
             self.dispatch(choice=choice.value)
         elif line.startswith("/"):
             command, _, arguments = line[1:].partition(" ")
-            self.dispatch(command=command, text=arguments.strip())
+            self.dispatch(command=command, text=arguments.strip(), mentions=self.mentions_in(arguments))
         else:
-            self.dispatch(text=line)
+            self.dispatch(text=line, mentions=self.mentions_in(line))
         while self.pending is not None and self.pending.form is not None:
             form = self.last_form = self.pending.form
             self.pending = None
@@ -235,20 +237,40 @@ class ShellSession:
             text += f"\n  {field.hint}"
         return text
 
-    @staticmethod
-    def parse_field(field: FormField, answer: str) -> tuple[bool, Any]:
+    def parse_field(self, field: FormField, answer: str) -> tuple[bool, Any]:
         """Shell-side reading of one field; the flow still validates the values it receives."""
         if not answer:
             return (not field.required, None) if not field.required else (False, "This one is required.")
         if field.kind is FieldKind.SINGLE_CHOICE:
             choice = pick(field.options, answer)
             return (True, choice.value) if choice else (False, "Pick one of the numbers shown, for example 1.")
+        if field.kind is FieldKind.PEOPLE:
+            return True, [self.email_for(handle.lstrip("@")) for handle in answer.replace(",", " ").split()]
         if field.kind is FieldKind.MULTIPLE_CHOICE:
             picked = [pick(field.options, part) for part in answer.split(",")]
             if any(choice is None for choice in picked):
                 return False, "Pick numbers from the list, separated by commas, for example 1,3."
             return True, [choice.value for choice in picked if choice]
         return True, answer
+
+    def mentions_in(self, text: str) -> tuple[str, ...]:
+        """``@priya``, ``@priya.nair`` or ``@priya.nair@demo.example``: the shell's mentions, as emails."""
+        return tuple(self.email_for(match.group(1)) for match in MENTION.finditer(text))
+
+    def email_for(self, handle: str) -> str:
+        """The email of the one person a handle names (email, its local part, or first name); else the handle."""
+        with self.database.session_scope() as session:
+            everyone = [person for person in people.all_in(session, self.workspace_id) if person.email]
+        handle = handle.lower().rstrip(".")
+        for matches in (
+            lambda person: person.email.lower() == handle,
+            lambda person: person.email.lower().split("@")[0] == handle,
+            lambda person: person.display_name.lower().split()[0] == handle,
+        ):
+            found = [person for person in everyone if matches(person)]
+            if len(found) == 1:
+                return found[0].email
+        return handle
 
     def switch_person(self, email: str) -> None:
         with self.database.session_scope() as session:

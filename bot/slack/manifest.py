@@ -46,7 +46,7 @@ def build_manifest(base_url: str | None = None, *, socket_mode: bool = False) ->
         entry |= {
             "description": slash_command.description,
             "usage_hint": slash_command.usage_hint,
-            "should_escape": False,
+            "should_escape": slash_command.escapes_mentions,
         }
         slash_commands.append(entry)
 
@@ -77,6 +77,15 @@ def build_manifest(base_url: str | None = None, *, socket_mode: bool = False) ->
                 "messages_tab_read_only_enabled": False,
             },
             "bot_user": {"display_name": BOT_DISPLAY_NAME, "always_online": True},
+            "shortcuts": [
+                {
+                    "name": shortcut.name,
+                    "type": "global",
+                    "callback_id": shortcut.callback_id,
+                    "description": shortcut.description,
+                }
+                for shortcut in surface.SHORTCUTS
+            ],
             "slash_commands": slash_commands,
         },
         "oauth_config": oauth_config,

@@ -11,6 +11,14 @@ class SlashCommand:
     command: str
     description: str
     usage_hint: str
+    escapes_mentions: bool = False  # Slack then sends <@U123|name> instead of plain @name
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    name: str
+    callback_id: str
+    description: str
 
 
 @dataclass(frozen=True)
@@ -26,7 +34,15 @@ SLASH_COMMANDS: tuple[SlashCommand, ...] = (
         "Your weekly check-in: answer now, record time off, or see your last answers",
         "[away FROM TO | history]",
     ),
+    SlashCommand(
+        "/kudos",
+        "Thank someone for their work, tagged with a company value",
+        "@someone for what they did #value | stats | top [week|month|quarter] [#value]",
+        escapes_mentions=True,
+    ),
 )
+
+SHORTCUTS: tuple[Shortcut, ...] = (Shortcut("Give kudos", "kudos.give", "Thank someone, with a company value"),)
 
 # Bot events the app subscribes to (Events API), and the listener that handles each.
 BOT_EVENTS: tuple[str, ...] = (
@@ -36,15 +52,21 @@ BOT_EVENTS: tuple[str, ...] = (
     "user_change",
     "tokens_revoked",
     "app_uninstalled",
+    "reaction_added",
+    "reaction_removed",
 )
 
 BOT_SCOPES: tuple[Scope, ...] = (
     Scope("chat:write", "send check-in prompts, replies and digests as the bot"),
+    Scope("chat:write.public", "post recognition cards to the kudos channel without being invited to it"),
     Scope("commands", "receive the slash commands listed below"),
     Scope("im:history", "read replies people type in their direct message with Cadence (conversational check-ins)"),
     Scope("im:write", "open a direct message with a person to prompt them"),
     Scope("users:read", "sync names, time zones and deactivations into the org chart (`cadence org sync`)"),
     Scope("users:read.email", "match Slack accounts to the people imported from the org CSV by email"),
+    Scope(
+        "reactions:read", "turn kudos emoji reactions (:clap:, :taco:, …) into kudos, and take them back when removed"
+    ),
 )
 
 APP_NAME = "Cadence"

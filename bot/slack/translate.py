@@ -3,12 +3,42 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from conversations.messages import Inbound, Platform
+from conversations.messages import Inbound, Platform, Reaction
 
 UMBRELLA_COMMAND = "cadence"
+_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
+_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
+_SPECIAL = re.compile(r"<!([a-z]+)(?:\^[^|>]*)?(?:\|([^>]*))?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+
+
+def read_text(text: str) -> tuple[str, tuple[str, ...]]:
+    """Slack's message markup as plain words, and the user ids it mentions, in order.
+
+    ``<@U123|ada>`` becomes ``@ada``, ``<#C1|general>`` ``#general``, ``<!here>`` ``@here`` (words
+    only, never a notification), ``<https://x|label>`` its label; Slack's escapes are undone.
+    """
+    mentions: list[str] = []
+
+    def user(match: re.Match) -> str:
+        mentions.append(match.group(1))
+        return "@" + (match.group(2) or match.group(1))
+
+    text = _USER.sub(user, text)
+    text = _CHANNEL.sub(lambda match: "#" + (match.group(2) or match.group(1)), text)
+    text = _SPECIAL.sub(lambda match: "@" + (match.group(2) or match.group(1)).lstrip("@"), text)
+    text = _LINK.sub(lambda match: match.group(2) or match.group(1), text)
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return text, tuple(mentions)
+
+
+def in_channel(conversation: str) -> bool:
+    """Shared channels (``C…``, ``G…``) as opposed to direct messages (``D…``)."""
+    return bool(conversation) and not conversation.startswith("D")
 
 
 def team_of(body: Mapping[str, Any]) -> str:
@@ -25,17 +55,20 @@ def team_of(body: Mapping[str, Any]) -> str:
 def from_command(body: Mapping[str, Any]) -> Inbound:
     """``/cadence whoami`` becomes the ``whoami`` command; other slash commands name their own flow."""
     command = str(body.get("command", "")).lstrip("/").lower()
-    text = str(body.get("text") or "").strip()
+    text, mentions = read_text(str(body.get("text") or "").strip())
     if command == UMBRELLA_COMMAND:
         first, _, rest = text.partition(" ")
         command, text = (first.lower(), rest.strip()) if first else ("help", "")
+    conversation = str(body.get("channel_id", ""))
     return Inbound(
         platform=Platform.SLACK,
         workspace=team_of(body),
         user=str(body.get("user_id", "")),
-        conversation=str(body.get("channel_id", "")),
+        conversation=conversation,
         command=command,
         text=text,
+        mentions=mentions,
+        in_channel=in_channel(conversation),
     )
 
 
@@ -50,12 +83,49 @@ def is_person_message(event: Mapping[str, Any]) -> bool:
 
 
 def from_message(body: Mapping[str, Any], event: Mapping[str, Any]) -> Inbound:
+    text, mentions = read_text(str(event.get("text") or ""))
+    conversation = str(event.get("channel", ""))
     return Inbound(
         platform=Platform.SLACK,
         workspace=str(body.get("team_id") or event.get("team") or ""),
         user=str(event.get("user", "")),
-        conversation=str(event.get("channel", "")),
-        text=str(event.get("text") or ""),
+        conversation=conversation,
+        text=text,
+        mentions=mentions,
+        in_channel=in_channel(conversation),
+    )
+
+
+def from_reaction(body: Mapping[str, Any], event: Mapping[str, Any], *, added: bool) -> Inbound | None:
+    """An emoji on a message; None for reactions on files or other items that aren't messages."""
+    item = event.get("item") or {}
+    if item.get("type") != "message":
+        return None
+    conversation = str(item.get("channel", ""))
+    reaction = Reaction(
+        emoji=str(event.get("reaction", "")).split("::")[0],
+        target=f"{conversation}/{item.get('ts', '')}",
+        target_author=str(event.get("item_user") or ""),
+        added=added,
+    )
+    return Inbound(
+        platform=Platform.SLACK,
+        workspace=str(body.get("team_id") or ""),
+        user=str(event.get("user", "")),
+        conversation=conversation,
+        reaction=reaction,
+        in_channel=in_channel(conversation),
+    )
+
+
+def from_shortcut(body: Mapping[str, Any]) -> Inbound:
+    """A global shortcut picks a flow like a button does: its callback id is the choice."""
+    return Inbound(
+        platform=Platform.SLACK,
+        workspace=team_of(body),
+        user=str((body.get("user") or {}).get("id", "")),
+        conversation="",
+        choice=str(body.get("callback_id", "")),
     )
 
 

@@ -39,6 +39,8 @@ SCOPE_REQUIRED_BY_EVENT = {
     "user_change": "users:read",
     "tokens_revoked": None,
     "app_uninstalled": None,
+    "reaction_added": "reactions:read",
+    "reaction_removed": "reactions:read",
 }
 
 

@@ -1,4 +1,4 @@
-"""Buttons and menus: acked at once, then routed to the flow named by the value's prefix."""
+"""Buttons, menus and global shortcuts: acked at once, then routed to the flow named by the value's prefix."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import translate
 from bot.slack.listeners.deps import ListenerDeps
+from bot.slack.surface import SHORTCUTS
 
 ANY_ACTION = re.compile(r".+")
 
@@ -25,3 +26,15 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
                 trigger_id=body["trigger_id"],
                 view=deps.renderers.get(handled.templates_dir).modal(form, {"channel": inbound.conversation}),
             )
+
+    async def on_shortcut(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        inbound = translate.from_shortcut(body)
+        handled = deps.handling.handle(inbound, f"slack:shortcut:{body.get('trigger_id')}")
+        for form in handled.forms:
+            await client.views_open(
+                trigger_id=body["trigger_id"], view=deps.renderers.get(handled.templates_dir).modal(form, {})
+            )
+
+    for shortcut in SHORTCUTS:
+        app.shortcut(shortcut.callback_id)(on_shortcut)

@@ -16,7 +16,7 @@ from bot.slack.listeners.deps import ListenerDeps
 from bot.slack.people_sync import upsert_slack_user
 from conversations.home import home_page
 from conversations.messages import Platform, outbound_to_dict
-from storage import outbox, people
+from storage import kudos, outbox, people
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,9 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
                 recipient=f"person:{person.id}",
                 dedupe_key=f"slack:event:{body['event_id']}:home",
                 payload={
-                    "outbound": outbound_to_dict(home_page(people.actor_for(session, person))),
+                    "outbound": outbound_to_dict(
+                        home_page(people.actor_for(session, person), kudos.recent_received(session, person.id))
+                    ),
                     "slack": {"method": "publish_home"},
                 },
                 not_before=now,
@@ -68,6 +70,14 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
 
     app.event("team_join")(on_user_event)
     app.event("user_change")(on_user_event)
+
+    async def on_reaction(body: dict[str, Any], event: dict[str, Any]) -> None:
+        inbound = translate.from_reaction(body, event, added=event.get("type") == "reaction_added")
+        if inbound is not None:
+            deps.handling.handle(inbound, f"slack:event:{body['event_id']}", event_key=body["event_id"])
+
+    app.event("reaction_added")(on_reaction)
+    app.event("reaction_removed")(on_reaction)
 
     @app.event("tokens_revoked")
     async def on_tokens_revoked(body: dict[str, Any], event: dict[str, Any]) -> None:

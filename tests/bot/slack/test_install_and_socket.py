@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 from sqlmodel import select
 
+from bot.slack.surface import BOT_SCOPES
 from conversations.messages import Platform
 from storage import org_import
 from storage.models import SlackBot, SlackOAuthState, Workspace
@@ -23,14 +24,7 @@ def test_installing_from_slack_stores_the_bot_and_serves_that_workspace(tmp_path
         assert install.status_code == 200
         authorize_url = re.search(r'href="(https://slack.com/oauth[^"]+)"', install.text).group(1).replace("&amp;", "&")
         state = parse_qs(urlparse(authorize_url).query)["state"][0]
-        assert parse_qs(urlparse(authorize_url).query)["scope"][0].split(",") == [
-            "chat:write",
-            "commands",
-            "im:history",
-            "im:write",
-            "users:read",
-            "users:read.email",
-        ]
+        assert parse_qs(urlparse(authorize_url).query)["scope"][0].split(",") == [scope.name for scope in BOT_SCOPES]
         cookie = install.headers["set-cookie"].split(";")[0]
         forged = cadence.http.get(
             "/slack/oauth_redirect", params={"code": "c0de", "state": "forged"}, headers={"cookie": cookie}

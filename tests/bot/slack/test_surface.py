@@ -17,6 +17,7 @@ class RecordingApp:
         self.events: list[str] = []
         self.actions: list[object] = []
         self.views: list[object] = []
+        self.shortcuts: list[str] = []
 
     def _record(self, into: list, key):
         into.append(key)
@@ -34,6 +35,9 @@ class RecordingApp:
     def view(self, matcher):
         return self._record(self.views, matcher)
 
+    def shortcut(self, callback_id):
+        return self._record(self.shortcuts, callback_id)
+
 
 def registered() -> RecordingApp:
     app = RecordingApp()
@@ -49,6 +53,12 @@ def test_every_registered_command_is_in_the_manifest_and_back() -> None:
 def test_every_registered_event_is_subscribed_in_the_manifest_and_back() -> None:
     subscribed = {event.split(".")[0] for event in build_manifest()["settings"]["event_subscriptions"]["bot_events"]}
     assert set(registered().events) == subscribed
+
+
+def test_every_registered_shortcut_is_in_the_manifest_and_back() -> None:
+    assert set(registered().shortcuts) == {
+        shortcut["callback_id"] for shortcut in build_manifest()["features"]["shortcuts"]
+    }
 
 
 def test_interactivity_is_on_because_buttons_and_forms_are_handled() -> None:

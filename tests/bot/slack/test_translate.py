@@ -20,7 +20,8 @@ def test_the_umbrella_command_names_the_flow_by_its_first_word() -> None:
     assert (
         translate.from_command({"command": "/cadence", "text": "", "user_id": "U1", "team_id": "T1"}).command == "help"
     )
-    assert translate.from_command({"command": "/kudos", "text": "<@U2> thanks", "team_id": "T1"}).text == "<@U2> thanks"
+    kudos = translate.from_command({"command": "/kudos", "text": "<@U2> thanks", "team_id": "T1", "channel_id": "C1"})
+    assert (kudos.text, kudos.mentions, kudos.in_channel) == ("@U2 thanks", ("U2",), True)
 
 
 def test_only_messages_people_typed_reach_the_flows() -> None:

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from freezegun import freeze_time
 
 from tests.bot.cli_helpers import Cadence
 
@@ -28,8 +30,10 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
 
 
 @pytest.fixture
-def cadence(tmp_path: Path) -> Cadence:
-    """The CLI against a fresh SQLite file, already migrated, with the clock frozen at NOW."""
-    cli = Cadence(f"sqlite:///{tmp_path / 'cli.db'}", clock=lambda: NOW)
-    assert cli("db", "upgrade").code == 0
-    return cli
+def cadence(tmp_path: Path) -> Iterator[Cadence]:
+    """The CLI against a fresh SQLite file, already migrated, with time frozen (freezegun) at NOW
+    unless the test freezes another moment itself."""
+    cli = Cadence(f"sqlite:///{tmp_path / 'cli.db'}")
+    with freeze_time(NOW):
+        assert cli("db", "upgrade").code == 0
+        yield cli

@@ -227,9 +227,12 @@ def cmd_tick(args: argparse.Namespace, context: Context) -> int:
         if context.config.slack_bot_token or context.config.slack_client_id:
             transports[Platform.SLACK] = await _slack_transport(context, database, clock)
         sender = OutboxSender(database, transports, clock)
-        report = await run_tick(database, sender, at, default_producers())
-        if args.wait:
-            report.delivery.add(await sender.drain_until_idle(args.wait))
+        try:
+            report = await run_tick(database, sender, at, default_producers())
+            if args.wait:
+                report.delivery.add(await sender.drain_until_idle(args.wait))
+        finally:
+            await sender.close()
         return report
 
     try:

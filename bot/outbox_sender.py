@@ -58,6 +58,8 @@ Outcome = Sent | RetryLater | Failed
 class Transport(Protocol):
     async def deliver(self, delivery: OutboxDelivery) -> Outcome: ...
 
+    async def close(self) -> None: ...
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -107,6 +109,11 @@ class OutboxSender:
         self.batch_size = batch_size
         self.concurrency = concurrency
         self.wakeup = asyncio.Event()
+
+    async def close(self) -> None:
+        """Let transports release their connections."""
+        for transport in self.transports.values():
+            await transport.close()
 
     def notify(self) -> None:
         """Something was enqueued: stop waiting for the next poll."""

@@ -321,6 +321,7 @@ def parse_day(text: str) -> date | None:
 class TimeOffFlow:
     """``/checkin away 2026-12-21 2027-01-04``: no prompts in that time, counted as away, not missing."""
 
+    stateless: ClassVar[bool] = True
     name: ClassVar[str] = "checkin_away"
     commands: ClassVar[tuple[str, ...]] = ("checkin away",)
     keywords: ClassVar[tuple[str, ...]] = ()
@@ -364,6 +365,7 @@ class TimeOffFlow:
 class CheckinHistoryFlow:
     """``/checkin history``: the person's own last answers (the context loads them)."""
 
+    stateless: ClassVar[bool] = True
     name: ClassVar[str] = "checkin_history"
     commands: ClassVar[tuple[str, ...]] = ("checkin history",)
     keywords: ClassVar[tuple[str, ...]] = ("checkin history", "my check-ins", "history")
@@ -382,6 +384,7 @@ class CheckinFeedbackFlow:
     """
 
     labels: Labels
+    stateless: ClassVar[bool] = True
     name: ClassVar[str] = "checkin_feedback"
     commands: ClassVar[tuple[str, ...]] = ()
     keywords: ClassVar[tuple[str, ...]] = ()

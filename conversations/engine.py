@@ -158,6 +158,8 @@ class Engine:
         return inbound, self.by_command.get(command)
 
     def live_state(self, actor: Actor, flow: str, now: datetime) -> State | None:
+        if getattr(self.flows.get(flow), "stateless", False):
+            return None
         state = self.states.load(actor, flow)
         if state is not None and state.is_expired(now):
             self.states.clear(actor, flow)
@@ -165,6 +167,8 @@ class Engine:
         return state
 
     def persist(self, actor: Actor, inbound: Inbound, flow: Flow, result: StepResult) -> None:
+        if getattr(flow, "stateless", False):
+            return
         if result.state is None:
             self.states.clear(actor, flow.name)
         else:

@@ -43,7 +43,11 @@ class StepResult:
 
 
 class Flow(Protocol):
-    """A conversation Cadence can have; ``commands`` and ``keywords`` start it."""
+    """A conversation Cadence can have; ``commands`` and ``keywords`` start it.
+
+    A flow may set ``stateless = True`` when every exchange is a single message and answer (help,
+    kudos): the engine then neither loads nor saves conversation state for it.
+    """
 
     name: ClassVar[str]
     commands: ClassVar[tuple[str, ...]]

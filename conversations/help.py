@@ -10,6 +10,7 @@ from conversations.messages import Inbound
 
 
 class HelpFlow:
+    stateless: ClassVar[bool] = True
     name: ClassVar[str] = "help"
     commands: ClassVar[tuple[str, ...]] = ("help", "cadence")
     keywords: ClassVar[tuple[str, ...]] = ("help", "hi", "hello", "what can you do", "commands")

@@ -129,6 +129,7 @@ def recognition(
 @dataclass
 class KudosFlow:
     labels: Labels
+    stateless: ClassVar[bool] = True
     name: ClassVar[str] = "kudos"
     commands: ClassVar[tuple[str, ...]] = ("kudos",)
     keywords: ClassVar[tuple[str, ...]] = ()
@@ -203,6 +204,7 @@ class KudosFlow:
 class KudosReactionFlow:
     """An emoji reaction as kudos: to the author of the message, or +1 on a recognition card."""
 
+    stateless: ClassVar[bool] = True
     name: ClassVar[str] = "kudos_reaction"
     commands: ClassVar[tuple[str, ...]] = ()
     keywords: ClassVar[tuple[str, ...]] = ()
@@ -270,6 +272,7 @@ def parse_top_arguments(text: str) -> tuple[str, str | None, str | None]:
 
 
 class KudosStatsFlow:
+    stateless: ClassVar[bool] = True
     name: ClassVar[str] = "kudos_stats"
     commands: ClassVar[tuple[str, ...]] = ("kudos stats",)
     keywords: ClassVar[tuple[str, ...]] = ()
@@ -280,6 +283,7 @@ class KudosStatsFlow:
 
 
 class KudosTopFlow:
+    stateless: ClassVar[bool] = True
     name: ClassVar[str] = "kudos_top"
     commands: ClassVar[tuple[str, ...]] = ("kudos top",)
     keywords: ClassVar[tuple[str, ...]] = ()

@@ -11,6 +11,7 @@ from conversations.messages import Inbound
 
 
 class WhoamiFlow:
+    stateless: ClassVar[bool] = True
     name: ClassVar[str] = "whoami"
     commands: ClassVar[tuple[str, ...]] = ("whoami",)
     keywords: ClassVar[tuple[str, ...]] = ("whoami", "who am i", "me", "profile")

@@ -7,9 +7,11 @@ settings with the team's overrides merged in, validated as a whole.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, time
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -297,5 +299,14 @@ def _team_errors(data: dict[str, Any], name: str, override: Any) -> list[Setting
 
 
 def load_settings(stored: dict[str, Any] | None) -> WorkspaceSettings:
-    """Settings as stored on the workspace (validated when applied); anything missing takes its default."""
-    return WorkspaceSettings.model_validate(stored or {})
+    """Settings as stored on the workspace (validated when applied); anything missing takes its default.
+
+    Settings are read on every request and change rarely, and the model is immutable, so each
+    distinct stored document is parsed once.
+    """
+    return _parsed(json.dumps(stored or {}, sort_keys=True))
+
+
+@lru_cache(maxsize=256)
+def _parsed(document: str) -> WorkspaceSettings:
+    return WorkspaceSettings.model_validate(json.loads(document))

@@ -19,6 +19,8 @@ from storage import company_values, people
 from storage.models import CompanyValue, Kudos, KudosValue, OutboxDelivery, Person, Workspace
 
 LEADERBOARD_SIZE = 10
+KUDOS = Kudos.__table__
+VALUES = CompanyValue.__table__
 
 
 def person_ref(person: Person) -> dict[str, Any]:
@@ -69,8 +71,10 @@ def resolve(
     """People for platform user ids, in order without repeats, and the ids nobody here has."""
     found: list[dict] = []
     unknown: list[dict] = []
-    for user_id in dict.fromkeys(str(value) for value in user_ids if value):
-        person = people.by_platform_id(session, workspace_id, platform, user_id)
+    wanted = list(dict.fromkeys(str(value) for value in user_ids if value))
+    known = people.by_platform_ids(session, workspace_id, platform, wanted)
+    for user_id in wanted:
+        person = known.get(user_id.lower() if platform is Platform.SHELL else user_id)
         if person is None:
             unknown.append({"display_name": user_id, "slack_user_id": user_id if platform is Platform.SLACK else None})
         else:
@@ -196,31 +200,35 @@ def prepare_top(session: Session, actor: Actor, inbound: Inbound, state: State |
 
 
 def apply_given(session: Session, actor: Actor, change: KudosGiven, now: datetime) -> None:
-    value_ids = {
-        value.slug: value.id
-        for value in session.exec(
-            select(CompanyValue).where(
-                CompanyValue.workspace_id == actor.workspace_id, col(CompanyValue.slug).in_(list(change.values))
+    """One kudos row per recipient, with its values, written with two Core statements (a hot path)."""
+    connection = session.connection()
+    rows = [
+        {
+            "workspace_id": actor.workspace_id,
+            "giver_id": actor.person_id,
+            "recipient_id": recipient_id,
+            "message": change.message,
+            "source": change.source,
+            "source_ref": change.source_ref,
+            "given_at": now,
+            "giver_local_date": change.giver_local_date,
+        }
+        for recipient_id in change.recipient_ids
+    ]
+    kudos_ids = [connection.execute(sa.insert(KUDOS).values(row).returning(KUDOS.c.id)).scalar_one() for row in rows]
+    if change.values:
+        value_ids = (
+            connection.execute(
+                sa.select(VALUES.c.id).where(
+                    VALUES.c.workspace_id == actor.workspace_id, VALUES.c.slug.in_(list(change.values))
+                )
             )
+            .scalars()
+            .all()
         )
-    }
-    for recipient_id in change.recipient_ids:
-        kudos = Kudos(
-            workspace_id=actor.workspace_id,
-            giver_id=actor.person_id,
-            recipient_id=recipient_id,
-            message=change.message,
-            source=change.source,
-            source_ref=change.source_ref,
-            given_at=now,
-            giver_local_date=change.giver_local_date,
-        )
-        session.add(kudos)
-        session.flush()
-        for slug in change.values:
-            if slug in value_ids:
-                session.add(KudosValue(kudos_id=kudos.id, value_id=value_ids[slug]))
-    session.flush()
+        links = [{"kudos_id": kudos_id, "value_id": value_id} for kudos_id in kudos_ids for value_id in value_ids]
+        if links:
+            connection.execute(sa.insert(KudosValue.__table__), links)
 
 
 def apply_taken_back(session: Session, actor: Actor, change: KudosTakenBack, now: datetime) -> None:

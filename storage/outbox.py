@@ -49,26 +49,25 @@ def delivery_row(
     }
 
 
-def _insert(session: Session):
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+OUTBOX = OutboxDelivery.__table__
+
+
+def _insert_ignoring_duplicates(session: Session):
+    """A Core INSERT of outbox rows that skips existing dedupe keys (cheaper than the ORM on the hot path)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return insert(OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"])
 
 
 def enqueue(session: Session, **delivery: Any) -> bool:
     """Add a delivery unless one with the same key exists; True when this call added it."""
-    statement = (
-        _insert(session)(OutboxDelivery)
-        .values(**delivery_row(**delivery))
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(OutboxDelivery.id)
-    )
-    return session.execute(statement).scalar() is not None
+    statement = _insert_ignoring_duplicates(session).values(**delivery_row(**delivery)).returning(OUTBOX.c.id)
+    return session.connection().execute(statement).scalar() is not None
 
 
 def enqueue_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Add many deliveries (from ``delivery_row``) in a few statements, skipping keys that exist."""
+    """Add many deliveries (from ``delivery_row``) in one statement, skipping keys that exist."""
     if rows:
-        statement = _insert(session)(OutboxDelivery).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        session.execute(statement, [dict(row) for row in rows])
+        session.connection().execute(_insert_ignoring_duplicates(session), [dict(row) for row in rows])
 
 
 def claim_due(

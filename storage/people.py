@@ -25,6 +25,21 @@ def by_platform_id(session: Session, workspace_id: int, platform: Platform, user
     return session.exec(select(Person).where(Person.workspace_id == workspace_id, column == user_id)).first()
 
 
+def by_platform_ids(
+    session: Session, workspace_id: int, platform: Platform, user_ids: Iterable[str]
+) -> dict[str, Person]:
+    """Several people at once, keyed by the platform user id asked for (emails in the shell, lowercase)."""
+    wanted = [str(user_id) for user_id in user_ids]
+    if not wanted:
+        return {}
+    if platform is Platform.SHELL:
+        column, wanted = func.lower(Person.email), [user_id.lower() for user_id in wanted]
+    else:
+        column = Person.slack_user_id if platform is Platform.SLACK else Person.teams_user_id
+    rows = session.exec(select(Person, column).where(Person.workspace_id == workspace_id, column.in_(wanted))).all()
+    return {str(key): person for person, key in rows}
+
+
 def all_in(session: Session, workspace_id: int) -> list[Person]:
     return list(session.exec(select(Person).where(Person.workspace_id == workspace_id).order_by(Person.id)))
 
@@ -50,9 +65,14 @@ def report_count(session: Session, person_id: int) -> int:
 
 
 def actor_for(session: Session, person: Person) -> Actor:
+    """The person as flows see them, with their manager's name, team and report count in one query."""
     assert person.id is not None
-    manager = session.get(Person, person.manager_id) if person.manager_id else None
-    team = session.get(Team, person.team_id) if person.team_id else None
+    manager_name = select(Person.display_name).where(Person.id == person.manager_id).scalar_subquery()
+    team_name = select(Team.name).where(Team.id == person.team_id).scalar_subquery()
+    reports = (
+        select(func.count()).select_from(Person).where(Person.manager_id == person.id, Person.active).scalar_subquery()
+    )
+    manager, team, report_total = session.exec(select(manager_name, team_name, reports)).one()
     return Actor(
         person_id=person.id,
         workspace_id=person.workspace_id,
@@ -60,7 +80,7 @@ def actor_for(session: Session, person: Person) -> Actor:
         email=person.email,
         timezone=person.timezone,
         role=person.role.value,
-        team=team.name if team else None,
-        manager_name=manager.display_name if manager else None,
-        report_count=report_count(session, person.id),
+        team=team,
+        manager_name=manager,
+        report_count=report_total,
     )

@@ -44,6 +44,9 @@ class ConsoleTransport:
         self.database = database
         self.console = console
 
+    async def close(self) -> None:
+        """Nothing to release: printing needs no connection."""
+
     async def deliver(self, delivery: OutboxDelivery) -> Outcome:
         message = outbound_from_dict(delivery.payload["outbound"])
         if delivery.recipient.startswith("channel:"):

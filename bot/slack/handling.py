@@ -26,6 +26,7 @@ from storage import outbox, processed_events
 from storage.conversation_store import remember_reference
 from storage.database import Database
 from storage.flow_bindings import engine_for
+from storage.models import Workspace
 
 
 @dataclass
@@ -51,6 +52,7 @@ class SlackReplies:
         self.now = now
         self.collect = collect
         self.handled = Handled()
+        self.deliveries: list[dict[str, Any]] = []
 
     def send(self, inbound: Inbound, messages: Sequence[Outbound]) -> None:
         actor = inbound.actor
@@ -82,16 +84,22 @@ class SlackReplies:
                 self.enqueue(index, message, f"channel:{inbound.conversation}", target)
 
     def enqueue(self, index: int, message: Outbound, recipient: str, target: dict[str, Any]) -> None:
-        outbox.enqueue(
-            self.session,
-            workspace_id=self.workspace_id,
-            platform=Platform.SLACK,
-            kind=message.kind,
-            recipient=recipient,
-            dedupe_key=f"{self.key}:{index}",
-            payload={"outbound": outbound_to_dict(message), "slack": target},
-            not_before=self.now,
+        self.deliveries.append(
+            outbox.delivery_row(
+                workspace_id=self.workspace_id,
+                platform=Platform.SLACK,
+                kind=message.kind,
+                recipient=recipient,
+                dedupe_key=f"{self.key}:{index}",
+                payload={"outbound": outbound_to_dict(message), "slack": target},
+                not_before=self.now,
+            )
         )
+
+    def flush(self) -> None:
+        """Write every delivery this request owes, in one statement."""
+        outbox.enqueue_many(self.session, self.deliveries)
+        self.deliveries.clear()
 
 
 class SlackHandling:
@@ -110,21 +118,33 @@ class SlackHandling:
         self.sender = sender
         self.clock = clock
         self.metrics = metrics
+        self.workspace_ids: dict[str, int] = {}
 
     def handle(self, inbound: Inbound, key: str, *, event_key: str | None = None, collect: bool = False) -> Handled:
         handled = Handled(duplicate=True)
 
         def converse(session: Session, now: datetime) -> None:
             nonlocal handled
-            workspace = bind_workspace(session, inbound.workspace, inbound.workspace)
+            workspace = self.workspace(session, inbound.workspace)
             assert workspace.id is not None
             replies = SlackReplies(session, workspace.id, key, now, collect=collect)
             engine_for(session, workspace, self.flows, replies).handle(inbound, now)
+            replies.flush()
             handled = replies.handled
             handled.templates_dir = load_settings(workspace.settings).templates_dir
 
         self.run_once(event_key, converse)
         return handled
+
+    def workspace(self, session: Session, team_id: str) -> Workspace:
+        """The workspace of a Slack team; its id is remembered (it never changes), its row read fresh."""
+        known = self.workspace_ids.get(team_id)
+        workspace = session.get(Workspace, known) if known is not None else None
+        if workspace is None or workspace.external_id != team_id:
+            workspace = bind_workspace(session, team_id, team_id)
+            assert workspace.id is not None
+            self.workspace_ids[team_id] = workspace.id
+        return workspace
 
     def run_once(self, event_key: str | None, work: Callable[[Session, datetime], Any]) -> bool:
         """Run ``work`` in one unit of work unless ``event_key`` was already processed; True if it ran.

@@ -193,13 +193,25 @@ class SlackTransport:
         self.limits = RateLimits(clock)
         self.clients: dict[str, AsyncWebClient] = {}
         self.renderers = renderers
+        self.http: aiohttp.ClientSession | None = None
+        self.http_loop: asyncio.AbstractEventLoop | None = None
 
     def client(self, token: str) -> AsyncWebClient:
+        """One client per bot token, all sharing one HTTP session (slack_sdk otherwise opens one per call)."""
+        loop = asyncio.get_running_loop()
+        if self.http is None or self.http.closed or self.http_loop is not loop:
+            self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout_seconds))
+            self.http_loop = loop
+            self.clients.clear()
         if token not in self.clients:
             self.clients[token] = AsyncWebClient(
-                token=token, base_url=self.api_url, timeout=self.timeout_seconds, retry_handlers=[]
+                token=token, base_url=self.api_url, timeout=self.timeout_seconds, retry_handlers=[], session=self.http
             )
         return self.clients[token]
+
+    async def close(self) -> None:
+        if self.http is not None and not self.http.closed:
+            await self.http.close()
 
     async def deliver(self, delivery: OutboxDelivery) -> Outcome:
         spec = delivery.payload.get("slack") or {}

@@ -85,7 +85,13 @@ def deliveries(database: Database) -> dict[str, OutboxDelivery]:
 
 
 def drain(sender: OutboxSender):
-    return asyncio.run(sender.drain())
+    async def drain_then_close():
+        try:
+            return await sender.drain()
+        finally:
+            await sender.close()
+
+    return asyncio.run(drain_then_close())
 
 
 def test_a_direct_message_opens_the_conversation_once_and_stores_the_ts(database, people, slack: FakeSlackApi) -> None:

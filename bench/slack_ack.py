@@ -1,0 +1,211 @@
+"""Slash-command throughput and ack latency: Cadence against a bare Bolt app, side by side.
+
+Both run under uvicorn in their own processes on this machine, against the same fake Slack Web
+API on loopback. 20 concurrent clients send signed `/kudos` commands: Cadence checks them,
+writes the kudos and the deliveries it owes (card, DMs) and answers in the ack, while its
+outbox sender delivers in the same process; the bare app only acks. Rounds alternate between
+the two to share out any noise; the figures are the medians of the rounds.
+
+Target (issue 3): Cadence reaches at least 0.8x the bare Bolt throughput, p99 under 500 ms.
+
+    .venv/bin/python bench/slack_ack.py [--requests 2000] [--rounds 3] [--concurrency 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from conversations.messages import Platform  # noqa: E402
+from conversations.workspace_settings import validate_settings  # noqa: E402
+from storage import migrate, org_import, workspaces  # noqa: E402
+from storage.database import Database  # noqa: E402
+from storage.models import Workspace  # noqa: E402
+from tests.fakes.slack_api import PROXY_ENV_VARS, TEAM_ID, FakeSlackApi  # noqa: E402
+from tests.fakes.slack_requests import signed_headers  # noqa: E402
+
+SECRET = "bench-signing-secret"
+PEOPLE = 1000
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def seed(database_url: str) -> None:
+    database = Database(database_url)
+    migrate.upgrade(database.engine)
+    settings, errors = validate_settings(
+        {"kudos": {"channel": "#kudos", "daily_allowance": 100, "values": ["ownership", "craft"]}}
+    )
+    assert not errors
+    rows = ["email,name,slack_id,timezone"] + [
+        f"p{i}@bench.example,Person {i},U{i:07d},Europe/Berlin" for i in range(PEOPLE)
+    ]
+    with database.session_scope() as session:
+        workspace = Workspace(platform=Platform.SLACK, external_id=TEAM_ID, name="Bench")
+        session.add(workspace)
+        session.flush()
+        assert org_import.import_org(session, workspace.id, "\n".join(rows) + "\n").ok
+        workspaces.apply_settings(session, workspace, settings)
+    database.dispose()
+
+
+def signed_commands(count: int, rng: random.Random) -> list[tuple[bytes, dict[str, str]]]:
+    """Signed /kudos requests from many givers (so no daily allowance runs out), signed before the clock starts."""
+    requests = []
+    for index in range(count):
+        giver, recipient = rng.sample(range(PEOPLE), 2)
+        body = urllib.parse.urlencode(
+            {
+                "command": "/kudos",
+                "text": f"<@U{recipient:07d}|person{recipient}> for the benchmark #ownership",
+                "user_id": f"U{giver:07d}",
+                "team_id": TEAM_ID,
+                "channel_id": "C0BENCH",
+                "trigger_id": f"bench.{index}.{rng.random()}",
+                "response_url": "http://127.0.0.1:9/unused",
+            }
+        )
+        headers = {**signed_headers(SECRET, body), "content-type": "application/x-www-form-urlencoded"}
+        requests.append((body.encode(), headers))
+    return requests
+
+
+async def drive(url: str, requests, concurrency: int) -> tuple[float, list[float], int]:
+    """Send every request with ``concurrency`` in flight; returns (seconds, latencies, failures)."""
+    latencies: list[float] = []
+    failures = 0
+    queue = iter(requests)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as client:
+
+        async def worker() -> None:
+            nonlocal failures
+            for body, headers in queue:
+                started = time.perf_counter()
+                async with client.post(url, data=body, headers=headers) as response:
+                    await response.read()
+                    if response.status != 200:
+                        failures += 1
+                latencies.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.perf_counter() - started, latencies, failures
+
+
+def start(command: list[str], environment: dict, port: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        command, env=environment, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process
+        except OSError:
+            if process.poll() is not None:
+                sys.exit(f"{command[:4]} exited:\n{process.stderr.read()[-2000:]}")
+            time.sleep(0.1)
+    sys.exit(f"{command[:4]} did not start")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=20)
+    args = parser.parse_args()
+    rng = random.Random(11)
+    environment = {key: value for key, value in os.environ.items() if key not in PROXY_ENV_VARS}
+    with tempfile.TemporaryDirectory() as folder, FakeSlackApi() as slack:
+        database_url = f"sqlite:///{Path(folder) / 'ack.db'}"
+        seed(database_url)
+        environment.update(
+            SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.base_url, LOG_LEVEL="WARNING"
+        )
+        cadence_port, bare_port = free_port(), free_port()
+        servers = {
+            "cadence": start(
+                [sys.executable, "-m", "bot", "--database-url", database_url, "serve", "--port", str(cadence_port)],
+                environment,
+                cadence_port,
+            ),
+            "bare bolt": start(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--app-dir",
+                    "bench",
+                    "bare_bolt_app:app",
+                    "--port",
+                    str(bare_port),
+                    "--log-level",
+                    "warning",
+                ],
+                environment,
+                bare_port,
+            ),
+        }
+        urls = {
+            "cadence": f"http://127.0.0.1:{cadence_port}/slack/events",
+            "bare bolt": f"http://127.0.0.1:{bare_port}/slack/events",
+        }
+        results: dict[str, list[tuple[float, float, float, int]]] = {name: [] for name in urls}
+        try:
+            for url in urls.values():  # warm up: imports, first auth.test, SQLite caches
+                asyncio.run(drive(url, signed_commands(200, rng), args.concurrency))
+            for _ in range(args.rounds):
+                for name, url in urls.items():
+                    seconds, latencies, failures = asyncio.run(
+                        drive(url, signed_commands(args.requests, rng), args.concurrency)
+                    )
+                    results[name].append(
+                        (args.requests / seconds, percentile(latencies, 0.5), percentile(latencies, 0.99), failures)
+                    )
+        finally:
+            for process in servers.values():
+                process.terminate()
+                process.wait(timeout=10)
+    print(
+        f"slash-command ack: {args.requests} signed /kudos x {args.rounds} rounds, {args.concurrency} concurrent, 2 cores"
+    )
+    summary = {}
+    for name, rounds in results.items():
+        throughput = statistics.median(r[0] for r in rounds)
+        p50 = statistics.median(r[1] for r in rounds) * 1000
+        p99 = statistics.median(r[2] for r in rounds) * 1000
+        failures = sum(r[3] for r in rounds)
+        summary[name] = throughput
+        print(f"  {name:10s} {throughput:7.1f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   non-200: {failures}")
+    print(
+        f"  ratio cadence / bare bolt: {summary['cadence'] / summary['bare bolt']:.2f}x   target at least 0.8x, p99 under 500 ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

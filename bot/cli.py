@@ -205,6 +205,48 @@ def cmd_config_show(args: argparse.Namespace, context: Context) -> int:
     return 0
 
 
+def cmd_goals_import(args: argparse.Namespace, context: Context) -> int:
+    from bot.settings_file import read_yaml
+    from storage.goals_as_code import import_goals
+
+    path = Path(args.file)
+    try:
+        document = read_yaml(path)
+    except SettingsFileError as error:
+        raise CliError(str(error)) from error
+    database = context.migrated_database()
+    now = context.clock()
+    with database.session_scope() as session:
+        workspace = _existing_workspace(session, args.workspace)
+        assert workspace.id is not None
+        report = import_goals(session, workspace.id, document.data, now, now.date())
+        if report.errors:
+            session.rollback()
+            for located in document.locate(report.errors):
+                print(located.describe(str(path)), file=context.err)
+            print(f"cadence: {path}: nothing imported; fix the {len(report.errors)} problem(s) above", file=context.err)
+            return 1
+    print(
+        f"{path}: {report.created} goals created, {report.updated} updated; "
+        f"{report.key_results_created} key results created, {report.key_results_updated} updated",
+        file=context.out,
+    )
+    return 0
+
+
+def cmd_goals_export(args: argparse.Namespace, context: Context) -> int:
+    from storage.goals_as_code import export_goals
+
+    database = context.migrated_database()
+    with database.session_scope() as session:
+        workspace = _existing_workspace(session, args.workspace)
+        assert workspace.id is not None
+        tree = export_goals(session, workspace.id, args.period)
+    print(f"# goals of {workspace.name}; edit and load back with `cadence goals import`", file=context.out)
+    print(yaml.safe_dump(tree, sort_keys=False, allow_unicode=True).rstrip(), file=context.out)
+    return 0
+
+
 def _parse_instant(text: str) -> datetime:
     try:
         instant = datetime.fromisoformat(text)
@@ -422,6 +464,14 @@ def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser
     apply_cmd.add_argument("file", metavar="FILE.yaml")
     workspace_option(apply_cmd)
     workspace_option(command("show", cmd_config_show, "print the effective settings", config))
+
+    goals = commands.add_parser("goals", help="goals as code").add_subparsers(dest="goals_command", required=True)
+    goals_import = command("import", cmd_goals_import, "load or update a goal tree from a YAML file", goals)
+    goals_import.add_argument("file", metavar="FILE.yaml")
+    workspace_option(goals_import)
+    goals_export = command("export", cmd_goals_export, "print the goal tree as YAML", goals)
+    goals_export.add_argument("--period", help="only this period, e.g. 2026-Q4")
+    workspace_option(goals_export)
 
     shell = command("shell", cmd_shell, "talk to Cadence in the terminal")
     shell.add_argument("--as", dest="as_email", metavar="EMAIL", help="the person you speak as")

@@ -8,6 +8,7 @@ are booleans), so ``options: [yes, no]`` means what it says.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,19 @@ def _line_of(node: yaml.Node | None, path: tuple[str | int, ...]) -> int | None:
     return line
 
 
-def read_settings(path: Path) -> tuple[WorkspaceSettings | None, list[LocatedError]]:
+@dataclass(frozen=True)
+class YamlDocument:
+    """A parsed YAML file and its node tree, to give any problem at a key path its line number."""
+
+    data: Any
+    root: yaml.Node | None
+
+    def locate(self, errors: Sequence[SettingError]) -> list[LocatedError]:
+        return [LocatedError(_line_of(self.root, error.path), error) for error in errors]
+
+
+def read_yaml(path: Path) -> YamlDocument:
+    """The document in ``path``; a file that can't be read or parsed raises with file and line."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -89,5 +102,10 @@ def read_settings(path: Path) -> tuple[WorkspaceSettings | None, list[LocatedErr
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         problem = getattr(error, "problem", None) or "not valid YAML"
         raise SettingsFileError(f"{where}: {problem}; check the indentation and quoting on that line") from error
-    settings, errors = validate_settings(data)
-    return settings, [LocatedError(_line_of(root, error.path), error) for error in errors]
+    return YamlDocument(data, root)
+
+
+def read_settings(path: Path) -> tuple[WorkspaceSettings | None, list[LocatedError]]:
+    document = read_yaml(path)
+    settings, errors = validate_settings(document.data)
+    return settings, document.locate(errors)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from conversations.checkin import CheckinFeedbackFlow, CheckinFlow, CheckinHistoryFlow, TimeOffFlow
 from conversations.flow import Flow
+from conversations.goals import GoalCloseFlow, GoalListFlow, GoalNewFlow, GoalShowFlow, GoalStatusFlow, GoalUpdateFlow
 from conversations.help import HelpFlow
 from conversations.kudos import KudosFlow, KudosReactionFlow, KudosStatsFlow, KudosTopFlow
 from conversations.whoami import WhoamiFlow
@@ -23,4 +24,10 @@ def all_flows(labels: Labels | None = None) -> tuple[Flow, ...]:
         KudosReactionFlow(),
         KudosStatsFlow(),
         KudosTopFlow(),
+        GoalListFlow(),
+        GoalNewFlow(labels),
+        GoalUpdateFlow(labels),
+        GoalShowFlow(),
+        GoalCloseFlow(),
+        GoalStatusFlow(),
     )

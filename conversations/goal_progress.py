@@ -8,7 +8,9 @@ and personal goals under them do.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from datetime import date, timedelta
 
 
 def key_result_progress(metric: str, start: float, target: float, current: float) -> float:
@@ -27,3 +29,100 @@ def weighted_progress(parts: Iterable[tuple[float, float]]) -> float:
     if total == 0:
         return 0.0
     return round(min(max(sum(progress * weight for progress, weight in parts) / total, 0.0), 100.0), 4)
+
+
+HEALTHS = ("on_track", "at_risk", "off_track")
+ON_TRACK_SLACK = 10.0  # percentage points behind the time elapsed that still count as on track
+AT_RISK_SLACK = 25.0
+
+
+def expected_progress(starts_on: date, ends_on: date, today: date) -> float:
+    """How far a goal would be if it moved evenly through its period: the share of the period elapsed."""
+    if today <= starts_on:
+        return 0.0
+    if today >= ends_on:
+        return 100.0
+    return (today - starts_on).days / max((ends_on - starts_on).days, 1) * 100.0
+
+
+def health(progress: float, starts_on: date, ends_on: date, today: date, confidence: int | None) -> str:
+    """On track, at risk or off track, the worse of two signals:
+
+    - progress against time: within 10 points of the share of the period elapsed is on track,
+      within 25 points at risk, further behind off track;
+    - the owner's latest confidence (1–5): 2 is at risk, 1 is off track.
+    A goal that has reached 100 % is on track whatever the date.
+    """
+    if progress >= 100.0:
+        return "on_track"
+    behind = expected_progress(starts_on, ends_on, today) - progress
+    by_time = 0 if behind <= ON_TRACK_SLACK else 1 if behind <= AT_RISK_SLACK else 2
+    by_confidence = 0 if confidence is None or confidence >= 3 else 1 if confidence == 2 else 2
+    return HEALTHS[max(by_time, by_confidence)]
+
+
+_PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]|\d{2}))?$", re.IGNORECASE)
+
+
+def parse_period(text: str) -> tuple[str, date, date] | None:
+    """``2026``, ``2026-H2``, ``2026-Q4`` or ``2026-11`` as (name, first day, last day)."""
+    match = _PERIOD.match(text.strip())
+    if match is None:
+        return None
+    year, part = int(match.group(1)), (match.group(2) or "").upper()
+    if not part:
+        first_month, months = 1, 12
+    elif part.startswith("Q"):
+        first_month, months = (int(part[1]) - 1) * 3 + 1, 3
+    elif part.startswith("H"):
+        first_month, months = (int(part[1]) - 1) * 6 + 1, 6
+    else:
+        first_month, months = int(part), 1
+        if not 1 <= first_month <= 12:
+            return None
+    last_month = first_month + months - 1
+    last_day = (date(year + (last_month == 12), last_month % 12 + 1, 1)) - timedelta(days=1)
+    return f"{year}" + (f"-{part}" if part else ""), date(year, first_month, 1), last_day
+
+
+def current_period(today: date) -> str:
+    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+
+
+_KR_LINE = re.compile(
+    r"^(?P<title>.+?)\s*:\s*(?:(?P<yesno>yes/no)|(?:(?P<start>-?[\d.,]+)\s*(?:->|→|to)\s*)?(?P<target>-?[\d.,]+)\s*(?P<unit>[^\d\s(][^(]*?)?)"
+    r"\s*(?:\((?:weight\s*|x)(?P<weight>[\d.]+)\))?\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_key_result_line(line: str) -> dict | None:
+    """``Beta users: 0 -> 200``, ``ARR: 1.2 -> 2 M€ (x2)``, ``Launched: yes/no`` as key result fields."""
+    match = _KR_LINE.match(line.strip())
+    if match is None:
+        return None
+    if match.group("yesno"):
+        return {
+            "title": match.group("title").strip(),
+            "metric": "boolean",
+            "start": 0.0,
+            "target": 1.0,
+            "unit": "",
+            "weight": float(match.group("weight") or 1),
+        }
+    number = lambda text: float(text.replace(",", "."))  # noqa: E731
+    unit = (match.group("unit") or "").strip()
+    metric = "percent" if unit == "%" else "currency" if unit in ("€", "$", "£", "EUR", "USD", "GBP") else "number"
+    return {
+        "title": match.group("title").strip(),
+        "metric": metric,
+        "start": number(match.group("start")) if match.group("start") else 0.0,
+        "target": number(match.group("target")),
+        "unit": "" if metric == "percent" else unit,
+        "weight": float(match.group("weight") or 1),
+    }
+
+
+def progress_bar(progress: float, width: int = 10) -> str:
+    filled = round(max(0.0, min(progress, 100.0)) / 100 * width)
+    return "▓" * filled + "░" * (width - filled)

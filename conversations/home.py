@@ -14,7 +14,9 @@ from conversations.messages import Actor, Outbound
 HOME = "home"
 
 
-def home_page(actor: Actor, recent_kudos: Sequence[Mapping[str, Any]] = ()) -> Outbound:
+def home_page(
+    actor: Actor, recent_kudos: Sequence[Mapping[str, Any]] = (), goals: Sequence[Mapping[str, Any]] = ()
+) -> Outbound:
     return Outbound(
         HOME,
         {
@@ -23,5 +25,6 @@ def home_page(actor: Actor, recent_kudos: Sequence[Mapping[str, Any]] = ()) -> O
             "is_manager": actor.report_count > 0,
             "is_admin": actor.role == "admin",
             "recent_kudos": [dict(kudos) for kudos in recent_kudos],
+            "goals": [dict(goal) for goal in goals],
         },
     )

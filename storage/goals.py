@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from conversations.goal_progress import key_result_progress, weighted_progress
-from storage.models import Goal, GoalState, GoalUpdate, KeyResult
+from conversations.flow import State
+from conversations.goal_progress import current_period, health, key_result_progress, progress_bar, weighted_progress
+from conversations.goals import GoalClosed, GoalCreated, GoalStatusSet, KeyResultUpdated, parse_ref
+from conversations.messages import Actor, Inbound
+from conversations.workspace_settings import load_settings
+from storage.models import (
+    Goal,
+    GoalHealth,
+    GoalKind,
+    GoalLevel,
+    GoalState,
+    GoalUpdate,
+    KeyResult,
+    MetricKind,
+    Person,
+    Role,
+    Workspace,
+)
+from storage.privacy import can_edit_goal, can_see_goal
 
 
 def recompute(session: Session, goal_id: int | None, now: datetime) -> None:
@@ -82,3 +103,339 @@ def open_key_results_of(session: Session, person_id: int) -> list[KeyResult]:
             .order_by(KeyResult.number)
         )
     )
+
+
+def goal_health(goal: Goal, key_results: Sequence[KeyResult], today: date) -> str:
+    """The override when one is set, otherwise the rule in ``conversations.goal_progress.health``."""
+    if goal.health_override is not None:
+        return goal.health_override.value
+    confidences = [kr.confidence for kr in key_results if kr.confidence is not None]
+    return health(goal.progress, goal.starts_on, goal.ends_on, today, min(confidences) if confidences else None)
+
+
+def key_result_view(kr: KeyResult) -> dict[str, Any]:
+    return {
+        "id": kr.id,
+        "ref": f"KR-{kr.number}",
+        "title": kr.title,
+        "metric": kr.metric.value,
+        "start": _number(kr.start_value),
+        "target": _number(kr.target_value),
+        "current": _number(kr.current_value),
+        "unit": "%" if kr.metric is MetricKind.PERCENT else kr.unit,
+        "progress": round(kr.progress, 1),
+        "confidence": kr.confidence,
+        "bar": progress_bar(kr.progress),
+    }
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
+
+
+def goal_view(goal: Goal, key_results: Sequence[KeyResult], today: date, owner_name: str = "") -> dict[str, Any]:
+    return {
+        "id": goal.id,
+        "ref": f"G-{goal.number}",
+        "title": goal.title,
+        "level": goal.level.value,
+        "period": goal.period,
+        "state": goal.state.value,
+        "progress": round(goal.progress, 1),
+        "bar": progress_bar(goal.progress),
+        "health": goal_health(goal, key_results, today),
+        "health_reason": goal.health_reason or "",
+        "owner": owner_name,
+        "key_results": [key_result_view(kr) for kr in key_results],
+    }
+
+
+def key_results_by_goal(session: Session, goal_ids: Sequence[int]) -> dict[int, list[KeyResult]]:
+    found: dict[int, list[KeyResult]] = {goal_id: [] for goal_id in goal_ids}
+    if goal_ids:
+        for kr in session.exec(
+            select(KeyResult).where(col(KeyResult.goal_id).in_(list(goal_ids))).order_by(KeyResult.number)
+        ):
+            found[kr.goal_id].append(kr)
+    return found
+
+
+def views(session: Session, goals: Sequence[Goal], today: date) -> list[dict[str, Any]]:
+    krs = key_results_by_goal(session, [goal.id for goal in goals if goal.id is not None])
+    owners = {
+        person.id: person.display_name
+        for person in session.exec(select(Person).where(col(Person.id).in_([g.owner_id for g in goals if g.owner_id])))
+    }
+    return [goal_view(goal, krs.get(goal.id or 0, []), today, owners.get(goal.owner_id, "")) for goal in goals]
+
+
+def now_local(person: Person, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(person.timezone)).date()
+
+
+def prepare_list(session: Session, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State:
+    person = session.get(Person, actor.person_id)
+    assert person is not None
+    today = now_local(person, now)
+    mine = session.exec(
+        select(Goal).where(Goal.owner_id == person.id, Goal.state == GoalState.OPEN).order_by(Goal.number)
+    ).all()
+    team = []
+    if person.team_id is not None:
+        team = session.exec(
+            select(Goal)
+            .where(Goal.team_id == person.team_id, Goal.level == GoalLevel.TEAM, Goal.state == GoalState.OPEN)
+            .order_by(Goal.number)
+        ).all()
+    data = {"mine": views(session, mine, today), "team": views(session, team, today), "team_name": actor.team or ""}
+    return State(flow="goal_list", step="show", data=data)
+
+
+def next_numbers(session: Session, workspace_id: int) -> tuple[int, int]:
+    goal = session.exec(select(sa.func.max(Goal.number)).where(Goal.workspace_id == workspace_id)).one() or 0
+    kr = session.exec(select(sa.func.max(KeyResult.number)).where(KeyResult.workspace_id == workspace_id)).one() or 0
+    return goal + 1, kr + 1
+
+
+def prepare_new(session: Session, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State:
+    person = session.get(Person, actor.person_id)
+    workspace = session.get(Workspace, actor.workspace_id)
+    assert person is not None and workspace is not None
+    today = now_local(person, now)
+    levels = ["person"]
+    if person.team_id is not None and (actor.report_count > 0 or person.role is not Role.MEMBER):
+        levels.append("team")
+    if person.role is Role.ADMIN:
+        levels.append("company")
+    public = load_settings(workspace.settings).goals.personal_goals_public
+    candidates = session.exec(
+        select(Goal)
+        .where(Goal.workspace_id == actor.workspace_id, Goal.state == GoalState.OPEN, Goal.ends_on >= today)
+        .order_by(Goal.number)
+    ).all()
+    parents = [
+        {"id": goal.id, "ref": f"G-{goal.number}", "title": goal.title, "period": goal.period}
+        for goal in candidates
+        if can_see_goal(session, person, goal, public)
+    ]
+    next_goal, next_kr = next_numbers(session, actor.workspace_id)
+    data = {
+        "levels": levels,
+        "parents": parents,
+        "period_default": current_period(today),
+        "today": today.isoformat(),
+        "team_id": person.team_id,
+        "next_goal_number": next_goal,
+        "next_key_result_number": next_kr,
+    }
+    return State(flow="goal_new", step="form", data=data)
+
+
+def _target_goal(session: Session, actor: Actor, text: str) -> Goal | None:
+    words = text.split()
+    if not words:
+        return None
+    ref = parse_ref(words[0])
+    if ref is None or ref[0] != "G":
+        return None
+    return session.exec(select(Goal).where(Goal.workspace_id == actor.workspace_id, Goal.number == ref[1])).first()
+
+
+def prepare_goal_command(session: Session, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State:
+    """For show, close and status: the goal named first in the text, with what the actor may do with it."""
+    person = session.get(Person, actor.person_id)
+    workspace = session.get(Workspace, actor.workspace_id)
+    assert person is not None and workspace is not None
+    today = now_local(person, now)
+    goal = _target_goal(session, actor, inbound.text)
+    data: dict[str, Any] = {"target": None, "visible": True}
+    if goal is not None:
+        public = load_settings(workspace.settings).goals.personal_goals_public
+        data["visible"] = can_see_goal(session, person, goal, public)
+        data["target"] = {
+            **tree(session, goal, today, person, public),
+            "can_edit": can_edit_goal(session, person, goal),
+        }
+    return State(flow="goal", step="command", data=data)
+
+
+def tree(session: Session, goal: Goal, today: date, viewer: Person, public: bool, depth: int = 0) -> dict[str, Any]:
+    """A goal with its key results and, recursively, the child goals the viewer may see."""
+    [view] = views(session, [goal], today)
+    children = (
+        session.exec(select(Goal).where(Goal.parent_id == goal.id).order_by(Goal.number)).all() if depth < 6 else []
+    )
+    view["children"] = [
+        tree(session, child, today, viewer, public, depth + 1)
+        for child in children
+        if can_see_goal(session, viewer, child, public)
+    ]
+    return view
+
+
+def prepare_update(session: Session, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State:
+    person = session.get(Person, actor.person_id)
+    assert person is not None
+    mine = [key_result_view(kr) for kr in open_key_results_of(session, person.id)]
+    target = None
+    words = inbound.text.split()
+    if words:
+        ref = parse_ref(words[0])
+        kr = (
+            session.exec(
+                select(KeyResult).where(KeyResult.workspace_id == actor.workspace_id, KeyResult.number == ref[1])
+            ).first()
+            if ref and ref[0] == "KR"
+            else None
+        )
+        if kr is not None:
+            goal = session.get(Goal, kr.goal_id)
+            assert goal is not None
+            target = {
+                **key_result_view(kr),
+                "goal_ref": f"G-{goal.number}",
+                "goal_state": goal.state.value,
+                "can_edit": can_edit_goal(session, person, goal),
+            }
+    return State(flow="goal_update", step="update", data={"mine": mine, "target": target})
+
+
+def apply_created(session: Session, actor: Actor, change: GoalCreated, now: datetime) -> None:
+    goal = Goal(
+        workspace_id=actor.workspace_id,
+        number=change.number,
+        title=change.title,
+        description=change.description,
+        level=GoalLevel(change.level),
+        kind=GoalKind(change.kind) if change.kind in GoalKind._value2member_map_ else GoalKind.BUSINESS,
+        period=change.period,
+        starts_on=change.starts_on,
+        ends_on=change.ends_on,
+        owner_id=actor.person_id,
+        team_id=change.team_id,
+        parent_id=change.parent_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(goal)
+    session.flush()
+    for kr in change.key_results:
+        add_key_result(session, goal, kr, now)
+    recompute(session, goal.id, now)
+
+
+def add_key_result(session: Session, goal: Goal, fields: Mapping[str, Any], now: datetime) -> KeyResult:
+    metric = MetricKind(fields.get("metric", "number"))
+    start, target = float(fields.get("start", 0)), float(fields["target"])
+    current = float(fields.get("current", start))
+    kr = KeyResult(
+        workspace_id=goal.workspace_id,
+        goal_id=goal.id,
+        number=int(fields["number"]),
+        title=str(fields["title"]),
+        metric=metric,
+        start_value=start,
+        target_value=target,
+        current_value=current,
+        unit=str(fields.get("unit") or ""),
+        weight=float(fields.get("weight", 1)),
+        progress=key_result_progress(metric.value, start, target, current),
+        updated_at=now,
+    )
+    session.add(kr)
+    session.flush()
+    return kr
+
+
+def apply_key_result_updated(session: Session, actor: Actor, change: KeyResultUpdated, now: datetime) -> None:
+    record_key_result_update(
+        session,
+        change.key_result_id,
+        author_id=actor.person_id,
+        value=change.value,
+        confidence=change.confidence,
+        comment=change.comment,
+        source="command",
+        now=now,
+    )
+
+
+def apply_closed(session: Session, actor: Actor, change: GoalClosed, now: datetime) -> None:
+    goal = session.get(Goal, change.goal_id)
+    assert goal is not None
+    goal.state = GoalState(change.state)
+    goal.closed_at = now
+    goal.updated_at = now
+    session.add(goal)
+    session.add(
+        GoalUpdate(
+            goal_id=goal.id,
+            author_id=actor.person_id,
+            created_at=now,
+            comment=f"closed as {change.state}",
+            source="command",
+        )
+    )
+    session.flush()
+    recompute(session, goal.parent_id, now)
+
+
+def apply_status_set(session: Session, actor: Actor, change: GoalStatusSet, now: datetime) -> None:
+    goal = session.get(Goal, change.goal_id)
+    assert goal is not None
+    goal.health_override = GoalHealth(change.health) if change.health else None
+    goal.health_reason = change.reason[:500] or None
+    goal.updated_at = now
+    session.add(goal)
+    session.add(
+        GoalUpdate(
+            goal_id=goal.id,
+            author_id=actor.person_id,
+            created_at=now,
+            comment=change.reason,
+            source="command",
+            health_override=goal.health_override,
+        )
+    )
+
+
+APPLIERS = {
+    GoalCreated: apply_created,
+    KeyResultUpdated: apply_key_result_updated,
+    GoalClosed: apply_closed,
+    GoalStatusSet: apply_status_set,
+}
+CONTEXTS = {
+    "goal_list": prepare_list,
+    "goal_new": prepare_new,
+    "goal_update": prepare_update,
+    "goal_show": prepare_goal_command,
+    "goal_close": prepare_goal_command,
+    "goal_status": prepare_goal_command,
+}
+
+
+def home_goals(session: Session, person: Person, today: date) -> list[dict[str, Any]]:
+    """A person's open goals with progress, each with the goals above it, up to the company's."""
+    mine = session.exec(
+        select(Goal).where(Goal.owner_id == person.id, Goal.state == GoalState.OPEN).order_by(Goal.number)
+    ).all()
+    shown = views(session, mine, today)
+    for view, goal in zip(shown, mine, strict=True):
+        ladder, seen, parent_id = [], {goal.id}, goal.parent_id
+        while parent_id is not None and parent_id not in seen:
+            parent = session.get(Goal, parent_id)
+            if parent is None:
+                break
+            ladder.append(
+                {
+                    "ref": f"G-{parent.number}",
+                    "title": parent.title,
+                    "level": parent.level.value,
+                    "progress": round(parent.progress, 1),
+                }
+            )
+            seen.add(parent_id)
+            parent_id = parent.parent_id
+        view["ladder"] = ladder
+    return shown

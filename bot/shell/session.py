@@ -228,7 +228,11 @@ class ShellSession:
 
     @staticmethod
     def describe(field: FormField) -> str:
-        marker = " (required)" if field.required else " (optional, press Enter to skip)"
+        if field.initial not in (None, "", []):
+            shown = ", ".join(map(str, field.initial)) if isinstance(field.initial, list) else field.initial
+            marker = f" (press Enter to keep {shown})"
+        else:
+            marker = " (required)" if field.required else " (optional, press Enter to skip)"
         text = f"{field.label}{marker}"
         if field.options:
             many = " (several: 1,3)" if field.kind is FieldKind.MULTIPLE_CHOICE else ""
@@ -239,6 +243,8 @@ class ShellSession:
 
     def parse_field(self, field: FormField, answer: str) -> tuple[bool, Any]:
         """Shell-side reading of one field; the flow still validates the values it receives."""
+        if not answer and field.initial not in (None, "", []):
+            return True, field.initial
         if not answer:
             return (not field.required, None) if not field.required else (False, "This one is required.")
         if field.kind is FieldKind.SINGLE_CHOICE:

@@ -40,6 +40,11 @@ SLASH_COMMANDS: tuple[SlashCommand, ...] = (
         "@someone for what they did #value | stats | top [week|month|quarter] [#value]",
         escapes_mentions=True,
     ),
+    SlashCommand(
+        "/goal",
+        "Your goals and key results: list, create, update, show, close",
+        '[new | update [KR-34 45 "note"] | show G-12 | close G-12 achieved|missed|dropped | status G-12 at-risk why]',
+    ),
 )
 
 SHORTCUTS: tuple[Shortcut, ...] = (Shortcut("Give kudos", "kudos.give", "Thank someone, with a company value"),)

@@ -16,7 +16,7 @@ from bot.slack.listeners.deps import ListenerDeps
 from bot.slack.people_sync import upsert_slack_user
 from conversations.home import home_page
 from conversations.messages import Platform, outbound_to_dict
-from storage import kudos, outbox, people
+from storage import goals, kudos, outbox, people
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,11 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
                 dedupe_key=f"slack:event:{body['event_id']}:home",
                 payload={
                     "outbound": outbound_to_dict(
-                        home_page(people.actor_for(session, person), kudos.recent_received(session, person.id))
+                        home_page(
+                            people.actor_for(session, person),
+                            kudos.recent_received(session, person.id),
+                            goals.home_goals(session, person, goals.now_local(person, now)),
+                        )
                     ),
                     "slack": {"method": "publish_home"},
                 },

@@ -319,7 +319,7 @@ def export_goals(session: Session, workspace_id: int, period: str | None = None)
                 "current": kr.current_value,
                 "unit": kr.unit,
                 "weight": kr.weight,
-            }  # fmt: skip
+            }
             for kr in krs[goal.id]
         ]
         if children.get(goal.id):

@@ -124,5 +124,5 @@ def parse_key_result_line(line: str) -> dict | None:
 
 
 def progress_bar(progress: float, width: int = 10) -> str:
-    filled = round(max(0.0, min(progress, 100.0)) / 100 * width)
+    filled = int(max(0.0, min(progress, 100.0)) / 100 * width + 0.5)  # half up, so 45 % shows five of ten
     return "▓" * filled + "░" * (width - filled)

@@ -2,7 +2,7 @@
 
 A goal with an ``id`` (``G-12``) updates that goal; one without is created. Children listed
 under a goal are aligned to it and share its period unless they name their own (it must be the
-same). Key results work the same way with ``KR-`` ids. The whole file is checked first, with
+same). A goal at the top of the file keeps the parent it has, or names one with ``parent: G-3``. Key results work the same way with ``KR-`` ids. The whole file is checked first, with
 the key path of every problem, and then written in one unit of work, or not at all.
 Key results missing from the file are kept: history is never deleted by an import.
 """
@@ -55,6 +55,7 @@ class GoalSpec(Strict):
     period: str | None = None
     description: str = ""
     state: Literal["open", "achieved", "missed", "dropped"] = "open"
+    parent: str | None = None
     key_results: list[KeyResultSpec] = Field(default_factory=list)
     goals: list[GoalSpec] = Field(default_factory=list)
 
@@ -82,6 +83,15 @@ class Planned:
     existing: Goal | None = None
     owner: Person | None = None
     team: Team | None = None
+    outside_parent: Goal | None = None  # a top-level goal's parent that is not in the file
+
+    def parent_id(self) -> int | None:
+        """The parent's id, when known before writing (not for new goals created by this file)."""
+        if self.parent is not None:
+            return self.parent.existing.id if self.parent.existing else None
+        if self.outside_parent is not None:
+            return self.outside_parent.id
+        return self.existing.parent_id if self.existing else None
 
 
 def _walk(
@@ -142,13 +152,22 @@ def plan(session: Session, workspace_id: int, data: Any, today: date) -> tuple[l
             errors.append(
                 SettingError((*path, "period"), f"{period[0]} has ended; new goals need a current or coming period")
             )
-        if parent is not None and parent.period[0] != period[0]:
-            errors.append(
-                SettingError(
-                    (*path, "period"),
-                    f"{period[0]} differs from its parent's {parent.period[0]}; aligned goals share a period",
+        if spec.parent is not None:
+            ref = parse_ref(spec.parent)
+            if parent is not None:
+                errors.append(
+                    SettingError((*path, "parent"), "a goal listed under another is aligned to it; remove parent here")
                 )
-            )
+            elif ref is None or ref[0] != "G" or ref[1] not in goals:
+                errors.append(SettingError((*path, "parent"), f"there is no goal {spec.parent} to align to"))
+            else:
+                item.outside_parent = goals[ref[1]]
+        parent_period = (
+            parent.period[0] if parent is not None else item.outside_parent.period if item.outside_parent else None
+        )
+        if parent_period is not None and parent_period != period[0]:
+            message = f"{period[0]} differs from its parent's {parent_period}; aligned goals share a period"
+            errors.append(SettingError((*path, "period"), message))
         if spec.owner is not None:
             item.owner = people.get(spec.owner.lower())
             if item.owner is None:
@@ -197,7 +216,7 @@ def _cycles(planned: list[Planned], goals: dict[int, Goal]) -> list[SettingError
     parent_of = {goal.id: goal.parent_id for goal in goals.values()}
     for item in planned:
         if item.existing is not None:
-            parent_of[item.existing.id] = item.parent.existing.id if item.parent and item.parent.existing else None
+            parent_of[item.existing.id] = item.parent_id()
     errors = []
     for item in planned:
         if item.existing is None:
@@ -237,7 +256,7 @@ def import_goals(session: Session, workspace_id: int, data: Any, now: datetime, 
         goal.period, goal.starts_on, goal.ends_on = item.period
         goal.owner_id = item.owner.id if item.owner else goal.owner_id
         goal.team_id = item.team.id if item.team else (goal.team_id if item.spec.level == "team" else None)
-        goal.parent_id = written[id(item.parent)].id if item.parent is not None else None
+        goal.parent_id = written[id(item.parent)].id if item.parent is not None else item.parent_id()
         goal.state = GoalState(item.spec.state)
         goal.updated_at = now
         session.add(goal)
@@ -298,8 +317,12 @@ def export_goals(session: Session, workspace_id: int, period: str | None = None)
     for goal in goals:
         children.setdefault(goal.parent_id if goal.parent_id in ids else None, []).append(goal)
 
+    numbers = {goal.id: goal.number for goal in session.exec(select(Goal).where(Goal.workspace_id == workspace_id))}
+
     def spec(goal: Goal) -> dict[str, Any]:
         entry: dict[str, Any] = {"id": f"G-{goal.number}", "title": goal.title, "level": goal.level.value}
+        if goal.parent_id is not None and goal.parent_id not in ids:
+            entry["parent"] = f"G-{numbers[goal.parent_id]}"
         if goal.owner_id in owners:
             entry["owner"] = owners[goal.owner_id]
         if goal.team_id in teams:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -32,7 +33,7 @@ from conversations.words import PlainDialect, Words
 from conversations.workspace_settings import load_settings
 from storage import migrate, org_import, people, workspaces
 from storage.database import Database, DatabaseUrlError
-from storage.models import Person, Workspace
+from storage.models import Person, Team, Workspace
 
 
 class CliError(Exception):
@@ -72,11 +73,12 @@ class Context:
 
 
 def default_producers() -> list[Producer]:
-    """What the tick looks for: check-in prompts and reminders (digests add themselves here)."""
+    """What the tick looks for: check-in prompts and reminders, weekly digests and summaries."""
     from bot.checkin_tick import checkin_producer
+    from bot.digest_tick import digest_producer
     from conversations.words import Labels
 
-    return [checkin_producer(Labels())]
+    return [checkin_producer(Labels()), digest_producer()]
 
 
 def cmd_db_upgrade(args: argparse.Namespace, context: Context) -> int:
@@ -244,6 +246,45 @@ def cmd_goals_export(args: argparse.Namespace, context: Context) -> int:
         tree = export_goals(session, workspace.id, args.period)
     print(f"# goals of {workspace.name}; edit and load back with `cadence goals import`", file=context.out)
     print(yaml.safe_dump(tree, sort_keys=False, allow_unicode=True).rstrip(), file=context.out)
+    return 0
+
+
+def cmd_digest_preview(args: argparse.Namespace, context: Context) -> int:
+    import json
+
+    from conversations.digest import digest_message
+    from conversations.schedule import covered_week, digest_instant
+    from storage import digests
+
+    database = context.migrated_database()
+    now = context.clock()
+    with database.session_scope() as session:
+        workspace = _existing_workspace(session, args.workspace)
+        assert workspace.id is not None
+        manager = people.by_email(session, workspace.id, args.manager)
+        if manager is None:
+            raise CliError(f"no person {args.manager!r} in {workspace.name}; see `cadence org show` for emails")
+        settings = load_settings(workspace.settings)
+        team = session.get(Team, manager.team_id) if manager.team_id else None
+        team_settings = settings.for_team(team.name if team else None)
+        week = args.week or covered_week(
+            team_settings, digest_instant(team_settings, now, manager.timezone), manager.timezone
+        )
+        if not re.match(r"^\d{4}-W\d{2}$", week):
+            raise CliError(f"{week!r} is not an ISO week; write it like 2026-W48")
+        data = digests.build_digest(session, manager, week, now)
+    if data is None:
+        raise CliError(f"{manager.display_name} has nobody reporting to them, so there is no digest")
+    message = digest_message(data)
+    override_dirs = [Path(settings.templates_dir)] if settings.templates_dir else []
+    if args.format == "slack":
+        from bot.slack.render import BlockKit
+
+        print(json.dumps(BlockKit(override_dirs).message(message), indent=2, ensure_ascii=False), file=context.out)
+    else:
+        from bot.shell.render import render_text
+
+        print(render_text(Words(PlainDialect(), override_dirs), message), file=context.out)
     return 0
 
 
@@ -472,6 +513,15 @@ def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser
     goals_export = command("export", cmd_goals_export, "print the goal tree as YAML", goals)
     goals_export.add_argument("--period", help="only this period, e.g. 2026-Q4")
     workspace_option(goals_export)
+
+    digest = commands.add_parser("digest", help="weekly manager digests").add_subparsers(
+        dest="digest_command", required=True
+    )
+    preview = command("preview", cmd_digest_preview, "print a manager's digest", digest)
+    preview.add_argument("--manager", required=True, metavar="EMAIL")
+    preview.add_argument("--week", help="ISO week, e.g. 2026-W48 (default: the one the latest digest covers)")
+    preview.add_argument("--format", choices=("text", "slack"), default="text")
+    workspace_option(preview)
 
     shell = command("shell", cmd_shell, "talk to Cadence in the terminal")
     shell.add_argument("--as", dest="as_email", metavar="EMAIL", help="the person you speak as")

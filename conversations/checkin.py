@@ -434,3 +434,27 @@ class CheckinFeedbackFlow:
             thread=subject.get("thread"),
         )
         return StepResult(outbound=(thanks, Outbound("checkin_feedback_sent", {"person": person, "kind": "thanks"})))
+
+
+@dataclass
+class CheckinViewFlow:
+    """The "open check-in" button of a digest: a report's answers, with Reply and Thanks."""
+
+    labels: Labels
+    name: ClassVar[str] = "checkin_view"
+    commands: ClassVar[tuple[str, ...]] = ()
+    keywords: ClassVar[tuple[str, ...]] = ()
+    stateless: ClassVar[bool] = True
+
+    def step(self, state: State | None, inbound: Inbound, now: datetime) -> StepResult:
+        subject = dict(state.data.get("subject") or {}) if state else {}
+        if not subject.get("allowed"):
+            return StepResult(outbound=(Outbound("checkin_feedback_refused", {}, private=True),))
+        reference = f"{subject['id']}:{subject['week']}"
+        person = {"id": subject["id"], "display_name": subject["name"], "slack_user_id": subject.get("slack_user_id")}
+        shown = {"person": person, "week": subject["week"], "answers": subject.get("answers", []), "edited": False}
+        choices = (
+            Choice(self.labels("reply"), f"checkin_feedback.reply:{reference}", "primary"),
+            Choice(self.labels("thanks"), f"checkin_feedback.thanks:{reference}"),
+        )
+        return StepResult(outbound=(Outbound("checkin_for_manager", shown, choices),))

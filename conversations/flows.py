@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conversations.checkin import CheckinFeedbackFlow, CheckinFlow, CheckinHistoryFlow, TimeOffFlow
+from conversations.checkin import CheckinFeedbackFlow, CheckinFlow, CheckinHistoryFlow, CheckinViewFlow, TimeOffFlow
 from conversations.flow import Flow
 from conversations.goals import GoalCloseFlow, GoalListFlow, GoalNewFlow, GoalShowFlow, GoalStatusFlow, GoalUpdateFlow
 from conversations.help import HelpFlow
@@ -20,6 +20,7 @@ def all_flows(labels: Labels | None = None) -> tuple[Flow, ...]:
         TimeOffFlow(),
         CheckinHistoryFlow(),
         CheckinFeedbackFlow(labels),
+        CheckinViewFlow(labels),
         KudosFlow(labels),
         KudosReactionFlow(),
         KudosStatsFlow(),

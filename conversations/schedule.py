@@ -155,3 +155,38 @@ def is_away(
     if day in set(holidays):
         return True
     return any(start <= day <= end for start, end in time_off)
+
+
+def previous_weekly(at: datetime, weekday: str, clock: time, zone: ZoneInfo) -> datetime:
+    """The last ``weekday`` at ``clock`` in ``zone`` at or before ``at``."""
+    local_day = at.astimezone(zone).date()
+    for offset in range(0, 15):
+        day = local_day - timedelta(days=offset)
+        if day.weekday() == WEEKDAYS.index(weekday):
+            candidate = local_instant(day, clock, zone)
+            if candidate <= at:
+                return candidate
+    raise AssertionError("a weekday always came round within two weeks")
+
+
+def digest_instant(settings: WorkspaceSettings, now: datetime, zone_name: str) -> datetime:
+    """When the latest digest was due for a reader in ``zone_name``: the last digest day and time up to now."""
+    zone = ZoneInfo(zone_name)
+    return previous_weekly(now, settings.digest.day, parse_clock(settings.digest.time), zone)
+
+
+DIGEST_MIN_CLOSED = timedelta(hours=12)
+
+
+def covered_week(settings: WorkspaceSettings, digest_at: datetime, zone_name: str) -> str:
+    """The check-in week a digest reports on: the latest one prompted at least 12 hours before it."""
+    zone = ZoneInfo(zone_name)
+    prompt = previous_weekly(
+        digest_at - DIGEST_MIN_CLOSED, settings.checkins.day, parse_clock(settings.checkins.time), zone
+    )
+    return week_key(prompt.astimezone(zone).date())
+
+
+def week_days(week: str) -> tuple[date, date]:
+    year, number = parse_week(week)
+    return date.fromisocalendar(year, number, 1), date.fromisocalendar(year, number, 7)

@@ -88,7 +88,8 @@ class Question(Strict):
     labels: tuple[str, str, str, str, str] = DEFAULT_MOOD_LABELS
     minimum: float | None = None
     maximum: float | None = None
-    blocker: bool = False
+    blocker: bool = False  # answers are blockers: the digest lists them and tracks how long they stay
+    highlight: bool = False  # answers are highlights: what got done, in the digest and team summary
 
     @model_validator(mode="after")
     def _options_fit_kind(self) -> Question:
@@ -103,7 +104,7 @@ class Question(Strict):
 
 DEFAULT_QUESTIONS = (
     Question(id="mood", kind="mood", text="How was your week?", required=True),
-    Question(id="done", kind="text", text="What did you get done this week?", required=True),
+    Question(id="done", kind="text", text="What did you get done this week?", required=True, highlight=True),
     Question(id="priorities", kind="text", text="What are your priorities for next week?", required=True),
     Question(id="blockers", kind="text", text="Is anything blocking you?", blocker=True),
     Question(id="goals", kind="goal_progress", text="How are your key results moving?"),

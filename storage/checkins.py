@@ -254,6 +254,23 @@ def prepare_feedback(session: Session, actor: Actor, inbound: Inbound, state: St
     return State(flow="checkin_feedback", step="answer", data=data)
 
 
+def prepare_view(session: Session, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State:
+    """A report's answers for a week, when the actor may see them (their manager chain, admins)."""
+    feedback = prepare_feedback(session, actor, inbound, state, now)
+    subject = dict(feedback.data["subject"])
+    if subject.get("allowed"):
+        person = session.get(Person, subject["id"])
+        response = existing_response(session, actor.workspace_id, subject["week"], subject["id"]) if person else None
+        template = session.get(CheckinTemplate, response.template_id) if response and response.template_id else None
+        questions = template.questions if template else []
+        subject["answers"] = [
+            {"question": q["text"] or q.get("kr", {}).get("ref", ""), "answer": display(q, response.answers[q["id"]])}
+            for q in questions
+            if response and response.answers.get(q["id"]) is not None
+        ]
+    return State(flow="checkin_view", step="show", data={"subject": subject})
+
+
 def prompt_key(person_id: int | None, week: str) -> str:
     return f"checkin:prompt:{person_id}:{week}"
 
@@ -333,4 +350,9 @@ def away_on(person: Person, window: CheckinWindow, time_off: Sequence[tuple], se
 
 
 APPLIERS = {CheckinSaved: apply_saved, CheckinSkipped: apply_skipped, TimeOffRecorded: apply_time_off}
-CONTEXTS = {"checkin": prepare_checkin, "checkin_history": prepare_history, "checkin_feedback": prepare_feedback}
+CONTEXTS = {
+    "checkin": prepare_checkin,
+    "checkin_history": prepare_history,
+    "checkin_feedback": prepare_feedback,
+    "checkin_view": prepare_view,
+}

@@ -73,7 +73,7 @@ class BlockKit:
         self.words = Words(SlackDialect(), override_dirs)
         self.plain_words = Words(PlainDialect(), override_dirs)
         self.layouts = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+            loader=jinja2.FileSystemLoader([str(path) for path in override_dirs] + [str(TEMPLATES_DIR)]),
             undefined=jinja2.StrictUndefined,
             autoescape=False,
         )
@@ -85,7 +85,11 @@ class BlockKit:
 
     def _layout_name(self, kind: str, default: str) -> str:
         candidate = f"message_{kind}.json.j2"
-        return candidate if (TEMPLATES_DIR / candidate).exists() else default
+        try:
+            self.layouts.get_template(candidate)
+        except jinja2.TemplateNotFound:
+            return default
+        return candidate
 
     def message(self, outbound: Outbound) -> dict[str, Any]:
         """``text`` (the notification and accessibility fallback) and ``blocks`` for chat.postMessage."""

@@ -69,6 +69,7 @@ BOT_SCOPES: tuple[Scope, ...] = (
     Scope("im:write", "open a direct message with a person to prompt them"),
     Scope("users:read", "sync names, time zones and deactivations into the org chart (`cadence org sync`)"),
     Scope("users:read.email", "match Slack accounts to the people imported from the org CSV by email"),
+    Scope("files:write", "upload the weekly digest's chart (mood and goal progress) to the manager's direct message"),
     Scope(
         "reactions:read", "turn kudos emoji reactions (:clap:, :taco:, …) into kudos, and take them back when removed"
     ),

@@ -25,6 +25,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.charts import render_chart
 from bot.outbox_sender import Failed, Outcome, RetryLater, Sent
 from bot.slack.render import BlockKit, Renderers
 from conversations.messages import Platform, outbound_from_dict
@@ -245,6 +246,19 @@ class SlackTransport:
             person = self.person(delivery)
             await api("views.publish", user_id=self.slack_id(person), view=blocks.home(outbound))
             return Sent()
+        if method == "upload_chart":
+            person = self.person(delivery)
+            channel = await self.direct_message_channel(api, person)
+            caption = blocks.message(outbound)["text"]
+            response = await api(
+                "files.upload_v2",
+                channel=channel,
+                content=render_chart(outbound.data),
+                filename=f"cadence-{outbound.data['weeks'][-1]}.png",
+                title=caption,
+                initial_comment=caption,
+            )
+            return Sent(str((response.get("file") or {}).get("id") or ""))
         message = blocks.message(outbound)
         if method == "post_ephemeral":
             person = self.person(delivery)

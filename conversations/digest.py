@@ -1,0 +1,67 @@
+"""The arithmetic of a manager's digest, on plain data: response rates, mood against each person's
+own baseline, how long blockers stay open, and the anonymity rule for group figures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from statistics import mean
+from typing import Any
+
+from conversations.messages import Choice, Outbound
+from conversations.schedule import week_before
+
+BASELINE_WEEKS = 4
+CHART_WEEKS = 8
+MAX_PERSON_BUTTONS = 20
+
+
+def weeks_back(week: str, count: int) -> list[str]:
+    """``count`` weeks ending with ``week``, oldest first."""
+    weeks = [week]
+    while len(weeks) < count:
+        weeks.append(week_before(weeks[-1]))
+    return list(reversed(weeks))
+
+
+def group_mood(moods: Sequence[int], threshold: int) -> float | None:
+    """A group's average mood, or None when fewer than ``threshold`` people gave one: never
+    show an average that could point at one person."""
+    return round(mean(moods), 1) if len(moods) >= threshold and moods else None
+
+
+def mood_change(moods_by_week: Mapping[str, int | None], week: str) -> dict[str, Any] | None:
+    """This week's mood against the person's own average of the four weeks before (when they had any)."""
+    mood = moods_by_week.get(week)
+    if mood is None:
+        return None
+    earlier = [
+        moods_by_week[w] for w in weeks_back(week_before(week), BASELINE_WEEKS) if moods_by_week.get(w) is not None
+    ]
+    baseline = round(mean(earlier), 1) if earlier else None
+    return {"mood": mood, "baseline": baseline, "change": round(mood - baseline, 1) if baseline is not None else None}
+
+
+def blocker_age(blockers_by_week: Mapping[str, str | None], week: str) -> int:
+    """How many weeks in a row, ending with ``week``, the person has reported a blocker (0: none now)."""
+    age, current = 0, week
+    while blockers_by_week.get(current):
+        age += 1
+        current = week_before(current)
+    return age
+
+
+def response_rate(answered: int, expected: int) -> int | None:
+    """Answered as a share of those who were not away, in whole percent."""
+    return round(answered / expected * 100) if expected else None
+
+
+def person_buttons(people: Sequence[Mapping[str, Any]], week: str) -> tuple[Choice, ...]:
+    """One button per person who answered: opens their check-in, with Reply and Thanks."""
+    return tuple(
+        Choice(str(person["display_name"])[:75], f"checkin_view.open:{person['id']}:{week}")
+        for person in people[:MAX_PERSON_BUTTONS]
+    )
+
+
+def digest_message(data: Mapping[str, Any], to_person_id: int | None = None) -> Outbound:
+    return Outbound("digest", data, person_buttons(data["team"]["answered"], data["week"]), to_person_id=to_person_id)

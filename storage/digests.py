@@ -1,0 +1,428 @@
+"""Building a manager's weekly digest, a team's channel summary and the company roll-up.
+
+A digest is read from a fixed handful of SQL statements, whatever the size of the team or the
+length of its history (the org below the manager comes from one recursive query; twelve weeks of
+check-ins, the team's goals, their history and kudos from one query each), then assembled in
+Python with the rules in ``conversations/digest.py``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime, time, timedelta
+from statistics import mean
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from conversations.checkin_answers import display
+from conversations.digest import (
+    BASELINE_WEEKS,
+    CHART_WEEKS,
+    blocker_age,
+    group_mood,
+    mood_change,
+    response_rate,
+    weeks_back,
+)
+from conversations.goal_progress import health, key_result_progress, weighted_progress
+from conversations.schedule import week_days
+from conversations.workspace_settings import WorkspaceSettings, load_settings
+from storage import goals as goal_store
+from storage.models import (
+    CheckinCycle,
+    CheckinResponse,
+    CheckinTemplate,
+    CompanyValue,
+    Goal,
+    GoalLevel,
+    GoalState,
+    GoalUpdate,
+    Kudos,
+    KudosValue,
+    Person,
+    ResponseStatus,
+    Team,
+    Workspace,
+)
+
+HISTORY_WEEKS = CHART_WEEKS + BASELINE_WEEKS
+MAX_DEPTH = 30
+
+
+def ref(person: Person) -> dict[str, Any]:
+    return {"id": person.id, "display_name": person.display_name, "slack_user_id": person.slack_user_id}
+
+
+def org_below(session: Session, manager_id: int) -> list[tuple[Person, int]]:
+    """Everyone below a manager (active people, not bots), with their depth: 1 for direct reports."""
+    org = (
+        select(Person.id, Person.manager_id, sa.literal(1).label("depth"))
+        .where(Person.manager_id == manager_id, Person.active, col(Person.is_bot).is_(False))
+        .cte("org", recursive=True)
+    )
+    below = sa.orm.aliased(Person)
+    org = org.union_all(
+        select(below.id, below.manager_id, org.c.depth + 1).where(
+            below.manager_id == org.c.id, below.active, col(below.is_bot).is_(False), org.c.depth < MAX_DEPTH
+        )
+    )
+    rows = session.exec(
+        select(Person, org.c.depth).join(org, org.c.id == Person.id).order_by(Person.display_name)
+    ).all()
+    return [(person, depth) for person, depth in rows]
+
+
+def week_bounds(week: str) -> tuple[datetime, datetime]:
+    first, last = week_days(week)
+    return datetime.combine(first, time.min, tzinfo=UTC), datetime.combine(
+        last + timedelta(days=1), time.min, tzinfo=UTC
+    )
+
+
+def response_history(
+    session: Session, workspace_id: int, person_ids_query, weeks: Sequence[str]
+) -> dict[int, dict[str, Any]]:
+    """For each person: week -> (status, mood, blockers), over ``weeks``."""
+    rows = session.exec(
+        select(
+            CheckinResponse.person_id,
+            CheckinCycle.week,
+            CheckinResponse.status,
+            CheckinResponse.mood,
+            CheckinResponse.blockers,
+        )
+        .join(CheckinCycle, col(CheckinCycle.id) == CheckinResponse.cycle_id)
+        .where(CheckinCycle.workspace_id == workspace_id, col(CheckinCycle.week).in_(list(weeks)))
+        .where(col(CheckinResponse.person_id).in_(person_ids_query))
+    ).all()
+    history: dict[int, dict[str, Any]] = defaultdict(dict)
+    for person_id, week, status, mood, blockers in rows:
+        history[person_id][week] = {"status": status, "mood": mood, "blockers": blockers}
+    return history
+
+
+def highlights(
+    session: Session, workspace_id: int, person_ids: Sequence[int], week: str
+) -> dict[int, list[dict[str, str]]]:
+    """What each person said under the highlight questions (what got done) this week."""
+    rows = session.exec(
+        select(CheckinResponse.person_id, CheckinResponse.answers, CheckinTemplate.questions)
+        .join(CheckinCycle, col(CheckinCycle.id) == CheckinResponse.cycle_id)
+        .join(CheckinTemplate, col(CheckinTemplate.id) == CheckinResponse.template_id)
+        .where(CheckinCycle.workspace_id == workspace_id, CheckinCycle.week == week)
+        .where(col(CheckinResponse.person_id).in_(list(person_ids)), CheckinResponse.status == ResponseStatus.SUBMITTED)
+    ).all()
+    found: dict[int, list[dict[str, str]]] = {}
+    for person_id, answers, questions in rows:
+        found[person_id] = [
+            {"question": q["text"], "answer": display(q, answers[q["id"]])}
+            for q in questions
+            if q.get("highlight") and answers.get(q["id"]) not in (None, "")
+        ]
+    return found
+
+
+def statuses(people: Sequence[Person], history: dict[int, dict[str, Any]], week: str) -> dict[str, list[dict]]:
+    groups: dict[str, list[dict]] = {"answered": [], "away": [], "missing": [], "skipped": []}
+    for person in people:
+        status = (history.get(person.id, {}).get(week) or {}).get("status")
+        if status is ResponseStatus.SUBMITTED:
+            groups["answered"].append(ref(person))
+        elif status is ResponseStatus.AWAY:
+            groups["away"].append(ref(person))
+        elif status is ResponseStatus.SKIPPED:
+            groups["skipped"].append(ref(person))
+        else:
+            groups["missing"].append(ref(person))
+    return groups
+
+
+def team_goals(
+    session: Session, owner_ids: Sequence[int], team_ids: Sequence[int], now: datetime, settings: WorkspaceSettings
+) -> dict[str, Any]:
+    """The team's open goals with progress and status, key results at risk, goals gone quiet, and the
+    average goal progress at the end of each of the last 8 weeks (for the chart)."""
+    today = now.date()
+    goals = session.exec(
+        select(Goal)
+        .where(Goal.state == GoalState.OPEN)
+        .where(
+            sa.or_(
+                col(Goal.owner_id).in_(list(owner_ids)),
+                sa.and_(Goal.level == GoalLevel.TEAM, col(Goal.team_id).in_(list(team_ids))),
+            )
+        )
+        .order_by(Goal.number)
+    ).all()
+    goal_ids = [goal.id for goal in goals]
+    key_results = goal_store.key_results_by_goal(session, goal_ids)
+    last_update = dict(
+        session.exec(
+            select(GoalUpdate.goal_id, sa.func.max(GoalUpdate.created_at))
+            .where(col(GoalUpdate.goal_id).in_(goal_ids))
+            .group_by(GoalUpdate.goal_id)
+        ).all()
+    )
+    since = now - timedelta(weeks=CHART_WEEKS)
+    updates = session.exec(
+        select(GoalUpdate.key_result_id, GoalUpdate.created_at, GoalUpdate.old_value, GoalUpdate.new_value)
+        .where(
+            col(GoalUpdate.goal_id).in_(goal_ids),
+            col(GoalUpdate.key_result_id).is_not(None),
+            GoalUpdate.created_at >= since,
+        )
+        .order_by(GoalUpdate.created_at)
+    ).all()
+    stale_after = timedelta(weeks=settings.digest.stale_goal_weeks)
+    shown, at_risk, stale = [], [], []
+    for goal in goals:
+        krs = key_results[goal.id]
+        view = goal_store.goal_view(goal, krs, today)
+        latest = last_update.get(goal.id) or goal.created_at
+        latest = latest if latest.tzinfo else latest.replace(tzinfo=UTC)
+        view["quiet_days"] = (now - latest).days
+        shown.append(view)
+        if now - latest >= stale_after:
+            stale.append(view)
+        for kr in krs:
+            kr_health = health(kr.progress, goal.starts_on, goal.ends_on, today, kr.confidence)
+            if kr_health != "on_track":
+                at_risk.append({**goal_store.key_result_view(kr), "goal_ref": view["ref"], "health": kr_health})
+    return {
+        "goals": shown,
+        "key_results_at_risk": at_risk,
+        "stale": stale,
+        "progress_by_week": _progress_by_week(goals, key_results, updates, now),
+    }
+
+
+def _progress_by_week(goals: Sequence[Goal], key_results: dict, updates: Sequence, now: datetime) -> list[float | None]:
+    """Average progress of the goals at the end of each of the last weeks, replayed from the updates."""
+    if not goals:
+        return [None] * CHART_WEEKS
+    by_kr: dict[int, list] = defaultdict(list)
+    for kr_id, at, old, new in updates:
+        by_kr[kr_id].append((at if at.tzinfo else at.replace(tzinfo=UTC), old, new))
+    series = []
+    for weeks_ago in range(CHART_WEEKS - 1, -1, -1):
+        moment = now - timedelta(weeks=weeks_ago)
+        values = []
+        for goal in goals:
+            parts = []
+            for kr in key_results[goal.id]:
+                history = by_kr.get(kr.id, [])
+                later = [old for at, old, _ in history if at > moment]
+                value = later[0] if later and later[0] is not None else kr.current_value
+                parts.append((key_result_progress(kr.metric.value, kr.start_value, kr.target_value, value), kr.weight))
+            values.append(weighted_progress(parts) if parts else goal.progress)
+        series.append(round(mean(values), 1))
+    return series
+
+
+def kudos_figures(
+    session: Session, person_ids_query, week: str, now: datetime, gap_days: int, people: Sequence[Person]
+) -> dict[str, Any]:
+    start, end = week_bounds(week)
+    received = sa.and_(col(Kudos.recipient_id).in_(person_ids_query), Kudos.given_at >= start, Kudos.given_at < end)
+    count = session.exec(select(sa.func.count()).select_from(Kudos).where(received)).one()
+    top_values = session.exec(
+        select(CompanyValue.label, sa.func.count())
+        .join(KudosValue, col(KudosValue.value_id) == CompanyValue.id)
+        .join(Kudos, col(Kudos.id) == KudosValue.kudos_id)
+        .where(received)
+        .group_by(CompanyValue.label)
+        .order_by(sa.func.count().desc(), CompanyValue.label)
+        .limit(3)
+    ).all()
+    recognised = set(
+        session.exec(
+            select(Kudos.recipient_id)
+            .where(col(Kudos.recipient_id).in_(person_ids_query), Kudos.given_at >= now - timedelta(days=gap_days))
+            .distinct()
+        ).all()
+    )
+    return {
+        "count": count,
+        "top_values": [{"label": label, "count": total} for label, total in top_values],
+        "none_lately": [ref(person) for person in people if person.id not in recognised],
+        "days": gap_days,
+    }
+
+
+def build_digest(session: Session, manager: Person, week: str, now: datetime) -> dict[str, Any] | None:
+    """The manager's digest for ``week``, or None when they have no one reporting to them."""
+    workspace = session.get(Workspace, manager.workspace_id)
+    assert workspace is not None and manager.id is not None
+    team = session.get(Team, manager.team_id) if manager.team_id else None
+    settings = load_settings(workspace.settings).for_team(team.name if team else None)
+    org = org_below(session, manager.id)
+    direct = [person for person, depth in org if depth == 1]
+    if not direct:
+        return None
+    weeks = weeks_back(week, HISTORY_WEEKS)
+    org_ids = [person.id for person, _ in org]
+    history = response_history(session, workspace.id, org_ids, weeks)
+    groups = statuses(direct, history, week)
+    said = highlights(session, workspace.id, [p["id"] for p in groups["answered"]], week)
+    threshold = settings.anonymity_threshold
+    people_moods, this_week_moods, new_blockers, open_blockers = [], [], [], []
+    for person in direct:
+        moods = {w: (entry or {}).get("mood") for w, entry in history.get(person.id, {}).items()}
+        change = mood_change(moods, week)
+        if change is not None:
+            this_week_moods.append(change["mood"])
+            dropped = change["change"] is not None and change["change"] <= -settings.digest.mood_drop
+            people_moods.append({"person": ref(person), **change, "dropped": dropped})
+        blockers = {w: (entry or {}).get("blockers") for w, entry in history.get(person.id, {}).items()}
+        age = blocker_age(blockers, week)
+        if age:
+            item = {"person": ref(person), "text": blockers[week], "weeks": age}
+            (new_blockers if age == 1 else open_blockers).append(item)
+    expected = len(direct) - len(groups["away"])
+    team_ids = [team.id] if team and team.id else []
+    goals = team_goals(session, [manager.id, *[person.id for person in direct]], team_ids, now, settings)
+    direct_ids = [person.id for person in direct]
+    return {
+        "manager": ref(manager),
+        "week": week,
+        "team": {
+            "size": len(direct),
+            **groups,
+            "rate": response_rate(len(groups["answered"]), expected),
+            "mood": {
+                "average": group_mood(this_week_moods, threshold),
+                "count": len(this_week_moods),
+                "threshold": threshold,
+            },
+            "people": people_moods,
+            "blockers_new": new_blockers,
+            "blockers_open": open_blockers,
+            "highlights": [
+                {"person": p, "items": said.get(p["id"], [])} for p in groups["answered"] if said.get(p["id"])
+            ],
+            **goals,
+            "kudos": kudos_figures(session, direct_ids, week, now, settings.digest.no_kudos_days, direct),
+        },
+        "skip_level": skip_level(org, manager.id, history, week, threshold),
+        "chart": {
+            "weeks": weeks[-CHART_WEEKS:],
+            "mood": [weekly_mood(direct, history, chart_week, threshold) for chart_week in weeks[-CHART_WEEKS:]],
+            "goal_progress": goals["progress_by_week"],
+        },
+    }
+
+
+def weekly_mood(people: Sequence[Person], history: dict, week: str, threshold: int) -> float | None:
+    moods = [entry["mood"] for person in people if (entry := history.get(person.id, {}).get(week)) and entry["mood"]]
+    return group_mood(moods, threshold)
+
+
+def skip_level(
+    org: Sequence[tuple[Person, int]], manager_id: int, history: dict, week: str, threshold: int
+) -> list[dict[str, Any]]:
+    """For each direct report who manages people: their whole part of the org, in figures only."""
+    by_id = {person.id: person for person, _ in org}
+    heads = {person.id for person, depth in org if depth == 1}
+    sections: dict[int, list[Person]] = defaultdict(list)
+    for person, depth in org:
+        if depth < 2:
+            continue
+        current = person
+        while current.manager_id not in heads and current.manager_id in by_id:
+            current = by_id[current.manager_id]
+        sections[current.manager_id].append(person)
+    rows = []
+    for head_id, members in sorted(sections.items(), key=lambda item: by_id[item[0]].display_name):
+        groups = statuses(members, history, week)
+        moods = [entry["mood"] for p in members if (entry := history.get(p.id, {}).get(week)) and entry["mood"]]
+        blockers = sum(1 for p in members if (history.get(p.id, {}).get(week) or {}).get("blockers"))
+        rows.append(
+            {
+                "head": ref(by_id[head_id]),
+                "size": len(members),
+                "answered": len(groups["answered"]),
+                "away": len(groups["away"]),
+                "rate": response_rate(len(groups["answered"]), len(members) - len(groups["away"])),
+                "mood": group_mood(moods, threshold),
+                "blockers": blockers,
+            }
+        )
+    return rows
+
+
+def managers(session: Session, workspace_id: int) -> list[Person]:
+    """Everyone with at least one active person reporting to them."""
+    report = sa.orm.aliased(Person)
+    has_reports = select(report.id).where(report.manager_id == Person.id, report.active).exists()
+    return list(
+        session.exec(
+            select(Person).where(Person.workspace_id == workspace_id, Person.active, has_reports).order_by(Person.id)
+        )
+    )
+
+
+def company_rollup(session: Session, workspace_id: int, week: str, now: datetime) -> dict[str, Any]:
+    """For admins: company goals, participation by team, kudos by value."""
+    goals = session.exec(
+        select(Goal)
+        .where(Goal.workspace_id == workspace_id, Goal.level == GoalLevel.COMPANY, Goal.state == GoalState.OPEN)
+        .order_by(Goal.number)
+    ).all()
+    participation = session.exec(
+        select(Team.name, CheckinResponse.status, sa.func.count())
+        .join(Person, col(Person.team_id) == Team.id)
+        .join(CheckinResponse, col(CheckinResponse.person_id) == Person.id)
+        .join(CheckinCycle, col(CheckinCycle.id) == CheckinResponse.cycle_id)
+        .where(Team.workspace_id == workspace_id, CheckinCycle.week == week)
+        .group_by(Team.name, CheckinResponse.status)
+    ).all()
+    teams: dict[str, dict[str, int]] = defaultdict(lambda: {"answered": 0, "away": 0, "total": 0})
+    for name, status, total in participation:
+        teams[name]["total"] += total
+        teams[name]["answered"] += total if status is ResponseStatus.SUBMITTED else 0
+        teams[name]["away"] += total if status is ResponseStatus.AWAY else 0
+    start, end = week_bounds(week)
+    by_value = session.exec(
+        select(CompanyValue.label, sa.func.count())
+        .join(KudosValue, col(KudosValue.value_id) == CompanyValue.id)
+        .join(Kudos, col(Kudos.id) == KudosValue.kudos_id)
+        .where(Kudos.workspace_id == workspace_id, Kudos.given_at >= start, Kudos.given_at < end)
+        .group_by(CompanyValue.label)
+        .order_by(sa.func.count().desc(), CompanyValue.label)
+    ).all()
+    return {
+        "week": week,
+        "goals": goal_store.views(session, goals, now.date()),
+        "teams": [
+            {"name": name, **figures, "rate": response_rate(figures["answered"], figures["total"] - figures["away"])}
+            for name, figures in sorted(teams.items())
+        ],
+        "kudos_by_value": [{"label": label, "count": total} for label, total in by_value],
+    }
+
+
+def team_summary(session: Session, team: Team, week: str, now: datetime, settings: WorkspaceSettings) -> dict[str, Any]:
+    """What a team's channel sees: response rate, highlights, kudos. Never mood or blockers."""
+    members = list(
+        session.exec(
+            select(Person)
+            .where(Person.team_id == team.id, Person.active, col(Person.is_bot).is_(False))
+            .order_by(Person.display_name)
+        )
+    )
+    ids = [person.id for person in members]
+    history = response_history(session, team.workspace_id, ids, [week])
+    groups = statuses(members, history, week)
+    said = highlights(session, team.workspace_id, [p["id"] for p in groups["answered"]], week)
+    return {
+        "team": team.name,
+        "week": week,
+        "size": len(members),
+        "answered": len(groups["answered"]),
+        "rate": response_rate(len(groups["answered"]), len(members) - len(groups["away"])),
+        "highlights": [{"person": p, "items": said[p["id"]]} for p in groups["answered"] if said.get(p["id"])],
+        "kudos": kudos_figures(session, ids, week, now, settings.digest.no_kudos_days, []),
+    }

@@ -1,0 +1,77 @@
+"""The digest in Slack: a DM with a button per person who answered, their check-in on a click, and
+the chart uploaded with Slack's external upload flow."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.digest_tick import digest_producer
+from bot.tick import enqueue_due
+from conversations.messages import Platform
+from storage import checkins, goals, workspaces
+from storage.models import Goal, GoalLevel, Person, ResponseStatus
+from tests.bot.slack.block_kit import assert_valid_message
+from tests.bot.slack.conftest import seed_org
+from tests.bot.slack.harness import RunningCadence
+from tests.fakes.slack_api import UPLOAD, FakeSlackApi
+from tests.fakes.slack_requests import block_action
+
+MONDAY_NINE_IN_NEW_YORK = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
+DONE = {"id": "done", "kind": "text", "text": "What got done?", "required": True, "highlight": True}
+
+
+@pytest.fixture
+def cadence(tmp_path: Path, slack: FakeSlackApi):
+    with RunningCadence(tmp_path, slack, clock=lambda: MONDAY_NINE_IN_NEW_YORK) as running:
+        seed_org(running)
+        with running.database.session_scope() as session:
+            workspace = workspaces.find(session, Platform.SLACK, "T0001")
+            ada = session.exec(select(Person).where(Person.slack_user_id == "U0001")).one()
+            template = checkins.template_for(session, workspace.id, [DONE])
+            cycle = checkins.cycle_for(session, workspace.id, "2026-W49", MONDAY_NINE_IN_NEW_YORK)
+            response = checkins.response_for(session, cycle.id, ada.id, MONDAY_NINE_IN_NEW_YORK)
+            response.status, response.mood, response.template_id, response.answers = (
+                ResponseStatus.SUBMITTED,
+                4,
+                template.id,
+                {"done": "Shipped <b>it</b>"},
+            )
+            session.add(response)
+            goal = Goal(workspace_id=workspace.id, number=1, title="Beta", level=GoalLevel.PERSON, period="2026-Q4",
+                        starts_on=date(2026, 10, 1), ends_on=date(2026, 12, 31), owner_id=ada.id)  # fmt: skip
+            session.add(goal)
+            session.flush()
+            goals.add_key_result(
+                session,
+                goal,
+                {"number": 1, "title": "Users", "start": 0, "target": 10, "current": 5},
+                MONDAY_NINE_IN_NEW_YORK,
+            )
+            goals.recompute(session, goal.id, MONDAY_NINE_IN_NEW_YORK)
+        yield running
+
+
+def test_the_digest_arrives_with_buttons_and_the_chart(cadence: RunningCadence, slack: FakeSlackApi) -> None:
+    enqueue_due(cadence.database, MONDAY_NINE_IN_NEW_YORK, [digest_producer()])
+    [digest] = slack.wait_for_calls("chat.postMessage")
+    assert digest.args["channel"] == "DU0002"
+    assert_valid_message({"text": digest.args["text"], "blocks": digest.args["blocks"]})
+    assert "Your team's week 2026-W49" in digest.args["text"] and "Shipped &lt;b&gt;it&lt;/b&gt;" in digest.args["text"]
+    [button] = digest.args["blocks"][-1]["elements"]
+    assert button["value"] == "checkin_view.open:2:2026-W49"
+    slack.wait_for_calls("files.completeUploadExternal")
+    assert slack.last("files.getUploadURLExternal").args["filename"] == "cadence-2026-W49.png"
+    [upload] = slack.calls(UPLOAD)
+    assert upload.args["content"][:8] == b"\x89PNG\r\n\x1a\n"
+    cadence.post(block_action(button["action_id"], button["value"], user_id="U0002", channel_id="DU0002"))
+    calls = slack.wait_for_calls("chat.postMessage", 2)
+    opened = calls[-1]
+    assert "Ada Lovelace shared their check-in" in opened.args["text"] and "Shipped" in opened.args["text"]
+    assert [element["value"] for element in opened.args["blocks"][-1]["elements"]] == [
+        "checkin_feedback.reply:2:2026-W49",
+        "checkin_feedback.thanks:2:2026-W49",
+    ]

@@ -1,0 +1,124 @@
+"""Digests go out at the digest time where each manager lives, once per manager and week."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from freezegun import freeze_time
+from sqlmodel import select
+
+from bot.digest_tick import digest_producer
+from bot.tick import enqueue_due
+from conversations.messages import Platform
+from conversations.workspace_settings import validate_settings
+from storage import checkins, org_import, workspaces
+from storage.database import Database
+from storage.models import OutboxDelivery, Person, ResponseStatus, Workspace
+from tests.bot.cli_helpers import Cadence
+from tests.bot.test_shell import transcript
+
+ORG = """email,name,manager_email,team,timezone,role
+cleo@acme.test,Cleo,,Leadership,America/New_York,admin
+mia@acme.test,Mia,cleo@acme.test,Platform,Europe/Berlin,manager
+ann@acme.test,Ann,mia@acme.test,Platform,Asia/Kolkata,member
+kai@acme.test,Kai,cleo@acme.test,Design,Pacific/Auckland,manager
+kim@acme.test,Kim,kai@acme.test,Design,Pacific/Auckland,member
+"""
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+def setup(database: Database, **settings) -> None:
+    parsed, errors = validate_settings(settings)
+    assert not errors
+    with database.session_scope() as session:
+        workspace = Workspace(platform=Platform.SHELL, external_id="acme", name="Acme")
+        session.add(workspace)
+        session.flush()
+        assert org_import.import_org(session, workspace.id, ORG).ok
+        workspaces.apply_settings(session, workspace, parsed)
+        ann = session.exec(select(Person).where(Person.email == "ann@acme.test")).one()
+        cycle = checkins.cycle_for(session, workspace.id, "2026-W49", utc(2026, 12, 4))
+        response = checkins.response_for(session, cycle.id, ann.id, utc(2026, 12, 4))
+        response.status, response.mood = ResponseStatus.SUBMITTED, 4
+        session.add(response)
+
+
+def tick(database: Database, at: datetime) -> list[tuple[str, str]]:
+    enqueue_due(database, at, [digest_producer()])
+    with database.session_scope() as session:
+        return [(row.kind, row.dedupe_key) for row in session.exec(select(OutboxDelivery).order_by(OutboxDelivery.id))]
+
+
+def test_each_manager_gets_the_digest_at_nine_on_monday_in_their_own_zone(database: Database) -> None:
+    setup(database)
+    assert tick(database, utc(2026, 12, 6, 19, 59)) == []  # Monday 08:59 in Auckland
+    sent = tick(database, utc(2026, 12, 6, 20, 0))
+    assert [key for kind, key in sent if kind == "digest"] == ["digest:4:2026-W49"], "Kai, in Auckland"
+    sent = tick(database, utc(2026, 12, 7, 8, 0))  # 09:00 in Berlin
+    assert "digest:2:2026-W49" in [key for _, key in sent]
+    sent = tick(database, utc(2026, 12, 7, 14, 0))  # 09:00 in New York: Cleo's digest and her admin roll-up
+    assert {"digest:1:2026-W49", "rollup:1:2026-W49"} <= {key for _, key in sent}
+    assert not any(key.startswith("digest:3:") or key.startswith("digest:5:") for _, key in sent), (
+        "no reports, no digest"
+    )
+
+
+def test_a_repeated_tick_builds_nothing_new_and_a_late_one_catches_up_within_a_day(database: Database) -> None:
+    setup(database)
+    first = tick(database, utc(2026, 12, 7, 9, 30))
+    assert tick(database, utc(2026, 12, 7, 9, 31)) == first
+    assert len([key for _, key in first if key.startswith("digest:2:")]) == 1
+    with database.session_scope() as session:
+        chart = session.exec(
+            select(OutboxDelivery).where(OutboxDelivery.dedupe_key == "digest_chart:2:2026-W49")
+        ).first()
+    assert chart is None, "one mood and no goals: nothing to draw, so no chart"
+
+
+def test_a_digest_missed_for_more_than_a_day_is_not_sent_late(database: Database) -> None:
+    setup(database)
+    assert not any(key.startswith("digest:2:") for _, key in tick(database, utc(2026, 12, 8, 8, 1)))
+
+
+def test_a_team_channel_gets_a_summary_without_mood_or_blockers(database: Database) -> None:
+    setup(database, teams={"Platform": {"checkins": {"team_summary": True, "team_channel": "#platform"}}})
+    tick(database, utc(2026, 12, 7, 8, 0))
+    with database.session_scope() as session:
+        summary = session.exec(select(OutboxDelivery).where(OutboxDelivery.kind == "team_weekly_summary")).one()
+    assert summary.recipient == "channel:#platform" and summary.dedupe_key == "team_summary:3:2026-W49"
+    data = summary.payload["outbound"]["data"]
+    assert (data["answered"], data["size"], data["rate"]) == (1, 2, 50)
+    assert "mood" not in str(data) and "blocker" not in str(data)
+
+
+@freeze_time("2026-12-07 09:00:00")
+def test_digest_preview_prints_text_or_slack_and_honours_template_overrides(cadence: Cadence, tmp_path: Path) -> None:
+    org = tmp_path / "org.csv"
+    org.write_text(ORG)
+    cadence("org", "import", org)
+    text = cadence("digest", "preview", "--manager", "mia@acme.test")
+    assert text.code == 0, text.err
+    transcript(
+        text.out, "Your team's week 2026-W49", "Check-ins: 0 answered", "Missing: Ann", "Kudos: 0 kudos received"
+    )
+    slack = cadence("digest", "preview", "--manager", "mia@acme.test", "--week", "2026-W49", "--format", "slack")
+    assert '"type": "header"' in slack.out and "Your team's week 2026-W49" in slack.out
+    overrides = tmp_path / "templates"
+    overrides.mkdir()
+    (overrides / "digest.j2").write_text(
+        "{% block title %}Weekly note for {{ manager.display_name }}{% endblock %}{% block body %}{{ team.size }} reports{% endblock %}"
+    )
+    config = tmp_path / "settings.yaml"
+    config.write_text(f"templates_dir: {overrides}\n")
+    cadence("config", "apply", config)
+    assert "Weekly note for Mia\n1 reports" in cadence("digest", "preview", "--manager", "mia@acme.test").out
+    assert (
+        cadence("digest", "preview", "--manager", "ann@acme.test")
+        .err.strip()
+        .endswith("has nobody reporting to them, so there is no digest")
+    )
+    assert "not an ISO week" in cadence("digest", "preview", "--manager", "mia@acme.test", "--week", "last").err

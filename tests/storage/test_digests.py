@@ -1,0 +1,195 @@
+"""A manager's digest from a seeded org and history, with exact figures."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from conversations.messages import Platform
+from conversations.workspace_settings import validate_settings
+from storage import checkins, digests, org_import, people, workspaces
+from storage.database import Database
+from storage.models import Goal, GoalLevel, Kudos, KudosValue, Person, ResponseStatus, Workspace
+
+NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)  # Monday 09:00 in Berlin: the digest for week 49
+ORG = """email,name,manager_email,team,timezone,role
+mia@acme.test,Mia,,Platform,Europe/Berlin,manager
+ann@acme.test,Ann,mia@acme.test,Platform,Europe/Berlin,member
+ben@acme.test,Ben,mia@acme.test,Platform,America/New_York,manager
+cat@acme.test,Cat,mia@acme.test,Platform,Asia/Kolkata,member
+dan@acme.test,Dan,mia@acme.test,Platform,Europe/London,member
+eve@acme.test,Eve,mia@acme.test,Platform,Pacific/Auckland,member
+fay@acme.test,Fay,mia@acme.test,Platform,Europe/Berlin,member
+bo1@acme.test,Bo One,ben@acme.test,Platform,America/New_York,member
+bo2@acme.test,Bo Two,ben@acme.test,Platform,America/New_York,member
+zed@acme.test,Zed,,Other,Europe/Berlin,member
+"""
+DONE = {"id": "done", "kind": "text", "text": "What got done?", "required": True, "highlight": True}
+S, A, K = ResponseStatus.SUBMITTED, ResponseStatus.AWAY, ResponseStatus.SKIPPED
+
+
+def respond(
+    session, workspace_id: int, template_id: int, who: Person, week: str, status, mood=None, blockers=None, done=None
+) -> None:
+    cycle = checkins.cycle_for(session, workspace_id, week, NOW)
+    response = checkins.response_for(session, cycle.id, who.id, NOW)
+    response.status, response.mood, response.blockers, response.template_id = status, mood, blockers, template_id
+    response.answers = {"done": done} if done else {}
+    session.add(response)
+
+
+@pytest.fixture
+def org(any_database: Database) -> dict[str, Person]:
+    settings, _ = validate_settings({"kudos": {"values": ["ownership", "craft"]}})
+    with any_database.session_scope() as session:
+        workspace = Workspace(platform=Platform.SHELL, external_id="acme", name="Acme")
+        session.add(workspace)
+        session.flush()
+        assert org_import.import_org(session, workspace.id, ORG).ok
+        workspaces.apply_settings(session, workspace, settings)
+        who = {person.display_name: person for person in people.all_in(session, workspace.id)}
+        template = checkins.template_for(session, workspace.id, [DONE])
+        for week, mood in (("2026-W45", 4), ("2026-W46", 4), ("2026-W47", 4), ("2026-W48", 4)):
+            respond(
+                session,
+                workspace.id,
+                template.id,
+                who["Ann"],
+                week,
+                S,
+                mood,
+                "legal review" if week == "2026-W48" else None,
+            )
+        respond(
+            session, workspace.id, template.id, who["Ann"], "2026-W49", S, 2, "legal review", "Shipped the importer"
+        )
+        respond(session, workspace.id, template.id, who["Ben"], "2026-W46", S, 3)
+        respond(session, workspace.id, template.id, who["Ben"], "2026-W47", S, 3)
+        respond(session, workspace.id, template.id, who["Ben"], "2026-W49", S, 4, None, "Hired two people")
+        respond(session, workspace.id, template.id, who["Cat"], "2026-W49", A)
+        respond(session, workspace.id, template.id, who["Dan"], "2026-W49", K)
+        respond(session, workspace.id, template.id, who["Eve"], "2026-W49", ResponseStatus.PENDING)
+        respond(session, workspace.id, template.id, who["Fay"], "2026-W49", S, 3, "waiting on design")
+        respond(session, workspace.id, template.id, who["Bo One"], "2026-W49", S, 5, "no laptop")
+        goal = Goal(workspace_id=workspace.id, number=1, title="Ship the importer", level=GoalLevel.PERSON, period="2026-Q4",
+                    starts_on=date(2026, 10, 1), ends_on=date(2026, 12, 31), owner_id=who["Ann"].id, created_at=NOW - timedelta(days=20))  # fmt: skip
+        session.add(goal)
+        session.flush()
+        from storage import goals as goal_store
+
+        goal_store.add_key_result(
+            session,
+            goal,
+            {"number": 1, "title": "Formats", "start": 0, "target": 4, "current": 1},
+            NOW - timedelta(days=20),
+        )
+        goal_store.recompute(session, goal.id, NOW - timedelta(days=20))
+        values = {value.slug: value.id for value in checkins_values(session, workspace.id)}
+        for giver, value_slugs, days_ago in (
+            ("Mia", ["ownership"], 2),
+            ("Ben", ["ownership", "craft"], 3),
+            ("Mia", [], 40),
+        ):
+            kudos = Kudos(workspace_id=workspace.id, giver_id=who[giver].id, recipient_id=who["Ann"].id, message="thanks",
+                          given_at=NOW - timedelta(days=days_ago), giver_local_date=(NOW - timedelta(days=days_ago)).date())  # fmt: skip
+            session.add(kudos)
+            session.flush()
+            session.add_all(KudosValue(kudos_id=kudos.id, value_id=values[slug]) for slug in value_slugs)
+        session.add(Kudos(workspace_id=workspace.id, giver_id=who["Ann"].id, recipient_id=who["Fay"].id, message="x",
+                          given_at=NOW - timedelta(days=20), giver_local_date=date(2026, 11, 17)))  # fmt: skip
+        return who
+
+
+def checkins_values(session, workspace_id):
+    from storage import company_values
+
+    return company_values.active(session, workspace_id)
+
+
+def build(database: Database, manager: Person, threshold: int | None = None):
+    with database.session_scope() as session:
+        if threshold is not None:
+            workspace = session.get(Workspace, manager.workspace_id)
+            workspace.settings = {**workspace.settings, "anonymity_threshold": threshold}
+        return digests.build_digest(session, session.get(Person, manager.id), "2026-W49", NOW)
+
+
+def names(people_refs) -> list[str]:
+    return [person["display_name"] for person in people_refs]
+
+
+def test_the_digest_has_the_exact_figures_of_the_week(any_database: Database, org) -> None:
+    digest = build(any_database, org["Mia"])
+    team = digest["team"]
+    assert team["size"] == 6
+    assert (names(team["answered"]), names(team["away"]), names(team["skipped"]), names(team["missing"])) == (
+        ["Ann", "Ben", "Fay"], ["Cat"], ["Dan"], ["Eve"],
+    )  # fmt: skip
+    assert team["rate"] == 60  # 3 answered of the 5 not away
+    assert team["mood"] == {"average": None, "count": 3, "threshold": 5}, "3 moods are fewer than the threshold of 5"
+    assert [
+        (row["person"]["display_name"], row["mood"], row["baseline"], row["change"], row["dropped"])
+        for row in team["people"]
+    ] == [
+        ("Ann", 2, 4.0, -2.0, True),
+        ("Ben", 4, 3.0, 1.0, False),
+        ("Fay", 3, None, None, False),
+    ]
+    assert [(b["person"]["display_name"], b["text"], b["weeks"]) for b in team["blockers_new"]] == [
+        ("Fay", "waiting on design", 1)
+    ]
+    assert [(b["person"]["display_name"], b["text"], b["weeks"]) for b in team["blockers_open"]] == [
+        ("Ann", "legal review", 2)
+    ]
+    assert [(h["person"]["display_name"], [item["answer"] for item in h["items"]]) for h in team["highlights"]] == [
+        ("Ann", ["Shipped the importer"]),
+        ("Ben", ["Hired two people"]),
+    ]
+    assert [(g["ref"], g["progress"], g["health"], g["quiet_days"]) for g in team["goals"]] == [
+        ("G-1", 25.0, "off_track", 20)
+    ]
+    assert [g["ref"] for g in team["stale"]] == ["G-1"]
+    assert [(kr["ref"], kr["health"]) for kr in team["key_results_at_risk"]] == [("KR-1", "off_track")]
+    assert (team["kudos"]["count"], team["kudos"]["days"]) == (2, 30)
+    assert team["kudos"]["top_values"] == [{"label": "Ownership", "count": 2}, {"label": "Craft", "count": 1}]
+    assert names(team["kudos"]["none_lately"]) == ["Ben", "Cat", "Dan", "Eve"], (
+        "Ann and Fay were recognised in the last 30 days"
+    )
+    assert digest["skip_level"] == [
+        {
+            "head": digest["skip_level"][0]["head"],
+            "size": 2,
+            "answered": 1,
+            "away": 0,
+            "rate": 50,
+            "mood": None,
+            "blockers": 1,
+        }
+    ]
+    assert digest["skip_level"][0]["head"]["display_name"] == "Ben"
+
+
+def test_a_group_mood_appears_only_at_the_anonymity_threshold(any_database: Database, org) -> None:
+    assert build(any_database, org["Mia"], threshold=3)["team"]["mood"]["average"] == 3.0
+    assert build(any_database, org["Mia"], threshold=4)["team"]["mood"]["average"] is None
+
+
+def test_a_manager_without_reports_gets_no_digest(any_database: Database, org) -> None:
+    assert build(any_database, org["Zed"]) is None
+    assert build(any_database, org["Ann"]) is None
+
+
+def test_the_chart_has_eight_weeks_of_mood_and_goal_progress(any_database: Database, org) -> None:
+    chart = build(any_database, org["Mia"], threshold=2)["chart"]
+    assert chart["weeks"] == [f"2026-W{week}" for week in range(42, 50)]
+    assert chart["mood"] == [None, None, None, None, 3.5, 3.5, None, 3.0], "a single mood is never shown as an average"
+    assert chart["goal_progress"] == [25.0] * 8
+
+
+def test_the_company_rollup_has_goals_participation_and_kudos_by_value(any_database: Database, org) -> None:
+    with any_database.session_scope() as session:
+        rollup = digests.company_rollup(session, org["Mia"].workspace_id, "2026-W49", NOW)
+    assert rollup["teams"] == [{"name": "Platform", "answered": 4, "away": 1, "total": 7, "rate": 67}]
+    assert rollup["kudos_by_value"] == [{"label": "Ownership", "count": 2}, {"label": "Craft", "count": 1}]
+    assert rollup["goals"] == []

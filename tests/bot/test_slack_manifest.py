@@ -21,7 +21,6 @@ from bot.slack.manifest import PLACEHOLDER_BASE_URL, build_manifest, render_mani
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT / "tests/fixtures/schemas/slack-manifest/manifest.schema.1.0.0.json"
-SHARED_SCHEMA_PATH = REPO_ROOT.parent / "shared/schemas/slack-manifest/manifest.schema.1.0.0.json"
 COMMITTED_MANIFEST_PATH = REPO_ROOT / "manifests/slack/manifest.json"
 MANIFEST_README_PATH = REPO_ROOT / "manifests/slack/README.md"
 REGENERATE_HINT = (
@@ -203,10 +202,3 @@ def test_readme_slash_command_table_matches_surface():
         f"| `{command.command}` | {command.description} | `{escape_table_cell(command.usage_hint)}` |"
         for command in surface.SLASH_COMMANDS
     ]
-
-
-@pytest.mark.skipif(not SHARED_SCHEMA_PATH.exists(), reason="shared schemas folder is only present in the workspace")
-def test_schema_copy_matches_shared_schema():
-    assert SCHEMA_PATH.read_bytes() == SHARED_SCHEMA_PATH.read_bytes(), (
-        f"copy {SHARED_SCHEMA_PATH} to {SCHEMA_PATH} to pick up Slack's schema changes"
-    )

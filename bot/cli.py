@@ -183,8 +183,7 @@ def cmd_config_apply(args: argparse.Namespace, context: Context) -> int:
     if settings is None:
         for error in errors:
             print(error.describe(str(path)), file=context.err)
-        print(f"cadence: {path}: nothing applied; fix the {len(errors)} problem(s) above", file=context.err)
-        return 1
+        return _refused(context, path, "applied", len(errors))
     database = context.migrated_database()
     with database.session_scope() as session:
         workspace = workspaces.get_or_create_for_cli(session, args.workspace, Platform.SHELL)
@@ -195,6 +194,12 @@ def cmd_config_apply(args: argparse.Namespace, context: Context) -> int:
         file=context.out,
     )
     return 0
+
+
+def _refused(context: Context, path: Path, what: str, problems: int) -> int:
+    """The last line after a file's problems: nothing was written."""
+    print(f"cadence: {path}: nothing {what}; fix the {problems} problem(s) above", file=context.err)
+    return 1
 
 
 def cmd_config_show(args: argparse.Namespace, context: Context) -> int:
@@ -226,8 +231,7 @@ def cmd_goals_import(args: argparse.Namespace, context: Context) -> int:
             session.rollback()
             for located in document.locate(report.errors):
                 print(located.describe(str(path)), file=context.err)
-            print(f"cadence: {path}: nothing imported; fix the {len(report.errors)} problem(s) above", file=context.err)
-            return 1
+            return _refused(context, path, "imported", len(report.errors))
     print(
         f"{path}: {report.created} goals created, {report.updated} updated; "
         f"{report.key_results_created} key results created, {report.key_results_updated} updated",

@@ -46,6 +46,8 @@ class Step(enum.StrEnum):
 
 
 class Status(enum.StrEnum):
+    """Where a person's check-in of a week stands; stored as is on the response."""
+
     PENDING = "pending"
     IN_PROGRESS = "in_progress"
     SUBMITTED = "submitted"

@@ -197,17 +197,21 @@ def next_numbers(session: Session, workspace_id: int) -> tuple[int, int]:
     return goal + 1, kr + 1
 
 
-def prepare_new(session: Session, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State:
+def _viewer(session: Session, actor: Actor, now: datetime) -> tuple[Person, date, bool]:
+    """Who is asking, their local date, and whether personal goals are public in their workspace."""
     person = session.get(Person, actor.person_id)
     workspace = session.get(Workspace, actor.workspace_id)
     assert person is not None and workspace is not None
-    today = now_local(person, now)
+    return person, now_local(person, now), load_settings(workspace.settings).goals.personal_goals_public
+
+
+def prepare_new(session: Session, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State:
+    person, today, public = _viewer(session, actor, now)
     levels = ["person"]
     if person.team_id is not None and (actor.report_count > 0 or person.role is not Role.MEMBER):
         levels.append("team")
     if person.role is Role.ADMIN:
         levels.append("company")
-    public = load_settings(workspace.settings).goals.personal_goals_public
     candidates = session.exec(
         select(Goal)
         .where(Goal.workspace_id == actor.workspace_id, Goal.state == GoalState.OPEN, Goal.ends_on >= today)
@@ -243,14 +247,10 @@ def _target_goal(session: Session, actor: Actor, text: str) -> Goal | None:
 
 def prepare_goal_command(session: Session, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State:
     """For show, close and status: the goal named first in the text, with what the actor may do with it."""
-    person = session.get(Person, actor.person_id)
-    workspace = session.get(Workspace, actor.workspace_id)
-    assert person is not None and workspace is not None
-    today = now_local(person, now)
+    person, today, public = _viewer(session, actor, now)
     goal = _target_goal(session, actor, inbound.text)
     data: dict[str, Any] = {"target": None, "visible": True}
     if goal is not None:
-        public = load_settings(workspace.settings).goals.personal_goals_public
         data["visible"] = can_see_goal(session, person, goal, public)
         data["target"] = {
             **tree(session, goal, today, person, public),

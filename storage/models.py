@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from conversations.checkin import Status as ResponseStatus
 from conversations.messages import Platform
 
 NAMING_CONVENTION = {
@@ -264,14 +265,6 @@ class CheckinCycle(SQLModel, table=True):
     week: str = Field(max_length=8)
     opened_at: datetime = created_timestamp()
     closed_at: datetime | None = optional_timestamp()
-
-
-class ResponseStatus(enum.StrEnum):
-    PENDING = "pending"
-    IN_PROGRESS = "in_progress"
-    SUBMITTED = "submitted"
-    SKIPPED = "skipped"
-    AWAY = "away"
 
 
 class CheckinResponse(SQLModel, table=True):

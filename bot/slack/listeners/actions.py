@@ -21,20 +21,13 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
         await ack()
         inbound = translate.from_block_action(body)
         handled = deps.handling.handle(inbound, f"slack:action:{body.get('trigger_id')}")
-        for form in handled.forms:
-            await client.views_open(
-                trigger_id=body["trigger_id"],
-                view=deps.renderers.get(handled.templates_dir).modal(form, {"channel": inbound.conversation}),
-            )
+        await deps.open_forms(client, body["trigger_id"], handled, inbound.conversation)
 
     async def on_shortcut(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         inbound = translate.from_shortcut(body)
         handled = deps.handling.handle(inbound, f"slack:shortcut:{body.get('trigger_id')}")
-        for form in handled.forms:
-            await client.views_open(
-                trigger_id=body["trigger_id"], view=deps.renderers.get(handled.templates_dir).modal(form, {})
-            )
+        await deps.open_forms(client, body["trigger_id"], handled, inbound.conversation)
 
     for shortcut in SHORTCUTS:
         app.shortcut(shortcut.callback_id)(on_shortcut)

@@ -17,11 +17,7 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
         inbound = translate.from_command(body)
         handled = deps.handling.handle(inbound, f"slack:command:{body.get('trigger_id')}", collect=True)
         await ack(**deps.renderers.get(handled.templates_dir).ephemeral_response(handled.replies))
-        for form in handled.forms:
-            await client.views_open(
-                trigger_id=body["trigger_id"],
-                view=deps.renderers.get(handled.templates_dir).modal(form, {"channel": inbound.conversation}),
-            )
+        await deps.open_forms(client, body["trigger_id"], handled, inbound.conversation)
 
     for slash in SLASH_COMMANDS:
         app.command(slash.command)(on_command)

@@ -116,6 +116,10 @@ def test_digest_preview_prints_text_or_slack_and_honours_template_overrides(cade
     config.write_text(f"templates_dir: {overrides}\n")
     cadence("config", "apply", config)
     assert "Weekly note for Mia\n1 reports" in cadence("digest", "preview", "--manager", "mia@acme.test").out
+    (overrides / "message_digest.json.j2").write_text(
+        '[{"type": "section", "text": {"type": "mrkdwn", "text": {{ ("Custom layout: " ~ title) | tojson }}}}]'
+    )
+    assert '"text": "Custom layout: Weekly note for Mia"' in cadence("digest", "preview", "--manager", "mia@acme.test", "--format", "slack").out
     assert (
         cadence("digest", "preview", "--manager", "ann@acme.test")
         .err.strip()

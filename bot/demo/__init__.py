@@ -3,12 +3,15 @@ clearly labelled as demo data, kept in its own SQLite file so it never mixes wit
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.settings_file import read_settings
+from bot.settings_file import read_settings, read_yaml
+from conversations.goal_progress import current_period
 from conversations.messages import Platform
 from storage import org_import, people, workspaces
 from storage.database import Database
+from storage.goals_as_code import import_goals
 from storage.models import Person, Workspace
 
 DEMO_DIR = Path(__file__).parent
@@ -31,6 +34,10 @@ def ensure_demo_workspace(database: Database) -> tuple[Workspace, Person]:
             settings, errors = read_settings(DEMO_DIR / "settings.yaml")
             assert settings is not None, errors
             workspaces.apply_settings(session, workspace, settings)
+            now = datetime.now(UTC)
+            sample_goals = {**read_yaml(DEMO_DIR / "goals.yaml").data, "period": current_period(now.date())}
+            goals = import_goals(session, workspace.id, sample_goals, now, now.date())
+            assert not goals.errors, goals.errors
         assert workspace.id is not None
         person = people.by_email(session, workspace.id, DEMO_PERSON)
         assert person is not None

@@ -119,7 +119,10 @@ def test_digest_preview_prints_text_or_slack_and_honours_template_overrides(cade
     (overrides / "message_digest.json.j2").write_text(
         '[{"type": "section", "text": {"type": "mrkdwn", "text": {{ ("Custom layout: " ~ title) | tojson }}}}]'
     )
-    assert '"text": "Custom layout: Weekly note for Mia"' in cadence("digest", "preview", "--manager", "mia@acme.test", "--format", "slack").out
+    assert (
+        '"text": "Custom layout: Weekly note for Mia"'
+        in cadence("digest", "preview", "--manager", "mia@acme.test", "--format", "slack").out
+    )
     assert (
         cadence("digest", "preview", "--manager", "ann@acme.test")
         .err.strip()

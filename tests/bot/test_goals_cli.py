@@ -82,7 +82,7 @@ def test_goals_in_the_shell(cadence: Cadence, tmp_path: Path) -> None:
     transcript(
         out,
         "G-2 Finish the parser · 2026-Q4\n▓▓▓░░░░░░░ 25.0% · 🔴 off track",
-        "KR-2 Formats: 1 of 4 (25.0%)",
+        "KR-2 Formats: 1, target 4 (25.0%)",
         "✅ KR-2 Formats: 1 → 3.0",
         "G-1 Grow revenue\nG-1 Grow revenue · ▓▓▓▓▓▓░░░░ 62.5% · 🟢 on track",
         "    G-2 Finish the parser · ▓▓▓▓▓▓▓▓░░ 75.0% · 🟢 on track",

@@ -56,7 +56,7 @@ def test_a_goal_created_in_the_modal_shows_in_the_list_and_takes_quick_updates(
     )
     listing = cadence.post(slash_command("/goal", "", user_id="U0001")).json()
     assert_valid_message(listing)
-    assert "*G-1 Self-serve onboarding*" in listing["text"] and "KR-1 Signups: 0 of 200" in listing["text"]
+    assert "*G-1 Self-serve onboarding*" in listing["text"] and "KR-1 Signups: 0, target 200" in listing["text"]
     updated = cadence.post(slash_command("/goal", 'update KR-1 50 "first cohort"', user_id="U0001")).json()
     assert "KR-1 Signups: 0 → 50.0" in updated["text"]
     assert (

@@ -26,11 +26,9 @@ from storage.models import CheckinResponse, Person, ResponseStatus, Team, Worksp
 WAITING = (ResponseStatus.PENDING, ResponseStatus.IN_PROGRESS)
 
 
-def checkin_producer(labels: Labels) -> Callable[[Session, datetime], int]:
-    def checkins_due(session: Session, now: datetime) -> int:
-        return sum(
-            enqueue_due_checkins(session, workspace, now, labels) for workspace in session.exec(select(Workspace))
-        )
+def checkin_producer(labels: Labels) -> Callable[[Session, Workspace, datetime], int]:
+    def checkins_due(session: Session, workspace: Workspace, now: datetime) -> int:
+        return enqueue_due_checkins(session, workspace, now, labels)
 
     return checkins_due
 
@@ -112,6 +110,8 @@ def prompt_and_remind(
     closes_local = checkins.local_text(window.closes_at, person.timezone)
     choices = prompt_choices(labels, window.week)
     rows: list[dict] = []
+    if response.prompted_at is None and response.status not in WAITING:
+        response.prompted_at = now  # answered (or skipped) before the prompt: nothing to ask
     if response.prompted_at is None:
         prompt = Outbound(
             "checkin_prompt",

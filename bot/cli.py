@@ -451,7 +451,7 @@ def cmd_org_sync(args: argparse.Namespace, context: Context) -> int:
     async def sync():
         identity = await identify(context.config)
         with database.session_scope() as session:
-            workspace = bind_workspace(session, identity.team_id, identity.team_name)
+            workspace = bind_workspace(session, identity.team_id, identity.team_name, adopt_unconnected=True)
         counts = await sync_workspace(web_client(context.config, identity.bot_token), database, workspace.id)
         return workspace.name, counts
 

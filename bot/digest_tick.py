@@ -24,11 +24,8 @@ from storage.models import OutboxDelivery, Person, Role, Team, Workspace
 CATCH_UP = timedelta(days=1)
 
 
-def digest_producer() -> Callable[[Session, datetime], int]:
-    def reports_due(session: Session, now: datetime) -> int:
-        return sum(enqueue_due_reports(session, workspace, now) for workspace in session.exec(select(Workspace)))
-
-    return reports_due
+def digest_producer() -> Callable[[Session, Workspace, datetime], int]:
+    return enqueue_due_reports
 
 
 def due_week(settings: WorkspaceSettings, now: datetime, zone: str) -> str | None:

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from conversations.messages import Platform
 from storage import outbox
 from storage.database import Database
-from storage.models import OutboxDelivery
+from storage.models import DeliveryStatus, OutboxDelivery
 
 log = logging.getLogger(__name__)
 MIN_RETRY_DELAY = timedelta(seconds=1)
@@ -196,7 +196,18 @@ class OutboxSender:
         """Store the outcome; returns when the delivery will be tried again, if it will."""
         now = self.clock()
         with self.database.session_scope() as session:
-            delivery = session.merge(delivery)
+            current = session.get(OutboxDelivery, delivery.id)
+            if (
+                current is None
+                or current.status is not DeliveryStatus.SENDING
+                or current.claimed_at != delivery.claimed_at
+            ):
+                # our lease ran out and another sender took the row: its outcome is the one that counts
+                log.warning(
+                    "delivery %s was claimed again while we sent it; not recording our outcome", delivery.dedupe_key
+                )
+                return None
+            delivery = current
             match outcome:
                 case Sent(message_id):
                     outbox.mark_sent(session, delivery, now, message_id)

@@ -32,10 +32,13 @@ from storage.database import Database
 log = logging.getLogger(__name__)
 
 
-def run_tick_job(runtime: Runtime) -> None:
-    """The scheduler's job: enqueue whatever is due now and wake the sender."""
-    enqueue_due(runtime.database, runtime.clock(), runtime.producers)
-    runtime.sender.notify()
+async def run_tick_job(runtime: Runtime) -> None:
+    """The scheduler's job: enqueue whatever is due now (off the event loop: it may build digests),
+    then wake the sender, on the loop."""
+    try:
+        await asyncio.to_thread(enqueue_due, runtime.database, runtime.clock(), runtime.producers)
+    finally:
+        runtime.sender.notify()
 
 
 class Runtime:
@@ -73,7 +76,7 @@ class Runtime:
         if self.config.slack_bot_token:
             self.identity = await identify(self.config)
             with self.database.session_scope() as session:
-                bind_workspace(session, self.identity.team_id, self.identity.team_name)
+                bind_workspace(session, self.identity.team_id, self.identity.team_name, adopt_unconnected=True)
             log.info("connected to Slack workspace %s (%s)", self.identity.team_name, self.identity.team_id)
         self.slack = build_slack_app(
             self.config,

@@ -12,12 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.outbox_sender import DrainReport, OutboxSender
 from storage.database import Database
+from storage.models import Workspace
 
-Producer = Callable[[Session, datetime], int]
+Producer = Callable[[Session, Workspace, datetime], int]
+"""Enqueues what is due in one workspace at an instant; returns how many outbox rows it added."""
 
 
 @dataclass
@@ -35,11 +37,26 @@ class TickReport:
 
 
 def enqueue_due(database: Database, now: datetime, producers: Sequence[Producer]) -> dict[str, int]:
-    """Run each producer in its own unit of work, so one failing workspace can't roll back the others."""
-    enqueued = {}
+    """Run each producer for each workspace in its own unit of work, so one failing workspace neither
+    rolls back nor holds up the others; the failures are raised together at the end."""
+    with database.session_scope() as session:
+        workspace_ids = list(session.exec(select(Workspace.id).order_by(Workspace.id)))
+    enqueued: dict[str, int] = {}
+    failures: list[Exception] = []
     for producer in producers:
-        with database.session_scope() as session:
-            enqueued[getattr(producer, "__name__", repr(producer))] = producer(session, now)
+        name = getattr(producer, "__name__", repr(producer))
+        enqueued[name] = 0
+        for workspace_id in workspace_ids:
+            try:
+                with database.session_scope() as session:
+                    workspace = session.get(Workspace, workspace_id)
+                    if workspace is not None:
+                        enqueued[name] += producer(session, workspace, now)
+            except Exception as error:  # noqa: BLE001 - re-raised below, after the other workspaces ran
+                error.add_note(f"while running {name} for workspace {workspace_id}")
+                failures.append(error)
+    if failures:
+        raise ExceptionGroup("some scheduled work failed", failures)
     return enqueued
 
 

@@ -120,21 +120,22 @@ class CheckinFlow:
             return StepResult(self._keep(state), (self._form_message(data),))
         if action == "checkin.answers":
             return self._submit_form(state, data, inbound.form or {})
-        if action == "checkin.skip":
+        if action == "checkin.skip" or (action == "checkin.skip_confirm" and state.step != Step.SKIP_REASON):
             message = Outbound(
                 "checkin_skip_reason",
                 {"week": data["week"]},
-                (Choice(self.labels("no_reason"), "checkin.skip_confirm"),),
+                (Choice(self.labels("no_reason"), f"checkin.skip_confirm:{data['week']}"),),
             )
             return StepResult(replace(state, step=Step.SKIP_REASON), (message,))
-        if action == "checkin.skip_confirm" or (
-            state.step == Step.SKIP_REASON and inbound.text and not inbound.command
-        ):
-            return self._skip(
-                data, inbound.text.strip() if state.step == Step.SKIP_REASON and not inbound.choice else None
-            )
-        if state.step == Step.ASKING and inbound.text and not inbound.command and not inbound.choice:
-            return self._answer(state, data, inbound.text)
+        if action == "checkin.skip_confirm":
+            return self._skip(data, None)
+        typed = inbound.text.strip() if inbound.text and not inbound.command and not inbound.choice else ""
+        if state.step == Step.SKIP_REASON and typed:
+            if typed.lower() in PAUSE_WORDS:
+                return StepResult(None, (Outbound("checkin_skip_cancelled", {"week": data["week"]}),))
+            return self._skip(data, typed)
+        if state.step == Step.ASKING and typed:
+            return self._answer(state, data, typed)
         return self._start(state, data)
 
     @staticmethod
@@ -144,7 +145,13 @@ class CheckinFlow:
 
     def _start(self, state: State, data: dict[str, Any]) -> StepResult:
         editing = data["status"] in (Status.SUBMITTED, Status.SKIPPED)
-        index = 0 if editing or state.step != Step.ASKING else data.get("index", 0)
+        if editing:
+            index = 0
+            data["original_answers"] = dict(data["answers"])
+        elif state.step == Step.ASKING:
+            index = data.get("index", 0)
+        else:  # picking up answers saved before a pause: start at the first one missing
+            index = next((i for i, q in enumerate(data["questions"]) if q["id"] not in data["answers"]), 0)
         data.update(index=index, editing=editing)
         intro = Outbound(
             "checkin_intro",
@@ -176,7 +183,10 @@ class CheckinFlow:
 
     def _answer(self, state: State, data: dict[str, Any], text: str) -> StepResult:
         if text.strip().lower() in PAUSE_WORDS:
-            return StepResult(state, (Outbound("checkin_paused", {"week": data["week"], "answered": data["index"]}),))
+            # the answers so far are saved already (except an edit's, which only count once complete);
+            # ending the conversation lets the next messages reach other commands
+            paused = {"week": data["week"], "answered": data["index"], "editing": data.get("editing", False)}
+            return StepResult(None, (Outbound("checkin_paused", paused),))
         question = data["questions"][data["index"]]
         answers = dict(data["answers"])
         if text.strip().lower() in KEEP_WORDS and question["id"] in answers:
@@ -206,9 +216,16 @@ class CheckinFlow:
                 submitted=submitted,
                 mood=mood_of(questions, answers),
                 blockers=blockers_of(questions, answers),
-                key_results=tuple(key_result_updates(questions, answers)) if submitted else (),
+                key_results=tuple(key_result_updates(questions, self._changed(data))) if submitted else (),
             ),
         )
+
+    @staticmethod
+    def _changed(data: Mapping[str, Any]) -> dict[str, Any]:
+        """The answers that differ from those already submitted: an edit re-records no key result
+        it didn't change (a value set since with ``/goal update`` stays as it is)."""
+        original = data.get("original_answers") or {}
+        return {key: value for key, value in data["answers"].items() if key not in original or original[key] != value}
 
     def _complete(self, data: Mapping[str, Any]) -> StepResult:
         questions, answers = data["questions"], data["answers"]
@@ -303,7 +320,8 @@ class CheckinFlow:
                 problems[question["id"]] = {"code": parsed.problem.code, **parsed.problem.values}
         if problems:
             return StepResult(self._keep(state), (form_errors(problems),))
-        data.update(answers=answers, editing=data["status"] in (Status.SUBMITTED, Status.SKIPPED))
+        editing = data["status"] in (Status.SUBMITTED, Status.SKIPPED)
+        data.update(answers=answers, editing=editing, original_answers=dict(data["answers"]) if editing else {})
         return self._complete(data)
 
     def _skip(self, data: Mapping[str, Any], reason: str | None) -> StepResult:

@@ -7,10 +7,11 @@ values, which the ``checkin_problem`` template words; nothing here writes user-f
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from conversations.numbers import parse_metric_value, parse_number, small_int
 
 SKIP_WORDS = frozenset({"skip", "-", "pass", "n/a"})
 KEEP_WORDS = frozenset({"keep", "same", "unchanged"})
@@ -37,18 +38,11 @@ class Parsed:
         return self.problem is None
 
 
-def _number(text: str) -> float | None:
-    try:
-        value = float(text.replace(",", ".").strip().rstrip("%"))
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
 def _pick(options: Sequence[str], text: str) -> str | None:
     cleaned = text.strip()
-    if cleaned.isdigit() and 1 <= int(cleaned) <= len(options):
-        return options[int(cleaned) - 1]
+    number = small_int(cleaned, 3)
+    if number is not None and 1 <= number <= len(options):
+        return options[number - 1]
     return next((option for option in options if option.lower() == cleaned.lower()), None)
 
 
@@ -60,7 +54,7 @@ def parse_answer(question: Mapping[str, Any], raw: Any) -> Parsed:
         return Parsed(problem=Problem("required")) if question.get("required") else Parsed(None)
     if kind == "mood":
         labels = list(question.get("labels") or [])
-        number = _number(text)
+        number = parse_number(text)
         if number is None:
             match = _pick(labels, text) if not text.isdigit() else None
             number = labels.index(match) + 1 if match else None
@@ -68,7 +62,8 @@ def parse_answer(question: Mapping[str, Any], raw: Any) -> Parsed:
             return Parsed(problem=Problem("mood_range", {"labels": labels}))
         return Parsed(int(number))
     if kind in ("number", KR_VALUE):
-        number = _number(text)
+        metric = (question.get("kr") or {}).get("metric", "number")
+        number = parse_metric_value(text, metric)
         if number is None:
             return Parsed(problem=Problem("not_a_number", {"text": text}))
         low, high = question.get("minimum"), question.get("maximum")
@@ -76,7 +71,7 @@ def parse_answer(question: Mapping[str, Any], raw: Any) -> Parsed:
             return Parsed(problem=Problem("out_of_range", {"minimum": low, "maximum": high}))
         return Parsed(int(number) if number == int(number) else number)
     if kind == KR_CONFIDENCE:
-        number = _number(text)
+        number = parse_number(text)
         if number is None or number != int(number) or not 1 <= number <= 5:
             return Parsed(problem=Problem("confidence_range"))
         return Parsed(int(number))

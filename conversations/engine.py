@@ -100,6 +100,8 @@ class Engine:
     def handle(self, inbound: Inbound, now: datetime) -> tuple[Outbound, ...]:
         actor = self.directory.resolve(inbound)
         if actor is None:
+            if inbound.reaction is not None:
+                return ()  # an emoji from someone we don't know is nobody's business but theirs
             messages = (Outbound(UNKNOWN_PERSON, {"user": inbound.user}, private=True),)
             self.channel.send(inbound, messages)
             return messages

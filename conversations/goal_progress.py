@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable
 from datetime import date, timedelta
 
+from conversations.numbers import parse_number
+
 
 def key_result_progress(metric: str, start: float, target: float, current: float) -> float:
     if metric == "boolean":
@@ -37,12 +39,13 @@ AT_RISK_SLACK = 25.0
 
 
 def expected_progress(starts_on: date, ends_on: date, today: date) -> float:
-    """How far a goal would be if it moved evenly through its period: the share of the period elapsed."""
-    if today <= starts_on:
+    """How far a goal would be if it moved evenly through its period: the share of its days gone,
+    counting today (a period includes its first and last day)."""
+    if today < starts_on:
         return 0.0
     if today >= ends_on:
         return 100.0
-    return (today - starts_on).days / max((ends_on - starts_on).days, 1) * 100.0
+    return ((today - starts_on).days + 1) / ((ends_on - starts_on).days + 1) * 100.0
 
 
 def health(progress: float, starts_on: date, ends_on: date, today: date, confidence: int | None) -> str:
@@ -67,7 +70,7 @@ _PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]|\d{2}))?$", re.IGNORECASE)
 def parse_period(text: str) -> tuple[str, date, date] | None:
     """``2026``, ``2026-H2``, ``2026-Q4`` or ``2026-11`` as (name, first day, last day)."""
     match = _PERIOD.match(text.strip())
-    if match is None:
+    if match is None or not 1900 <= int(match.group(1)) <= 9998:
         return None
     year, part = int(match.group(1)), (match.group(2) or "").upper()
     if not part:
@@ -90,7 +93,7 @@ def current_period(today: date) -> str:
 
 
 _KR_LINE = re.compile(
-    r"^(?P<title>.+?)\s*:\s*(?:(?P<yesno>yes/no)|(?:(?P<start>-?[\d.,]+)\s*(?:->|→|to)\s*)?(?P<target>-?[\d.,]+)\s*(?P<unit>[^\d\s(][^(]*?)?)"
+    r"^(?P<title>.+?)\s*:\s*(?:(?P<yesno>yes/no)|(?:(?P<start>-?\d[\d,]*(?:\.\d+)?)\s*(?:->|→|to)\s*)?(?P<target>-?\d[\d,]*(?:\.\d+)?)\s*(?P<unit>[^\d\s(.,][^(]*?)?)"
     r"\s*(?:\((?:weight\s*|x)(?P<weight>[\d.]+)\))?\s*$",
     re.IGNORECASE,
 )
@@ -110,14 +113,18 @@ def parse_key_result_line(line: str) -> dict | None:
             "unit": "",
             "weight": float(match.group("weight") or 1),
         }
-    number = lambda text: float(text.replace(",", "."))  # noqa: E731
+    start = parse_number(match.group("start")) if match.group("start") else 0.0
+    target = parse_number(match.group("target"))
     unit = (match.group("unit") or "").strip()
+    title = match.group("title").strip()
+    if start is None or target is None or len(title) > 300 or len(unit) > 24:
+        return None
     metric = "percent" if unit == "%" else "currency" if unit in ("€", "$", "£", "EUR", "USD", "GBP") else "number"
     return {
-        "title": match.group("title").strip(),
+        "title": title,
         "metric": metric,
-        "start": number(match.group("start")) if match.group("start") else 0.0,
-        "target": number(match.group("target")),
+        "start": start,
+        "target": target,
         "unit": "" if metric == "percent" else unit,
         "weight": float(match.group("weight") or 1),
     }

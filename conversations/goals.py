@@ -17,12 +17,13 @@ from typing import Any, ClassVar
 from conversations.flow import Change, State, StepResult, reply
 from conversations.goal_progress import parse_key_result_line, parse_period
 from conversations.messages import FORM_ERRORS, Choice, FieldKind, Form, FormField, Inbound, Outbound
+from conversations.numbers import parse_metric_value, small_int
 from conversations.words import Labels
 
 LEVELS = ("person", "team", "company")
 CLOSING_STATES = ("achieved", "missed", "dropped")
 STATUS_WORDS = {"on-track": "on_track", "at-risk": "at_risk", "off-track": "off_track", "auto": None}
-_REF = re.compile(r"^(G|KR)-(\d+)$", re.IGNORECASE)
+_REF = re.compile(r"^(G|KR)-([0-9]{1,9})$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -71,15 +72,7 @@ def problem(code: str, **values: Any) -> Outbound:
     return Outbound("goal_problem", {"code": code, **values}, private=True)
 
 
-def parse_value(text: str, metric: str) -> float | None:
-    """A key result's new value as typed: a number, or yes/no for a yes/no key result."""
-    word = text.strip().lower()
-    if metric == "boolean" and word in ("yes", "done", "true", "1", "no", "false", "0"):
-        return 1.0 if word in ("yes", "done", "true", "1") else 0.0
-    try:
-        return float(word.replace(",", ".").rstrip("%"))
-    except ValueError:
-        return None
+parse_value = parse_metric_value
 
 
 def goal_form_problems(
@@ -295,7 +288,9 @@ class GoalUpdateFlow:
                 if value is None:
                     problems[f"{kr['id']}.value"] = {"code": "not_a_number", "text": str(raw_value), "ref": kr["ref"]}
                     continue
-            confidence = int(raw_confidence) if str(raw_confidence or "").isdigit() else None
+            confidence = small_int(str(raw_confidence or ""), 1)
+            if confidence is not None and not 1 <= confidence <= 5:
+                confidence = None
             if value == kr["current"]:
                 value = None
             if value is None and confidence is None and not comment:

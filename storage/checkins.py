@@ -21,6 +21,7 @@ from conversations.checkin import CheckinSaved, CheckinSkipped, Status, Step, Ti
 from conversations.checkin_answers import KR_COMMENT, KR_CONFIDENCE, KR_VALUE, display
 from conversations.flow import State
 from conversations.messages import Actor, Inbound
+from conversations.numbers import small_int
 from conversations.schedule import CheckinWindow, current_window, is_away
 from conversations.workspace_settings import WorkspaceSettings, load_settings
 from storage import goals
@@ -55,7 +56,7 @@ def settings_for(session: Session, person: Person) -> WorkspaceSettings:
 def closing_zone(session: Session, person: Person) -> str:
     """Answers close before the digest that reports them: at the digest time where the manager lives."""
     manager = session.get(Person, person.manager_id) if person.manager_id else None
-    return manager.timezone if manager else person.timezone
+    return manager.timezone if manager and manager.active else person.timezone
 
 
 def window_for(session: Session, person: Person, now: datetime) -> CheckinWindow:
@@ -236,7 +237,8 @@ def prepare_feedback(session: Session, actor: Actor, inbound: Inbound, state: St
     """Who a manager's reply or thanks is for, and whether the manager may see their check-in."""
     reference = (inbound.choice or inbound.form_id or "").partition(":")[2]
     person_part, _, week = reference.partition(":")
-    subject = session.get(Person, int(person_part)) if person_part.isdigit() else None
+    person_id = small_int(person_part)
+    subject = session.get(Person, person_id) if person_id is not None else None
     viewer = session.get(Person, actor.person_id)
     allowed = bool(
         subject and viewer and week and can_see_checkins_of(session, viewer, subject) and viewer.id != subject.id
@@ -316,6 +318,7 @@ def apply_skipped(session: Session, actor: Actor, change: CheckinSkipped, now: d
     response = response_for(session, cycle.id, actor.person_id, now)
     response.status = ResponseStatus.SKIPPED
     response.skip_reason = change.reason
+    response.mood = response.blockers = None
     response.updated_at = now
     session.add(response)
 

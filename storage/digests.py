@@ -100,7 +100,12 @@ def response_history(
     ).all()
     history: dict[int, dict[str, Any]] = defaultdict(dict)
     for person_id, week, status, mood, blockers in rows:
-        history[person_id][week] = {"status": status, "mood": mood, "blockers": blockers}
+        submitted = status is ResponseStatus.SUBMITTED  # an unfinished or skipped check-in says nothing
+        history[person_id][week] = {
+            "status": status,
+            "mood": mood if submitted else None,
+            "blockers": blockers if submitted else None,
+        }
     return history
 
 

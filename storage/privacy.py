@@ -56,4 +56,4 @@ def can_see_goal(session: Session, viewer: Person, goal: Goal, personal_goals_pu
     if goal.level is not GoalLevel.PERSON or personal_goals_public or viewer.role is Role.ADMIN:
         return True
     owner = session.get(Person, goal.owner_id) if goal.owner_id else None
-    return owner is None or can_see_checkins_of(session, viewer, owner)
+    return owner is not None and can_see_checkins_of(session, viewer, owner)

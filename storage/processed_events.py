@@ -31,10 +31,15 @@ def begin(session: Session, event_key: str, platform: Platform, now: datetime) -
             return False  # another worker recorded it between our read and our insert
         return True
     if row.status is EventStatus.FAILED:
-        row.status = EventStatus.PROCESSING
-        row.error = None
-        session.add(row)
-        return True
+        # only one replica may take a failed event back: the one whose conditional update wins
+        taken = session.execute(
+            sa.update(ProcessedEvent)
+            .where(ProcessedEvent.id == row.id, ProcessedEvent.status == EventStatus.FAILED)
+            .values(status=EventStatus.PROCESSING, error=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.expire(row)
+        return taken.rowcount == 1
     return False
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conversations.messages import Choice, Outbound
+from conversations.numbers import small_int
 from conversations.words import Words
 
 
@@ -25,6 +26,7 @@ def numbered(choices: tuple[Choice, ...]) -> str:
 def pick(choices: tuple[Choice, ...], answer: str) -> Choice | None:
     """The choice a typed answer means: its number or its label, case-insensitive."""
     text = answer.strip()
-    if text.isdigit() and 1 <= int(text) <= len(choices):
-        return choices[int(text) - 1]
+    number = small_int(text, 3)
+    if number is not None and 1 <= number <= len(choices):
+        return choices[number - 1]
     return next((choice for choice in choices if choice.label.lower() == text.lower()), None)

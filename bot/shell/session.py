@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TextIO
@@ -86,7 +87,7 @@ class ShellChannel:
                 platform=Platform.SHELL,
                 kind=message.kind,
                 recipient=recipient,
-                dedupe_key=f"shell:{self.shell.turn}:{index}",
+                dedupe_key=f"shell:{self.shell.session_id}:{self.shell.turn}:{index}",
                 payload={"outbound": outbound_to_dict(message)},
                 not_before=self.shell.clock(),
             )
@@ -117,6 +118,7 @@ class ShellSession:
         self.out = out
         self.prompt = prompt
         self.turn = 0
+        self.session_id = uuid.uuid4().hex  # turns restart at 0 in every shell; keys must not
         self.person = person
         self.pending: Outbound | None = None
         self.last_form: Form | None = None

@@ -72,11 +72,15 @@ class SlackReplies:
                 self.enqueue(index, message, f"person:{message.to_person_id}", {"method": "post_message"})
             elif self.collect:
                 self.handled.replies.append(message)
-            elif is_direct_message(inbound.conversation) or (not inbound.conversation and actor is not None):
-                target = {"method": "post_message", "channel": inbound.conversation or None}
+            elif is_direct_message(inbound.conversation):
                 recipient = f"person:{actor.person_id}" if actor else f"channel:{inbound.conversation}"
-                self.enqueue(index, message, recipient, target)
-            elif message.private and actor is not None:
+                self.enqueue(index, message, recipient, {"method": "post_message", "channel": inbound.conversation})
+            elif actor is None:
+                continue  # someone we don't know, in a shared place: never answer them in public
+            elif not inbound.conversation or inbound.form_id is not None:
+                # a Home tab, a shortcut or a form: answer in the person's DM, whatever channel it started in
+                self.enqueue(index, message, f"person:{actor.person_id}", {"method": "post_message"})
+            elif message.private:
                 target = {"method": "post_ephemeral", "channel": inbound.conversation}
                 self.enqueue(index, message, f"person:{actor.person_id}", target)
             else:

@@ -42,14 +42,18 @@ def _same(column, value):
     return col(column).is_(None) if value is None else column == value
 
 
-def bind_workspace(session, team_id: str, team_name: str) -> Workspace:
-    """The workspace for a Slack team: found, adopted from the one not yet connected, or created."""
-    workspace = session.exec(
-        select(Workspace).where(Workspace.platform == Platform.SLACK, Workspace.external_id == team_id)
-    ).first()
-    if workspace is None:
+def bind_workspace(session, team_id: str, team_name: str, *, adopt_unconnected: bool = False) -> Workspace:
+    """The workspace for a Slack team: the one with its id (an org imported with
+    ``--workspace T0123`` names it), else, only where the operator's own token says so
+    (``adopt_unconnected``), the one workspace not yet connected to anything, else a new one.
+    An install from an unknown team never takes over an existing org."""
+    workspace = session.exec(select(Workspace).where(Workspace.external_id == team_id).order_by(Workspace.id)).first()
+    if workspace is None and adopt_unconnected:
         unconnected = session.exec(select(Workspace).where(col(Workspace.external_id).is_(None))).all()
-        workspace = unconnected[0] if len(unconnected) == 1 else Workspace(platform=Platform.SLACK, name=team_name)
+        workspace = unconnected[0] if len(unconnected) == 1 else None
+    if workspace is None:
+        workspace = Workspace(platform=Platform.SLACK, name=team_name)
+    if (workspace.platform, workspace.external_id) != (Platform.SLACK, team_id) or workspace.id is None:
         workspace.platform = Platform.SLACK
         workspace.external_id = team_id
         if workspace.name in ("", "Cadence"):
@@ -83,22 +87,25 @@ class SqlInstallationStore(AsyncInstallationStore):
             )
             if installation.team_id:
                 bind_workspace(session, installation.team_id, installation.team_name or installation.team_id)
-        bot = installation.to_bot()
-        if bot is not None:
-            await self.async_save_bot(bot)
+            bot = installation.to_bot()
+            if bot is not None:
+                self._add_bot(session, bot)  # in the same commit: never an installation without its token
 
     async def async_save_bot(self, bot: Bot) -> None:
         with self.database.session_scope() as session:
-            session.add(
-                SlackBot(
-                    client_id=self.client_id,
-                    enterprise_id=bot.enterprise_id,
-                    team_id=None if bot.is_enterprise_install else bot.team_id,
-                    is_enterprise_install=bool(bot.is_enterprise_install),
-                    installed_at=_installed_at(bot.installed_at),
-                    data=_json_ready(bot.to_dict_for_copying()),
-                )
+            self._add_bot(session, bot)
+
+    def _add_bot(self, session, bot: Bot) -> None:
+        session.add(
+            SlackBot(
+                client_id=self.client_id,
+                enterprise_id=bot.enterprise_id,
+                team_id=None if bot.is_enterprise_install else bot.team_id,
+                is_enterprise_install=bool(bot.is_enterprise_install),
+                installed_at=_installed_at(bot.installed_at),
+                data=_json_ready(bot.to_dict_for_copying()),
             )
+        )
 
     async def async_find_bot(
         self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False

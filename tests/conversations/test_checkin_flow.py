@@ -132,11 +132,36 @@ def test_the_manager_hears_only_in_the_digest_when_the_setting_says_so() -> None
 
 def test_an_interrupted_check_in_resumes_where_it_stopped() -> None:
     flow = CheckinFlow(LABELS)
-    *_, paused = converse(flow, seeded(), "checkin.start:2026-W49", "4", "pause")
-    assert kinds(paused) == ["checkin_paused"] and paused.state.data["index"] == 1
-    resumed = flow.step(paused.state, said(command="checkin"), NOW)
+    *_, answered, paused = converse(flow, seeded(), "checkin.start:2026-W49", "4", "pause")
+    assert kinds(paused) == ["checkin_paused"] and paused.state is None
+    assert answered.changes[0].answers == {"mood": 4}, "the answer was saved before the pause"
+    # the next /checkin seeds the state again from the saved answers
+    resumed = flow.step(seeded(status="in_progress", answers={"mood": 4}), said(command="checkin"), NOW)
     assert resumed.outbound[0].data["resuming"] is True
     assert resumed.outbound[1].data["question"]["id"] == "done"
+
+
+def test_after_a_pause_typed_text_is_not_taken_as_an_answer() -> None:
+    *_, paused = converse(CheckinFlow(LABELS), seeded(), "checkin.start:2026-W49", "4", "pause")
+    assert paused.state is None, "no conversation left to swallow the next message"
+
+
+def test_a_stale_no_reason_button_does_not_skip_and_cancel_keeps_the_week() -> None:
+    flow = CheckinFlow(LABELS)
+    stale = flow.step(seeded(), said(choice="checkin.skip_confirm:2026-W49"), NOW)
+    assert stale.changes == () and stale.state.step == "skip_reason"
+    _, cancelled = converse(flow, seeded(), "checkin.skip:2026-W49", "cancel")
+    assert cancelled.changes == () and cancelled.outbound[0].kind == "checkin_skip_cancelled"
+
+
+def test_an_edit_records_only_the_key_results_it_changed() -> None:
+    flow = CheckinFlow(LABELS)
+    answers = {"goals.kr7.value": 40, "goals.kr7.confidence": 3, "goals.kr7.comment": None}
+    state = seeded((*KR_QUESTIONS,), status="submitted", answers=answers)
+    *_, unchanged = converse(flow, state, "checkin.start:2026-W49", "keep", "keep", "keep")
+    assert unchanged.changes[0].key_results == ()
+    *_, changed = converse(flow, state, "checkin.start:2026-W49", "keep", "4", "keep")
+    assert changed.changes[0].key_results == ({"key_result_id": 7, "value": None, "confidence": 4, "comment": ""},)
 
 
 def test_a_submitted_check_in_can_be_edited_answer_by_answer_until_it_closes() -> None:
@@ -201,7 +226,7 @@ def test_skipping_takes_an_optional_reason() -> None:
     asked, reason = converse(flow, seeded(), "checkin.skip:2026-W49", "at a conference")
     assert asked.state.step == Step.SKIP_REASON
     assert reason.changes == (CheckinSkipped("2026-W49", "at a conference"),) and reason.state is None
-    asked, no_reason = converse(flow, seeded(), "checkin.skip:2026-W49", "checkin.skip_confirm")
+    asked, no_reason = converse(flow, seeded(), "checkin.skip:2026-W49", "checkin.skip_confirm:2026-W49")
     assert no_reason.changes == (CheckinSkipped("2026-W49", None),)
 
 

@@ -48,6 +48,28 @@ def test_installing_from_slack_stores_the_bot_and_serves_that_workspace(tmp_path
         assert slack.count("auth.test") == auth_tests, "requests are authorised from the database, not auth.test"
 
 
+def test_an_install_never_takes_over_an_org_imported_for_another_team(tmp_path: Path, slack: FakeSlackApi) -> None:
+    settings = {"slack_bot_token": None, "slack_client_id": "111.222", "slack_client_secret": "shh"}
+    with RunningCadence(tmp_path, slack, **settings) as cadence:
+        with cadence.database.session_scope() as session:
+            imported = Workspace(platform=Platform.SHELL, name="Our org")
+            session.add(imported)
+            session.flush()
+            imported_id = imported.id
+        install = cadence.http.get("/slack/install")
+        state = re.search(r"state=([^&\"]+)", install.text).group(1)
+        cookie = install.headers["set-cookie"].split(";")[0]
+        assert (
+            cadence.http.get(
+                "/slack/oauth_redirect", params={"code": "c", "state": state}, headers={"cookie": cookie}
+            ).status_code
+            == 200
+        )
+        with cadence.database.session_scope() as session:
+            assert session.get(Workspace, imported_id).external_id is None
+            assert session.exec(select(Workspace).where(Workspace.external_id == "T0001")).one().id != imported_id
+
+
 def _command(text: str):
     from tests.fakes.slack_requests import slash_command
 

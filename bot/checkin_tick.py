@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from conversations.checkin import prompt_choices
 from conversations.messages import Outbound, outbound_to_dict
-from conversations.schedule import CheckinWindow, current_window
+from conversations.schedule import CheckinWindow, DigestReader, current_window
 from conversations.words import Labels
 from conversations.workspace_settings import WorkspaceSettings, load_settings
 from storage import checkins, outbox
@@ -40,7 +40,7 @@ def enqueue_due_checkins(session: Session, workspace: Workspace, now: datetime, 
     people = session.exec(
         select(Person).where(Person.workspace_id == workspace.id, Person.active, col(Person.is_bot).is_(False))
     ).all()
-    zones = {person.id: person.timezone for person in people}
+    by_id = {person.id: person for person in people}
 
     @cache
     def team_settings(team_id: int | None) -> WorkspaceSettings:
@@ -52,8 +52,11 @@ def enqueue_due_checkins(session: Session, workspace: Workspace, now: datetime, 
 
     due: list[tuple[Person, CheckinWindow]] = []
     for person in people:
-        closing = zones.get(person.manager_id, person.timezone) if person.manager_id else person.timezone
-        current = window(person.team_id, person.timezone, closing)
+        manager = by_id.get(person.manager_id) if person.manager_id else None
+        reader = manager or person  # as storage.checkins.digest_reader: an active manager, or the person
+        current = window(
+            person.team_id, person.timezone, DigestReader(reader.timezone, team_settings(reader.team_id).digest)
+        )
         if current.is_open(now):
             due.append((person, current))
     if not due:

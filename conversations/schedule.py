@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from conversations.workspace_settings import WEEKDAYS, WorkspaceSettings, parse_clock
+from conversations.workspace_settings import WEEKDAYS, DigestSettings, WorkspaceSettings, parse_clock
 
 CLOSE_MARGIN = timedelta(minutes=1)
 WORKDAYS = frozenset(range(5))  # Monday to Friday
@@ -99,23 +99,31 @@ def reminder_at(spec: str, prompt_at: datetime, zone: ZoneInfo, holidays: Iterab
     return local_instant(day, clock, zone)
 
 
+@dataclass(frozen=True)
+class DigestReader:
+    """Whose digest reports a person's check-in, and when it goes out: the manager's zone and the
+    digest settings of the manager's team. Answers close just before it."""
+
+    zone: str
+    digest: DigestSettings
+
+
 def checkin_window(
-    settings: WorkspaceSettings, week: str, person_zone: str, closing_zone: str | None = None
+    settings: WorkspaceSettings, week: str, person_zone: str, reader: DigestReader | None = None
 ) -> CheckinWindow:
     """The window of ``week`` for a person in ``person_zone`` living by ``settings`` (their team's).
 
     By default answers close a minute before the digest that reports on them, at the digest's time
-    where the digest reader (the manager, ``closing_zone``) lives.
+    where the digest reader (the manager, ``reader``) lives, by the reader's digest settings.
     """
     zone = ZoneInfo(person_zone)
     checkins = settings.checkins
     day = day_in_week(week, checkins.day)
     prompt_at = local_instant(day, parse_clock(checkins.time), zone)
     if checkins.closes == "before-digest":
-        closing = ZoneInfo(closing_zone or person_zone)
-        closes_at = (
-            next_weekly(prompt_at, settings.digest.day, parse_clock(settings.digest.time), closing) - CLOSE_MARGIN
-        )
+        reader = reader or DigestReader(person_zone, settings.digest)
+        digest_time = parse_clock(reader.digest.time)
+        closes_at = next_weekly(prompt_at, reader.digest.day, digest_time, ZoneInfo(reader.zone)) - CLOSE_MARGIN
     else:
         close_day, close_clock = checkins.closes.split()
         closes_at = next_weekly(prompt_at, close_day, parse_clock(close_clock), zone)
@@ -128,7 +136,7 @@ def checkin_window(
 
 
 def current_window(
-    settings: WorkspaceSettings, now: datetime, person_zone: str, closing_zone: str | None = None
+    settings: WorkspaceSettings, now: datetime, person_zone: str, reader: DigestReader | None = None
 ) -> CheckinWindow:
     """The window a person is in at ``now``: the open one, or else the next one to open.
 
@@ -137,7 +145,7 @@ def current_window(
     """
     this_week = week_key(now.astimezone(ZoneInfo(person_zone)).date())
     candidates = [
-        checkin_window(settings, week, person_zone, closing_zone)
+        checkin_window(settings, week, person_zone, reader)
         for week in (week_before(this_week), this_week, week_after(this_week))
     ]
     for window in candidates:
@@ -175,15 +183,11 @@ def digest_instant(settings: WorkspaceSettings, now: datetime, zone_name: str) -
     return previous_weekly(now, settings.digest.day, parse_clock(settings.digest.time), zone)
 
 
-DIGEST_MIN_CLOSED = timedelta(hours=12)
-
-
 def covered_week(settings: WorkspaceSettings, digest_at: datetime, zone_name: str) -> str:
-    """The check-in week a digest reports on: the latest one prompted at least 12 hours before it."""
+    """The check-in week a digest reports on: the latest one prompted before it (its answers closed
+    a minute before the digest)."""
     zone = ZoneInfo(zone_name)
-    prompt = previous_weekly(
-        digest_at - DIGEST_MIN_CLOSED, settings.checkins.day, parse_clock(settings.checkins.time), zone
-    )
+    prompt = previous_weekly(digest_at - CLOSE_MARGIN, settings.checkins.day, parse_clock(settings.checkins.time), zone)
     return week_key(prompt.astimezone(zone).date())
 
 

@@ -22,7 +22,7 @@ from conversations.checkin_answers import KR_COMMENT, KR_CONFIDENCE, KR_VALUE, d
 from conversations.flow import State
 from conversations.messages import Actor, Inbound
 from conversations.numbers import small_int
-from conversations.schedule import CheckinWindow, current_window, is_away
+from conversations.schedule import CheckinWindow, DigestReader, current_window, is_away
 from conversations.workspace_settings import WorkspaceSettings, load_settings
 from storage import goals
 from storage.models import (
@@ -53,14 +53,15 @@ def settings_for(session: Session, person: Person) -> WorkspaceSettings:
     return load_settings(workspace.settings if workspace else None).for_team(team.name if team else None)
 
 
-def closing_zone(session: Session, person: Person) -> str:
-    """Answers close before the digest that reports them: at the digest time where the manager lives."""
+def digest_reader(session: Session, person: Person) -> DigestReader:
+    """Answers close before the digest that reports them: the (active) manager's, at their time."""
     manager = session.get(Person, person.manager_id) if person.manager_id else None
-    return manager.timezone if manager and manager.active else person.timezone
+    reader = manager if manager is not None and manager.active else person
+    return DigestReader(reader.timezone, settings_for(session, reader).digest)
 
 
 def window_for(session: Session, person: Person, now: datetime) -> CheckinWindow:
-    return current_window(settings_for(session, person), now, person.timezone, closing_zone(session, person))
+    return current_window(settings_for(session, person), now, person.timezone, digest_reader(session, person))
 
 
 def expand_questions(session: Session, person: Person, settings: WorkspaceSettings) -> list[dict[str, Any]]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from statistics import mean
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -73,13 +74,6 @@ def org_below(session: Session, manager_id: int) -> list[tuple[Person, int]]:
         select(Person, org.c.depth).join(org, org.c.id == Person.id).order_by(Person.display_name)
     ).all()
     return [(person, depth) for person, depth in rows]
-
-
-def week_bounds(week: str) -> tuple[datetime, datetime]:
-    first, last = week_days(week)
-    return datetime.combine(first, time.min, tzinfo=UTC), datetime.combine(
-        last + timedelta(days=1), time.min, tzinfo=UTC
-    )
 
 
 def response_history(
@@ -146,11 +140,16 @@ def statuses(people: Sequence[Person], history: dict[int, dict[str, Any]], week:
 
 
 def team_goals(
-    session: Session, owner_ids: Sequence[int], team_ids: Sequence[int], now: datetime, settings: WorkspaceSettings
+    session: Session,
+    owner_ids: Sequence[int],
+    team_ids: Sequence[int],
+    now: datetime,
+    today: date,
+    settings: WorkspaceSettings,
 ) -> dict[str, Any]:
     """The team's open goals with progress and status, key results at risk, goals gone quiet, and the
-    average goal progress at the end of each of the last 8 weeks (for the chart)."""
-    today = now.date()
+    average goal progress at the end of each of the last 8 weeks (for the chart). ``today`` is the
+    reader's local date, against which progress is judged."""
     goals = session.exec(
         select(Goal)
         .where(Goal.state == GoalState.OPEN)
@@ -230,8 +229,10 @@ def _progress_by_week(goals: Sequence[Goal], key_results: dict, updates: Sequenc
 def kudos_figures(
     session: Session, person_ids_query, week: str, now: datetime, gap_days: int, people: Sequence[Person]
 ) -> dict[str, Any]:
-    start, end = week_bounds(week)
-    received = sa.and_(col(Kudos.recipient_id).in_(person_ids_query), Kudos.given_at >= start, Kudos.given_at < end)
+    first, last = week_days(week)  # kudos count in the week of the day they were given, where given
+    received = sa.and_(
+        col(Kudos.recipient_id).in_(person_ids_query), Kudos.giver_local_date >= first, Kudos.giver_local_date <= last
+    )
     count = session.exec(select(sa.func.count()).select_from(Kudos).where(received)).one()
     top_values = session.exec(
         select(CompanyValue.label, sa.func.count())
@@ -288,7 +289,8 @@ def build_digest(session: Session, manager: Person, week: str, now: datetime) ->
             (new_blockers if age == 1 else open_blockers).append(item)
     expected = len(direct) - len(groups["away"])
     team_ids = [team.id] if team and team.id else []
-    goals = team_goals(session, [manager.id, *[person.id for person in direct]], team_ids, now, settings)
+    today = now.astimezone(ZoneInfo(manager.timezone)).date()
+    goals = team_goals(session, [manager.id, *[person.id for person in direct]], team_ids, now, today, settings)
     direct_ids = [person.id for person in direct]
     return {
         "manager": ref(manager),
@@ -389,12 +391,12 @@ def company_rollup(session: Session, workspace_id: int, week: str, now: datetime
         teams[name]["total"] += total
         teams[name]["answered"] += total if status is ResponseStatus.SUBMITTED else 0
         teams[name]["away"] += total if status is ResponseStatus.AWAY else 0
-    start, end = week_bounds(week)
+    first, last = week_days(week)
     by_value = session.exec(
         select(CompanyValue.label, sa.func.count())
         .join(KudosValue, col(KudosValue.value_id) == CompanyValue.id)
         .join(Kudos, col(Kudos.id) == KudosValue.kudos_id)
-        .where(Kudos.workspace_id == workspace_id, Kudos.given_at >= start, Kudos.given_at < end)
+        .where(Kudos.workspace_id == workspace_id, Kudos.giver_local_date >= first, Kudos.giver_local_date <= last)
         .group_by(CompanyValue.label)
         .order_by(sa.func.count().desc(), CompanyValue.label)
     ).all()

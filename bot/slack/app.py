@@ -41,6 +41,8 @@ from conversations.engine import UNKNOWN_COMMAND
 from conversations.messages import Outbound
 from storage.database import Database
 
+INTERNAL_ERROR = "internal_error"
+
 log = logging.getLogger(__name__)
 
 
@@ -126,9 +128,28 @@ def build_slack_app(
         if isinstance(error, BoltUnhandledRequestError):
             return unhandled_answer(renderers.get(), body)
         log.error("Slack request failed: %s", error, exc_info=error)
-        return None
+        return failure_answer(renderers.get(), body)
 
     return SlackApp(app=app, deps=deps)
+
+
+def failure_answer(blocks: BlockKit, body: dict[str, Any]) -> BoltResponse | None:
+    """Our own failure, said plainly where Slack shows an answer: privately after a command, next to
+    the first field of a form. Nothing was saved, because the unit of work rolled back. Events and
+    buttons were acknowledged already; for them the log and the failed-event record are what is left."""
+    if body.get("command"):
+        response = blocks.ephemeral_response([Outbound(INTERNAL_ERROR, {}, private=True)])
+        return BoltResponse(status=200, body=json.dumps(response), headers={"content-type": "application/json"})
+    view = body.get("view") or {}
+    if body.get("type") == "view_submission" and (view.get("state") or {}).get("values"):
+        first_field = next(iter(view["state"]["values"]))
+        errors = {first_field: blocks.plain_words.render(INTERNAL_ERROR, {}).text}
+        return BoltResponse(
+            status=200,
+            body=json.dumps({"response_action": "errors", "errors": errors}),
+            headers={"content-type": "application/json"},
+        )
+    return None
 
 
 def unhandled_answer(blocks: BlockKit, body: dict[str, Any]) -> BoltResponse:

@@ -7,7 +7,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conversations.schedule import checkin_window, current_window, is_away, reminder_at, week_key
+from conversations.schedule import (
+    DigestReader,
+    checkin_window,
+    covered_week,
+    current_window,
+    is_away,
+    reminder_at,
+    week_key,
+)
 from conversations.workspace_settings import validate_settings
 
 
@@ -61,8 +69,11 @@ def test_the_week_is_the_persons_local_week_across_the_date_line() -> None:
 
 
 def test_answers_close_a_minute_before_the_managers_digest() -> None:
-    window = checkin_window(settings(), "2026-W49", "Asia/Kolkata", closing_zone="America/New_York")
+    window = checkin_window(settings(), "2026-W49", "Asia/Kolkata", DigestReader("America/New_York", settings().digest))
     assert window.closes_at == utc(2026, 12, 7, 13, 59)  # Monday 09:00 in New York, less a minute
+    their_team = validate_settings({"digest": {"day": "tuesday", "time": "08:00"}})[0].digest
+    later = checkin_window(settings(), "2026-W49", "Asia/Kolkata", DigestReader("America/New_York", their_team))
+    assert later.closes_at == utc(2026, 12, 8, 12, 59), "the manager's team's digest day and time decide"
 
 
 def test_an_explicit_closing_time_is_local_to_the_person() -> None:
@@ -97,3 +108,12 @@ def test_away_covers_leave_time_off_and_holidays() -> None:
     assert is_away(friday, None, [(date(2026, 12, 1), date(2026, 12, 4))], [])
     assert is_away(friday, None, [], [friday])
     assert not is_away(friday, None, [(date(2026, 12, 5), date(2026, 12, 9))], [date(2026, 12, 25)])
+
+
+def test_a_digest_late_on_check_in_day_reports_that_same_week() -> None:
+    friday_evening = settings()
+    friday_evening = friday_evening.model_copy(
+        update={"digest": friday_evening.digest.model_copy(update={"day": "friday", "time": "17:00"})}
+    )
+    assert covered_week(friday_evening, utc(2026, 12, 4, 16, 0), "Europe/Berlin") == "2026-W49"
+    assert covered_week(settings(), utc(2026, 12, 7, 8, 0), "Europe/Berlin") == "2026-W49"  # Monday 09:00

@@ -152,3 +152,16 @@ def test_an_event_that_failed_is_processed_when_slack_redelivers_it(
     assert "question" in call.args["text"]
     with cadence.database.session_scope() as session:
         assert session.get(ProcessedEvent, 1).status is EventStatus.DONE
+
+
+def test_a_failing_command_answers_with_one_plain_sentence_and_saves_nothing(cadence: RunningCadence) -> None:
+    from tests.fakes.slack_requests import slash_command
+
+    answer = cadence.post(slash_command("/cadence", "survey explode", user_id="U0001"))
+    assert answer.status_code == 200
+    assert answer.json()["response_type"] == "ephemeral"
+    assert (
+        answer.json()["text"]
+        == "Sorry, something went wrong on our side and nothing was saved. Please try again in a minute."
+    )
+    assert "Traceback" not in answer.text

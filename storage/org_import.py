@@ -23,6 +23,7 @@ from storage.models import Person, Role, utcnow
 COLUMNS = ("email", "name", "slack_id", "teams_id", "manager_email", "team", "timezone", "role")
 REQUIRED_COLUMNS = ("email", "name")
 EXAMPLE_HEADER = ",".join(COLUMNS)
+LIMITS = {"email": 320, "name": 200, "slack_id": 32, "teams_id": 128, "team": 120, "timezone": 64}
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 
@@ -102,6 +103,10 @@ def parse(text: str) -> tuple[list[OrgRow], list[str], set[int]]:
             first_line_of[email] = line
         if not name:
             problems.append("the name is empty; give the person's display name, e.g. Ada Lovelace")
+        for column, limit in LIMITS.items():
+            value = _cell(record, column) or ""
+            if len(value) > limit:
+                problems.append(f"the {column} is {len(value)} characters long; keep it to {limit}")
         timezone = _cell(record, "timezone")
         if timezone and timezone not in known_timezones():
             problems.append(f"unknown time zone {timezone!r}; use an IANA name such as Europe/Berlin")

@@ -130,3 +130,10 @@ def test_a_byte_order_mark_and_blank_lines_are_tolerated(any_database: Database)
     workspace = new_workspace(any_database)
     report = run_import(any_database, workspace, "\ufeff" + ORG + "\n,,,,,,,\n")
     assert report.ok and report.created == 3
+
+
+def test_values_longer_than_the_database_keeps_are_refused_by_line(any_database: Database) -> None:
+    workspace = new_workspace(any_database)
+    report = run_import(any_database, workspace, HEADER + "long@acme.test," + "N" * 201 + ",,,,Team,,\n")
+    assert report.errors == ["line 2: the name is 201 characters long; keep it to 200"]
+    assert everyone(any_database) == {}

@@ -1,6 +1,6 @@
-"""Prometheus metrics for ``GET /metrics``: request counts and ack latency by kind, outbox figures.
+"""Prometheus metrics for ``GET /metrics``: request counts and ack latency by kind, inbox and outbox figures.
 
-Each service builds its own registry (no process-global default registry), and outbox figures are
+Each service builds its own registry (no process-global default registry), and queue figures are
 read from the database at scrape time, so every replica reports the shared queue as it is.
 """
 
@@ -12,21 +12,30 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from storage import outbox
+from storage import inbox, outbox
 from storage.database import Database
-from storage.models import DeliveryStatus
+from storage.models import DeliveryStatus, InboxStatus
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
 
 
-class OutboxCollector(Collector):
+class QueueCollector(Collector):
+    """How full the inbox (requests recorded, not yet handled) and the outbox (messages owed) are."""
+
     def __init__(self, database: Database) -> None:
         self.database = database
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         with self.database.session_scope() as session:
             counts = outbox.counts_by_status(session)
+            requests = inbox.counts_by_status(session)
+        waiting = GaugeMetricFamily("cadence_inbox_depth", "Requests recorded and waiting to be handled")
+        waiting.add_metric([], requests[InboxStatus.QUEUED] + requests[InboxStatus.PROCESSING])
+        yield waiting
+        failed = GaugeMetricFamily("cadence_inbox_failed", "Requests whose handling failed for good (see the log)")
+        failed.add_metric([], requests[InboxStatus.FAILED])
+        yield failed
         depth = GaugeMetricFamily("cadence_outbox_depth", "Deliveries waiting to be sent (pending or sending)")
         depth.add_metric([], counts[DeliveryStatus.PENDING] + counts[DeliveryStatus.SENDING])
         yield depth
@@ -51,11 +60,11 @@ class Metrics:
         )
         self.events = Counter(
             "cadence_events",
-            "Platform events by outcome: processed, duplicate (a redelivery, ignored) or failed",
+            "Recorded platform requests by outcome: processed, duplicate (a redelivery, dropped), retried or failed",
             ["platform", "outcome"],
             registry=self.registry,
         )
-        self.registry.register(OutboxCollector(database))
+        self.registry.register(QueueCollector(database))
 
     def event(self, platform: str, outcome: str) -> None:
         self.events.labels(platform, outcome).inc()

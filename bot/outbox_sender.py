@@ -10,7 +10,6 @@ after which a delivery is failed with its last error rather than retried forever
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -19,8 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-import sqlalchemy as sa
-
+from bot.polling import run_until_stopped
 from conversations.messages import Platform
 from storage import outbox
 from storage.database import Database
@@ -178,19 +176,13 @@ class OutboxSender:
             return RetryLater(f"{type(error).__name__}: {error}")
 
     async def run(self, stop: asyncio.Event, poll_interval: float = 1.0) -> None:
-        """Deliver until ``stop`` is set: at once when notified, when a deferred delivery comes due,
-        and otherwise every ``poll_interval`` seconds (for rows other replicas enqueued)."""
-        while not stop.is_set():
-            self.wakeup.clear()
-            wait = poll_interval
-            try:
-                await self.drain()
-                next_due = self.seconds_until_next_due()
-                wait = poll_interval if next_due is None else min(next_due, poll_interval)
-            except sa.exc.SQLAlchemyError:
-                log.exception("outbox sender can't reach the database; retrying in %s s", poll_interval)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wakeup.wait(), timeout=wait)
+        """Deliver until ``stop`` is set (see :func:`bot.polling.run_until_stopped`)."""
+
+        async def deliver_due() -> float | None:
+            await self.drain()
+            return self.seconds_until_next_due()
+
+        await run_until_stopped(stop, self.wakeup, deliver_due, poll_interval=poll_interval, name="outbox sender")
 
     def record(self, delivery: OutboxDelivery, outcome: Outcome, report: DrainReport) -> datetime | None:
         """Store the outcome; returns when the delivery will be tried again, if it will."""

@@ -1,4 +1,4 @@
-"""Putting a running Cadence together: database, Slack app, outbox sender, scheduler, ASGI service.
+"""Putting a running Cadence together: database, Slack app, inbox worker, outbox sender, scheduler, ASGI service.
 
 ``cadence serve`` runs it under uvicorn with Slack over HTTP; ``cadence socket`` runs the same
 listeners over Socket Mode (and still serves ``/healthz`` and ``/metrics``). The scheduler keeps no
@@ -16,11 +16,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.config import AppConfig, check_slack
+from bot.inbox_worker import INBOX_RETRIES, InboxWorker
 from bot.metrics import Metrics
-from bot.outbox_sender import OutboxSender
+from bot.outbox_sender import OutboxSender, RetryPolicy
 from bot.service import Service, SlackRequestHandler
 from bot.slack.app import SlackApp, build_slack_app, identify
 from bot.slack.handling import SlackHandling
+from bot.slack.inbox import SlackInbox
 from bot.slack.installations import BotIdentity, BotTokens, bind_workspace
 from bot.slack.render import Renderers
 from bot.slack.transport import SlackTransport
@@ -34,11 +36,12 @@ log = logging.getLogger(__name__)
 
 async def run_tick_job(runtime: Runtime) -> None:
     """The scheduler's job: enqueue whatever is due now (off the event loop: it may build digests),
-    then wake the sender, on the loop."""
+    then wake the sender, on the loop; and forget requests handled long ago."""
     try:
         await asyncio.to_thread(enqueue_due, runtime.database, runtime.clock(), runtime.producers)
     finally:
         runtime.sender.notify()
+        await asyncio.to_thread(runtime.worker.forget_old_requests)
 
 
 class Runtime:
@@ -52,6 +55,7 @@ class Runtime:
         *,
         socket_mode: bool = False,
         poll_interval: float = 1.0,
+        inbox_retries: RetryPolicy = INBOX_RETRIES,
     ) -> None:
         check_slack(config, socket_mode=socket_mode)
         self.config = config
@@ -63,7 +67,8 @@ class Runtime:
         self.metrics = Metrics(database)
         self.renderers = Renderers()
         self.sender = OutboxSender(database, {}, clock)
-        self.handling = SlackHandling(database, flows, self.sender, clock, self.metrics)
+        self.worker = InboxWorker(database, {}, clock, self.metrics, policy=inbox_retries)
+        self.handling = SlackHandling(database, flows, self.sender, clock)
         self.service = Service(database, self.metrics, startup=[self.start], shutdown=[self.stop])
         self.identity: BotIdentity | None = None
         self.slack: SlackApp | None = None
@@ -78,25 +83,30 @@ class Runtime:
             with self.database.session_scope() as session:
                 bind_workspace(session, self.identity.team_id, self.identity.team_name, adopt_unconnected=True)
             log.info("connected to Slack workspace %s (%s)", self.identity.team_name, self.identity.team_id)
-        self.slack = build_slack_app(
-            self.config,
-            self.database,
-            self.handling,
-            self.clock,
-            self.renderers,
-            identity=self.identity,
-            socket_mode=self.socket_mode,
-        )
-        self.sender.transports[Platform.SLACK] = SlackTransport(
+        transport = SlackTransport(
             self.database,
             BotTokens(self.database, self.identity),
             self.config.slack_api_url,
             self.clock,
             self.renderers,
         )
+        self.sender.transports[Platform.SLACK] = transport
+        slack_inbox = SlackInbox(self.database, self.handling, self.clock, self.metrics, transport, self.worker.notify)
+        self.worker.handlers[Platform.SLACK] = slack_inbox
+        self.slack = build_slack_app(
+            self.config,
+            self.database,
+            self.handling,
+            slack_inbox,
+            self.clock,
+            self.renderers,
+            identity=self.identity,
+            socket_mode=self.socket_mode,
+        )
         self.service.slack = SlackRequestHandler(self.slack.app, self.metrics)
         self.stopping.clear()
         self.tasks.append(asyncio.create_task(self.sender.run(self.stopping, self.poll_interval)))
+        self.tasks.append(asyncio.create_task(self.worker.run(self.stopping, self.poll_interval)))
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.scheduler.add_job(
             run_tick_job,
@@ -116,6 +126,7 @@ class Runtime:
     async def stop(self) -> None:
         self.stopping.set()
         self.sender.notify()
+        self.worker.notify()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
         if self.socket_handler is not None:

@@ -367,18 +367,22 @@ class TimeOffFlow:
             return StepResult(
                 outbound=(
                     Outbound(
-                        "time_off_problem", {"code": "order", "start": start, "end": end, **example}, private=True
+                        "time_off_problem",
+                        {"code": "order", "start": start.isoformat(), "end": end.isoformat(), **example},
+                        private=True,
                     ),
                 )
             )
         if end < today:
             return StepResult(
-                outbound=(Outbound("time_off_problem", {"code": "past", "end": end, **example}, private=True),)
+                outbound=(
+                    Outbound("time_off_problem", {"code": "past", "end": end.isoformat(), **example}, private=True),
+                )
             )
         if end - start > MAX_TIME_OFF:
             return StepResult(outbound=(Outbound("time_off_problem", {"code": "too_long", **example}, private=True),))
         start = max(start, today)
-        confirmation = Outbound("time_off_recorded", {"start": start, "end": end}, private=True)
+        confirmation = Outbound("time_off_recorded", {"start": start.isoformat(), "end": end.isoformat()}, private=True)
         return StepResult(outbound=(confirmation,), changes=(TimeOffRecorded(start, end),))
 
 

@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 FORM_ERRORS = "form_errors"
 """An outbound kind: the submitted form has problems. ``data["errors"]`` maps field ids to the
 values of a problem, which the template named by ``data["template"]`` words. Platforms show
 them next to the fields (Slack: ``response_action: errors``) and keep the form open."""
+
+
+INTERNAL_ERROR = "internal_error"
+"""An outbound kind: handling a request failed on our side and nothing was saved."""
+
+FORM_TOO_LATE = "form_too_late"
+"""An outbound kind: a form could not be opened because the platform's window for it had passed."""
 
 
 class Platform(enum.StrEnum):
@@ -138,6 +145,30 @@ class Outbound:
     to_channel: str | None = None
     private: bool = False
     thread: str | None = None
+
+
+def inbound_to_dict(message: Inbound) -> dict[str, Any]:
+    """A JSON-ready copy of what an adapter received (before the engine adds the actor), for the inbox."""
+    return asdict(replace(message, actor=None))
+
+
+def inbound_from_dict(data: Mapping[str, Any]) -> Inbound:
+    reaction = data.get("reaction")
+    form = data.get("form")
+    return Inbound(
+        platform=Platform(data["platform"]),
+        workspace=data["workspace"],
+        user=data["user"],
+        conversation=data["conversation"],
+        text=data.get("text") or "",
+        command=data.get("command"),
+        choice=data.get("choice"),
+        form_id=data.get("form_id"),
+        form=dict(form) if form is not None else None,
+        mentions=tuple(data.get("mentions") or ()),
+        reaction=Reaction(**reaction) if reaction else None,
+        in_channel=bool(data.get("in_channel", False)),
+    )
 
 
 def outbound_to_dict(message: Outbound) -> dict[str, Any]:

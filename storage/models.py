@@ -368,22 +368,36 @@ class ConversationReference(SQLModel, table=True):
     updated_at: datetime = created_timestamp()
 
 
-class EventStatus(enum.StrEnum):
+class InboxStatus(enum.StrEnum):
+    QUEUED = "queued"
     PROCESSING = "processing"
     DONE = "done"
     FAILED = "failed"
 
 
-class ProcessedEvent(SQLModel, table=True):
-    """A platform event already seen, so a redelivery is recognised and ignored."""
+class InboxRequest(SQLModel, table=True):
+    """A platform request, recorded inside its ack and worked on afterwards by whichever process claims it.
 
-    __tablename__ = "processed_events"
+    The unique ``request_key`` (Slack's event id, a command's trigger id) makes a redelivery a
+    no-op, and the row is marked done in the same commit as the request's effects, so a request
+    is acted on once even across crashes and replicas. ``team`` is the platform's workspace id
+    (the workspace row may not exist yet); ``payload`` is what the platform adapter needs to act.
+    """
+
+    __tablename__ = "inbox_requests"
+    __table_args__ = (sa.Index("ix_inbox_requests_status_next_attempt_at", "status", "next_attempt_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    event_key: str = Field(max_length=200, unique=True)
     platform: Platform = Field(sa_type=enum_type(Platform), nullable=False)
-    status: EventStatus = Field(default=EventStatus.PROCESSING, sa_type=enum_type(EventStatus), nullable=False)
+    request_key: str = Field(max_length=200, unique=True)
+    team: str = Field(max_length=64)
+    kind: str = Field(max_length=48)
+    payload: dict[str, Any] = json_field()
+    status: InboxStatus = Field(default=InboxStatus.QUEUED, sa_type=enum_type(InboxStatus), nullable=False)
+    attempts: int = Field(default=0)
     received_at: datetime = created_timestamp()
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    claimed_at: datetime | None = optional_timestamp()
     finished_at: datetime | None = optional_timestamp()
     error: str | None = Field(default=None, max_length=500)
 

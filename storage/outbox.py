@@ -14,11 +14,10 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from conversations.messages import Platform
+from storage import claims
 from storage.models import DeliveryStatus, OutboxDelivery
 
 DEFAULT_LEASE = timedelta(minutes=5)
@@ -52,22 +51,22 @@ def delivery_row(
 OUTBOX = OutboxDelivery.__table__
 
 
-def _insert_ignoring_duplicates(session: Session):
-    """A Core INSERT of outbox rows that skips existing dedupe keys (cheaper than the ORM on the hot path)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    return insert(OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"])
-
-
 def enqueue(session: Session, **delivery: Any) -> bool:
     """Add a delivery unless one with the same key exists; True when this call added it."""
-    statement = _insert_ignoring_duplicates(session).values(**delivery_row(**delivery)).returning(OUTBOX.c.id)
+    statement = (
+        claims.insert_ignoring_duplicates(session, OUTBOX, "dedupe_key")
+        .values(**delivery_row(**delivery))
+        .returning(OUTBOX.c.id)
+    )
     return session.connection().execute(statement).scalar() is not None
 
 
 def enqueue_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
     """Add many deliveries (from ``delivery_row``) in one statement, skipping keys that exist."""
     if rows:
-        session.connection().execute(_insert_ignoring_duplicates(session), [dict(row) for row in rows])
+        session.connection().execute(
+            claims.insert_ignoring_duplicates(session, OUTBOX, "dedupe_key"), [dict(row) for row in rows]
+        )
 
 
 def claim_due(
@@ -79,25 +78,16 @@ def claim_due(
     platforms: Collection[Platform] | None = None,
 ) -> list[OutboxDelivery]:
     """Take up to ``limit`` rows that are due (or whose sender vanished) and mark them as sending."""
-    due = sa.or_(
-        sa.and_(OutboxDelivery.status == DeliveryStatus.PENDING, OutboxDelivery.next_attempt_at <= now),
-        sa.and_(OutboxDelivery.status == DeliveryStatus.SENDING, OutboxDelivery.claimed_at <= now - lease),
+    return claims.claim_due(
+        session,
+        OutboxDelivery,
+        now,
+        waiting=DeliveryStatus.PENDING,
+        working=DeliveryStatus.SENDING,
+        lease=lease,
+        limit=limit,
+        platforms=platforms,
     )
-    candidates = select(OutboxDelivery.id).where(due)
-    if platforms is not None:
-        candidates = candidates.where(col(OutboxDelivery.platform).in_(list(platforms)))
-    candidates = candidates.order_by(OutboxDelivery.next_attempt_at, OutboxDelivery.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    statement = (
-        sa.update(OutboxDelivery)
-        .where(col(OutboxDelivery.id).in_(candidates.scalar_subquery()), due)
-        .values(status=DeliveryStatus.SENDING, claimed_at=now, attempts=OutboxDelivery.attempts + 1)
-        .returning(OutboxDelivery)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
-    claimed = list(session.scalars(statement))
-    return sorted(claimed, key=lambda row: (row.next_attempt_at, row.id or 0))
 
 
 def mark_sent(session: Session, delivery: OutboxDelivery, now: datetime, platform_message_id: str | None) -> None:
@@ -133,15 +123,9 @@ def by_key(session: Session, dedupe_key: str) -> OutboxDelivery | None:
 
 
 def counts_by_status(session: Session) -> dict[DeliveryStatus, int]:
-    rows = session.exec(select(OutboxDelivery.status, sa.func.count()).group_by(OutboxDelivery.status)).all()
-    counts = dict.fromkeys(DeliveryStatus, 0)
-    counts.update({DeliveryStatus(status): count for status, count in rows})
-    return counts
+    return claims.counts_by_status(session, OutboxDelivery, DeliveryStatus)
 
 
 def next_due_at(session: Session, platforms: Collection[Platform] | None = None) -> datetime | None:
     """When the earliest pending delivery (of these platforms) may go."""
-    query = select(sa.func.min(OutboxDelivery.next_attempt_at)).where(OutboxDelivery.status == DeliveryStatus.PENDING)
-    if platforms is not None:
-        query = query.where(col(OutboxDelivery.platform).in_(list(platforms)))
-    return session.exec(query).one()
+    return claims.next_due_at(session, OutboxDelivery, DeliveryStatus.PENDING, platforms)

@@ -26,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import AppConfig
 from bot.slack.handling import SlackHandling
+from bot.slack.inbox import SlackInbox
 from bot.slack.installations import (
     BotIdentity,
     InstallationAuthorize,
@@ -38,10 +39,8 @@ from bot.slack.listeners.deps import ListenerDeps
 from bot.slack.render import BlockKit, Renderers
 from bot.slack.surface import BOT_SCOPES
 from conversations.engine import UNKNOWN_COMMAND
-from conversations.messages import Outbound
+from conversations.messages import INTERNAL_ERROR, Outbound
 from storage.database import Database
-
-INTERNAL_ERROR = "internal_error"
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +83,7 @@ def build_slack_app(
     config: AppConfig,
     database: Database,
     handling: SlackHandling,
+    inbox: SlackInbox,
     clock: Callable[[], datetime],
     renderers: Renderers,
     *,
@@ -96,7 +96,8 @@ def build_slack_app(
         "signing_secret": config.slack_signing_secret or "",
         "request_verification_enabled": not socket_mode,
         "raise_error_for_unhandled_request": True,
-        "process_before_response": False,
+        # a listener only records the request, so it finishes before the ack: "acked" means "in the database"
+        "process_before_response": True,
     }
     store = None
     if identity is not None:
@@ -119,7 +120,12 @@ def build_slack_app(
             **common,
         )
     deps = ListenerDeps(
-        database=database, handling=handling, renderers=renderers, clock=clock, installation_store=store
+        database=database,
+        handling=handling,
+        inbox=inbox,
+        renderers=renderers,
+        clock=clock,
+        installation_store=store,
     )
     register_all(app, deps)
 

@@ -1,10 +1,10 @@
 """Running one Slack request through the engine, inside one unit of work.
 
 Everything a request changes (conversation state, domain changes, the messages it owes, the
-record that its event was processed) commits together, then the outbox sender is woken to
-deliver. Replies that belong in the HTTP response (a slash command's ephemeral answer, a
-form's validation errors) are collected instead of enqueued, and forms are returned for the
-caller to open with the request's ``trigger_id`` while it is still valid.
+inbox row saying it was handled) commits together, then the outbox sender is woken to deliver.
+A slash command's answers go back to its ``response_url``; a form submission's validation
+errors are collected for the HTTP response; forms are returned for the caller to open with the
+request's ``trigger_id`` while it is still valid.
 """
 
 from __future__ import annotations
@@ -16,22 +16,20 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.metrics import Metrics
 from bot.outbox_sender import OutboxSender
 from bot.slack.installations import bind_workspace
 from conversations.flow import Flow
 from conversations.messages import FORM_ERRORS, Form, Inbound, Outbound, Platform, outbound_to_dict
 from conversations.workspace_settings import load_settings
-from storage import outbox, processed_events
+from storage import inbox, outbox
 from storage.conversation_store import remember_reference
 from storage.database import Database
 from storage.flow_bindings import engine_for
-from storage.models import Workspace
+from storage.models import InboxRequest, Workspace
 
 
 @dataclass
 class Handled:
-    duplicate: bool = False
     replies: list[Outbound] = field(default_factory=list)
     forms: list[Form] = field(default_factory=list)
     form_errors: Outbound | None = None
@@ -45,12 +43,22 @@ def is_direct_message(conversation: str) -> bool:
 class SlackReplies:
     """The engine's channel for one Slack request: decides where each outbound message goes."""
 
-    def __init__(self, session: Session, workspace_id: int, key: str, now: datetime, *, collect: bool) -> None:
+    def __init__(
+        self,
+        session: Session,
+        workspace_id: int,
+        key: str,
+        now: datetime,
+        *,
+        collect: bool = False,
+        response_url: str | None = None,
+    ) -> None:
         self.session = session
         self.workspace_id = workspace_id
         self.key = key
         self.now = now
         self.collect = collect
+        self.response_url = response_url
         self.handled = Handled()
         self.deliveries: list[dict[str, Any]] = []
 
@@ -72,6 +80,9 @@ class SlackReplies:
                 self.enqueue(index, message, f"person:{message.to_person_id}", {"method": "post_message"})
             elif self.collect:
                 self.handled.replies.append(message)
+            elif self.response_url is not None:
+                recipient = f"person:{actor.person_id}" if actor else f"user:{inbound.user}"
+                self.enqueue(index, message, recipient, respond_target(self.response_url))
             elif is_direct_message(inbound.conversation):
                 recipient = f"person:{actor.person_id}" if actor else f"channel:{inbound.conversation}"
                 self.enqueue(index, message, recipient, {"method": "post_message", "channel": inbound.conversation})
@@ -106,6 +117,11 @@ class SlackReplies:
         self.deliveries.clear()
 
 
+def respond_target(response_url: str) -> dict[str, Any]:
+    """Where a slash command's answer goes: back to the command, seen only by the person who typed it."""
+    return {"method": "respond", "response_url": response_url}
+
+
 class SlackHandling:
     """What every listener uses to turn an ``Inbound`` into state, changes and deliveries."""
 
@@ -115,29 +131,36 @@ class SlackHandling:
         flows: Sequence[Flow],
         sender: OutboxSender,
         clock: Callable[[], datetime],
-        metrics: Metrics,
     ) -> None:
         self.database = database
         self.flows = tuple(flows)
         self.sender = sender
         self.clock = clock
-        self.metrics = metrics
         self.workspace_ids: dict[str, int] = {}
 
-    def handle(self, inbound: Inbound, key: str, *, event_key: str | None = None, collect: bool = False) -> Handled:
-        handled = Handled(duplicate=True)
+    def handle(
+        self,
+        inbound: Inbound,
+        key: str,
+        *,
+        collect: bool = False,
+        response_url: str | None = None,
+        request: InboxRequest | None = None,
+    ) -> Handled:
+        """Run ``inbound`` through the engine; ``request`` is the inbox row it came from, marked done in the same commit."""
+        handled = Handled()
 
         def converse(session: Session, now: datetime) -> None:
             nonlocal handled
             workspace = self.workspace(session, inbound.workspace)
             assert workspace.id is not None
-            replies = SlackReplies(session, workspace.id, key, now, collect=collect)
+            replies = SlackReplies(session, workspace.id, key, now, collect=collect, response_url=response_url)
             engine_for(session, workspace, self.flows, replies).handle(inbound, now)
             replies.flush()
             handled = replies.handled
             handled.templates_dir = load_settings(workspace.settings).templates_dir
 
-        self.run_once(event_key, converse)
+        self.in_unit_of_work(converse, request)
         return handled
 
     def workspace(self, session: Session, team_id: str) -> Workspace:
@@ -150,26 +173,11 @@ class SlackHandling:
             self.workspace_ids[team_id] = workspace.id
         return workspace
 
-    def run_once(self, event_key: str | None, work: Callable[[Session, datetime], Any]) -> bool:
-        """Run ``work`` in one unit of work unless ``event_key`` was already processed; True if it ran.
-
-        A failure is recorded against the event (so its redelivery is processed) and re-raised.
-        """
+    def in_unit_of_work(self, work: Callable[[Session, datetime], Any], request: InboxRequest | None = None) -> None:
+        """Run ``work`` in one commit, with ``request`` marked done in it; then wake the outbox sender."""
         now = self.clock()
-        try:
-            with self.database.session_scope() as session:
-                if event_key is not None and not processed_events.begin(session, event_key, Platform.SLACK, now):
-                    self.metrics.event("slack", "duplicate")
-                    return False
-                work(session, now)
-                if event_key is not None:
-                    processed_events.finish(session, event_key, now)
-        except BaseException as error:
-            if event_key is not None:
-                processed_events.record_failure(self.database, event_key, Platform.SLACK, now, repr(error))
-                self.metrics.event("slack", "failed")
-            raise
-        if event_key is not None:
-            self.metrics.event("slack", "processed")
+        with self.database.session_scope() as session:
+            work(session, now)
+            if request is not None:
+                inbox.mark_done(session, request, now)
         self.sender.notify()
-        return True

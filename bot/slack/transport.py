@@ -24,6 +24,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.charts import render_chart
 from bot.outbox_sender import Failed, Outcome, RetryLater, Sent
@@ -197,16 +198,21 @@ class SlackTransport:
         self.http: aiohttp.ClientSession | None = None
         self.http_loop: asyncio.AbstractEventLoop | None = None
 
-    def client(self, token: str) -> AsyncWebClient:
-        """One client per bot token, all sharing one HTTP session (slack_sdk otherwise opens one per call)."""
+    def session(self) -> aiohttp.ClientSession:
+        """The one HTTP session every call shares (slack_sdk otherwise opens one per call), per event loop."""
         loop = asyncio.get_running_loop()
         if self.http is None or self.http.closed or self.http_loop is not loop:
             self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout_seconds))
             self.http_loop = loop
             self.clients.clear()
+        return self.http
+
+    def client(self, token: str) -> AsyncWebClient:
+        """One client per bot token, all on the shared HTTP session."""
+        session = self.session()
         if token not in self.clients:
             self.clients[token] = AsyncWebClient(
-                token=token, base_url=self.api_url, timeout=self.timeout_seconds, retry_handlers=[], session=self.http
+                token=token, base_url=self.api_url, timeout=self.timeout_seconds, retry_handlers=[], session=session
             )
         return self.clients[token]
 
@@ -223,12 +229,12 @@ class SlackTransport:
             templates_dir = load_settings(workspace.settings).templates_dir if workspace else None
         if not team_id:
             return Failed("the workspace is not connected to Slack")
-        token = self.token_for(team_id)
-        if not token:
-            return Failed("no bot token for this Slack workspace; install the app again")
-        api = PacedApi(self.client(token), team_id, self.limits)
+        blocks = self.renderers.get(templates_dir)
         try:
-            return await self.call(api, method, spec, delivery, self.renderers.get(templates_dir))
+            if method == "respond":
+                outbound = outbound_from_dict(delivery.payload["outbound"])
+                return await self.respond(str(spec["response_url"]), blocks.ephemeral_response([outbound]))
+            return await self.call(self.api(team_id), method, spec, delivery, blocks)
         except DeliveryRefused as refused:
             return Failed(str(refused))
         except Throttled as throttled:
@@ -237,6 +243,27 @@ class SlackTransport:
             return classify(error)
         except (aiohttp.ClientError, SlackRequestError, TimeoutError) as error:
             return RetryLater(f"could not reach Slack: {type(error).__name__}: {error}")
+
+    def api(self, team_id: str) -> PacedApi:
+        """Web API calls as the bot of ``team_id``, paced under Slack's rate limits."""
+        token = self.token_for(team_id)
+        if not token:
+            raise DeliveryRefused("no bot token for this Slack workspace; install the app again")
+        return PacedApi(self.client(token), team_id, self.limits)
+
+    async def respond(self, response_url: str, body: dict[str, Any]) -> Outcome:
+        """Answer a slash command through its ``response_url`` (valid for 30 minutes, 5 answers)."""
+        webhook = AsyncWebhookClient(
+            response_url, timeout=self.timeout_seconds, session=self.session(), retry_handlers=[]
+        )
+        answer = await webhook.send_dict(body)
+        if answer.status_code == 200:
+            return Sent()
+        if answer.status_code == 429:
+            return RetryLater("ratelimited", after=retry_after(answer), throttled=True)
+        if answer.status_code >= 500:
+            return RetryLater(f"Slack answered HTTP {answer.status_code}")
+        return Failed(f"response_url refused: {answer.body or answer.status_code}")
 
     async def call(
         self, api: PacedApi, method: str, spec: dict[str, Any], delivery: OutboxDelivery, blocks: BlockKit

@@ -1,4 +1,5 @@
-"""Buttons, menus and global shortcuts: acked at once, then routed to the flow named by the value's prefix."""
+"""Buttons, menus and global shortcuts: recorded and acked, then routed by the inbox worker to the flow
+named by the value's prefix (forms they ask for open with the request's trigger_id)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import translate
 from bot.slack.listeners.deps import ListenerDeps
@@ -17,17 +17,19 @@ ANY_ACTION = re.compile(r".+")
 
 def register(app: AsyncApp, deps: ListenerDeps) -> None:
     @app.action(ANY_ACTION)
-    async def on_action(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_action(ack: AsyncAck, body: dict[str, Any]) -> None:
+        deps.inbox.record_inbound(
+            translate.from_block_action(body),
+            f"slack:action:{body.get('trigger_id')}",
+            trigger_id=body.get("trigger_id"),
+        )
         await ack()
-        inbound = translate.from_block_action(body)
-        handled = deps.handling.handle(inbound, f"slack:action:{body.get('trigger_id')}")
-        await deps.open_forms(client, body["trigger_id"], handled, inbound.conversation)
 
-    async def on_shortcut(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_shortcut(ack: AsyncAck, body: dict[str, Any]) -> None:
+        deps.inbox.record_inbound(
+            translate.from_shortcut(body), f"slack:shortcut:{body.get('trigger_id')}", trigger_id=body.get("trigger_id")
+        )
         await ack()
-        inbound = translate.from_shortcut(body)
-        handled = deps.handling.handle(inbound, f"slack:shortcut:{body.get('trigger_id')}")
-        await deps.open_forms(client, body["trigger_id"], handled, inbound.conversation)
 
     for shortcut in SHORTCUTS:
         app.shortcut(shortcut.callback_id)(on_shortcut)

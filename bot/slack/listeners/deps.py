@@ -6,9 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from slack_sdk.web.async_client import AsyncWebClient
-
-from bot.slack.handling import Handled, SlackHandling
+from bot.slack.handling import SlackHandling
+from bot.slack.inbox import SlackInbox
 from bot.slack.installations import SqlInstallationStore
 from bot.slack.render import Renderers
 from storage.database import Database
@@ -18,13 +17,7 @@ from storage.database import Database
 class ListenerDeps:
     database: Database
     handling: SlackHandling
+    inbox: SlackInbox
     renderers: Renderers
     clock: Callable[[], datetime]
     installation_store: SqlInstallationStore | None = None
-
-    async def open_forms(self, client: AsyncWebClient, trigger_id: str, handled: Handled, conversation: str) -> None:
-        """Open the forms a step asked for as modals, while the request's trigger_id is still valid
-        (it lasts 3 seconds, too short to go through the outbox; a failed open just needs another click)."""
-        renderer = self.renderers.get(handled.templates_dir)
-        for form in handled.forms:
-            await client.views_open(trigger_id=trigger_id, view=renderer.modal(form, {"channel": conversation}))

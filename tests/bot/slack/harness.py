@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +17,14 @@ import httpx
 import uvicorn
 
 from bot.config import AppConfig
+from bot.outbox_sender import RetryPolicy
 from bot.runtime import Runtime
 from conversations.flow import Flow
 from conversations.flows import all_flows
 from storage import migrate
 from storage.database import Database
-from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_requests import sign
+from tests.fakes.slack_api import RESPONSE_URL, FakeSlackApi
+from tests.fakes.slack_requests import sign, slash_command
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
@@ -68,11 +69,13 @@ class RunningCadence:
             [],
             socket_mode=socket_mode,
             poll_interval=0.05,
+            inbox_retries=RetryPolicy(max_attempts=3, base_delay=timedelta(milliseconds=50)),
         )
         self.server = uvicorn.Server(
             uvicorn.Config(self.runtime.service, host="127.0.0.1", port=0, lifespan="on", log_level="warning")
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.commands_sent = 0
 
     def __enter__(self) -> RunningCadence:
         self.thread.start()
@@ -94,6 +97,21 @@ class RunningCadence:
     ) -> httpx.Response:
         body, signed = sign(SIGNING_SECRET, built, timestamp)
         return self.http.post("/slack/events", content=body.encode(), headers={**signed, **(headers or {})})
+
+    def command(self, command: str, text: str = "", **fields: Any) -> dict[str, Any]:
+        """Run a slash command as Slack would and return the answer Cadence sends to its ``response_url``.
+
+        The ack itself must be empty and fast (the command is only recorded in it); the answer comes
+        from the inbox worker, as a POST to the command's own response URL."""
+        self.commands_sent += 1
+        name = f"command-{self.commands_sent}"
+        ack = self.post(slash_command(command, text, response_url=self.slack.response_url(name), **fields))
+        assert ack.status_code == 200 and ack.content == b"", (ack.status_code, ack.text)
+        path = f"/response-url/{name}"
+        wait_until(
+            lambda: any(call.path == path for call in self.slack.calls(RESPONSE_URL)), what=f"the answer to {command}"
+        )
+        return next(call for call in self.slack.calls(RESPONSE_URL) if call.path == path).args
 
     def metric(self, name: str, **labels: str) -> float:
         """The current value of one sample on /metrics (0 when absent)."""

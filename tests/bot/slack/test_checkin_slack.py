@@ -16,7 +16,7 @@ from tests.bot.slack.block_kit import assert_valid_message, assert_valid_view
 from tests.bot.slack.conftest import seed_org
 from tests.bot.slack.harness import RunningCadence
 from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_requests import block_action, event_callback, slash_command, text_input_state, view_submission
+from tests.fakes.slack_requests import block_action, event_callback, text_input_state, view_submission
 
 FRIDAY = datetime(2026, 12, 4, 10, 30, tzinfo=UTC)  # 10:30 in London, where Ada lives
 
@@ -101,7 +101,7 @@ def test_the_form_shows_problems_next_to_the_fields(cadence: RunningCadence, sla
 
 
 def test_time_off_is_confirmed_privately_in_the_slash_command_answer(cadence: RunningCadence) -> None:
-    answer = cadence.post(slash_command("/checkin", "away 2026-12-21 2027-01-04", user_id="U0001")).json()
+    answer = cadence.command("/checkin", "away 2026-12-21 2027-01-04", user_id="U0001")
     assert answer["response_type"] == "ephemeral" and "Enjoy your time off" in answer["text"]
-    wrong = cadence.post(slash_command("/checkin", "away 2027-01-04 2026-12-21", user_id="U0001")).json()
+    wrong = cadence.command("/checkin", "away 2027-01-04 2026-12-21", user_id="U0001")
     assert "put the first day first" in wrong["text"] and "`/checkin away" in wrong["text"]

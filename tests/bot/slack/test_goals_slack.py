@@ -27,7 +27,8 @@ def cadence(tmp_path: Path, slack: FakeSlackApi):
 def test_a_goal_created_in_the_modal_shows_in_the_list_and_takes_quick_updates(
     cadence: RunningCadence, slack: FakeSlackApi
 ) -> None:
-    assert cadence.post(slash_command("/goal", "new", user_id="U0001")).status_code == 200
+    ack = cadence.post(slash_command("/goal", "new", user_id="U0001"))
+    assert ack.status_code == 200 and ack.content == b"", "the command is only recorded inside the ack"
     modal = slack.wait_for_calls("views.open")[0].args["view"]
     modal = modal if isinstance(modal, dict) else json.loads(modal)
     assert_valid_view(modal)
@@ -54,12 +55,9 @@ def test_a_goal_created_in_the_modal_shows_in_the_list_and_takes_quick_updates(
     wait_until(
         lambda: any("Created" in call.args["text"] for call in slack.calls("chat.postMessage")), what="the confirmation"
     )
-    listing = cadence.post(slash_command("/goal", "", user_id="U0001")).json()
+    listing = cadence.command("/goal", "", user_id="U0001")
     assert_valid_message(listing)
     assert "*G-1 Self-serve onboarding*" in listing["text"] and "KR-1 Signups: 0, target 200" in listing["text"]
-    updated = cadence.post(slash_command("/goal", 'update KR-1 50 "first cohort"', user_id="U0001")).json()
+    updated = cadence.command("/goal", 'update KR-1 50 "first cohort"', user_id="U0001")
     assert "KR-1 Signups: 0 → 50.0" in updated["text"]
-    assert (
-        "25.0%" not in listing["text"]
-        and "12.5%" in cadence.post(slash_command("/goal", "", user_id="U0001")).json()["text"]
-    )
+    assert "25.0%" not in listing["text"] and "12.5%" in cadence.command("/goal", "", user_id="U0001")["text"]

@@ -13,7 +13,7 @@ from conversations.messages import Platform
 from storage import org_import
 from storage.models import SlackBot, SlackOAuthState, Workspace
 from tests.bot.slack.harness import RunningCadence
-from tests.fakes.slack_api import INSTALLED_BOT_TOKEN, SOCKET_MODE_ACK, FakeSlackApi
+from tests.fakes.slack_api import INSTALLED_BOT_TOKEN, RESPONSE_URL, SOCKET_MODE_ACK, FakeSlackApi
 from tests.fakes.slack_requests import slash_command_payload
 
 
@@ -43,8 +43,8 @@ def test_installing_from_slack_stores_the_bot_and_serves_that_workspace(tmp_path
             assert session.exec(select(SlackOAuthState)).all() == [], "a state is used once"
             assert org_import.import_org(session, workspace.id, "email,name,slack_id\nada@acme.example,Ada,U0001\n").ok
         auth_tests = slack.count("auth.test")
-        answer = cadence.post(_command("whoami"))
-        assert "Ada" in answer.json()["text"]
+        answer = cadence.command("/cadence", "whoami", user_id="U0001")
+        assert "Ada" in answer["text"]
         assert slack.count("auth.test") == auth_tests, "requests are authorised from the database, not auth.test"
 
 
@@ -70,12 +70,6 @@ def test_an_install_never_takes_over_an_org_imported_for_another_team(tmp_path: 
             assert session.exec(select(Workspace).where(Workspace.external_id == "T0001")).one().id != imported_id
 
 
-def _command(text: str):
-    from tests.fakes.slack_requests import slash_command
-
-    return slash_command("/cadence", text, user_id="U0001")
-
-
 def test_socket_mode_runs_the_same_listeners(tmp_path: Path, slack: FakeSlackApi) -> None:
     settings = {"slack_signing_secret": None, "slack_app_token": "xapp-1-test"}
     with RunningCadence(tmp_path, slack, socket_mode=True, **settings) as cadence:
@@ -84,11 +78,13 @@ def test_socket_mode_runs_the_same_listeners(tmp_path: Path, slack: FakeSlackApi
             assert org_import.import_org(session, workspace.id, "email,name,slack_id\nada@acme.example,Ada,U0001\n").ok
         envelope = slack.send_socket_envelope(
             "slash_commands",
-            slash_command_payload("/cadence", "whoami", user_id="U0001"),
+            slash_command_payload("/cadence", "whoami", user_id="U0001", response_url=slack.response_url("socket")),
             accepts_response_payload=True,
         )
         [ack] = [call for call in slack.wait_for_calls(SOCKET_MODE_ACK) if call.args["envelope_id"] == envelope]
-        assert ack.args["payload"]["response_type"] == "ephemeral"
-        assert "Ada" in ack.args["payload"]["text"]
+        assert not ack.args.get("payload"), "the command is only recorded inside the ack"
+        [answer] = slack.wait_for_calls(RESPONSE_URL)
+        assert answer.path == "/response-url/socket" and answer.args["response_type"] == "ephemeral"
+        assert "Ada" in answer.args["text"]
         assert slack.last("apps.connections.open").token == "xapp-1-test"
         assert cadence.http.get("/healthz").status_code == 200

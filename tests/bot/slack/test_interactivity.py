@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from sqlmodel import select
 
 from conversations.flow import State, StepResult
 from conversations.flows import all_flows
 from conversations.messages import FORM_ERRORS, Choice, FieldKind, Form, FormField, Inbound, Outbound, Platform
-from storage.models import EventStatus, ProcessedEvent
+from storage.inbox import by_key
+from storage.models import ConversationState, InboxRequest, InboxStatus
 from storage.workspaces import find
 from tests.bot.slack.block_kit import assert_valid_view
 from tests.bot.slack.conftest import seed_org
@@ -40,7 +42,7 @@ SURVEY_FORM = Form(
 
 
 class SurveyFlow:
-    """Offers a form; validates it; asks a follow-up question in the DM; fails once on 'explode'."""
+    """Offers a form; validates it; asks a follow-up question in the DM; fails once on 'explode', always on 'explode forever'."""
 
     name: ClassVar[str] = "survey"
     commands: ClassVar[tuple[str, ...]] = ("survey",)
@@ -48,7 +50,7 @@ class SurveyFlow:
     exploded: ClassVar[list[bool]] = []
 
     def step(self, state: State | None, inbound: Inbound, now: datetime) -> StepResult:
-        if inbound.text == "explode" and not self.exploded:
+        if inbound.text == "explode forever" or (inbound.text == "explode" and not self.exploded):
             self.exploded.append(True)
             raise RuntimeError("the database fell over")
         if inbound.choice == "survey.form":
@@ -136,32 +138,33 @@ def test_a_conversation_continues_across_direct_messages(cadence: RunningCadence
     assert "you said fine, thanks" in second.args["text"]
 
 
-def test_an_event_that_failed_is_processed_when_slack_redelivers_it(
+def test_an_event_whose_handling_fails_is_tried_again_and_a_redelivery_is_dropped(
     cadence: RunningCadence, slack: FakeSlackApi
 ) -> None:
     event = dm("explode", event_id="Ev0FAILS")
     assert cadence.post(event).status_code == 200
-    wait_until(
-        lambda: cadence.metric("cadence_events_total", platform="slack", outcome="failed") == 1, what="the failure"
-    )
-    with cadence.database.session_scope() as session:
-        recorded = session.get(ProcessedEvent, 1)
-        assert recorded.status is EventStatus.FAILED and "fell over" in recorded.error
-    assert cadence.post(event, headers=retry_headers(1, "http_error")).status_code == 200
     [call] = slack.wait_for_calls("chat.postMessage")
     assert "question" in call.args["text"]
+    assert cadence.metric("cadence_events_total", platform="slack", outcome="retried") == 1
     with cadence.database.session_scope() as session:
-        assert session.get(ProcessedEvent, 1).status is EventStatus.DONE
+        request = by_key(session, "slack:event:Ev0FAILS")
+        assert request.status is InboxStatus.DONE and request.attempts == 2 and request.error is None
+    assert cadence.post(event, headers=retry_headers(1, "http_error")).status_code == 200
+    wait_until(lambda: cadence.metric("cadence_events_total", platform="slack", outcome="duplicate") == 1)
+    assert slack.count("chat.postMessage") == 1
 
 
-def test_a_failing_command_answers_with_one_plain_sentence_and_saves_nothing(cadence: RunningCadence) -> None:
-    from tests.fakes.slack_requests import slash_command
-
-    answer = cadence.post(slash_command("/cadence", "survey explode", user_id="U0001"))
-    assert answer.status_code == 200
-    assert answer.json()["response_type"] == "ephemeral"
+def test_a_command_that_keeps_failing_answers_with_one_plain_sentence_and_saves_nothing(
+    cadence: RunningCadence,
+) -> None:
+    answer = cadence.command("/cadence", "survey explode forever", user_id="U0001")
+    assert answer["response_type"] == "ephemeral"
     assert (
-        answer.json()["text"]
-        == "Sorry, something went wrong on our side and nothing was saved. Please try again in a minute."
+        answer["text"] == "Sorry, something went wrong on our side and nothing was saved. Please try again in a minute."
     )
-    assert "Traceback" not in answer.text
+    with cadence.database.session_scope() as session:
+        [request] = session.exec(select(InboxRequest)).all()
+        assert request.status is InboxStatus.FAILED and request.attempts == 3 and "fell over" in request.error
+        assert session.exec(select(ConversationState)).all() == []
+    assert cadence.metric("cadence_events_total", platform="slack", outcome="failed") == 1
+    assert "Traceback" not in json.dumps(answer)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -8,7 +9,16 @@ import pytest
 from bot.slack.dialect import SlackDialect
 from bot.slack.render import TEMPLATES_DIR, BlockKit, chunks
 from conversations.home import home_page
-from conversations.messages import Actor, Choice, FieldKind, Form, FormField, Outbound
+from conversations.messages import (
+    Actor,
+    Choice,
+    FieldKind,
+    Form,
+    FormField,
+    Outbound,
+    outbound_from_dict,
+    outbound_to_dict,
+)
 from conversations.words import TEMPLATES_DIR as WORDS_DIR
 from conversations.words import Words
 from tests.bot.slack.block_kit import assert_valid_message, assert_valid_view
@@ -22,6 +32,12 @@ def test_every_message_kind_renders_to_valid_block_kit(kind: str) -> None:
     message = BlockKit().message(Outbound(kind, SAMPLES[kind], choices=(Choice("Start", "x.start", "primary"),)))
     assert_valid_message(message)
     assert message["blocks"][-1]["type"] == "actions"
+
+
+@pytest.mark.parametrize("kind", sorted(SAMPLES))
+def test_every_sample_is_plain_json_like_everything_that_waits_in_the_outbox(kind: str) -> None:
+    outbound = Outbound(kind, SAMPLES[kind])
+    assert outbound_from_dict(json.loads(json.dumps(outbound_to_dict(outbound)))) == outbound
 
 
 def test_user_text_can_not_mention_anyone_or_notify_a_channel() -> None:

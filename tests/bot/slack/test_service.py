@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 
 from sqlmodel import select
 
+from bot.slack import translate
+from conversations.messages import Platform, inbound_to_dict
+from storage import inbox
 from storage.database import Database
-from storage.models import OutboxDelivery, ProcessedEvent
+from storage.models import InboxRequest, InboxStatus, OutboxDelivery
 from tests.bot.slack.block_kit import assert_valid_message, assert_valid_view
+from tests.bot.slack.conftest import seed_org
 from tests.bot.slack.harness import RunningCadence, wait_until
-from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_api import RESPONSE_URL, FakeSlackApi
 from tests.fakes.slack_requests import (
     app_home_opened,
     event_callback,
     retry_headers,
     signed_headers,
     slash_command,
+    slash_command_payload,
 )
 
 
@@ -26,20 +32,24 @@ def rows(cadence: RunningCadence, model) -> list:
         return list(session.exec(select(model)))
 
 
-def test_a_slash_command_is_answered_in_the_ack_with_an_ephemeral_message(cadence: RunningCadence) -> None:
-    response = cadence.post(slash_command("/cadence", "whoami", user_id="U0001"))
-    assert response.status_code == 200
-    answer = response.json()
+def test_a_slash_command_is_recorded_in_the_ack_and_answered_privately_through_its_response_url(
+    cadence: RunningCadence,
+) -> None:
+    answer = cadence.command("/cadence", "whoami", user_id="U0001")
     assert answer["response_type"] == "ephemeral"
     assert "Ada Lovelace" in answer["text"] and "Grace Hopper" in answer["text"]
     assert_valid_message(answer)
+    [request] = rows(cadence, InboxRequest)
+    assert request.kind == "inbound" and request.status is InboxStatus.DONE
+    [delivery] = rows(cadence, OutboxDelivery)
+    assert delivery.payload["slack"]["method"] == "respond"
 
 
 def test_startup_checks_the_token_once_and_requests_never_call_auth_test(
     cadence: RunningCadence, slack: FakeSlackApi
 ) -> None:
     for _ in range(3):
-        assert cadence.post(slash_command("/cadence", "help", user_id="U0001")).status_code == 200
+        assert "Things you can ask me" in cadence.command("/cadence", "help", user_id="U0001")["text"]
     assert slack.count("auth.test") == 1
 
 
@@ -53,7 +63,7 @@ def test_unsigned_wrongly_signed_and_stale_requests_are_refused_and_nothing_is_r
     )
     stale = cadence.post((body, content_type), timestamp=int(time.time()) - 301)
     assert [unsigned.status_code, wrong.status_code, stale.status_code] == [401, 401, 401]
-    assert rows(cadence, ProcessedEvent) == [] and rows(cadence, OutboxDelivery) == []
+    assert rows(cadence, InboxRequest) == [] and rows(cadence, OutboxDelivery) == []
 
 
 def test_a_malformed_body_is_a_400_without_a_traceback(cadence: RunningCadence) -> None:
@@ -74,10 +84,10 @@ def test_a_body_over_one_megabyte_is_refused_with_413(cadence: RunningCadence) -
 
 def test_an_unknown_command_gets_a_friendly_ephemeral_pointer_to_help(cadence: RunningCadence) -> None:
     response = cadence.post(slash_command("/nope", "", user_id="U0001"))
-    assert response.status_code == 200
+    assert response.status_code == 200, "a command we don't serve is answered at once, in the ack"
     assert response.json()["response_type"] == "ephemeral"
     assert "I don't know the command `nope`" in response.json()["text"]
-    unknown_sub = cadence.post(slash_command("/cadence", "dance", user_id="U0001")).json()
+    unknown_sub = cadence.command("/cadence", "dance", user_id="U0001")
     assert "I don't know the command `dance`" in unknown_sub["text"]
 
 
@@ -137,11 +147,45 @@ def test_health_answers_when_the_database_does(cadence: RunningCadence, tmp_path
 
 
 def test_metrics_count_requests_by_kind_and_show_the_outbox(cadence: RunningCadence, slack: FakeSlackApi) -> None:
-    cadence.post(slash_command("/cadence", "help", user_id="U0001"))
+    cadence.command("/cadence", "help", user_id="U0001")
     cadence.post(event_callback(_event("help")))
     slack.wait_for_calls("chat.postMessage")
     text = cadence.http.get("/metrics").text
     assert 'cadence_requests_total{kind="command",platform="slack",status="200"} 1.0' in text
     assert 'cadence_requests_total{kind="event",platform="slack",status="200"} 1.0' in text
     assert 'cadence_ack_seconds_count{kind="command",platform="slack"} 1.0' in text
+    assert "cadence_inbox_depth 0.0" in text and "cadence_inbox_failed 0.0" in text
     assert "cadence_outbox_depth" in text and 'cadence_outbox_deliveries{status="sent"}' in text
+
+
+def test_a_request_acked_by_a_process_that_then_died_is_answered_by_the_next_one(tmp_path, slack: FakeSlackApi) -> None:
+    with RunningCadence(tmp_path, slack) as first:
+        seed_org(first)
+    inbound = translate.from_command(slash_command_payload("/cadence", "whoami", user_id="U0001"))
+    with first.database.session_scope() as session:  # what the first process's listener recorded inside its ack
+        inbox.record(
+            session,
+            platform=Platform.SLACK,
+            request_key="slack:command:died",
+            team="T0001",
+            kind="inbound",
+            payload={
+                "inbound": inbound_to_dict(inbound),
+                "response_url": slack.response_url("died"),
+                "trigger_id": "t",
+            },
+            now=datetime.now(UTC),
+        )
+    with RunningCadence(tmp_path, slack) as second:
+        [answer] = slack.wait_for_calls(RESPONSE_URL)
+        assert answer.path == "/response-url/died" and "Ada Lovelace" in answer.args["text"]
+        wait_until(lambda: rows(second, InboxRequest)[0].status is InboxStatus.DONE, what="the request to be done")
+
+
+def test_a_form_slack_no_longer_lets_us_open_is_explained_privately(
+    cadence: RunningCadence, slack: FakeSlackApi
+) -> None:
+    slack.fail_next("views.open", error="expired_trigger_id")
+    answer = cadence.command("/goal", "new", user_id="U0001")
+    assert answer["response_type"] == "ephemeral" and "only 3 seconds to open" in answer["text"]
+    assert_valid_message(answer)

@@ -1,0 +1,122 @@
+"""Working through the inbox: the requests each platform's listeners recorded inside their acks.
+
+Acks stay fast because a listener only checks and records a request; everything slower (the
+flow, its queries, its deliveries, opening a form) happens here, in order of arrival. A request
+whose handling raises is tried again with backoff a few times, then marked failed with the
+error, and its platform handler is asked to tell the person (a slash command's author is
+waiting for an answer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlmodel import Session
+
+from bot.metrics import Metrics
+from bot.outbox_sender import RetryPolicy
+from bot.polling import run_until_stopped
+from conversations.messages import Platform
+from storage import inbox
+from storage.database import Database
+from storage.models import InboxRequest
+
+log = logging.getLogger(__name__)
+
+KEEP_HANDLED_FOR = timedelta(days=7)
+"""How long a handled request's key is kept: Slack redelivers an event for minutes, not days."""
+
+INBOX_RETRIES = RetryPolicy(max_attempts=3, base_delay=timedelta(seconds=1), max_delay=timedelta(seconds=30))
+
+
+class RequestHandler(Protocol):
+    async def handle(self, request: InboxRequest) -> None:
+        """Act on the request; the unit of work that holds its effects must end with ``inbox.mark_done``."""
+
+    def give_up(self, session: Session, request: InboxRequest) -> None:
+        """The request failed for good: queue whatever tells its author, in ``session``."""
+
+
+class InboxWorker:
+    def __init__(
+        self,
+        database: Database,
+        handlers: Mapping[Platform, RequestHandler],
+        clock: Callable[[], datetime],
+        metrics: Metrics,
+        *,
+        policy: RetryPolicy = INBOX_RETRIES,
+        rng: random.Random | None = None,
+        batch_size: int = 20,
+    ) -> None:
+        self.database = database
+        self.handlers = dict(handlers)
+        self.clock = clock
+        self.metrics = metrics
+        self.policy = policy
+        self.rng = rng or random.Random()
+        self.batch_size = batch_size
+        self.wakeup = asyncio.Event()
+
+    def notify(self) -> None:
+        """A request was recorded: stop waiting for the next poll."""
+        self.wakeup.set()
+
+    def claim(self) -> list[InboxRequest]:
+        with self.database.session_scope() as session:
+            return inbox.claim_due(session, self.clock(), limit=self.batch_size, platforms=list(self.handlers))
+
+    async def drain(self) -> int:
+        """Handle every request due now, oldest first; returns how many were taken."""
+        taken = 0
+        while batch := await asyncio.to_thread(self.claim):
+            for request in batch:
+                await self.work_on(request)
+            taken += len(batch)
+        return taken
+
+    async def work_on(self, request: InboxRequest) -> None:
+        try:
+            await self.handlers[request.platform].handle(request)
+        except inbox.LostClaim:
+            log.warning("inbox request %s was taken over by another worker", request.request_key)
+        except Exception as error:  # recorded on the row and retried, then failed with the reason
+            log.exception("inbox request %s (%s) failed", request.request_key, request.kind)
+            self.record_failure(request, f"{type(error).__name__}: {error}")
+        else:
+            self.metrics.event(request.platform.value, "processed")
+
+    def record_failure(self, request: InboxRequest, error: str) -> None:
+        now = self.clock()
+        try:
+            with self.database.session_scope() as session:
+                if request.attempts < self.policy.max_attempts:
+                    inbox.mark_retry(session, request, now + self.policy.delay(request.attempts, self.rng), error)
+                    self.metrics.event(request.platform.value, "retried")
+                else:
+                    inbox.mark_failed(session, request, now, error)
+                    self.handlers[request.platform].give_up(session, request)
+                    self.metrics.event(request.platform.value, "failed")
+        except inbox.LostClaim:
+            log.warning("inbox request %s was taken over by another worker", request.request_key)
+
+    def forget_old_requests(self) -> int:
+        with self.database.session_scope() as session:
+            return inbox.prune_done(session, self.clock() - KEEP_HANDLED_FOR)
+
+    def seconds_until_next_due(self) -> float | None:
+        with self.database.session_scope() as session:
+            next_due = inbox.next_due_at(session, platforms=list(self.handlers))
+        return None if next_due is None else max((next_due - self.clock()).total_seconds(), 0.0)
+
+    async def run(self, stop: asyncio.Event, poll_interval: float = 1.0) -> None:
+        async def handle_due() -> float | None:
+            await self.drain()
+            return self.seconds_until_next_due()
+
+        await run_until_stopped(stop, self.wakeup, handle_due, poll_interval=poll_interval, name="inbox worker")

@@ -1,0 +1,38 @@
+"""The loop shared by the background workers of a running Cadence (outbox sender, inbox worker).
+
+A worker acts at once when woken (something was just queued in this process), when work it
+deferred comes due, and otherwise every ``poll_interval`` seconds, for rows other replicas
+queued. A database outage makes it wait and try again, never die.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+import sqlalchemy as sa
+
+log = logging.getLogger(__name__)
+
+
+async def run_until_stopped(
+    stop: asyncio.Event,
+    wakeup: asyncio.Event,
+    work: Callable[[], Awaitable[float | None]],
+    *,
+    poll_interval: float,
+    name: str,
+) -> None:
+    """Call ``work`` until ``stop`` is set; ``work`` returns the seconds until its next deferred item, if any."""
+    while not stop.is_set():
+        wakeup.clear()
+        wait = poll_interval
+        try:
+            next_due = await work()
+            wait = poll_interval if next_due is None else min(next_due, poll_interval)
+        except sa.exc.SQLAlchemyError:
+            log.exception("%s can't reach the database; retrying in %s s", name, poll_interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wakeup.wait(), timeout=wait)

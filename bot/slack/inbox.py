@@ -1,0 +1,208 @@
+"""Slack's side of the inbox: what a listener records inside its ack, and what the worker does with it.
+
+A listener checks a request (Bolt verified its signature; ``translate`` read it) and records it
+in one short commit, then acks: Slack's 3-second budget is never spent on Cadence's own work,
+and an acked request survives a crash because it is in the database before Slack hears back.
+The inbox worker then runs each recorded request through the engine; a slash command's answers
+go to its ``response_url``, and forms open with the request's ``trigger_id`` (valid for 3 seconds
+after the click, which the worker, woken at once, normally makes easily).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot.metrics import Metrics
+from bot.slack.handling import Handled, SlackHandling, respond_target
+from bot.slack.installations import bind_workspace
+from bot.slack.people_sync import upsert_slack_user
+from bot.slack.transport import SlackTransport
+from conversations.home import home_page
+from conversations.messages import (
+    FORM_TOO_LATE,
+    INTERNAL_ERROR,
+    Inbound,
+    Outbound,
+    Platform,
+    inbound_from_dict,
+    inbound_to_dict,
+    outbound_to_dict,
+)
+from storage import goals, inbox, kudos, outbox, people
+from storage.database import Database
+from storage.models import InboxRequest
+
+log = logging.getLogger(__name__)
+
+
+class RequestKind(enum.StrEnum):
+    INBOUND = "inbound"  # something a person said or did, for the engine
+    HOME_OPENED = "home_opened"  # someone opened Cadence's Home tab: publish it
+    USER_CHANGED = "user_changed"  # a member joined or changed their profile: sync the org chart
+
+
+class SlackInbox:
+    def __init__(
+        self,
+        database: Database,
+        handling: SlackHandling,
+        clock: Callable[[], datetime],
+        metrics: Metrics,
+        transport: SlackTransport,
+        wake_worker: Callable[[], None],
+    ) -> None:
+        self.database = database
+        self.handling = handling
+        self.clock = clock
+        self.metrics = metrics
+        self.transport = transport
+        self.wake_worker = wake_worker
+
+    # ---- inside the ack ------------------------------------------------------------------------------------------
+
+    def record(self, team: str, request_key: str, kind: RequestKind, payload: dict[str, Any]) -> bool:
+        """Queue a request for the worker; False (and counted) when Slack delivered it before."""
+        with self.database.session_scope() as session:
+            added = inbox.record(
+                session,
+                platform=Platform.SLACK,
+                request_key=request_key,
+                team=team,
+                kind=kind,
+                payload=payload,
+                now=self.clock(),
+            )
+        if added:
+            self.wake_worker()
+        else:
+            self.metrics.event("slack", "duplicate")
+        return added
+
+    def record_inbound(
+        self, inbound: Inbound, request_key: str, *, response_url: str | None = None, trigger_id: str | None = None
+    ) -> bool:
+        payload = {"inbound": inbound_to_dict(inbound), "response_url": response_url, "trigger_id": trigger_id}
+        return self.record(inbound.workspace, request_key, RequestKind.INBOUND, payload)
+
+    # ---- in the worker -------------------------------------------------------------------------------------------
+
+    async def handle(self, request: InboxRequest) -> None:
+        match RequestKind(request.kind):
+            case RequestKind.INBOUND:
+                await self.handle_inbound(request)
+            case RequestKind.HOME_OPENED:
+                await self.publish_home(request)
+            case RequestKind.USER_CHANGED:
+                user = request.payload["user"]
+                await asyncio.to_thread(
+                    self.handling.in_unit_of_work,
+                    lambda session, now: sync_user(session, request.team, user),
+                    request,
+                )
+
+    async def handle_inbound(self, request: InboxRequest) -> None:
+        payload = request.payload
+        inbound = inbound_from_dict(payload["inbound"])
+        response_url = payload.get("response_url")
+        handled = await asyncio.to_thread(
+            self.handling.handle, inbound, request.request_key, response_url=response_url, request=request
+        )
+        if handled.forms and payload.get("trigger_id"):
+            await self.open_forms(request, handled, inbound.conversation)
+
+    async def open_forms(self, request: InboxRequest, handled: Handled, conversation: str) -> None:
+        """Open what the flow asked for; if Slack's window for the trigger has passed, say so."""
+        transport = self.transport
+        renderer = transport.renderers.get(handled.templates_dir)
+        for form in handled.forms:
+            try:
+                await transport.api(request.team)(
+                    "views.open",
+                    trigger_id=request.payload["trigger_id"],
+                    view=renderer.modal(form, {"channel": conversation}),
+                )
+            except SlackApiError as error:
+                log.warning("could not open form %s for %s: %s", form.id, request.request_key, error)
+                await asyncio.to_thread(self.tell_author, request, FORM_TOO_LATE)
+
+    async def publish_home(self, request: InboxRequest) -> None:
+        user_id = request.payload["user"]
+        if not await asyncio.to_thread(self.is_known, request.team, user_id):
+            profile = await self.transport.api(request.team)("users.info", user=user_id)
+            await asyncio.to_thread(
+                self.handling.in_unit_of_work, lambda session, now: sync_user(session, request.team, profile["user"])
+            )
+
+        def publish(session: Session, now: datetime) -> None:
+            workspace = bind_workspace(session, request.team, request.team)
+            assert workspace.id is not None
+            person = people.by_platform_id(session, workspace.id, Platform.SLACK, user_id)
+            if person is None or not person.active:
+                return
+            assert person.id is not None
+            page = home_page(
+                people.actor_for(session, person),
+                kudos.recent_received(session, person.id),
+                goals.home_goals(session, person, goals.now_local(person, now)),
+            )
+            outbox.enqueue(
+                session,
+                workspace_id=workspace.id,
+                platform=Platform.SLACK,
+                kind="home",
+                recipient=f"person:{person.id}",
+                dedupe_key=f"{request.request_key}:home",
+                payload={"outbound": outbound_to_dict(page), "slack": {"method": "publish_home"}},
+                not_before=now,
+            )
+
+        await asyncio.to_thread(self.handling.in_unit_of_work, publish, request)
+
+    def give_up(self, session: Session, request: InboxRequest) -> None:
+        """A command that failed for good still gets an answer: nothing was saved, try again."""
+        self.queue_author_answer(session, request, INTERNAL_ERROR)
+
+    def tell_author(self, request: InboxRequest, kind: str) -> None:
+        with self.database.session_scope() as session:
+            self.queue_author_answer(session, request, kind)
+        self.handling.sender.notify()
+
+    def queue_author_answer(self, session: Session, request: InboxRequest, kind: str) -> None:
+        response_url = request.payload.get("response_url")
+        if request.kind != RequestKind.INBOUND or not response_url:
+            return  # an event or a button with nowhere private to answer: the failed row and the log remain
+        workspace = self.handling.workspace(session, request.team)
+        assert workspace.id is not None
+        outbox.enqueue(
+            session,
+            workspace_id=workspace.id,
+            platform=Platform.SLACK,
+            kind=kind,
+            recipient=f"user:{request.payload['inbound']['user']}",
+            dedupe_key=f"{request.request_key}:{kind}",
+            payload={
+                "outbound": outbound_to_dict(Outbound(kind, {}, private=True)),
+                "slack": respond_target(response_url),
+            },
+            not_before=self.clock(),
+        )
+
+    def is_known(self, team_id: str, user_id: str) -> bool:
+        with self.database.session_scope() as session:
+            workspace = bind_workspace(session, team_id, team_id)
+            assert workspace.id is not None
+            return people.by_platform_id(session, workspace.id, Platform.SLACK, user_id) is not None
+
+
+def sync_user(session: Session, team_id: str, user: dict[str, Any]) -> None:
+    workspace = bind_workspace(session, team_id, team_id)
+    assert workspace.id is not None
+    upsert_slack_user(session, workspace.id, user)

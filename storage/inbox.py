@@ -1,0 +1,133 @@
+"""The inbox: platform requests recorded inside their ack, worked on afterwards, each exactly once.
+
+Recording is one INSERT that skips a key already there, so a platform's redelivery of an event
+(Slack retries one it thinks we missed) is recognised and dropped on arrival. A worker claims
+due rows (see :mod:`storage.claims`), acts on each in a unit of work that ends with
+:func:`mark_done`, and that conditional UPDATE is fenced by the claim: if the worker's lease ran
+out and another worker took the row, the late one's whole unit of work rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from conversations.messages import Platform
+from storage import claims
+from storage.models import InboxRequest, InboxStatus
+
+DEFAULT_LEASE = timedelta(minutes=1)
+MAX_ERROR_LENGTH = 500
+INBOX = InboxRequest.__table__
+
+
+class LostClaim(Exception):
+    """Another worker took this request while we worked on it; our changes must not be kept."""
+
+
+def record(
+    session: Session,
+    *,
+    platform: Platform,
+    request_key: str,
+    team: str,
+    kind: str,
+    payload: Mapping[str, Any],
+    now: datetime,
+) -> bool:
+    """Queue a request unless one with the same key was recorded before; True when this call added it."""
+    row = {
+        "platform": platform,
+        "request_key": request_key,
+        "team": team,
+        "kind": kind,
+        "payload": dict(payload),
+        "status": InboxStatus.QUEUED,
+        "attempts": 0,
+        "received_at": now,
+        "next_attempt_at": now,
+    }
+    statement = claims.insert_ignoring_duplicates(session, INBOX, "request_key").values(**row).returning(INBOX.c.id)
+    return session.connection().execute(statement).scalar() is not None
+
+
+def claim_due(
+    session: Session,
+    now: datetime,
+    *,
+    limit: int = 20,
+    lease: timedelta = DEFAULT_LEASE,
+    platforms: Collection[Platform] | None = None,
+) -> list[InboxRequest]:
+    return claims.claim_due(
+        session,
+        InboxRequest,
+        now,
+        waiting=InboxStatus.QUEUED,
+        working=InboxStatus.PROCESSING,
+        lease=lease,
+        limit=limit,
+        platforms=platforms,
+    )
+
+
+def _finish(session: Session, request: InboxRequest, **values: Any) -> None:
+    """Set ``values`` on the row if it is still ours (same claim); raise LostClaim otherwise."""
+    changed = session.execute(
+        sa.update(InboxRequest)
+        .where(
+            InboxRequest.id == request.id,
+            InboxRequest.status == InboxStatus.PROCESSING,
+            InboxRequest.claimed_at == request.claimed_at,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:
+        raise LostClaim(f"inbox request {request.request_key} was claimed again by another worker")
+
+
+def mark_done(session: Session, request: InboxRequest, now: datetime) -> None:
+    """Part of the request's own unit of work: its effects and this commit together, or neither."""
+    _finish(session, request, status=InboxStatus.DONE, finished_at=now, claimed_at=None, error=None)
+
+
+def mark_retry(session: Session, request: InboxRequest, retry_at: datetime, error: str) -> None:
+    _finish(
+        session,
+        request,
+        status=InboxStatus.QUEUED,
+        next_attempt_at=retry_at,
+        claimed_at=None,
+        error=error[:MAX_ERROR_LENGTH],
+    )
+
+
+def mark_failed(session: Session, request: InboxRequest, now: datetime, error: str) -> None:
+    _finish(
+        session, request, status=InboxStatus.FAILED, finished_at=now, claimed_at=None, error=error[:MAX_ERROR_LENGTH]
+    )
+
+
+def prune_done(session: Session, before: datetime) -> int:
+    """Forget requests finished before ``before``: by then no platform redelivers them."""
+    removed = session.execute(
+        sa.delete(InboxRequest).where(InboxRequest.status == InboxStatus.DONE, InboxRequest.finished_at < before)
+    )
+    return removed.rowcount
+
+
+def by_key(session: Session, request_key: str) -> InboxRequest | None:
+    return session.exec(select(InboxRequest).where(InboxRequest.request_key == request_key)).first()
+
+
+def counts_by_status(session: Session) -> dict[InboxStatus, int]:
+    return claims.counts_by_status(session, InboxRequest, InboxStatus)
+
+
+def next_due_at(session: Session, platforms: Collection[Platform] | None = None) -> datetime | None:
+    return claims.next_due_at(session, InboxRequest, InboxStatus.QUEUED, platforms)

@@ -1,0 +1,125 @@
+"""The inbox worker with a fake platform handler: handled once, retried with backoff, then given up on."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session
+
+from bot.inbox_worker import KEEP_HANDLED_FOR, InboxWorker
+from bot.metrics import Metrics
+from bot.outbox_sender import RetryPolicy
+from conversations.messages import Platform
+from storage import inbox
+from storage.database import Database
+from storage.models import InboxRequest, InboxStatus
+
+NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Handler:
+    """Fails the first ``failures`` times it sees a request, then marks it done; records who it gave up on."""
+
+    def __init__(self, database: Database, clock: Clock, failures: int = 0) -> None:
+        self.database = database
+        self.clock = clock
+        self.failures = failures
+        self.seen: list[str] = []
+        self.given_up: list[str] = []
+
+    async def handle(self, request: InboxRequest) -> None:
+        self.seen.append(request.request_key)
+        if len(self.seen) <= self.failures:
+            raise RuntimeError("the flow fell over")
+        with self.database.session_scope() as session:
+            inbox.mark_done(session, request, self.clock())
+
+    def give_up(self, session: Session, request: InboxRequest) -> None:
+        self.given_up.append(request.request_key)
+
+
+def worker_with(database: Database, handler: Handler, clock: Clock) -> tuple[InboxWorker, Metrics]:
+    metrics = Metrics(database)
+    policy = RetryPolicy(max_attempts=3, base_delay=timedelta(seconds=1))
+    return InboxWorker(
+        database, {Platform.SLACK: handler}, clock, metrics, policy=policy, rng=random.Random(1)
+    ), metrics
+
+
+def record(database: Database, key: str) -> None:
+    with database.session_scope() as session:
+        inbox.record(session, platform=Platform.SLACK, request_key=key, team="T1", kind="inbound", payload={}, now=NOW)
+
+
+def status(database: Database, key: str) -> InboxRequest:
+    with database.session_scope() as session:
+        return inbox.by_key(session, key)
+
+
+def outcome(metrics: Metrics, name: str) -> float:
+    return metrics.registry.get_sample_value("cadence_events_total", {"platform": "slack", "outcome": name}) or 0
+
+
+def test_requests_are_handled_once_in_order(database: Database) -> None:
+    clock = Clock()
+    handler = Handler(database, clock)
+    worker, metrics = worker_with(database, handler, clock)
+    for key in ("a", "b", "c"):
+        record(database, key)
+    assert asyncio.run(worker.drain()) == 3
+    assert asyncio.run(worker.drain()) == 0
+    assert handler.seen == ["a", "b", "c"] and outcome(metrics, "processed") == 3
+    assert worker.seconds_until_next_due() is None
+
+
+def test_a_failing_request_is_retried_with_backoff_and_then_succeeds(database: Database) -> None:
+    clock = Clock()
+    handler = Handler(database, clock, failures=1)
+    worker, metrics = worker_with(database, handler, clock)
+    record(database, "flaky")
+    asyncio.run(worker.drain())
+    row = status(database, "flaky")
+    assert row.status is InboxStatus.QUEUED and "fell over" in row.error
+    assert 0.5 <= worker.seconds_until_next_due() <= 1.0
+    asyncio.run(worker.drain())
+    assert handler.seen == ["flaky"], "not retried before its backoff is over"
+    clock.now += timedelta(seconds=1)
+    asyncio.run(worker.drain())
+    assert status(database, "flaky").status is InboxStatus.DONE
+    assert (outcome(metrics, "retried"), outcome(metrics, "processed"), handler.given_up) == (1, 1, [])
+
+
+def test_a_request_that_keeps_failing_is_given_up_on_once_with_its_reason(database: Database) -> None:
+    clock = Clock()
+    handler = Handler(database, clock, failures=99)
+    worker, metrics = worker_with(database, handler, clock)
+    record(database, "broken")
+    for _ in range(5):
+        asyncio.run(worker.drain())
+        clock.now += timedelta(minutes=1)
+    row = status(database, "broken")
+    assert row.status is InboxStatus.FAILED and row.attempts == 3 and "RuntimeError: the flow fell over" in row.error
+    assert handler.seen == ["broken"] * 3 and handler.given_up == ["broken"]
+    assert (outcome(metrics, "retried"), outcome(metrics, "failed")) == (2, 1)
+
+
+def test_handled_requests_are_forgotten_after_a_week(database: Database) -> None:
+    clock = Clock()
+    worker, _ = worker_with(database, Handler(database, clock), clock)
+    record(database, "old")
+    asyncio.run(worker.drain())
+    clock.now += KEEP_HANDLED_FOR - timedelta(seconds=1)
+    assert worker.forget_old_requests() == 0
+    clock.now += timedelta(seconds=2)
+    assert worker.forget_old_requests() == 1
+    assert status(database, "old") is None

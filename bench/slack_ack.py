@@ -1,12 +1,17 @@
 """Slash-command throughput and ack latency: Cadence against a bare Bolt app, side by side.
 
 Both run under uvicorn in their own processes on this machine, against the same fake Slack Web
-API on loopback. 20 concurrent clients send signed `/kudos` commands: Cadence checks them,
-writes the kudos and the deliveries it owes (card, DMs) and answers in the ack, while its
-outbox sender delivers in the same process; the bare app only acks. Rounds alternate between
-the two to share out any noise; the figures are the medians of the rounds.
+API on loopback. 20 concurrent clients send signed `/kudos` commands. Cadence records each one
+in its inbox inside the ack; its inbox worker then checks the kudos, writes it and the
+deliveries it owes (the answer to the command's response_url, the card, the recipient's DM),
+and its outbox sender delivers them, all in the same process while the load goes on. The bare
+app only acks. Rounds alternate between the two (each Cadence round ends only when every answer,
+card and DM of the round has reached the fake Slack, so no backlog spills into the next round);
+the figures are the medians of the rounds.
 
 Target (issue 3): Cadence reaches at least 0.8x the bare Bolt throughput, p99 under 500 ms.
+"Answered" is the rate at which the answers reached the command authors (first request sent to
+last answer received), for the full picture.
 
     .venv/bin/python bench/slack_ack.py [--requests 2000] [--rounds 3] [--concurrency 20]
 """
@@ -36,7 +41,7 @@ from conversations.workspace_settings import validate_settings  # noqa: E402
 from storage import migrate, org_import, workspaces  # noqa: E402
 from storage.database import Database  # noqa: E402
 from storage.models import Workspace  # noqa: E402
-from tests.fakes.slack_api import PROXY_ENV_VARS, TEAM_ID, FakeSlackApi  # noqa: E402
+from tests.fakes.slack_api import PROXY_ENV_VARS, RESPONSE_URL, TEAM_ID, FakeSlackApi  # noqa: E402
 from tests.fakes.slack_requests import signed_headers  # noqa: E402
 
 SECRET = "bench-signing-secret"
@@ -68,8 +73,9 @@ def seed(database_url: str) -> None:
     database.dispose()
 
 
-def signed_commands(count: int, rng: random.Random) -> list[tuple[bytes, dict[str, str]]]:
-    """Signed /kudos requests from many givers (so no daily allowance runs out), signed before the clock starts."""
+def signed_commands(count: int, rng: random.Random, slack: FakeSlackApi, label: str) -> list[tuple[bytes, dict]]:
+    """Signed /kudos requests from many givers (so no daily allowance runs out), signed before the clock starts;
+    each names its own response URL on the fake (``label``-index), where Cadence's answer arrives."""
     requests = []
     for index in range(count):
         giver, recipient = rng.sample(range(PEOPLE), 2)
@@ -81,7 +87,7 @@ def signed_commands(count: int, rng: random.Random) -> list[tuple[bytes, dict[st
                 "team_id": TEAM_ID,
                 "channel_id": "C0BENCH",
                 "trigger_id": f"bench.{index}.{rng.random()}",
-                "response_url": "http://127.0.0.1:9/unused",
+                "response_url": slack.response_url(f"{label}-{index}"),
             }
         )
         headers = {**signed_headers(SECRET, body), "content-type": "application/x-www-form-urlencoded"}
@@ -89,8 +95,8 @@ def signed_commands(count: int, rng: random.Random) -> list[tuple[bytes, dict[st
     return requests
 
 
-async def drive(url: str, requests, concurrency: int) -> tuple[float, list[float], int]:
-    """Send every request with ``concurrency`` in flight; returns (seconds, latencies, failures)."""
+async def drive(url: str, requests, concurrency: int) -> tuple[float, float, list[float], int]:
+    """Send every request with ``concurrency`` in flight; returns (started, seconds, latencies, failures)."""
     latencies: list[float] = []
     failures = 0
     queue = iter(requests)
@@ -107,9 +113,22 @@ async def drive(url: str, requests, concurrency: int) -> tuple[float, list[float
                         failures += 1
                 latencies.append(time.perf_counter() - started)
 
-        started = time.perf_counter()
+        started_at, started = time.monotonic(), time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return time.perf_counter() - started, latencies, failures
+        return started_at, time.perf_counter() - started, latencies, failures
+
+
+def wait_for_answers(slack: FakeSlackApi, label: str, count: int, posts_before: int) -> float:
+    """Wait until every answer of round ``label`` and every card and DM it caused reached the fake;
+    returns the monotonic time the last answer arrived."""
+    prefix = f"/response-url/{label}-"
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        answers = [call.at for call in slack.calls(RESPONSE_URL) if call.path.startswith(prefix)]
+        if len(answers) >= count and slack.count("chat.postMessage") >= posts_before + 2 * count:
+            return max(answers)
+        time.sleep(0.05)
+    sys.exit(f"round {label}: only {len(answers)} of {count} answers arrived")
 
 
 def start(command: list[str], environment: dict, port: int) -> subprocess.Popen:
@@ -176,17 +195,26 @@ def main() -> None:
             "bare bolt": f"http://127.0.0.1:{bare_port}/slack/events",
         }
         results: dict[str, list[tuple[float, float, float, int]]] = {name: [] for name in urls}
+        answered: list[float] = []
         try:
-            for url in urls.values():  # warm up: imports, first auth.test, SQLite caches
-                asyncio.run(drive(url, signed_commands(200, rng), args.concurrency))
-            for _ in range(args.rounds):
+            for name, url in urls.items():  # warm up: imports, first auth.test, SQLite caches
+                posts = slack.count("chat.postMessage")
+                asyncio.run(drive(url, signed_commands(200, rng, slack, "warm"), args.concurrency))
+                if name == "cadence":
+                    wait_for_answers(slack, "warm", 200, posts)
+            for round_number in range(args.rounds):
                 for name, url in urls.items():
-                    seconds, latencies, failures = asyncio.run(
-                        drive(url, signed_commands(args.requests, rng), args.concurrency)
+                    label = f"r{round_number}"
+                    posts = slack.count("chat.postMessage")
+                    started_at, seconds, latencies, failures = asyncio.run(
+                        drive(url, signed_commands(args.requests, rng, slack, label), args.concurrency)
                     )
                     results[name].append(
                         (args.requests / seconds, percentile(latencies, 0.5), percentile(latencies, 0.99), failures)
                     )
+                    if name == "cadence":
+                        last_answer = wait_for_answers(slack, label, args.requests, posts)
+                        answered.append(args.requests / (last_answer - started_at))
         finally:
             for process in servers.values():
                 process.terminate()
@@ -204,6 +232,10 @@ def main() -> None:
         print(f"  {name:10s} {throughput:7.1f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   non-200: {failures}")
     print(
         f"  ratio cadence / bare bolt: {summary['cadence'] / summary['bare bolt']:.2f}x   target at least 0.8x, p99 under 500 ms"
+    )
+    print(
+        f"  cadence answered {statistics.median(answered):.1f} commands/s end to end "
+        "(first request sent to last answer at its response_url, cards and DMs delivered too)"
     )
 
 

@@ -21,6 +21,7 @@ from sqlmodel import Session
 from bot.metrics import Metrics
 from bot.outbox_sender import RetryPolicy
 from bot.polling import run_until_stopped
+from bot.traffic import Traffic
 from conversations.messages import Platform
 from storage import inbox
 from storage.database import Database
@@ -50,6 +51,7 @@ class InboxWorker:
         clock: Callable[[], datetime],
         metrics: Metrics,
         *,
+        traffic: Traffic | None = None,
         policy: RetryPolicy = INBOX_RETRIES,
         rng: random.Random | None = None,
         batch_size: int = 20,
@@ -58,6 +60,7 @@ class InboxWorker:
         self.handlers = dict(handlers)
         self.clock = clock
         self.metrics = metrics
+        self.traffic = traffic or Traffic()
         self.policy = policy
         self.rng = rng or random.Random()
         self.batch_size = batch_size
@@ -76,6 +79,7 @@ class InboxWorker:
         taken = 0
         while batch := await asyncio.to_thread(self.claim):
             for request in batch:
+                await self.traffic.step_aside()
                 await self.work_on(request)
             taken += len(batch)
         return taken

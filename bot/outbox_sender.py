@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.polling import run_until_stopped
+from bot.traffic import Traffic
 from conversations.messages import Platform
 from storage import outbox
 from storage.database import Database
@@ -98,6 +99,7 @@ class OutboxSender:
         rng: random.Random | None = None,
         batch_size: int = 50,
         concurrency: int = 8,
+        traffic: Traffic | None = None,
     ) -> None:
         self.database = database
         self.transports = dict(transports)
@@ -106,6 +108,7 @@ class OutboxSender:
         self.rng = rng or random.Random()
         self.batch_size = batch_size
         self.concurrency = concurrency
+        self.traffic = traffic or Traffic()
         self.wakeup = asyncio.Event()
 
     async def close(self) -> None:
@@ -142,6 +145,7 @@ class OutboxSender:
                             report,
                         )
                         continue
+                    await self.traffic.step_aside()
                     held_until = self.record(delivery, await self.attempt(delivery), report)
 
         while batch := self.claim():

@@ -16,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.config import AppConfig, check_slack
+from bot.inbox_recorder import InboxRecorder
 from bot.inbox_worker import INBOX_RETRIES, InboxWorker
 from bot.metrics import Metrics
 from bot.outbox_sender import OutboxSender, RetryPolicy
@@ -27,6 +28,7 @@ from bot.slack.installations import BotIdentity, BotTokens, bind_workspace
 from bot.slack.render import Renderers
 from bot.slack.transport import SlackTransport
 from bot.tick import Producer, enqueue_due
+from bot.traffic import Traffic
 from conversations.flow import Flow
 from conversations.messages import Platform
 from storage.database import Database
@@ -66,8 +68,10 @@ class Runtime:
         self.poll_interval = poll_interval
         self.metrics = Metrics(database)
         self.renderers = Renderers()
-        self.sender = OutboxSender(database, {}, clock)
-        self.worker = InboxWorker(database, {}, clock, self.metrics, policy=inbox_retries)
+        self.traffic = Traffic()
+        self.recorder = InboxRecorder(database, clock)
+        self.sender = OutboxSender(database, {}, clock, traffic=self.traffic)
+        self.worker = InboxWorker(database, {}, clock, self.metrics, traffic=self.traffic, policy=inbox_retries)
         self.handling = SlackHandling(database, flows, self.sender, clock)
         self.service = Service(database, self.metrics, startup=[self.start], shutdown=[self.stop])
         self.identity: BotIdentity | None = None
@@ -91,7 +95,9 @@ class Runtime:
             self.renderers,
         )
         self.sender.transports[Platform.SLACK] = transport
-        slack_inbox = SlackInbox(self.database, self.handling, self.clock, self.metrics, transport, self.worker.notify)
+        slack_inbox = SlackInbox(
+            self.database, self.handling, self.clock, self.metrics, transport, self.recorder, self.worker.notify
+        )
         self.worker.handlers[Platform.SLACK] = slack_inbox
         self.slack = build_slack_app(
             self.config,
@@ -103,7 +109,7 @@ class Runtime:
             identity=self.identity,
             socket_mode=self.socket_mode,
         )
-        self.service.slack = SlackRequestHandler(self.slack.app, self.metrics)
+        self.service.slack = SlackRequestHandler(self.slack.app, self.metrics, self.traffic)
         self.stopping.clear()
         self.tasks.append(asyncio.create_task(self.sender.run(self.stopping, self.poll_interval)))
         self.tasks.append(asyncio.create_task(self.worker.run(self.stopping, self.poll_interval)))

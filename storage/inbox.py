@@ -51,8 +51,8 @@ def record(
         "received_at": now,
         "next_attempt_at": now,
     }
-    statement = claims.insert_ignoring_duplicates(session, INBOX, "request_key").values(**row).returning(INBOX.c.id)
-    return session.connection().execute(statement).scalar() is not None
+    statement = claims.insert_ignoring_duplicates(session, INBOX, "request_key").returning(INBOX.c.id)
+    return session.connection().execute(statement, row).scalar() is not None
 
 
 def claim_due(

@@ -20,6 +20,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot.inbox_recorder import InboxRecorder, Recording
 from bot.metrics import Metrics
 from bot.slack.handling import Handled, SlackHandling, respond_target
 from bot.slack.installations import bind_workspace
@@ -36,7 +37,7 @@ from conversations.messages import (
     inbound_to_dict,
     outbound_to_dict,
 )
-from storage import goals, inbox, kudos, outbox, people
+from storage import goals, kudos, outbox, people
 from storage.database import Database
 from storage.models import InboxRequest
 
@@ -57,6 +58,7 @@ class SlackInbox:
         clock: Callable[[], datetime],
         metrics: Metrics,
         transport: SlackTransport,
+        recorder: InboxRecorder,
         wake_worker: Callable[[], None],
     ) -> None:
         self.database = database
@@ -64,33 +66,25 @@ class SlackInbox:
         self.clock = clock
         self.metrics = metrics
         self.transport = transport
+        self.recorder = recorder
         self.wake_worker = wake_worker
 
     # ---- inside the ack ------------------------------------------------------------------------------------------
 
-    def record(self, team: str, request_key: str, kind: RequestKind, payload: dict[str, Any]) -> bool:
+    async def record(self, team: str, request_key: str, kind: RequestKind, payload: dict[str, Any]) -> bool:
         """Queue a request for the worker; False (and counted) when Slack delivered it before."""
-        with self.database.session_scope() as session:
-            added = inbox.record(
-                session,
-                platform=Platform.SLACK,
-                request_key=request_key,
-                team=team,
-                kind=kind,
-                payload=payload,
-                now=self.clock(),
-            )
+        added = await self.recorder.record(Recording(Platform.SLACK, request_key, team, kind, payload))
         if added:
             self.wake_worker()
         else:
             self.metrics.event("slack", "duplicate")
         return added
 
-    def record_inbound(
+    async def record_inbound(
         self, inbound: Inbound, request_key: str, *, response_url: str | None = None, trigger_id: str | None = None
     ) -> bool:
         payload = {"inbound": inbound_to_dict(inbound), "response_url": response_url, "trigger_id": trigger_id}
-        return self.record(inbound.workspace, request_key, RequestKind.INBOUND, payload)
+        return await self.record(inbound.workspace, request_key, RequestKind.INBOUND, payload)
 
     # ---- in the worker -------------------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ ANY_ACTION = re.compile(r".+")
 def register(app: AsyncApp, deps: ListenerDeps) -> None:
     @app.action(ANY_ACTION)
     async def on_action(ack: AsyncAck, body: dict[str, Any]) -> None:
-        deps.inbox.record_inbound(
+        await deps.inbox.record_inbound(
             translate.from_block_action(body),
             f"slack:action:{body.get('trigger_id')}",
             trigger_id=body.get("trigger_id"),
@@ -26,7 +26,7 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
         await ack()
 
     async def on_shortcut(ack: AsyncAck, body: dict[str, Any]) -> None:
-        deps.inbox.record_inbound(
+        await deps.inbox.record_inbound(
             translate.from_shortcut(body), f"slack:shortcut:{body.get('trigger_id')}", trigger_id=body.get("trigger_id")
         )
         await ack()

@@ -13,7 +13,7 @@ from bot.slack.surface import SLASH_COMMANDS
 
 def register(app: AsyncApp, deps: ListenerDeps) -> None:
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
-        deps.inbox.record_inbound(
+        await deps.inbox.record_inbound(
             translate.from_command(body),
             f"slack:command:{body.get('trigger_id')}",
             response_url=body.get("response_url"),

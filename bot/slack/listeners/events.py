@@ -19,17 +19,17 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
     async def on_direct_message(body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("channel_type") != "im" or not translate.is_person_message(event):
             return
-        deps.inbox.record_inbound(translate.from_message(body, event), f"slack:event:{body['event_id']}")
+        await deps.inbox.record_inbound(translate.from_message(body, event), f"slack:event:{body['event_id']}")
 
     @app.event("app_home_opened")
     async def on_home_opened(body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("tab") == "home":
-            deps.inbox.record(
+            await deps.inbox.record(
                 body["team_id"], f"slack:event:{body['event_id']}", RequestKind.HOME_OPENED, {"user": event["user"]}
             )
 
     async def on_user_event(body: dict[str, Any], event: dict[str, Any]) -> None:
-        deps.inbox.record(
+        await deps.inbox.record(
             body["team_id"], f"slack:event:{body['event_id']}", RequestKind.USER_CHANGED, {"user": event["user"]}
         )
 
@@ -39,7 +39,7 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
     async def on_reaction(body: dict[str, Any], event: dict[str, Any]) -> None:
         inbound = translate.from_reaction(body, event, added=event.get("type") == "reaction_added")
         if inbound is not None:
-            deps.inbox.record_inbound(inbound, f"slack:event:{body['event_id']}")
+            await deps.inbox.record_inbound(inbound, f"slack:event:{body['event_id']}")
 
     app.event("reaction_added")(on_reaction)
     app.event("reaction_removed")(on_reaction)

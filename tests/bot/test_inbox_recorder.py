@@ -1,0 +1,90 @@
+"""Recording requests inside their acks: many per commit, none acked before it is committed."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from bot.inbox_recorder import InboxRecorder, Recording
+from bot.traffic import Traffic
+from conversations.messages import Platform
+from storage.database import Database
+from storage.models import InboxRequest
+
+NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+
+
+def recording(key: str) -> Recording:
+    return Recording(Platform.SLACK, key, "T1", "inbound", {"key": key})
+
+
+def test_a_burst_of_requests_is_committed_in_a_few_commits_and_each_hears_whether_it_was_new(
+    any_database: Database,
+) -> None:
+    recorder = InboxRecorder(any_database, lambda: NOW)
+    commits = []
+    sa.event.listen(any_database.engine, "commit", lambda connection: commits.append(1))
+
+    async def burst() -> list[bool]:
+        keys = [f"k{index}" for index in range(50)] + ["k0", "k1"]
+        return await asyncio.gather(*(recorder.record(recording(key)) for key in keys))
+
+    results = asyncio.run(burst())
+    assert results == [True] * 50 + [False, False]
+    assert 1 <= len(commits) <= 3
+    with any_database.session_scope() as session:
+        rows = session.exec(select(InboxRequest)).all()
+    assert sorted(row.request_key for row in rows) == sorted(f"k{index}" for index in range(50))
+    assert all(row.payload == {"key": row.request_key} and row.received_at == NOW for row in rows)
+
+
+def test_when_the_commit_fails_every_request_in_it_fails_and_the_next_ones_are_recorded(database: Database) -> None:
+    recorder = InboxRecorder(database, lambda: NOW)
+    real_write = recorder.write
+    calls = []
+
+    def write_failing_once(recordings):
+        calls.append([item.request_key for item in recordings])
+        if len(calls) == 1:
+            raise sa.exc.OperationalError("INSERT", {}, Exception("database is locked"))
+        return real_write(recordings)
+
+    recorder.write = write_failing_once
+
+    async def two_bursts():
+        first = await asyncio.gather(*(recorder.record(recording(f"a{i}")) for i in range(3)), return_exceptions=True)
+        second = await recorder.record(recording("b0"))
+        return first, second
+
+    first, second = asyncio.run(two_bursts())
+    assert all(isinstance(result, sa.exc.OperationalError) for result in first)
+    assert second is True
+    with database.session_scope() as session:
+        assert [row.request_key for row in session.exec(select(InboxRequest))] == ["b0"]
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.mark.parametrize(("quiet_for", "expected_wait"), [(0.2, 0.0), (0.0, 0.05), (0.08, 0.02)])
+def test_background_work_steps_aside_only_while_requests_arrive(quiet_for: float, expected_wait: float) -> None:
+    time = FakeTime()
+    traffic = Traffic(quiet=0.1, max_wait=0.05, clock=time, sleep=time.sleep)
+    traffic.arrived()
+    time.now += quiet_for
+    asyncio.run(traffic.step_aside())
+    assert sum(time.slept) == pytest.approx(expected_wait), "until requests pause for 0.1 s, never more than 0.05 s"

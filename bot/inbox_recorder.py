@@ -52,22 +52,29 @@ class InboxRecorder:
                 batch, self.waiting = self.waiting, []
                 try:
                     results = await asyncio.to_thread(self.write, [recording for recording, _ in batch])
-                except BaseException as error:  # every request of the failed commit learns of it, then it is raised
-                    for _, added in batch:
-                        added.set_exception(error)
-                    if not isinstance(error, Exception):
-                        raise
-                    continue
-                for (_, added), result in zip(batch, results, strict=True):
-                    added.set_result(result)
+                except Exception as error:  # noqa: BLE001 - handed to every request of the failed commit
+                    settle(batch, error=error)
+                except BaseException:
+                    settle(batch, error=RuntimeError("the service stopped while the request was being recorded"))
+                    raise
+                else:
+                    settle(batch, results=results)
         finally:
             self.committing = False
+            if self.waiting:  # cancelled (the service is stopping): nobody will commit these
+                waiting, self.waiting = self.waiting, []
+                settle(waiting, error=RuntimeError("the service stopped before the request was recorded"))
 
     def write(self, recordings: Sequence[Recording]) -> list[bool]:
+        """Insert in key order (so two replicas' batches take row locks in the same order and can't
+        deadlock); answer in the order given."""
         now = self.clock()
+        order = sorted(range(len(recordings)), key=lambda index: recordings[index].request_key)
+        added = [False] * len(recordings)
         with self.database.session_scope() as session:
-            return [
-                inbox.record(
+            for index in order:
+                recording = recordings[index]
+                added[index] = inbox.record(
                     session,
                     platform=recording.platform,
                     request_key=recording.request_key,
@@ -76,5 +83,20 @@ class InboxRecorder:
                     payload=recording.payload,
                     now=now,
                 )
-                for recording in recordings
-            ]
+        return added
+
+
+def settle(
+    batch: Sequence[tuple[Recording, asyncio.Future[bool]]],
+    *,
+    results: Sequence[bool] | None = None,
+    error: BaseException | None = None,
+) -> None:
+    """Tell each waiting request how its commit went; a request whose caller gave up (cancelled) is skipped."""
+    for position, (_, added) in enumerate(batch):
+        if added.done():
+            continue
+        if results is not None:
+            added.set_result(results[position])
+        else:
+            added.set_exception(error or RuntimeError("not recorded"))

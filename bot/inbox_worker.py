@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from bot.metrics import Metrics
 from bot.outbox_sender import RetryPolicy
-from bot.polling import run_until_stopped
+from bot.polling import Wakeup, run_until_stopped
 from bot.traffic import Traffic
 from conversations.messages import Platform
 from storage import inbox
@@ -54,7 +54,7 @@ class InboxWorker:
         traffic: Traffic | None = None,
         policy: RetryPolicy = INBOX_RETRIES,
         rng: random.Random | None = None,
-        batch_size: int = 20,
+        batch_size: int = 1,
     ) -> None:
         self.database = database
         self.handlers = dict(handlers)
@@ -64,13 +64,15 @@ class InboxWorker:
         self.policy = policy
         self.rng = rng or random.Random()
         self.batch_size = batch_size
-        self.wakeup = asyncio.Event()
+        self.wakeup = Wakeup()
 
     def notify(self) -> None:
         """A request was recorded: stop waiting for the next poll."""
         self.wakeup.set()
 
     def claim(self) -> list[InboxRequest]:
+        """Take the next due request(s); one at a time by default, so a process that stops holds no
+        claim but the request in hand (a claimed row waits out its lease before another takes it)."""
         with self.database.session_scope() as session:
             return inbox.claim_due(session, self.clock(), limit=self.batch_size, platforms=list(self.handlers))
 
@@ -85,13 +87,18 @@ class InboxWorker:
         return taken
 
     async def work_on(self, request: InboxRequest) -> None:
+        if request.attempts > self.policy.max_attempts:
+            # taken again after its lease ran out, more often than it may be tried: whatever handles it
+            # stops the process (or outlives the lease) every time, so don't try it once more
+            await asyncio.to_thread(self.record_failure, request, f"gave up after {request.attempts - 1} attempts")
+            return
         try:
             await self.handlers[request.platform].handle(request)
         except inbox.LostClaim:
             log.warning("inbox request %s was taken over by another worker", request.request_key)
         except Exception as error:  # recorded on the row and retried, then failed with the reason
             log.exception("inbox request %s (%s) failed", request.request_key, request.kind)
-            self.record_failure(request, f"{type(error).__name__}: {error}")
+            await asyncio.to_thread(self.record_failure, request, f"{type(error).__name__}: {error}")
         else:
             self.metrics.event(request.platform.value, "processed")
 
@@ -99,7 +106,7 @@ class InboxWorker:
         now = self.clock()
         try:
             with self.database.session_scope() as session:
-                if request.attempts < self.policy.max_attempts:
+                if request.attempts < self.policy.max_attempts:  # attempts counts this one
                     inbox.mark_retry(session, request, now + self.policy.delay(request.attempts, self.rng), error)
                     self.metrics.event(request.platform.value, "retried")
                 else:
@@ -121,6 +128,6 @@ class InboxWorker:
     async def run(self, stop: asyncio.Event, poll_interval: float = 1.0) -> None:
         async def handle_due() -> float | None:
             await self.drain()
-            return self.seconds_until_next_due()
+            return await asyncio.to_thread(self.seconds_until_next_due)
 
         await run_until_stopped(stop, self.wakeup, handle_due, poll_interval=poll_interval, name="inbox worker")

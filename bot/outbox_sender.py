@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.polling import run_until_stopped
+from bot.polling import Wakeup, run_until_stopped
 from bot.traffic import Traffic
 from conversations.messages import Platform
 from storage import outbox
@@ -109,7 +109,7 @@ class OutboxSender:
         self.batch_size = batch_size
         self.concurrency = concurrency
         self.traffic = traffic or Traffic()
-        self.wakeup = asyncio.Event()
+        self.wakeup = Wakeup()
 
     async def close(self) -> None:
         """Let transports release their connections."""

@@ -17,17 +17,37 @@ import sqlalchemy as sa
 log = logging.getLogger(__name__)
 
 
+class Wakeup:
+    """An ``asyncio.Event`` that may be set from any thread: work is often queued by a unit of work
+    running in ``asyncio.to_thread``, and only the loop's own thread may touch an Event."""
+
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def set(self) -> None:
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if self.loop is not None and running is not self.loop:
+            self.loop.call_soon_threadsafe(self.event.set)
+        else:
+            self.event.set()
+
+
 async def run_until_stopped(
     stop: asyncio.Event,
-    wakeup: asyncio.Event,
+    wakeup: Wakeup,
     work: Callable[[], Awaitable[float | None]],
     *,
     poll_interval: float,
     name: str,
 ) -> None:
     """Call ``work`` until ``stop`` is set; ``work`` returns the seconds until its next deferred item, if any."""
+    wakeup.loop = asyncio.get_running_loop()
     while not stop.is_set():
-        wakeup.clear()
+        wakeup.event.clear()
         wait = poll_interval
         try:
             next_due = await work()
@@ -35,4 +55,4 @@ async def run_until_stopped(
         except sa.exc.SQLAlchemyError:
             log.exception("%s can't reach the database; retrying in %s s", name, poll_interval)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wakeup.wait(), timeout=wait)
+            await asyncio.wait_for(wakeup.event.wait(), timeout=wait)

@@ -106,10 +106,11 @@ class Runtime:
             slack_inbox,
             self.clock,
             self.renderers,
+            self.traffic,
             identity=self.identity,
             socket_mode=self.socket_mode,
         )
-        self.service.slack = SlackRequestHandler(self.slack.app, self.metrics, self.traffic)
+        self.service.slack = SlackRequestHandler(self.slack.app, self.metrics)
         self.stopping.clear()
         self.tasks.append(asyncio.create_task(self.sender.run(self.stopping, self.poll_interval)))
         self.tasks.append(asyncio.create_task(self.worker.run(self.stopping, self.poll_interval)))

@@ -19,7 +19,6 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.metrics import CONTENT_TYPE, Metrics
-from bot.traffic import Traffic
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -45,13 +44,11 @@ class SlackRequestHandler(AsyncSlackRequestHandler):
     """Bolt's ASGI handler, answering malformed bodies with 400 (Bolt parses before verifying and
     would crash into a 500) and timing every request for ``/metrics``."""
 
-    def __init__(self, app: AsyncApp, metrics: Metrics, traffic: Traffic) -> None:
+    def __init__(self, app: AsyncApp, metrics: Metrics) -> None:
         super().__init__(app, path="/slack/events")
         self.metrics = metrics
-        self.traffic = traffic
 
     async def dispatch(self, request: AsgiHttpRequest) -> BoltResponse:
-        self.traffic.arrived()
         started = time.perf_counter()
         try:
             bolt_request = AsyncBoltRequest(

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlmodel import Session
 
 from bot.inbox_recorder import InboxRecorder, Recording
@@ -25,7 +26,7 @@ from bot.metrics import Metrics
 from bot.slack.handling import Handled, SlackHandling, respond_target
 from bot.slack.installations import bind_workspace
 from bot.slack.people_sync import upsert_slack_user
-from bot.slack.transport import SlackTransport
+from bot.slack.transport import DeliveryRefused, SlackTransport, Throttled
 from conversations.home import home_page
 from conversations.messages import (
     FORM_TOO_LATE,
@@ -123,7 +124,15 @@ class SlackInbox:
                     trigger_id=request.payload["trigger_id"],
                     view=renderer.modal(form, {"channel": conversation}),
                 )
-            except SlackApiError as error:
+            except (
+                SlackApiError,
+                SlackRequestError,
+                DeliveryRefused,
+                Throttled,
+                aiohttp.ClientError,
+                TimeoutError,
+            ) as error:
+                # the request is done already (the trigger can't be used twice): say so instead of retrying
                 log.warning("could not open form %s for %s: %s", form.id, request.request_key, error)
                 await asyncio.to_thread(self.tell_author, request, FORM_TOO_LATE)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,6 +51,12 @@ def team_of(body: Mapping[str, Any]) -> str:
     if isinstance(user, Mapping) and user.get("team_id"):
         return str(user["team_id"])
     return str(body.get("team_id") or "")
+
+
+def request_id(body: Mapping[str, Any]) -> str:
+    """What makes this click unique: Slack's trigger id, or one of our own if a payload ever lacks it
+    (a shared fallback key would make every later such click look like a redelivery)."""
+    return str(body.get("trigger_id") or uuid.uuid4())
 
 
 def from_command(body: Mapping[str, Any]) -> Inbound:

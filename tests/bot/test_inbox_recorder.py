@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -65,6 +66,33 @@ def test_when_the_commit_fails_every_request_in_it_fails_and_the_next_ones_are_r
     assert second is True
     with database.session_scope() as session:
         assert [row.request_key for row in session.exec(select(InboxRequest))] == ["b0"]
+
+
+def test_a_caller_that_gives_up_mid_commit_leaves_the_others_answered(database: Database) -> None:
+    recorder = InboxRecorder(database, lambda: NOW)
+    real_write = recorder.write
+    release = threading.Event()
+
+    def slow_write(recordings):
+        release.wait(timeout=5)
+        return real_write(recordings)
+
+    recorder.write = slow_write
+
+    async def burst():
+        callers = [asyncio.create_task(recorder.record(recording(f"c{i}"))) for i in range(3)]
+        await asyncio.sleep(0)  # all three are waiting on the same commit
+        await asyncio.sleep(0)
+        callers[1].cancel()
+        release.set()
+        later = await recorder.record(recording("later"))
+        return await asyncio.gather(*callers, return_exceptions=True), later
+
+    (first, cancelled, third), later = asyncio.run(burst())
+    assert first is True and third is True and later is True
+    assert isinstance(cancelled, asyncio.CancelledError)
+    with database.session_scope() as session:
+        assert len(session.exec(select(InboxRequest)).all()) == 4, "the cancelled caller's row was committed too"
 
 
 class FakeTime:

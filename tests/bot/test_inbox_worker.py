@@ -123,3 +123,18 @@ def test_handled_requests_are_forgotten_after_a_week(database: Database) -> None
     clock.now += timedelta(seconds=2)
     assert worker.forget_old_requests() == 1
     assert status(database, "old") is None
+
+
+def test_a_request_that_keeps_taking_its_worker_down_is_not_tried_again(database: Database) -> None:
+    clock = Clock()
+    handler = Handler(database, clock)
+    worker, metrics = worker_with(database, handler, clock)
+    record(database, "poison")
+    for _ in range(3):  # three workers claimed it and vanished without a word (each lease ran out)
+        with database.session_scope() as session:
+            inbox.claim_due(session, clock.now)
+        clock.now += inbox.DEFAULT_LEASE
+    asyncio.run(worker.drain())
+    row = status(database, "poison")
+    assert row.status is InboxStatus.FAILED and "gave up after 3 attempts" in row.error
+    assert handler.seen == [] and handler.given_up == ["poison"] and outcome(metrics, "failed") == 1

@@ -20,14 +20,16 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
     async def on_action(ack: AsyncAck, body: dict[str, Any]) -> None:
         await deps.inbox.record_inbound(
             translate.from_block_action(body),
-            f"slack:action:{body.get('trigger_id')}",
+            f"slack:action:{translate.request_id(body)}",
             trigger_id=body.get("trigger_id"),
         )
         await ack()
 
     async def on_shortcut(ack: AsyncAck, body: dict[str, Any]) -> None:
         await deps.inbox.record_inbound(
-            translate.from_shortcut(body), f"slack:shortcut:{body.get('trigger_id')}", trigger_id=body.get("trigger_id")
+            translate.from_shortcut(body),
+            f"slack:shortcut:{translate.request_id(body)}",
+            trigger_id=body.get("trigger_id"),
         )
         await ack()
 

@@ -15,7 +15,7 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         await deps.inbox.record_inbound(
             translate.from_command(body),
-            f"slack:command:{body.get('trigger_id')}",
+            f"slack:command:{translate.request_id(body)}",
             response_url=body.get("response_url"),
             trigger_id=body.get("trigger_id"),
         )

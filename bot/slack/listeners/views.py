@@ -1,7 +1,9 @@
-"""Form (modal) submissions: validated inside the ack so problems show next to the fields."""
+"""Form (modal) submissions: validated inside the ack so problems show next to the fields (the only
+requests handled inside the ack; off the event loop, so other requests don't wait for it)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -18,7 +20,9 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
     async def on_submission(ack: AsyncAck, body: dict[str, Any]) -> None:
         inbound = translate.from_view_submission(body)
         view = body.get("view") or {}
-        handled = deps.handling.handle(inbound, f"slack:view:{view.get('id')}:{view.get('hash')}")
+        handled = await asyncio.to_thread(
+            deps.handling.handle, inbound, f"slack:view:{view.get('id')}:{view.get('hash')}"
+        )
         if handled.form_errors is not None:
             errors = deps.renderers.get(handled.templates_dir).form_errors(handled.form_errors)
             await ack(response_action="errors", errors=errors)

@@ -174,8 +174,9 @@ def test_a_request_acked_by_a_process_that_then_died_is_answered_by_the_next_one
                 "response_url": slack.response_url("died"),
                 "trigger_id": "t",
             },
-            now=datetime.now(UTC),
+            now=datetime.now(UTC) - 2 * inbox.DEFAULT_LEASE,
         )
+        inbox.claim_due(session, datetime.now(UTC) - inbox.DEFAULT_LEASE)  # its worker had taken it, then died
     with RunningCadence(tmp_path, slack) as second:
         [answer] = slack.wait_for_calls(RESPONSE_URL)
         assert answer.path == "/response-url/died" and "Ada Lovelace" in answer.args["text"]

@@ -1,0 +1,49 @@
+"""Handling a recorded request: its effects and its "done" commit together, and only for the worker
+that still holds its claim."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import select
+
+from bot.outbox_sender import OutboxSender
+from bot.slack import translate
+from bot.slack.handling import SlackHandling
+from bot.slack.installations import bind_workspace
+from conversations.flows import all_flows
+from conversations.messages import Platform
+from storage import inbox, org_import
+from storage.database import Database
+from storage.models import InboxStatus, OutboxDelivery
+from tests.bot.slack.conftest import ORG
+from tests.fakes.slack_requests import slash_command_payload
+
+NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+
+
+def test_a_worker_whose_claim_was_taken_over_keeps_none_of_its_effects(database: Database) -> None:
+    with database.session_scope() as session:
+        workspace = bind_workspace(session, "T0001", "Acme")
+        assert org_import.import_org(session, workspace.id, ORG).ok
+        inbox.record(
+            session, platform=Platform.SLACK, request_key="k", team="T0001", kind="inbound", payload={}, now=NOW
+        )
+    with database.session_scope() as session:
+        [mine] = inbox.claim_due(session, NOW)
+    with database.session_scope() as session:
+        [theirs] = inbox.claim_due(session, NOW + inbox.DEFAULT_LEASE)
+    handling = SlackHandling(database, all_flows(), OutboxSender(database, {}, lambda: NOW), lambda: NOW)
+    whoami = translate.from_command(slash_command_payload("/cadence", "whoami", user_id="U0001"))
+
+    with pytest.raises(inbox.LostClaim):
+        handling.handle(whoami, "k", response_url="https://hooks.example/1", request=mine)
+    with database.session_scope() as session:
+        assert session.exec(select(OutboxDelivery)).all() == [], "the late worker's answer was rolled back"
+
+    handling.handle(whoami, "k", response_url="https://hooks.example/1", request=theirs)
+    with database.session_scope() as session:
+        [answer] = session.exec(select(OutboxDelivery)).all()
+        assert answer.kind == "whoami" and answer.payload["slack"]["response_url"] == "https://hooks.example/1"
+        assert inbox.by_key(session, "k").status is InboxStatus.DONE

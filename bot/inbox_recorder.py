@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.traffic import Traffic
 from conversations.messages import Platform
 from storage import inbox
 from storage.database import Database
@@ -30,15 +31,19 @@ class Recording:
 
 
 class InboxRecorder:
-    def __init__(self, database: Database, clock: Callable[[], datetime]) -> None:
+    def __init__(self, database: Database, clock: Callable[[], datetime], traffic: Traffic | None = None) -> None:
         self.database = database
         self.clock = clock
+        self.traffic = traffic or Traffic()
         self.waiting: list[tuple[Recording, asyncio.Future[bool]]] = []
         self.committing = False
         self.committer: asyncio.Task | None = None
 
     async def record(self, recording: Recording) -> bool:
-        """Commit ``recording`` (with whatever else is waiting); False when its key was recorded before."""
+        """Commit ``recording`` (with whatever else is waiting); False when its key was recorded before.
+
+        Each call is a request the platform verified and waits on: background work steps aside."""
+        self.traffic.arrived()
         added: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self.waiting.append((recording, added))
         if not self.committing:

@@ -69,7 +69,7 @@ class Runtime:
         self.metrics = Metrics(database)
         self.renderers = Renderers()
         self.traffic = Traffic()
-        self.recorder = InboxRecorder(database, clock)
+        self.recorder = InboxRecorder(database, clock, self.traffic)
         self.sender = OutboxSender(database, {}, clock, traffic=self.traffic)
         self.worker = InboxWorker(database, {}, clock, self.metrics, traffic=self.traffic, policy=inbox_retries)
         self.handling = SlackHandling(database, flows, self.sender, clock)
@@ -106,7 +106,6 @@ class Runtime:
             slack_inbox,
             self.clock,
             self.renderers,
-            self.traffic,
             identity=self.identity,
             socket_mode=self.socket_mode,
         )

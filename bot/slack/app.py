@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,7 +38,6 @@ from bot.slack.listeners import register_all
 from bot.slack.listeners.deps import ListenerDeps
 from bot.slack.render import BlockKit, Renderers
 from bot.slack.surface import BOT_SCOPES
-from bot.traffic import Traffic
 from conversations.engine import UNKNOWN_COMMAND
 from conversations.messages import INTERNAL_ERROR, Outbound
 from storage.database import Database
@@ -87,7 +86,6 @@ def build_slack_app(
     inbox: SlackInbox,
     clock: Callable[[], datetime],
     renderers: Renderers,
-    traffic: Traffic,
     *,
     identity: BotIdentity | None,
     socket_mode: bool = False,
@@ -130,12 +128,6 @@ def build_slack_app(
         installation_store=store,
     )
     register_all(app, deps)
-
-    @app.middleware
-    async def note_arrival(next: Callable[[], Awaitable[Any]]) -> Any:
-        """Every request Slack signed (over HTTP or Socket Mode) makes background work step aside."""
-        traffic.arrived()
-        return await next()
 
     @app.error
     async def answer_errors(error: Exception, body: dict[str, Any]) -> BoltResponse | None:

@@ -39,7 +39,7 @@ class RequestHandler(Protocol):
     async def handle(self, request: InboxRequest) -> None:
         """Act on the request; the unit of work that holds its effects must end with ``inbox.mark_done``."""
 
-    def give_up(self, session: Session, request: InboxRequest) -> None:
+    def give_up(self, session: Session, request: InboxRequest, now: datetime) -> None:
         """The request failed for good: queue whatever tells its author, in ``session``."""
 
 
@@ -70,16 +70,17 @@ class InboxWorker:
         """A request was recorded: stop waiting for the next poll."""
         self.wakeup.set()
 
-    def claim(self) -> list[InboxRequest]:
+    def claim(self, now: datetime) -> list[InboxRequest]:
         """Take the next due request(s); one at a time by default, so a process that stops holds no
         claim but the request in hand (a claimed row waits out its lease before another takes it)."""
         with self.database.session_scope() as session:
-            return inbox.claim_due(session, self.clock(), limit=self.batch_size, platforms=list(self.handlers))
+            return inbox.claim_due(session, now, limit=self.batch_size, platforms=list(self.handlers))
 
     async def drain(self) -> int:
         """Handle every request due now, oldest first; returns how many were taken."""
         taken = 0
-        while batch := await asyncio.to_thread(self.claim):
+        # the clock is read here, on the loop (where tests may freeze it), and handed to the threads
+        while batch := await asyncio.to_thread(self.claim, self.clock()):
             for request in batch:
                 await self.traffic.step_aside()
                 await self.work_on(request)
@@ -90,7 +91,8 @@ class InboxWorker:
         if request.attempts > self.policy.max_attempts:
             # taken again after its lease ran out, more often than it may be tried: whatever handles it
             # stops the process (or outlives the lease) every time, so don't try it once more
-            await asyncio.to_thread(self.record_failure, request, f"gave up after {request.attempts - 1} attempts")
+            reason = f"gave up after {request.attempts - 1} attempts"
+            await asyncio.to_thread(self.record_failure, request, reason, self.clock())
             return
         try:
             await self.handlers[request.platform].handle(request)
@@ -98,12 +100,11 @@ class InboxWorker:
             log.warning("inbox request %s was taken over by another worker", request.request_key)
         except Exception as error:  # recorded on the row and retried, then failed with the reason
             log.exception("inbox request %s (%s) failed", request.request_key, request.kind)
-            await asyncio.to_thread(self.record_failure, request, f"{type(error).__name__}: {error}")
+            await asyncio.to_thread(self.record_failure, request, f"{type(error).__name__}: {error}", self.clock())
         else:
             self.metrics.event(request.platform.value, "processed")
 
-    def record_failure(self, request: InboxRequest, error: str) -> None:
-        now = self.clock()
+    def record_failure(self, request: InboxRequest, error: str, now: datetime) -> None:
         try:
             with self.database.session_scope() as session:
                 if request.attempts < self.policy.max_attempts:  # attempts counts this one
@@ -111,23 +112,23 @@ class InboxWorker:
                     self.metrics.event(request.platform.value, "retried")
                 else:
                     inbox.mark_failed(session, request, now, error)
-                    self.handlers[request.platform].give_up(session, request)
+                    self.handlers[request.platform].give_up(session, request, now)
                     self.metrics.event(request.platform.value, "failed")
         except inbox.LostClaim:
             log.warning("inbox request %s was taken over by another worker", request.request_key)
 
-    def forget_old_requests(self) -> int:
+    def forget_old_requests(self, now: datetime) -> int:
         with self.database.session_scope() as session:
-            return inbox.prune_done(session, self.clock() - KEEP_HANDLED_FOR)
+            return inbox.prune_done(session, now - KEEP_HANDLED_FOR)
 
-    def seconds_until_next_due(self) -> float | None:
+    def seconds_until_next_due(self, now: datetime) -> float | None:
         with self.database.session_scope() as session:
             next_due = inbox.next_due_at(session, platforms=list(self.handlers))
-        return None if next_due is None else max((next_due - self.clock()).total_seconds(), 0.0)
+        return None if next_due is None else max((next_due - now).total_seconds(), 0.0)
 
     async def run(self, stop: asyncio.Event, poll_interval: float = 1.0) -> None:
         async def handle_due() -> float | None:
             await self.drain()
-            return await asyncio.to_thread(self.seconds_until_next_due)
+            return await asyncio.to_thread(self.seconds_until_next_due, self.clock())
 
         await run_until_stopped(stop, self.wakeup, handle_due, poll_interval=poll_interval, name="inbox worker")

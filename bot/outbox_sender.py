@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -77,6 +78,12 @@ class DrainReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count(self, outcome: str) -> None:
+        """One more delivery with this outcome; outcomes are recorded from several threads at once."""
+        with self.lock:
+            setattr(self, outcome, getattr(self, outcome) + 1)
 
     @property
     def handled(self) -> int:
@@ -120,9 +127,11 @@ class OutboxSender:
         """Something was enqueued: stop waiting for the next poll."""
         self.wakeup.set()
 
-    def claim(self) -> list[OutboxDelivery]:
+    def claim(self, now: datetime | None = None) -> list[OutboxDelivery]:
         with self.database.session_scope() as session:
-            return outbox.claim_due(session, self.clock(), limit=self.batch_size, platforms=list(self.transports))
+            return outbox.claim_due(
+                session, now or self.clock(), limit=self.batch_size, platforms=list(self.transports)
+            )
 
     async def drain(self) -> DrainReport:
         """Send everything due now; returns when nothing due is left.
@@ -139,16 +148,16 @@ class OutboxSender:
                 held_until = None
                 for delivery in deliveries:
                     if held_until is not None:
-                        self.record(
-                            delivery,
-                            RetryLater("waiting for an earlier message", held_until - self.clock(), True),
-                            report,
-                        )
+                        waiting = RetryLater("waiting for an earlier message", held_until - self.clock(), True)
+                        await asyncio.to_thread(self.record, delivery, waiting, report, self.clock())
                         continue
                     await self.traffic.step_aside()
-                    held_until = self.record(delivery, await self.attempt(delivery), report)
+                    outcome = await self.attempt(delivery)
+                    held_until = await asyncio.to_thread(self.record, delivery, outcome, report, self.clock())
 
-        while batch := self.claim():
+        # database work runs off the event loop (with SQLite it may wait for another writer's commit);
+        # the clock is read on the loop, where tests may have frozen it
+        while batch := await asyncio.to_thread(self.claim, self.clock()):
             by_recipient: dict[str, list[OutboxDelivery]] = {}
             for delivery in batch:
                 by_recipient.setdefault(delivery.recipient, []).append(delivery)
@@ -166,10 +175,10 @@ class OutboxSender:
                 return report
             await asyncio.sleep(delay)
 
-    def seconds_until_next_due(self) -> float | None:
+    def seconds_until_next_due(self, now: datetime | None = None) -> float | None:
         with self.database.session_scope() as session:
             next_due = outbox.next_due_at(session, platforms=list(self.transports))
-        return None if next_due is None else max((next_due - self.clock()).total_seconds(), 0.0)
+        return None if next_due is None else max((next_due - (now or self.clock())).total_seconds(), 0.0)
 
     async def attempt(self, delivery: OutboxDelivery) -> Outcome:
         """One try; a transport bug becomes a retry with backoff (and a log with the trace), never a dead sender."""
@@ -184,13 +193,15 @@ class OutboxSender:
 
         async def deliver_due() -> float | None:
             await self.drain()
-            return self.seconds_until_next_due()
+            return await asyncio.to_thread(self.seconds_until_next_due, self.clock())
 
         await run_until_stopped(stop, self.wakeup, deliver_due, poll_interval=poll_interval, name="outbox sender")
 
-    def record(self, delivery: OutboxDelivery, outcome: Outcome, report: DrainReport) -> datetime | None:
+    def record(
+        self, delivery: OutboxDelivery, outcome: Outcome, report: DrainReport, now: datetime | None = None
+    ) -> datetime | None:
         """Store the outcome; returns when the delivery will be tried again, if it will."""
-        now = self.clock()
+        now = now or self.clock()
         with self.database.session_scope() as session:
             current = session.get(OutboxDelivery, delivery.id)
             if (
@@ -207,19 +218,19 @@ class OutboxSender:
             match outcome:
                 case Sent(message_id):
                     outbox.mark_sent(session, delivery, now, message_id)
-                    report.sent += 1
+                    report.count("sent")
                 case RetryLater(error, after, throttled) if throttled or delivery.attempts < self.policy.max_attempts:
                     delay = after if after is not None else self.policy.delay(delivery.attempts, self.rng)
                     outbox.mark_retry(
                         session, delivery, now + max(delay, MIN_RETRY_DELAY), error, count_attempt=not throttled
                     )
-                    report.retried += 1
+                    report.count("retried")
                     return delivery.next_attempt_at
                 case RetryLater(error, _, _):
                     outbox.mark_failed(session, delivery, f"gave up after {delivery.attempts} attempts: {error}")
-                    report.failed += 1
+                    report.count("failed")
                 case Failed(reason):
                     log.warning("delivery %s to %s failed: %s", delivery.dedupe_key, delivery.recipient, reason)
                     outbox.mark_failed(session, delivery, reason)
-                    report.failed += 1
+                    report.count("failed")
         return None

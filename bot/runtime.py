@@ -43,7 +43,7 @@ async def run_tick_job(runtime: Runtime) -> None:
         await asyncio.to_thread(enqueue_due, runtime.database, runtime.clock(), runtime.producers)
     finally:
         runtime.sender.notify()
-        await asyncio.to_thread(runtime.worker.forget_old_requests)
+        await asyncio.to_thread(runtime.worker.forget_old_requests, runtime.clock())
 
 
 class Runtime:

@@ -146,6 +146,7 @@ class SlackHandling:
         collect: bool = False,
         response_url: str | None = None,
         request: InboxRequest | None = None,
+        now: datetime | None = None,
     ) -> Handled:
         """Run ``inbound`` through the engine; ``request`` is the inbox row it came from, marked done in the same commit."""
         handled = Handled()
@@ -160,7 +161,7 @@ class SlackHandling:
             handled = replies.handled
             handled.templates_dir = load_settings(workspace.settings).templates_dir
 
-        self.in_unit_of_work(converse, request)
+        self.in_unit_of_work(converse, request, now)
         return handled
 
     def workspace(self, session: Session, team_id: str) -> Workspace:
@@ -173,9 +174,16 @@ class SlackHandling:
             self.workspace_ids[team_id] = workspace.id
         return workspace
 
-    def in_unit_of_work(self, work: Callable[[Session, datetime], Any], request: InboxRequest | None = None) -> None:
-        """Run ``work`` in one commit, with ``request`` marked done in it; then wake the outbox sender."""
-        now = self.clock()
+    def in_unit_of_work(
+        self,
+        work: Callable[[Session, datetime], Any],
+        request: InboxRequest | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """Run ``work`` in one commit, with ``request`` marked done in it; then wake the outbox sender.
+
+        Pass ``now`` when calling from another thread: read the clock on the event loop."""
+        now = now or self.clock()
         with self.database.session_scope() as session:
             work(session, now)
             if request is not None:

@@ -101,6 +101,7 @@ class SlackInbox:
                     self.handling.in_unit_of_work,
                     lambda session, now: sync_user(session, request.team, user),
                     request,
+                    self.clock(),
                 )
 
     async def handle_inbound(self, request: InboxRequest) -> None:
@@ -108,7 +109,12 @@ class SlackInbox:
         inbound = inbound_from_dict(payload["inbound"])
         response_url = payload.get("response_url")
         handled = await asyncio.to_thread(
-            self.handling.handle, inbound, request.request_key, response_url=response_url, request=request
+            self.handling.handle,
+            inbound,
+            request.request_key,
+            response_url=response_url,
+            request=request,
+            now=self.clock(),
         )
         if handled.forms and payload.get("trigger_id"):
             await self.open_forms(request, handled, inbound.conversation)
@@ -119,7 +125,7 @@ class SlackInbox:
         renderer = transport.renderers.get(handled.templates_dir)
         for form in handled.forms:
             try:
-                await transport.api(request.team)(
+                await (await transport.api(request.team))(
                     "views.open",
                     trigger_id=request.payload["trigger_id"],
                     view=renderer.modal(form, {"channel": conversation}),
@@ -134,14 +140,17 @@ class SlackInbox:
             ) as error:
                 # the request is done already (the trigger can't be used twice): say so instead of retrying
                 log.warning("could not open form %s for %s: %s", form.id, request.request_key, error)
-                await asyncio.to_thread(self.tell_author, request, FORM_TOO_LATE)
+                await asyncio.to_thread(self.tell_author, request, FORM_TOO_LATE, self.clock())
 
     async def publish_home(self, request: InboxRequest) -> None:
         user_id = request.payload["user"]
         if not await asyncio.to_thread(self.is_known, request.team, user_id):
-            profile = await self.transport.api(request.team)("users.info", user=user_id)
+            profile = await (await self.transport.api(request.team))("users.info", user=user_id)
             await asyncio.to_thread(
-                self.handling.in_unit_of_work, lambda session, now: sync_user(session, request.team, profile["user"])
+                self.handling.in_unit_of_work,
+                lambda session, now: sync_user(session, request.team, profile["user"]),
+                None,
+                self.clock(),
             )
 
         def publish(session: Session, now: datetime) -> None:
@@ -167,18 +176,18 @@ class SlackInbox:
                 not_before=now,
             )
 
-        await asyncio.to_thread(self.handling.in_unit_of_work, publish, request)
+        await asyncio.to_thread(self.handling.in_unit_of_work, publish, request, self.clock())
 
-    def give_up(self, session: Session, request: InboxRequest) -> None:
+    def give_up(self, session: Session, request: InboxRequest, now: datetime) -> None:
         """A command that failed for good still gets an answer: nothing was saved, try again."""
-        self.queue_author_answer(session, request, INTERNAL_ERROR)
+        self.queue_author_answer(session, request, INTERNAL_ERROR, now)
 
-    def tell_author(self, request: InboxRequest, kind: str) -> None:
+    def tell_author(self, request: InboxRequest, kind: str, now: datetime) -> None:
         with self.database.session_scope() as session:
-            self.queue_author_answer(session, request, kind)
+            self.queue_author_answer(session, request, kind, now)
         self.handling.sender.notify()
 
-    def queue_author_answer(self, session: Session, request: InboxRequest, kind: str) -> None:
+    def queue_author_answer(self, session: Session, request: InboxRequest, kind: str, now: datetime) -> None:
         response_url = request.payload.get("response_url")
         if request.kind != RequestKind.INBOUND or not response_url:
             return  # an event or a button with nowhere private to answer: the failed row and the log remain
@@ -195,7 +204,7 @@ class SlackInbox:
                 "outbound": outbound_to_dict(Outbound(kind, {}, private=True)),
                 "slack": respond_target(response_url),
             },
-            not_before=self.clock(),
+            not_before=now,
         )
 
     def is_known(self, team_id: str, user_id: str) -> bool:

@@ -223,10 +223,8 @@ class SlackTransport:
     async def deliver(self, delivery: OutboxDelivery) -> Outcome:
         spec = delivery.payload.get("slack") or {}
         method = str(spec.get("method", "post_message"))
-        with self.database.session_scope() as session:
-            workspace = session.get(Workspace, delivery.workspace_id)
-            team_id = workspace.external_id if workspace else None
-            templates_dir = load_settings(workspace.settings).templates_dir if workspace else None
+        # database lookups run off the event loop: with SQLite they may wait for another writer's commit
+        team_id, templates_dir = await asyncio.to_thread(self.workspace_of, delivery.workspace_id)
         if not team_id:
             return Failed("the workspace is not connected to Slack")
         blocks = self.renderers.get(templates_dir)
@@ -234,7 +232,7 @@ class SlackTransport:
             if method == "respond":
                 outbound = outbound_from_dict(delivery.payload["outbound"])
                 return await self.respond(str(spec["response_url"]), blocks.ephemeral_response([outbound]))
-            return await self.call(self.api(team_id), method, spec, delivery, blocks)
+            return await self.call(await self.api(team_id), method, spec, delivery, blocks)
         except DeliveryRefused as refused:
             return Failed(str(refused))
         except Throttled as throttled:
@@ -244,9 +242,17 @@ class SlackTransport:
         except (aiohttp.ClientError, SlackRequestError, TimeoutError) as error:
             return RetryLater(f"could not reach Slack: {type(error).__name__}: {error}")
 
-    def api(self, team_id: str) -> PacedApi:
+    def workspace_of(self, workspace_id: int) -> tuple[str | None, str | None]:
+        """The Slack team id of a workspace and the templates directory its settings name."""
+        with self.database.session_scope() as session:
+            workspace = session.get(Workspace, workspace_id)
+            if workspace is None:
+                return None, None
+            return workspace.external_id, load_settings(workspace.settings).templates_dir
+
+    async def api(self, team_id: str) -> PacedApi:
         """Web API calls as the bot of ``team_id``, paced under Slack's rate limits."""
-        token = self.token_for(team_id)
+        token = await asyncio.to_thread(self.token_for, team_id)
         if not token:
             raise DeliveryRefused("no bot token for this Slack workspace; install the app again")
         return PacedApi(self.client(token), team_id, self.limits)
@@ -270,11 +276,11 @@ class SlackTransport:
     ) -> Outcome:
         outbound = outbound_from_dict(delivery.payload["outbound"])
         if method == "publish_home":
-            person = self.person(delivery)
+            person = await asyncio.to_thread(self.person, delivery)
             await api("views.publish", user_id=self.slack_id(person), view=blocks.home(outbound))
             return Sent()
         if method == "upload_chart":
-            person = self.person(delivery)
+            person = await asyncio.to_thread(self.person, delivery)
             channel = await self.direct_message_channel(api, person)
             caption = blocks.message(outbound)["text"]
             response = await api(
@@ -288,7 +294,7 @@ class SlackTransport:
             return Sent(str((response.get("file") or {}).get("id") or ""))
         message = blocks.message(outbound)
         if method == "post_ephemeral":
-            person = self.person(delivery)
+            person = await asyncio.to_thread(self.person, delivery)
             response = await api(
                 "chat.postEphemeral",
                 channel=spec["channel"],
@@ -299,8 +305,8 @@ class SlackTransport:
             return Sent(str(response.get("message_ts") or ""))
         channel, thread_ts = spec.get("channel"), spec.get("thread_ts")
         if outbound.thread:
-            channel, thread_ts = self.thread_of(outbound.thread) or (channel, thread_ts)
-        channel = channel or await self.direct_message_channel(api, self.person(delivery))
+            channel, thread_ts = await asyncio.to_thread(self.thread_of, outbound.thread) or (channel, thread_ts)
+        channel = channel or await self.direct_message_channel(api, await asyncio.to_thread(self.person, delivery))
         response = await api(
             "chat.postMessage",
             channel=channel,
@@ -338,13 +344,21 @@ class SlackTransport:
 
     async def direct_message_channel(self, api: PacedApi, person: Person) -> str:
         """The DM channel with ``person``: remembered from earlier, or opened once and remembered."""
+        remembered = await asyncio.to_thread(self.remembered_channel, person)
+        if remembered:
+            return remembered
+        opened = await api("conversations.open", users=self.slack_id(person))
+        channel = str(opened["channel"]["id"])
+        await asyncio.to_thread(self.remember_channel, person, channel)
+        return channel
+
+    def remembered_channel(self, person: Person) -> str | None:
         assert person.id is not None
         with self.database.session_scope() as session:
             reference = reference_for(session, person.id, Platform.SLACK) or {}
-        if reference.get("channel"):
-            return str(reference["channel"])
-        opened = await api("conversations.open", users=self.slack_id(person))
-        channel = str(opened["channel"]["id"])
+        return str(reference["channel"]) if reference.get("channel") else None
+
+    def remember_channel(self, person: Person, channel: str) -> None:
+        assert person.id is not None
         with self.database.session_scope() as session:
             remember_reference(session, person.workspace_id, person.id, Platform.SLACK, {"channel": channel})
-        return channel

@@ -44,7 +44,7 @@ class Handler:
         with self.database.session_scope() as session:
             inbox.mark_done(session, request, self.clock())
 
-    def give_up(self, session: Session, request: InboxRequest) -> None:
+    def give_up(self, session: Session, request: InboxRequest, now: datetime) -> None:
         self.given_up.append(request.request_key)
 
 
@@ -79,7 +79,7 @@ def test_requests_are_handled_once_in_order(database: Database) -> None:
     assert asyncio.run(worker.drain()) == 3
     assert asyncio.run(worker.drain()) == 0
     assert handler.seen == ["a", "b", "c"] and outcome(metrics, "processed") == 3
-    assert worker.seconds_until_next_due() is None
+    assert worker.seconds_until_next_due(clock.now) is None
 
 
 def test_a_failing_request_is_retried_with_backoff_and_then_succeeds(database: Database) -> None:
@@ -90,7 +90,7 @@ def test_a_failing_request_is_retried_with_backoff_and_then_succeeds(database: D
     asyncio.run(worker.drain())
     row = status(database, "flaky")
     assert row.status is InboxStatus.QUEUED and "fell over" in row.error
-    assert 0.5 <= worker.seconds_until_next_due() <= 1.0
+    assert 0.5 <= worker.seconds_until_next_due(clock.now) <= 1.0
     asyncio.run(worker.drain())
     assert handler.seen == ["flaky"], "not retried before its backoff is over"
     clock.now += timedelta(seconds=1)
@@ -119,9 +119,9 @@ def test_handled_requests_are_forgotten_after_a_week(database: Database) -> None
     record(database, "old")
     asyncio.run(worker.drain())
     clock.now += KEEP_HANDLED_FOR - timedelta(seconds=1)
-    assert worker.forget_old_requests() == 0
+    assert worker.forget_old_requests(clock.now) == 0
     clock.now += timedelta(seconds=2)
-    assert worker.forget_old_requests() == 1
+    assert worker.forget_old_requests(clock.now) == 1
     assert status(database, "old") is None
 
 

@@ -20,9 +20,8 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
     async def on_submission(ack: AsyncAck, body: dict[str, Any]) -> None:
         inbound = translate.from_view_submission(body)
         view = body.get("view") or {}
-        handled = await asyncio.to_thread(
-            deps.handling.handle, inbound, f"slack:view:{view.get('id')}:{view.get('hash')}"
-        )
+        key = f"slack:view:{view.get('id')}:{view.get('hash')}"
+        handled = await asyncio.to_thread(deps.handling.handle, inbound, key, now=deps.clock())
         if handled.form_errors is not None:
             errors = deps.renderers.get(handled.templates_dir).form_errors(handled.form_errors)
             await ack(response_action="errors", errors=errors)

@@ -177,7 +177,7 @@ def test_permanent_errors_fail_the_delivery_with_the_reason_and_the_sender_goes_
     database, people, slack, error
 ) -> None:
     clock = SteppingClock()
-    sender = sender_for(database, slack.base_url, clock)
+    sender = sender_for(database, slack.base_url, clock, concurrency=1)  # ada's first: she meets the error
     enqueue(database, people, "ada", "doomed", clock)
     enqueue(database, people, "grace", "fine", clock)
     slack.fail_next("conversations.open", error=error)
@@ -217,7 +217,7 @@ def test_the_sender_wakes_as_soon_as_a_row_is_enqueued(database, people, slack: 
 
 def test_a_persons_messages_keep_their_order_when_the_first_must_wait(database, people, slack: FakeSlackApi) -> None:
     clock = SteppingClock()
-    sender = sender_for(database, slack.base_url, clock)
+    sender = sender_for(database, slack.base_url, clock, concurrency=1)  # ada's first: she meets the 503
     enqueue(database, people, "ada", "question-1", clock)
     enqueue(database, people, "ada", "question-2", clock)
     enqueue(database, people, "grace", "other", clock)

@@ -16,7 +16,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -175,6 +175,30 @@ class PacedApi:
         return response
 
 
+@dataclass(frozen=True)
+class Addressee:
+    """What a delivery needs from the database: its workspace's team and templates, and for a person
+    their row and the DM channel we already know."""
+
+    team_id: str | None
+    templates_dir: str | None
+    person: Person | None = None
+    dm_channel: str | None = None
+
+    def recipient(self, delivery: OutboxDelivery) -> Person:
+        if not delivery.recipient.startswith("person:"):
+            raise DeliveryRefused(f"recipient {delivery.recipient!r} is not a person")
+        if self.person is None:
+            raise DeliveryRefused("the recipient no longer exists")
+        return self.person
+
+
+def slack_id(person: Person) -> str:
+    if not person.slack_user_id:
+        raise DeliveryRefused(f"{person.display_name} has no Slack account linked; run `cadence org sync`")
+    return person.slack_user_id
+
+
 class SlackTransport:
     """Sends one outbox row to Slack; needs the bot token of the row's workspace."""
 
@@ -223,16 +247,18 @@ class SlackTransport:
     async def deliver(self, delivery: OutboxDelivery) -> Outcome:
         spec = delivery.payload.get("slack") or {}
         method = str(spec.get("method", "post_message"))
-        # database lookups run off the event loop: with SQLite they may wait for another writer's commit
-        team_id, templates_dir = await asyncio.to_thread(self.workspace_of, delivery.workspace_id)
-        if not team_id:
+        # what the delivery needs from the database, in one lookup off the event loop (with SQLite it
+        # may wait for another writer's commit)
+        addressee = await asyncio.to_thread(self.look_up, delivery)
+        if not addressee.team_id:
             return Failed("the workspace is not connected to Slack")
-        blocks = self.renderers.get(templates_dir)
+        blocks = self.renderers.get(addressee.templates_dir)
         try:
             if method == "respond":
                 outbound = outbound_from_dict(delivery.payload["outbound"])
                 return await self.respond(str(spec["response_url"]), blocks.ephemeral_response([outbound]))
-            return await self.call(await self.api(team_id), method, spec, delivery, blocks)
+            api = await self.api(addressee.team_id)
+            return await self.call(api, method, spec, delivery, addressee, blocks)
         except DeliveryRefused as refused:
             return Failed(str(refused))
         except Throttled as throttled:
@@ -242,13 +268,19 @@ class SlackTransport:
         except (aiohttp.ClientError, SlackRequestError, TimeoutError) as error:
             return RetryLater(f"could not reach Slack: {type(error).__name__}: {error}")
 
-    def workspace_of(self, workspace_id: int) -> tuple[str | None, str | None]:
-        """The Slack team id of a workspace and the templates directory its settings name."""
+    def look_up(self, delivery: OutboxDelivery) -> Addressee:
         with self.database.session_scope() as session:
-            workspace = session.get(Workspace, workspace_id)
+            workspace = session.get(Workspace, delivery.workspace_id)
             if workspace is None:
-                return None, None
-            return workspace.external_id, load_settings(workspace.settings).templates_dir
+                return Addressee(None, None)
+            addressee = Addressee(workspace.external_id, load_settings(workspace.settings).templates_dir)
+            if not delivery.recipient.startswith("person:"):
+                return addressee
+            person = session.get(Person, int(delivery.recipient.removeprefix("person:")))
+            if person is None or person.id is None:
+                return addressee
+            channel = (reference_for(session, person.id, Platform.SLACK) or {}).get("channel")
+            return replace(addressee, person=person, dm_channel=str(channel) if channel else None)
 
     async def api(self, team_id: str) -> PacedApi:
         """Web API calls as the bot of ``team_id``, paced under Slack's rate limits."""
@@ -272,16 +304,21 @@ class SlackTransport:
         return Failed(f"response_url refused: {answer.body or answer.status_code}")
 
     async def call(
-        self, api: PacedApi, method: str, spec: dict[str, Any], delivery: OutboxDelivery, blocks: BlockKit
+        self,
+        api: PacedApi,
+        method: str,
+        spec: dict[str, Any],
+        delivery: OutboxDelivery,
+        addressee: Addressee,
+        blocks: BlockKit,
     ) -> Outcome:
         outbound = outbound_from_dict(delivery.payload["outbound"])
         if method == "publish_home":
-            person = await asyncio.to_thread(self.person, delivery)
-            await api("views.publish", user_id=self.slack_id(person), view=blocks.home(outbound))
+            person = addressee.recipient(delivery)
+            await api("views.publish", user_id=slack_id(person), view=blocks.home(outbound))
             return Sent()
         if method == "upload_chart":
-            person = await asyncio.to_thread(self.person, delivery)
-            channel = await self.direct_message_channel(api, person)
+            channel = await self.direct_message_channel(api, delivery, addressee)
             caption = blocks.message(outbound)["text"]
             response = await api(
                 "files.upload_v2",
@@ -294,11 +331,11 @@ class SlackTransport:
             return Sent(str((response.get("file") or {}).get("id") or ""))
         message = blocks.message(outbound)
         if method == "post_ephemeral":
-            person = await asyncio.to_thread(self.person, delivery)
+            person = addressee.recipient(delivery)
             response = await api(
                 "chat.postEphemeral",
                 channel=spec["channel"],
-                user=self.slack_id(person),
+                user=slack_id(person),
                 text=message["text"],
                 blocks=message["blocks"],
             )
@@ -306,7 +343,7 @@ class SlackTransport:
         channel, thread_ts = spec.get("channel"), spec.get("thread_ts")
         if outbound.thread:
             channel, thread_ts = await asyncio.to_thread(self.thread_of, outbound.thread) or (channel, thread_ts)
-        channel = channel or await self.direct_message_channel(api, await asyncio.to_thread(self.person, delivery))
+        channel = channel or await self.direct_message_channel(api, delivery, addressee)
         response = await api(
             "chat.postMessage",
             channel=channel,
@@ -327,36 +364,15 @@ class SlackTransport:
         channel, _, ts = earlier.platform_message_id.partition("/")
         return channel, ts
 
-    def person(self, delivery: OutboxDelivery) -> Person:
-        if not delivery.recipient.startswith("person:"):
-            raise DeliveryRefused(f"recipient {delivery.recipient!r} is not a person")
-        with self.database.session_scope() as session:
-            person = session.get(Person, int(delivery.recipient.removeprefix("person:")))
-        if person is None:
-            raise DeliveryRefused("the recipient no longer exists")
-        return person
-
-    @staticmethod
-    def slack_id(person: Person) -> str:
-        if not person.slack_user_id:
-            raise DeliveryRefused(f"{person.display_name} has no Slack account linked; run `cadence org sync`")
-        return person.slack_user_id
-
-    async def direct_message_channel(self, api: PacedApi, person: Person) -> str:
-        """The DM channel with ``person``: remembered from earlier, or opened once and remembered."""
-        remembered = await asyncio.to_thread(self.remembered_channel, person)
-        if remembered:
-            return remembered
-        opened = await api("conversations.open", users=self.slack_id(person))
+    async def direct_message_channel(self, api: PacedApi, delivery: OutboxDelivery, addressee: Addressee) -> str:
+        """The DM channel with the recipient: remembered from earlier, or opened once and remembered."""
+        person = addressee.recipient(delivery)
+        if addressee.dm_channel:
+            return addressee.dm_channel
+        opened = await api("conversations.open", users=slack_id(person))
         channel = str(opened["channel"]["id"])
         await asyncio.to_thread(self.remember_channel, person, channel)
         return channel
-
-    def remembered_channel(self, person: Person) -> str | None:
-        assert person.id is not None
-        with self.database.session_scope() as session:
-            reference = reference_for(session, person.id, Platform.SLACK) or {}
-        return str(reference["channel"]) if reference.get("channel") else None
 
     def remember_channel(self, person: Person, channel: str) -> None:
         assert person.id is not None

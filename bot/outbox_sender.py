@@ -12,10 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -78,12 +77,6 @@ class DrainReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-
-    def count(self, outcome: str) -> None:
-        """One more delivery with this outcome; outcomes are recorded from several threads at once."""
-        with self.lock:
-            setattr(self, outcome, getattr(self, outcome) + 1)
 
     @property
     def handled(self) -> int:
@@ -149,15 +142,16 @@ class OutboxSender:
                 for delivery in deliveries:
                     if held_until is not None:
                         waiting = RetryLater("waiting for an earlier message", held_until - self.clock(), True)
-                        await asyncio.to_thread(self.record, delivery, waiting, report, self.clock())
+                        self.record(delivery, waiting, report)
                         continue
                     await self.traffic.step_aside()
                     outcome = await self.attempt(delivery)
-                    held_until = await asyncio.to_thread(self.record, delivery, outcome, report, self.clock())
+                    held_until = self.record(delivery, outcome, report)
 
-        # database work runs off the event loop (with SQLite it may wait for another writer's commit);
-        # the clock is read on the loop, where tests may have frozen it
-        while batch := await asyncio.to_thread(self.claim, self.clock()):
+        # The sender's database work stays on the event loop, between the awaits of its HTTP calls:
+        # moved to threads it competed with the acks for the interpreter and cost a fifth of the ack
+        # throughput (bench/README.md). Its statements are short, and it steps aside during bursts.
+        while batch := self.claim():
             by_recipient: dict[str, list[OutboxDelivery]] = {}
             for delivery in batch:
                 by_recipient.setdefault(delivery.recipient, []).append(delivery)
@@ -193,7 +187,7 @@ class OutboxSender:
 
         async def deliver_due() -> float | None:
             await self.drain()
-            return await asyncio.to_thread(self.seconds_until_next_due, self.clock())
+            return self.seconds_until_next_due()
 
         await run_until_stopped(stop, self.wakeup, deliver_due, poll_interval=poll_interval, name="outbox sender")
 
@@ -218,19 +212,19 @@ class OutboxSender:
             match outcome:
                 case Sent(message_id):
                     outbox.mark_sent(session, delivery, now, message_id)
-                    report.count("sent")
+                    report.sent += 1
                 case RetryLater(error, after, throttled) if throttled or delivery.attempts < self.policy.max_attempts:
                     delay = after if after is not None else self.policy.delay(delivery.attempts, self.rng)
                     outbox.mark_retry(
                         session, delivery, now + max(delay, MIN_RETRY_DELAY), error, count_attempt=not throttled
                     )
-                    report.count("retried")
+                    report.retried += 1
                     return delivery.next_attempt_at
                 case RetryLater(error, _, _):
                     outbox.mark_failed(session, delivery, f"gave up after {delivery.attempts} attempts: {error}")
-                    report.count("failed")
+                    report.failed += 1
                 case Failed(reason):
                     log.warning("delivery %s to %s failed: %s", delivery.dedupe_key, delivery.recipient, reason)
                     outbox.mark_failed(session, delivery, reason)
-                    report.count("failed")
+                    report.failed += 1
         return None

@@ -125,7 +125,7 @@ class SlackInbox:
         renderer = transport.renderers.get(handled.templates_dir)
         for form in handled.forms:
             try:
-                await (await transport.api(request.team))(
+                await transport.api(request.team)(
                     "views.open",
                     trigger_id=request.payload["trigger_id"],
                     view=renderer.modal(form, {"channel": conversation}),
@@ -145,7 +145,7 @@ class SlackInbox:
     async def publish_home(self, request: InboxRequest) -> None:
         user_id = request.payload["user"]
         if not await asyncio.to_thread(self.is_known, request.team, user_id):
-            profile = await (await self.transport.api(request.team))("users.info", user=user_id)
+            profile = await self.transport.api(request.team)("users.info", user=user_id)
             await asyncio.to_thread(
                 self.handling.in_unit_of_work,
                 lambda session, now: sync_user(session, request.team, profile["user"]),

@@ -247,9 +247,7 @@ class SlackTransport:
     async def deliver(self, delivery: OutboxDelivery) -> Outcome:
         spec = delivery.payload.get("slack") or {}
         method = str(spec.get("method", "post_message"))
-        # what the delivery needs from the database, in one lookup off the event loop (with SQLite it
-        # may wait for another writer's commit)
-        addressee = await asyncio.to_thread(self.look_up, delivery)
+        addressee = self.look_up(delivery)  # on the loop, like the sender's own database work
         if not addressee.team_id:
             return Failed("the workspace is not connected to Slack")
         blocks = self.renderers.get(addressee.templates_dir)
@@ -257,7 +255,7 @@ class SlackTransport:
             if method == "respond":
                 outbound = outbound_from_dict(delivery.payload["outbound"])
                 return await self.respond(str(spec["response_url"]), blocks.ephemeral_response([outbound]))
-            api = await self.api(addressee.team_id)
+            api = self.api(addressee.team_id)
             return await self.call(api, method, spec, delivery, addressee, blocks)
         except DeliveryRefused as refused:
             return Failed(str(refused))
@@ -282,9 +280,9 @@ class SlackTransport:
             channel = (reference_for(session, person.id, Platform.SLACK) or {}).get("channel")
             return replace(addressee, person=person, dm_channel=str(channel) if channel else None)
 
-    async def api(self, team_id: str) -> PacedApi:
+    def api(self, team_id: str) -> PacedApi:
         """Web API calls as the bot of ``team_id``, paced under Slack's rate limits."""
-        token = await asyncio.to_thread(self.token_for, team_id)
+        token = self.token_for(team_id)
         if not token:
             raise DeliveryRefused("no bot token for this Slack workspace; install the app again")
         return PacedApi(self.client(token), team_id, self.limits)
@@ -342,7 +340,7 @@ class SlackTransport:
             return Sent(str(response.get("message_ts") or ""))
         channel, thread_ts = spec.get("channel"), spec.get("thread_ts")
         if outbound.thread:
-            channel, thread_ts = await asyncio.to_thread(self.thread_of, outbound.thread) or (channel, thread_ts)
+            channel, thread_ts = self.thread_of(outbound.thread) or (channel, thread_ts)
         channel = channel or await self.direct_message_channel(api, delivery, addressee)
         response = await api(
             "chat.postMessage",
@@ -371,7 +369,7 @@ class SlackTransport:
             return addressee.dm_channel
         opened = await api("conversations.open", users=slack_id(person))
         channel = str(opened["channel"]["id"])
-        await asyncio.to_thread(self.remember_channel, person, channel)
+        self.remember_channel(person, channel)
         return channel
 
     def remember_channel(self, person: Person, channel: str) -> None:

@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -58,7 +59,10 @@ def seed(database_url: str) -> None:
     database = Database(database_url)
     migrate.upgrade(database.engine)
     settings, errors = validate_settings(
-        {"kudos": {"channel": "#kudos", "daily_allowance": 100, "values": ["ownership", "craft"]}}
+        {
+            "kudos": {"channel": "#kudos", "daily_allowance": 100, "values": ["ownership", "craft"]},
+            **closed_checkin_window(),
+        }
     )
     assert not errors
     rows = ["email,name,slack_id,timezone"] + [
@@ -71,6 +75,16 @@ def seed(database_url: str) -> None:
         assert org_import.import_org(session, workspace.id, "\n".join(rows) + "\n").ok
         workspaces.apply_settings(session, workspace, settings)
     database.dispose()
+
+
+def closed_checkin_window() -> dict:
+    """Check-in and digest days that keep every check-in window shut while the benchmark runs: an open
+    window makes the first tick send 1,000 prompts through the same sender (what checkin_fanout.py
+    measures), which would be measured here as noise."""
+    today = datetime.now(UTC).date()
+    day = (today + timedelta(days=2)).strftime("%A").lower()
+    next_day = (today + timedelta(days=3)).strftime("%A").lower()
+    return {"checkins": {"day": day, "time": "10:00"}, "digest": {"day": next_day, "time": "09:00"}}
 
 
 def signed_commands(count: int, rng: random.Random, slack: FakeSlackApi, label: str) -> list[tuple[bytes, dict]]:
@@ -212,6 +226,7 @@ def main() -> None:
                     results[name].append(
                         (args.requests / seconds, percentile(latencies, 0.5), percentile(latencies, 0.99), failures)
                     )
+                    print(f"  round {round_number + 1} {name:10s} {args.requests / seconds:7.1f} req/s", flush=True)
                     if name == "cadence":
                         last_answer = wait_for_answers(slack, label, args.requests, posts)
                         answered.append(args.requests / (last_answer - started_at))

@@ -15,12 +15,12 @@ from functools import cache
 
 from sqlmodel import Session, col, select
 
-from conversations.checkin import prompt_choices
+from conversations.checkin import asked_kinds, checkin_length, prompt_choices
 from conversations.messages import Outbound, outbound_to_dict
 from conversations.schedule import CheckinWindow, DigestReader, current_window
 from conversations.words import Labels
 from conversations.workspace_settings import WorkspaceSettings, load_settings
-from storage import checkins, outbox
+from storage import checkins, goals, outbox
 from storage.models import CheckinResponse, Person, ResponseStatus, Team, Workspace
 
 WAITING = (ResponseStatus.PENDING, ResponseStatus.IN_PROGRESS)
@@ -80,6 +80,7 @@ def enqueue_due_checkins(session: Session, workspace: Workspace, now: datetime, 
         checkins.ensure_responses(session, missing, now)
         responses = load_responses()
     time_off = checkins.time_off_of(session, [person.id for person, _ in due], now.date() - timedelta(days=14))
+    key_results = goals.open_key_result_counts(session, workspace.id)
     deliveries: list[dict] = []
     for person, current in due:
         response = responses[(cycles[current.week].id, person.id)]
@@ -90,7 +91,13 @@ def enqueue_due_checkins(session: Session, workspace: Workspace, now: datetime, 
             session.add(response)
         if response.status is ResponseStatus.AWAY:
             continue
-        rows = prompt_and_remind(workspace, person, current, response, now, labels, team_settings(person.team_id))
+        length = checkin_length(
+            asked_kinds(
+                (question.kind for question in team_settings(person.team_id).checkins.questions),
+                key_results.get(person.id, 0),
+            )
+        )
+        rows = prompt_and_remind(workspace, person, current, response, now, labels, length)
         if rows:
             deliveries.extend(rows)
             session.add(response)
@@ -106,9 +113,10 @@ def prompt_and_remind(
     response: CheckinResponse,
     now: datetime,
     labels: Labels,
-    settings: WorkspaceSettings,
+    length: tuple[int, int],
 ) -> list[dict]:
-    """The outbox rows due for one person now (their prompt, or the latest reminder), noted on the response."""
+    """The outbox rows due for one person now (their prompt, or the latest reminder), noted on the
+    response; ``length`` is how many questions the person will be asked and about how many minutes."""
     assert workspace.id is not None and person.id is not None
     closes_local = checkins.local_text(window.closes_at, person.timezone)
     choices = prompt_choices(labels, window.week)
@@ -121,7 +129,8 @@ def prompt_and_remind(
             {
                 "name": person.display_name,
                 "week": window.week,
-                "count": sum(1 for question in settings.checkins.questions if question.kind != "goal_progress"),
+                "count": length[0],
+                "minutes": length[1],
                 "closes_local": closes_local,
             },
             choices,

@@ -7,19 +7,25 @@ values, which the ``checkin_problem`` template words; nothing here writes user-f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from conversations.numbers import parse_metric_value, parse_number, small_int
+from conversations.numbers import format_measure, parse_measure, parse_number, small_int, split_measure
 
 SKIP_WORDS = frozenset({"skip", "-", "pass", "n/a"})
 KEEP_WORDS = frozenset({"keep", "same", "unchanged"})
 NO_BLOCKER_WORDS = frozenset(
     {"", "no", "none", "nope", "nothing", "n/a", "-", "no blockers", "nothing blocking", "all good"}
 )
-KR_VALUE, KR_CONFIDENCE, KR_COMMENT = "kr_value", "kr_confidence", "kr_comment"
+KR_UPDATE = "kr_update"  # one key result in one answer: value, confidence and a note
+KR_VALUE, KR_CONFIDENCE, KR_COMMENT = "kr_value", "kr_confidence", "kr_comment"  # check-ins saved before KR_UPDATE
+KEY_RESULT_KINDS = frozenset({KR_UPDATE, KR_VALUE, KR_CONFIDENCE, KR_COMMENT})
 MAX_TEXT = 3000
+MAX_NOTE = 500
+_CONFIDENCE = re.compile(r"(?:^|(?<=[\s,;]))(?:confidence|conf)\s*[:=]?\s*([1-5])(?:\s*/\s*5)?(?=$|[\s,;.])", re.I)
+_LONE_CONFIDENCE = re.compile(r"^[,;]?\s*([1-5])(?:\s*/\s*5)?(?=$|[\s,;])")
 
 
 @dataclass(frozen=True)
@@ -61,9 +67,11 @@ def parse_answer(question: Mapping[str, Any], raw: Any) -> Parsed:
         if number is None or number != int(number) or not 1 <= number <= 5:
             return Parsed(problem=Problem("mood_range", {"labels": labels}))
         return Parsed(int(number))
+    if kind == KR_UPDATE:
+        return parse_key_result_update(question["kr"], text)
     if kind in ("number", KR_VALUE):
-        metric = (question.get("kr") or {}).get("metric", "number")
-        number = parse_metric_value(text, metric)
+        kr = question.get("kr") or {}
+        number = parse_measure(text, kr.get("unit") or "", kr.get("metric", "number"))
         if number is None:
             return Parsed(problem=Problem("not_a_number", {"text": text}))
         low, high = question.get("minimum"), question.get("maximum")
@@ -90,6 +98,36 @@ def parse_answer(question: Mapping[str, Any], raw: Any) -> Parsed:
     return Parsed(text)
 
 
+def parse_key_result_update(kr: Mapping[str, Any], text: str) -> Parsed:
+    """``45``, ``45, confidence 4, shipped the beta``, ``380 ms 3 waiting on infra`` or ``confidence 2``.
+
+    The value comes first (with or without the key result's unit, or yes/no), then optionally a
+    confidence from 1 to 5 (``confidence 4``, or a lone 1–5 right after the value), then a note.
+    ``keep`` or ``skip`` leaves the key result as it is.
+    """
+    cleaned = text.strip()
+    if cleaned.lower() in KEEP_WORDS or cleaned.lower() in SKIP_WORDS:
+        return Parsed(None)
+    confidence = None
+    labelled = _CONFIDENCE.search(cleaned)
+    if labelled is not None:
+        confidence = int(labelled.group(1))
+        cleaned = f"{cleaned[: labelled.start()]} {cleaned[labelled.end() :]}".strip(" ,;")
+    value, rest = split_measure(cleaned, kr.get("unit") or "", kr.get("metric", "number"))
+    if value is not None and confidence is None:
+        lone = _LONE_CONFIDENCE.match(rest)
+        if lone is not None:
+            confidence, rest = int(lone.group(1)), rest[lone.end() :]
+    note = rest.strip(" ,;:-–—").strip().strip('"“”').strip()
+    if value is None and (confidence is None or note):
+        return Parsed(problem=Problem("kr_update", {"kr": dict(kr), "text": text.strip()}))
+    if len(note) > MAX_NOTE:
+        return Parsed(problem=Problem("too_long", {"limit": MAX_NOTE, "length": len(note)}))
+    if value is not None and float(value).is_integer():
+        value = int(value)
+    return Parsed({"value": value, "confidence": confidence, "comment": note})
+
+
 def display(question: Mapping[str, Any], value: Any) -> str:
     """An answer as people read it back: ``4 · Good``, ``a, c``, or the text itself."""
     if value is None:
@@ -99,10 +137,28 @@ def display(question: Mapping[str, Any], value: Any) -> str:
         return f"{value} · {labels[value - 1]}" if 1 <= value <= len(labels) else str(value)
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
+    kr = question.get("kr") or {}
+    if question["kind"] == KR_UPDATE:
+        return key_result_update_text(kr, value)
     if question["kind"] == KR_VALUE:
-        kr = question["kr"]
-        return f"{kr['current']}{kr['unit']} → {value}{kr['unit']}"
+        return f"{measure(kr, kr['current'])} → {measure(kr, value)}"
     return str(value)
+
+
+def measure(kr: Mapping[str, Any], value: Any) -> str:
+    return format_measure(value, kr.get("unit") or "", kr.get("metric") or "number")
+
+
+def key_result_update_text(kr: Mapping[str, Any], update: Mapping[str, Any]) -> str:
+    """``30 → 45 · confidence 4 · shipped the beta``: an update as the person and their manager read it."""
+    parts = []
+    if update.get("value") is not None:
+        parts.append(f"{measure(kr, kr['current'])} → {measure(kr, update['value'])}")
+    if update.get("confidence") is not None:
+        parts.append(f"confidence {update['confidence']}")
+    if update.get("comment"):
+        parts.append(str(update["comment"]))
+    return " · ".join(parts) or "—"
 
 
 def mood_of(questions: Sequence[Mapping[str, Any]], answers: Mapping[str, Any]) -> int | None:
@@ -127,6 +183,15 @@ def key_result_updates(questions: Sequence[Mapping[str, Any]], answers: Mapping[
     for question in questions:
         kr = question.get("kr")
         if kr is None or answers.get(question["id"]) is None:
+            continue
+        if question["kind"] == KR_UPDATE:
+            answer = answers[question["id"]]
+            updates[kr["id"]] = {
+                "key_result_id": kr["id"],
+                "value": answer.get("value"),
+                "confidence": answer.get("confidence"),
+                "comment": answer.get("comment") or "",
+            }
             continue
         entry = updates.setdefault(
             kr["id"], {"key_result_id": kr["id"], "value": None, "confidence": None, "comment": ""}

@@ -12,12 +12,26 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
+from conversations.commands import ALIASES, read_command, suggestion
 from conversations.flow import Change, Flow, State, StepResult
 from conversations.messages import Actor, Inbound, Outbound
+from conversations.steering import Steer, steering_word
 
 UNKNOWN_COMMAND = "unknown_command"
 UNKNOWN_PERSON = "unknown_person"
 NOT_UNDERSTOOD = "not_understood"
+NOTHING_TO_STEER = "nothing_to_steer"
+"""An outbound kind: ``cancel``, ``back`` or ``skip`` typed when no conversation is going on."""
+CONVERSATION_HELP = "conversation_help"
+"""An outbound kind: what a conversation that has no help of its own accepts (``cancel``)."""
+CONVERSATION_CANCELLED = "conversation_cancelled"
+UMBRELLA = "cadence"  # ``/cadence whoami`` is ``whoami``
+
+
+class Steerable(Protocol):
+    """A multi-step flow that words the steering words itself at each of its steps."""
+
+    def steer(self, state: State | None, steer: Steer, inbound: Inbound, now: datetime) -> StepResult: ...
 
 
 class Directory(Protocol):
@@ -71,6 +85,7 @@ class Route:
     state: State | None
     fallback: Outbound | None = None
     inbound: Inbound | None = None  # the inbound as the flow should see it, when routing rewrote it
+    steer: Steer | None = None  # a steering word typed in a live conversation, for its flow to honour
 
 
 def route_key(value: str) -> str:
@@ -91,6 +106,7 @@ class Engine:
         self.flows = {flow.name: flow for flow in flows}
         self.by_command = {command: flow for flow in self.flows.values() for command in flow.commands}
         self.by_keyword = {keyword: flow for flow in self.flows.values() for keyword in flow.keywords}
+        self.command_words = {command.split(" ", 1)[0] for command in self.by_command}
         self.directory = directory
         self.states = states
         self.changes = changes
@@ -112,7 +128,12 @@ class Engine:
             messages = (route.fallback,) if route.fallback is not None else ()
         else:
             state = self.context.prepare(route.flow.name, actor, inbound, route.state, now)
-            result = route.flow.step(state, inbound, now)
+            if route.steer is None:
+                result = route.flow.step(state, inbound, now)
+            elif hasattr(route.flow, "steer"):
+                result = route.flow.steer(state, route.steer, inbound, now)
+            else:
+                result = plain_steering(state, route.steer)
             self.persist(actor, inbound, route.flow, result)
             if result.changes:
                 self.changes.apply(actor, result.changes, now)
@@ -121,10 +142,21 @@ class Engine:
         return messages
 
     def route(self, actor: Actor, inbound: Inbound, now: datetime) -> Route:
+        rewritten = None
+        if is_typed(inbound):
+            typed_route = self.typed_route(actor, inbound, now)
+            if typed_route is not None:
+                return typed_route
+            typed = read_command(inbound.text, self.command_words)
+            if typed is not None:
+                inbound = rewritten = replace(inbound, command=typed.command, text=typed.text)
+            elif inbound.text.strip().startswith("/"):  # "/dance": meant as a command, one we don't have
+                word, _, rest = inbound.text.strip().removeprefix("/").partition(" ")
+                inbound = rewritten = replace(inbound, command=word.lower(), text=rest.strip())
         if inbound.command is not None:
             inbound, flow = self.command_flow(inbound)
             if flow is None:
-                return Route(None, None, Outbound(UNKNOWN_COMMAND, {"command": inbound.command}, private=True))
+                return Route(None, None, self.unknown_command(inbound), inbound=rewritten)
             return Route(flow, self.live_state(actor, flow.name, now), inbound=inbound)
         if inbound.reaction is not None:
             flow = next((flow for flow in self.flows.values() if getattr(flow, "handles_reactions", False)), None)
@@ -141,23 +173,63 @@ class Engine:
             if flow is None:
                 return Route(None, None, Outbound(NOT_UNDERSTOOD, {"text": inbound.choice or ""}, private=True))
             return Route(flow, self.live_state(actor, flow.name, now))
-        latest = self.states.latest(actor)
-        if latest is not None and not latest.is_expired(now) and latest.flow in self.flows:
-            return Route(self.flows[latest.flow], latest)
         flow = self.by_keyword.get(normalise_keyword(inbound.text))
         if flow is not None:
             return Route(flow, self.live_state(actor, flow.name, now))
-        return Route(None, None, Outbound(NOT_UNDERSTOOD, {"text": inbound.text}))
+        first = inbound.text.strip().split(" ", 1)[0]
+        guess = suggestion(first, [*self.command_words, *ALIASES])
+        return Route(None, None, Outbound(NOT_UNDERSTOOD, {"text": inbound.text, "suggestion": guess or ""}))
+
+    def typed_route(self, actor: Actor, inbound: Inbound, now: datetime) -> Route | None:
+        """Where a typed line goes when a conversation is going on: to it (as an answer or as a
+        steering word), unless the line is a slash command; None when nothing is going on and the
+        line is no command, or it is one."""
+        typed = read_command(inbound.text, self.command_words)
+        latest = self.states.latest(actor)
+        live = latest is not None and not latest.is_expired(now) and latest.flow in self.flows
+        if latest is not None and live and not (typed is not None and typed.slashed):
+            flow = self.flows[latest.flow]
+            steer = steering_word(inbound.text)
+            if steer is not None:
+                return Route(flow, latest, steer=steer)
+            if typed is not None and not typed.text and typed.command in {c.split(" ")[0] for c in flow.commands}:
+                # "checkin" typed in the middle of the check-in: carry on where it is, don't answer "checkin"
+                return Route(flow, latest, inbound=replace(inbound, command=typed.command, text=""))
+            return Route(flow, latest)
+        steer = steering_word(inbound.text)
+        if typed is None and steer is not None and steer is not Steer.HELP:
+            return Route(None, None, Outbound(NOTHING_TO_STEER, {"word": inbound.text.strip(), "steer": steer.value}))
+        return None
 
     def command_flow(self, inbound: Inbound) -> tuple[Inbound, Flow | None]:
         """``/checkin away …`` goes to the flow registered for ``checkin away`` when there is one,
-        with the sub-command taken off the text; otherwise to the flow for ``checkin``."""
+        with the sub-command taken off the text; otherwise to the flow for ``checkin``. ``/cadence
+        whoami`` is ``/whoami``."""
         command = (inbound.command or "").lower()
         first, _, rest = inbound.text.strip().partition(" ")
+        if command == UMBRELLA and first:
+            inner = read_command(inbound.text, self.command_words)
+            if inner is not None and inner.command != UMBRELLA:
+                return self.command_flow(replace(inbound, command=inner.command, text=inner.text))
+            return replace(inbound, command=first.lower(), text=rest.strip()), None
         sub_flow = self.by_command.get(f"{command} {first.lower()}") if first else None
         if sub_flow is not None:
             return replace(inbound, command=f"{command} {first.lower()}", text=rest.strip()), sub_flow
+        sub_commands = [key.split(" ", 1)[1] for key in self.by_command if key.startswith(f"{command} ")]
+        typo = suggestion(first, sub_commands) if sub_commands and not inbound.mentions else None
+        if typo is not None and steering_word(first) is None:
+            return replace(inbound, command=f"{command} {first.lower()}", text=rest.strip()), None
         return inbound, self.by_command.get(command)
+
+    def unknown_command(self, inbound: Inbound) -> Outbound:
+        command = inbound.command or ""
+        base, _, sub = command.partition(" ")
+        if sub:
+            guess = suggestion(sub, [key.split(" ", 1)[1] for key in self.by_command if key.startswith(f"{base} ")])
+            guess = f"{base} {guess}" if guess else None
+        else:
+            guess = suggestion(base, [*self.command_words, *ALIASES])
+        return Outbound(UNKNOWN_COMMAND, {"command": command, "suggestion": guess or ""}, private=True)
 
     def live_state(self, actor: Actor, flow: str, now: datetime) -> State | None:
         if getattr(self.flows.get(flow), "stateless", False):
@@ -175,6 +247,24 @@ class Engine:
             self.states.clear(actor, flow.name)
         else:
             self.states.save(actor, inbound, result.state)
+
+
+def is_typed(inbound: Inbound) -> bool:
+    """A line typed in a conversation: not a slash command, a button, a form or a reaction."""
+    return (
+        inbound.command is None
+        and inbound.choice is None
+        and inbound.form_id is None
+        and inbound.reaction is None
+        and bool(inbound.text.strip())
+    )
+
+
+def plain_steering(state: State | None, steer: Steer) -> StepResult:
+    """Steering for a conversation without words of its own: cancel ends it, anything else says so."""
+    if steer is Steer.CANCEL:
+        return StepResult(None, (Outbound(CONVERSATION_CANCELLED, {}),))
+    return StepResult(state, (Outbound(CONVERSATION_HELP, {}),))
 
 
 def normalise_keyword(text: str) -> str:

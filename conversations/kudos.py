@@ -25,7 +25,7 @@ from conversations.words import Labels
 
 MAX_MESSAGE = 1000
 PERIODS = ("week", "month", "quarter")
-_LEADING_MENTIONS = re.compile(r"^(?:\s*(?:@\S+|,|and|&)\s*)+", re.IGNORECASE)
+_LEADING_MENTIONS = re.compile(r"^(?:\s*(?:@\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|,|and|&)\s*)+", re.IGNORECASE)
 _VALUE_TAG = re.compile(r"(?<![\w#])#([^\W\d_][\w-]*)", re.UNICODE)  # #ownership, not #42
 
 

@@ -93,6 +93,20 @@ class Choice:
     style: str | None = None  # "primary" or "danger": a hint, platforms may ignore it
 
 
+@dataclass(frozen=True)
+class ChoiceSet:
+    """Options ticked together and sent with one button: a checkbox set under a message on Slack,
+    numbers typed with commas in the shell. Sending comes back as ``Inbound.choice`` = ``id`` with
+    the ticked values in ``Inbound.form[PICKED]``."""
+
+    id: str
+    options: tuple[Choice, ...]
+    submit_label: str = "Done"
+
+
+PICKED = "picked"
+
+
 class FieldKind(enum.StrEnum):
     TEXT = "text"
     LONG_TEXT = "long_text"
@@ -141,6 +155,7 @@ class Outbound:
     data: Mapping[str, Any] = field(default_factory=dict)
     choices: tuple[Choice, ...] = ()
     form: Form | None = None
+    choice_set: ChoiceSet | None = None
     to_person_id: int | None = None
     to_channel: str | None = None
     private: bool = False
@@ -178,11 +193,21 @@ def outbound_to_dict(message: Outbound) -> dict[str, Any]:
 
 def outbound_from_dict(data: Mapping[str, Any]) -> Outbound:
     form = data.get("form")
+    choice_set = data.get("choice_set")
     return Outbound(
         kind=data["kind"],
         data=dict(data.get("data") or {}),
         choices=tuple(Choice(**choice) for choice in data.get("choices") or ()),
         form=_form_from_dict(form) if form else None,
+        choice_set=(
+            ChoiceSet(
+                id=choice_set["id"],
+                options=tuple(Choice(**option) for option in choice_set.get("options") or ()),
+                submit_label=choice_set.get("submit_label", "Done"),
+            )
+            if choice_set
+            else None
+        ),
         to_person_id=data.get("to_person_id"),
         to_channel=data.get("to_channel"),
         private=bool(data.get("private", False)),

@@ -1,7 +1,12 @@
-"""Reading numbers as people type them: ``7.5``, ``7,5``, ``1,500``, ``45%``, and yes/no for yes/no results.
+"""Numbers as people type them and as they read them back.
 
-A comma followed by groups of exactly three digits separates thousands (``1,500`` is fifteen
-hundred); any other comma is a decimal point (``7,5``). Infinity and not-a-number are not numbers.
+Reading: ``7.5``, ``7,5``, ``1,500``, ``45%``, and a key result's value with the unit Cadence shows
+it with (``380 ms``, ``380ms``, ``€1,200``, ``yes``). A comma followed by groups of exactly three
+digits separates thousands (``1,500`` is fifteen hundred); any other comma is a decimal point
+(``7,5``). Infinity and not-a-number are not numbers.
+
+Writing: no stray decimals (``5``, not ``5.0``; ``25%``, not ``25.0%``), thousands grouped
+(``1,500``), units where people expect them (``380 ms``, ``25%``, ``€1,200``), yes/no as words.
 """
 
 from __future__ import annotations
@@ -11,9 +16,11 @@ import re
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d+)?|[.,]\d+)$")
+_LEADING_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|[.,]\d+)")
 MAX_ABS = 1e15
-YES = frozenset({"yes", "done", "true", "y"})
-NO = frozenset({"no", "false", "not yet", "n"})
+YES = frozenset({"yes", "done", "true", "y", "achieved", "shipped", "live"})
+NO = frozenset({"no", "false", "not yet", "n", "not done"})
+PREFIX_SYMBOLS = frozenset({"$", "€", "£", "¥"})  # written before the number: €1,200
 
 
 def parse_number(text: str) -> float | None:
@@ -28,15 +35,88 @@ def parse_number(text: str) -> float | None:
     return value if math.isfinite(value) and abs(value) <= MAX_ABS else None
 
 
+def display_unit(unit: str, metric: str) -> str:
+    """The unit a key result is shown with: ``%`` for percentages, else its own."""
+    return "%" if metric == "percent" else unit
+
+
+def split_measure(text: str, unit: str = "", metric: str = "number") -> tuple[float | None, str]:
+    """A value at the start of ``text`` as Cadence writes it, and what follows it.
+
+    ``45 shipped the beta`` → (45, "shipped the beta"); ``380ms`` → (380, "") for a key result in
+    ms; ``€1,200`` → (1200, ""); ``yes`` → (1, "") for a yes/no key result. The unit may be left
+    out, but a different word right after the number is not taken as a unit (it is what follows).
+    """
+    stripped = text.strip()
+    if metric == "boolean":
+        lowered = stripped.lower()
+        for words, value in ((YES, 1.0), (NO, 0.0)):
+            for word in sorted(words, key=len, reverse=True):
+                if lowered == word or re.match(rf"^{re.escape(word)}(?=[\s,;.!]|$)", lowered):
+                    return value, stripped[len(word) :].strip()
+    shown = display_unit(unit, metric)
+    if shown in PREFIX_SYMBOLS and stripped.startswith(shown):
+        stripped = stripped[len(shown) :].lstrip()
+    match = _LEADING_NUMBER.match(stripped)
+    if match is None:
+        return None, text.strip()
+    rest = stripped[match.end() :]
+    if shown and shown not in PREFIX_SYMBOLS:
+        after = rest.lstrip()
+        for spelling in sorted({shown, f"{shown}s", shown.removesuffix("s")} - {""}, key=len, reverse=True):
+            tail = after[len(spelling) :]
+            if after.lower().startswith(spelling.lower()) and not (tail and tail[0].isalnum()):
+                rest = tail
+                break
+    if rest and rest[0].isalnum():
+        return None, text.strip()  # "45abc": not a number followed by words
+    value = parse_number(match.group(0))
+    return value, rest.strip()
+
+
+def parse_measure(text: str, unit: str = "", metric: str = "number") -> float | None:
+    """A key result's value typed on its own: a number, with or without its unit, or yes/no."""
+    value, rest = split_measure(text, unit, metric)
+    if value is None and metric == "boolean":
+        return None
+    return value if not rest else None
+
+
 def parse_metric_value(text: str, metric: str) -> float | None:
     """A key result's value as typed: a number, or yes/no (1 or 0) for a yes/no key result."""
-    word = text.strip().lower()
+    return parse_measure(text, "", metric)
+
+
+def format_number(value: float | int | None) -> str:
+    """``5`` not ``5.0``, ``1.25``, ``1,500``; at most two decimals."""
+    if value is None:
+        return "—"
+    number = float(value)
+    if number.is_integer():
+        return f"{int(number):,}"
+    return f"{number:,.2f}".rstrip("0").rstrip(".")
+
+
+def format_measure(value: float | int | None, unit: str = "", metric: str = "number") -> str:
+    """A key result's value as people read it: ``380 ms``, ``25%``, ``€1,200``, ``yes``."""
+    if value is None:
+        return "—"
     if metric == "boolean":
-        if word in YES:
-            return 1.0
-        if word in NO:
-            return 0.0
-    return parse_number(text)
+        return "yes" if float(value) >= 1 else "no"
+    number = format_number(value)
+    shown = display_unit(unit, metric)
+    if not shown:
+        return number
+    if shown == "%":
+        return f"{number}%"
+    if shown in PREFIX_SYMBOLS:
+        return f"-{shown}{number[1:]}" if number.startswith("-") else f"{shown}{number}"
+    return f"{number} {shown}"
+
+
+def format_percent(value: float | int | None) -> str:
+    """Progress as a whole percentage: ``25%``."""
+    return "—" if value is None else f"{round(float(value))}%"
 
 
 def small_int(text: str, limit: int = 9) -> int | None:

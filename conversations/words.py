@@ -19,6 +19,8 @@ from typing import Any, Protocol
 
 import jinja2
 
+from conversations.numbers import format_measure, format_number, format_percent
+
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
@@ -45,6 +47,10 @@ class Dialect(Protocol):
 
     def quote(self, text: str) -> str: ...
 
+    def command(self, text: str) -> str:
+        """A command as people type it on this platform (``/kudos …`` where slash commands exist)."""
+        ...
+
 
 class PlainDialect:
     """Plain text for terminals and fallbacks: nothing to escape, no markup."""
@@ -70,6 +76,9 @@ class PlainDialect:
     def quote(self, text: str) -> str:
         return "\n".join(f"> {line}" for line in text.splitlines() or [""])
 
+    def command(self, text: str) -> str:
+        return text
+
 
 @dataclass(frozen=True)
 class Rendered:
@@ -90,7 +99,9 @@ def _stringify(value: Any) -> str:
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
+    """``1 answer``, ``2 answers``, ``no answers``: the count and the word that agrees with it."""
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"no {word}" if count == 0 else f"{format_number(count)} {word}"
 
 
 class Words:
@@ -112,10 +123,14 @@ class Words:
             bold=self._markup(dialect.bold),
             italic=self._markup(dialect.italic),
             code=self._markup(dialect.code),
+            command=self._markup(dialect.command),
             quote=self._markup(dialect.quote),
             mention=lambda person: Markup(dialect.mention(person)),
             link=lambda url, label="": Markup(dialect.link(str(url), self._escape(label or url))),
             plural=plural,
+            number=format_number,
+            percent=format_percent,
+            measure=lambda value, kr: format_measure(value, kr.get("unit") or "", kr.get("metric") or "number"),
         )
 
     def _escape(self, value: Any) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from conversations.checkin import CheckinSaved, CheckinSkipped, Status, Step, TimeOffRecorded
-from conversations.checkin_answers import KR_COMMENT, KR_CONFIDENCE, KR_VALUE, display
+from conversations.checkin_answers import KR_UPDATE, display
 from conversations.flow import State
 from conversations.messages import Actor, Inbound
 from conversations.numbers import small_int
@@ -65,7 +65,8 @@ def window_for(session: Session, person: Person, now: datetime) -> CheckinWindow
 
 
 def expand_questions(session: Session, person: Person, settings: WorkspaceSettings) -> list[dict[str, Any]]:
-    """The week's questions as the person sees them: goal progress becomes three per key result."""
+    """The week's questions as the person sees them: goal progress becomes one question per open
+    key result (its value, a confidence and a note, answered in one message)."""
     questions: list[dict[str, Any]] = []
     for question in settings.checkins.questions:
         if question.kind != "goal_progress":
@@ -83,10 +84,10 @@ def expand_questions(session: Session, person: Person, settings: WorkspaceSettin
                 "unit": "%" if key_result.metric.value == "percent" else key_result.unit,
                 "metric": key_result.metric.value,
             }
-            base = f"{question.id}.kr{key_result.id}"
-            for kind, suffix in ((KR_VALUE, "value"), (KR_CONFIDENCE, "confidence"), (KR_COMMENT, "comment")):
-                # no "text": the flow words key result questions from its labels
-                questions.append({"id": f"{base}.{suffix}", "kind": kind, "text": "", "required": False, "kr": kr})
+            # no "text": the flow words key result questions from its labels
+            questions.append(
+                {"id": f"{question.id}.kr{key_result.id}", "kind": KR_UPDATE, "text": "", "required": False, "kr": kr}
+            )
     return questions
 
 
@@ -202,6 +203,12 @@ def prepare_checkin(session: Session, actor: Actor, inbound: Inbound, state: Sta
     return State(flow="checkin", step=Step.READY, data=data, expires_at=window.closes_at)
 
 
+def question_text(question: Mapping[str, Any]) -> str:
+    """A stored question's words: its text, or the key result it asked about."""
+    kr = question.get("kr")
+    return question["text"] or (f"{kr['ref']} {kr['title']}" if kr else "")
+
+
 def prepare_history(session: Session, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State:
     """The person's own last answered weeks, with the questions they answered."""
     rows = session.exec(
@@ -219,7 +226,7 @@ def prepare_history(session: Session, actor: Actor, inbound: Inbound, state: Sta
     for response, cycle, template in rows:
         questions = template.questions if template else []
         answers = [
-            {"question": q["text"] or q.get("kr", {}).get("ref", ""), "answer": display(q, response.answers[q["id"]])}
+            {"question": question_text(q), "answer": display(q, response.answers[q["id"]])}
             for q in questions
             if response.answers.get(q["id"]) is not None
         ]
@@ -267,7 +274,7 @@ def prepare_view(session: Session, actor: Actor, inbound: Inbound, state: State 
         template = session.get(CheckinTemplate, response.template_id) if response and response.template_id else None
         questions = template.questions if template else []
         subject["answers"] = [
-            {"question": q["text"] or q.get("kr", {}).get("ref", ""), "answer": display(q, response.answers[q["id"]])}
+            {"question": question_text(q), "answer": display(q, response.answers[q["id"]])}
             for q in questions
             if response and response.answers.get(q["id"]) is not None
         ]

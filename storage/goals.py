@@ -105,6 +105,17 @@ def open_key_results_of(session: Session, person_id: int) -> list[KeyResult]:
     )
 
 
+def open_key_result_counts(session: Session, workspace_id: int) -> dict[int, int]:
+    """How many open key results each person owns: the goal-progress questions of their check-in."""
+    rows = session.exec(
+        select(Goal.owner_id, sa.func.count(col(KeyResult.id)))
+        .join(KeyResult, col(KeyResult.goal_id) == Goal.id)
+        .where(Goal.workspace_id == workspace_id, Goal.state == GoalState.OPEN, col(Goal.owner_id).is_not(None))
+        .group_by(Goal.owner_id)
+    ).all()
+    return {owner_id: count for owner_id, count in rows}
+
+
 def goal_health(goal: Goal, key_results: Sequence[KeyResult], today: date) -> str:
     """The override when one is set, otherwise the rule in ``conversations.goal_progress.health``."""
     if goal.health_override is not None:

@@ -40,6 +40,27 @@ def by_platform_ids(
     return {str(key): person for person, key in rows}
 
 
+def by_handle(session: Session, workspace_id: int, handle: str) -> Person | None:
+    """The one person a typed handle names: an email, its part before the @ (``priya.nair``), a
+    first name (``priya``) or first.last of the name; None when nobody or several people match."""
+    wanted = handle.strip().lstrip("@").rstrip(".,;:!?").lower()
+    if not wanted:
+        return None
+    everyone = [person for person in all_in(session, workspace_id) if person.email]
+    for matches in (
+        lambda person: (person.email or "").lower() == wanted,
+        lambda person: (person.email or "").lower().split("@")[0] == wanted,
+        lambda person: ".".join(person.display_name.lower().split()[:2]) == wanted,
+        lambda person: person.display_name.lower().split()[0] == wanted,
+    ):
+        found = [person for person in everyone if matches(person)]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            return None
+    return None
+
+
 def all_in(session: Session, workspace_id: int) -> list[Person]:
     return list(session.exec(select(Person).where(Person.workspace_id == workspace_id).order_by(Person.id)))
 

@@ -1,11 +1,17 @@
 """``cadence shell``: talk to Cadence in a terminal, as any person, at any time.
 
-The shell is a third platform next to Slack and Teams: it turns typed lines into ``Inbound``
-messages, runs them through the same engine and flows, and prints ``Outbound`` messages as
+The shell is a third platform next to Slack and Teams: typed lines go to the same engine (which
+reads commands such as ``kudos @sam for …`` itself), and ``Outbound`` messages are printed as
 text. Messages Cadence sends on its own (prompts, reminders, notes to managers) go through the
-outbox like on any platform and are printed when delivered. Shell-only commands:
+outbox like on any platform and are printed when delivered.
 
-- ``/as EMAIL``: speak as someone else;
+Buttons are numbered: a number (or a button's caption) presses a button of the latest message
+you were shown; an earlier message's button is pressed by typing its caption. Forms are asked
+field by field, and ``back``, ``skip``, ``cancel`` and ``help`` work in them as in a conversation.
+Shell-only commands:
+
+- ``/as priya`` (an email, ``priya.nair`` or a first name): speak as someone else; ``/as`` alone
+  lists who is here;
 - ``/time 2026-12-04T10:00``: move the clock (a time without offset is the current person's local
   time) and run the scheduler tick at that instant;
 - ``/quit`` or end of input: leave.
@@ -30,6 +36,7 @@ from bot.tick import Producer, run_tick
 from conversations.flow import Flow
 from conversations.messages import (
     FORM_ERRORS,
+    Choice,
     FieldKind,
     Form,
     FormField,
@@ -38,16 +45,26 @@ from conversations.messages import (
     Platform,
     outbound_to_dict,
 )
+from conversations.numbers import parse_number
+from conversations.steering import Steer, steering_word
 from conversations.words import Words
 from storage import outbox, people
 from storage.database import Database
 from storage.flow_bindings import engine_for
 from storage.models import Person, Workspace
 
-MENTION = re.compile(r"(?<![\w@])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
+MENTION = re.compile(r"(?<![\w@])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)|(?<![\w@.+-])([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
+QUIT = frozenset({"/quit", "/exit"})
 SHELL_META_HELP = (
-    "Shell commands: /as EMAIL to switch person, /time 2026-12-04T10:00 to move the clock, /quit to leave."
+    "Type what you would type to the bot (help to start); press a button by its number. "
+    "Shell commands: /as priya to switch person (/as alone lists everyone), "
+    "/time 2026-12-04T10:00 to move the clock, /quit to leave."
 )
+FORM_HELP = (
+    "Answer each field in turn. Say back for the previous field, skip to leave out an optional one, "
+    "cancel to close the form without sending it, /quit to leave the shell."
+)
+EARLIER_MESSAGES = 50  # how many earlier messages' buttons stay pressable, per person
 
 
 class ShellClock:
@@ -93,6 +110,10 @@ class ShellChannel:
             )
 
 
+class LeaveShell(Exception):
+    """``/quit`` typed somewhere deeper than the main loop (inside a form)."""
+
+
 class ShellSession:
     def __init__(
         self,
@@ -120,9 +141,10 @@ class ShellSession:
         self.turn = 0
         self.session_id = uuid.uuid4().hex  # turns restart at 0 in every shell; keys must not
         self.person = person
-        self.pending: Outbound | None = None
-        self.last_form: Form | None = None
-        self.pending_for: dict[int, Outbound] = {}
+        self.latest: dict[int, Outbound] = {}  # the last message each person was shown
+        self.earlier: dict[int, list[Outbound]] = {}  # messages with buttons each person was shown, oldest first
+        self.pending_form: Form | None = None
+        self.form_errors: Outbound | None = None
         self.sender = OutboxSender(database, {Platform.SHELL: ConsoleTransport(database, self)}, clock)
         self.runner = asyncio.Runner()
 
@@ -134,19 +156,20 @@ class ShellSession:
         print(text, file=self.out, flush=True)
 
     def show(self, message: Outbound, *, recipient_id: int | None = None) -> None:
-        """Print a message; its buttons or form wait for whoever it was for (``/as`` picks them up)."""
+        """Print a message; its buttons stay pressable by whoever it was for (``/as`` picks them up)."""
         if message.kind == FORM_ERRORS:
-            for field_id, problem in message.data["errors"].items():
-                self.print(f"{field_id}: {self.words.render(message.data['template'], problem).text}")
-            if self.last_form is not None:
-                self.pending = Outbound("form_retry", form=self.last_form)
+            self.form_errors = message
             return
         self.print(render_text(self.words, message))
-        if message.choices or message.form:
-            if recipient_id in (None, self.person_id):
-                self.pending = message
-            else:
-                self.pending_for[recipient_id] = message
+        person_id = recipient_id if recipient_id is not None else self.person_id
+        assert person_id is not None
+        self.latest[person_id] = message
+        if message.choices:
+            shown = self.earlier.setdefault(person_id, [])
+            shown.append(message)
+            del shown[:-EARLIER_MESSAGES]
+        if message.form is not None and person_id == self.person_id:
+            self.pending_form = message.form
 
     def run(self, lines: Iterable[str]) -> None:
         """Read until end of input or ``/quit``; ``lines`` is stdin in real use and a list in tests."""
@@ -156,9 +179,11 @@ class ShellSession:
         try:
             while True:
                 line = self.read(iterator)
-                if line is None or line.strip() in ("/quit", "/exit"):
+                if line is None or line.strip() in QUIT:
                     break
                 self.handle_line(line.strip(), iterator)
+        except LeaveShell:
+            pass
         finally:
             self.runner.close()
         self.print("Bye.")
@@ -173,27 +198,36 @@ class ShellSession:
     def handle_line(self, line: str, lines: Iterator[str]) -> None:
         if not line:
             return
-        if line.startswith("/as"):
-            self.switch_person(line.removeprefix("/as").strip())
-        elif line.startswith("/time"):
-            self.move_clock(line.removeprefix("/time").strip())
-        elif self.pending is not None and self.pending.choices and pick(self.pending.choices, line):
-            choice = pick(self.pending.choices, line)
-            assert choice is not None
-            self.pending = None
+        command, _, argument = line.partition(" ")
+        if command == "/as":
+            self.switch_person(argument.strip())
+        elif command == "/time":
+            self.move_clock(argument.strip())
+        elif (choice := self.button_for(line)) is not None:
             self.dispatch(choice=choice.value)
-        elif line.startswith("/"):
-            command, _, arguments = line[1:].partition(" ")
-            self.dispatch(command=command, text=arguments.strip(), mentions=self.mentions_in(arguments))
         else:
             self.dispatch(text=line, mentions=self.mentions_in(line))
-        while self.pending is not None and self.pending.form is not None:
-            form = self.last_form = self.pending.form
-            self.pending = None
-            values = self.fill(form, lines)
-            if values is None:
-                return
-            self.dispatch(form_id=form.id, form=values)
+        while self.pending_form is not None:
+            form, self.pending_form = self.pending_form, None
+            self.complete_form(form, lines)
+
+    def button_for(self, line: str) -> Choice | None:
+        """The button a typed line presses: one of the latest message's, by number or caption, or an
+        earlier message's by its caption (newest first). A number under a message without buttons is
+        an answer, never a press of some older button."""
+        person_id = self.person_id
+        assert person_id is not None
+        latest = self.latest.get(person_id)
+        if latest is not None and latest.choices:
+            choice = pick(latest.choices, line)
+            if choice is not None:
+                return choice
+        caption = line.strip().lower()
+        for message in reversed(self.earlier.get(person_id, [])):
+            for choice in message.choices:
+                if choice.label.lower() == caption:
+                    return choice
+        return None
 
     def inbound(self, **fields: Any) -> Inbound:
         return Inbound(
@@ -212,20 +246,75 @@ class ShellSession:
             )
         self.deliver()
 
-    def fill(self, form: Form, lines: Iterator[str]) -> dict[str, Any] | None:
-        """Ask each field in turn; returns None when input ends before the form is complete."""
+    def complete_form(self, form: Form, lines: Iterator[str]) -> None:
+        """Fill a form and send it; when the flow finds problems, ask again only the fields they are in."""
         values: dict[str, Any] = {}
-        for field in form.fields:
-            while True:
-                self.print(self.describe(field))
-                answer = self.read(lines, label=field.id)
-                if answer is None:
-                    return None
-                ok, value = self.parse_field(field, answer.strip())
-                if ok:
-                    values[field.id] = value
-                    break
+        fields = list(form.fields)
+        problems: dict[str, str] = {}
+        while True:
+            filled = self.fill(fields, values, problems, lines)
+            if filled is None:
+                return
+            values = filled
+            self.form_errors = None
+            self.dispatch(form_id=form.id, form=values)
+            if self.form_errors is None:
+                return
+            errors = self.form_errors.data["errors"]
+            problems = {
+                field_id: self.words.render(self.form_errors.data["template"], problem).text
+                for field_id, problem in errors.items()
+            }
+            self.print(f"Please fix {'this field' if len(problems) == 1 else 'these fields'}; the rest is kept.")
+            fields = [field for field in form.fields if field.id in problems]
+
+    def fill(
+        self,
+        fields: Sequence[FormField],
+        known: dict[str, Any],
+        problems: dict[str, str],
+        lines: Iterator[str],
+    ) -> dict[str, Any] | None:
+        """Ask each field in turn, honouring back, skip, cancel and help; None when the form is left."""
+        values = dict(known)
+        index = 0
+        while index < len(fields):
+            field = fields[index]
+            if field.id in problems:
+                self.print(problems[field.id])
+            self.print(self.describe(field))
+            answer = self.read(lines, label=field.id)
+            if answer is None:
+                return None
+            answer = answer.strip()
+            if answer in QUIT:
+                raise LeaveShell
+            steer = steering_word(answer)
+            if steer is Steer.HELP:
+                self.print(FORM_HELP)
+                continue
+            if steer is Steer.CANCEL:
+                self.print("Form closed; nothing was sent.")
+                return None
+            if steer is Steer.BACK:
+                if index == 0:
+                    self.print("This is the first field.")
+                index = max(index - 1, 0)
+                continue
+            if steer is Steer.SKIP:
+                if field.required:
+                    self.print("This one is required, so it can't be skipped.")
+                    continue
+                values[field.id] = None
+                index += 1
+                continue
+            ok, value = self.parse_field(field, answer)
+            if not ok:
                 self.print(value)
+                continue
+            values[field.id] = value
+            problems.pop(field.id, None)
+            index += 1
         return values
 
     @staticmethod
@@ -253,45 +342,50 @@ class ShellSession:
             choice = pick(field.options, answer)
             return (True, choice.value) if choice else (False, "Pick one of the numbers shown, for example 1.")
         if field.kind is FieldKind.PEOPLE:
-            return True, [self.email_for(handle.lstrip("@")) for handle in answer.replace(",", " ").split()]
+            return True, [self.email_for(handle) for handle in answer.replace(",", " ").split()]
         if field.kind is FieldKind.MULTIPLE_CHOICE:
             picked = [pick(field.options, part) for part in answer.split(",")]
             if any(choice is None for choice in picked):
                 return False, "Pick numbers from the list, separated by commas, for example 1,3."
             return True, [choice.value for choice in picked if choice]
+        if field.kind is FieldKind.NUMBER and parse_number(answer) is None and not re.match(r"^[+-]?[\d.,]", answer):
+            return False, f'"{answer}" isn\'t a number; type digits, for example 42.'
         return True, answer
 
     def mentions_in(self, text: str) -> tuple[str, ...]:
-        """``@priya``, ``@priya.nair`` or ``@priya.nair@demo.example``: the shell's mentions, as emails."""
-        return tuple(self.email_for(match.group(1)) for match in MENTION.finditer(text))
+        """``@priya``, ``@priya.nair``, ``@priya.nair@demo.example`` or a bare email: the shell's
+        mentions, as the emails that identify people here."""
+        return tuple(self.email_for(match.group(1) or match.group(2)) for match in MENTION.finditer(text))
 
     def email_for(self, handle: str) -> str:
-        """The email of the one person a handle names (email, its local part, or first name); else the handle."""
+        """The email of the one person a handle names (email, its local part, first name); else the handle."""
         with self.database.session_scope() as session:
-            everyone = [person for person in people.all_in(session, self.workspace_id) if person.email]
-        handle = handle.lower().rstrip(".")
-        for matches in (
-            lambda person: person.email.lower() == handle,
-            lambda person: person.email.lower().split("@")[0] == handle,
-            lambda person: person.display_name.lower().split()[0] == handle,
-        ):
-            found = [person for person in everyone if matches(person)]
-            if len(found) == 1:
-                return found[0].email
-        return handle
+            person = people.by_handle(session, self.workspace_id, handle)
+            return person.email if person is not None and person.email else handle.lstrip("@").rstrip(".,;:!?")
 
-    def switch_person(self, email: str) -> None:
+    def switch_person(self, handle: str) -> None:
         with self.database.session_scope() as session:
-            person = people.by_email(session, self.workspace_id, email)
+            if not handle:
+                self.print(self.people_list(people.all_in(session, self.workspace_id)))
+                return
+            person = people.by_handle(session, self.workspace_id, handle)
         if person is None:
-            self.print(f"Nobody with the email {email!r} here; try /as followed by an email from `cadence org show`.")
+            self.print(f"Nobody here goes by {handle!r}; type /as alone to see everyone, then /as with an email.")
             return
-        if self.pending is not None and self.person.id is not None:
-            self.pending_for[self.person.id] = self.pending
         self.person = person
-        self.pending = self.pending_for.pop(person.id, None) if person.id is not None else None
         self.print(f"You are now {person.display_name} ({person.timezone}).")
         self.deliver()
+
+    @staticmethod
+    def people_list(everyone: Sequence[Person]) -> str:
+        rows = [
+            f"  {person.email}  {person.display_name} · {person.role.value} · {person.timezone}"
+            for person in everyone
+            if person.active and person.email
+        ]
+        return "\n".join(
+            ["Who do you want to be? Type /as with an email or a first name, for example /as priya:", *rows]
+        )
 
     def move_clock(self, text: str) -> None:
         try:

@@ -12,6 +12,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.slack.surface import SLASH_COMMANDS
+
+SLASH_COMMAND_NAMES = frozenset(slash.command for slash in SLASH_COMMANDS)
+UMBRELLA = "/cadence"
 _SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
 _SAFE_URL = re.compile(r"^https?://[^\s<>|]+$")
 
@@ -43,6 +47,13 @@ class SlackDialect:
         if _SLACK_USER_ID.match(slack_id):
             return f"<@{slack_id}>"
         return escape(str(person.get("display_name") or person.get("name") or "someone"))
+
+    def command(self, text: str) -> str:
+        """Slash commands work anywhere in Slack, so that is how Cadence names them; a command
+        without a slash command of its own is one of ``/cadence``'s (``/cadence whoami``)."""
+        first = text.split(" ", 1)[0]
+        own = f"/{first}" in SLASH_COMMAND_NAMES
+        return self.code(f"/{text}" if own else f"{UMBRELLA} {text}")
 
     def quote(self, text: str) -> str:
         return "\n".join(f">{line}" for line in text.splitlines() or [""])

@@ -77,6 +77,7 @@ def test_answering_in_the_form_and_editing_until_the_check_in_closes(cadence: Ca
             "Next things",
             "",
             "/checkin",
+            "all",
             "keep",
             "Shipped it twice",
             "keep",
@@ -93,13 +94,14 @@ def test_answering_in_the_form_and_editing_until_the_check_in_closes(cadence: Ca
         "What did you get done this week? (required)",
         "This one is required.",
         "Thanks, your check-in is in ✅",
+        "Which one do you want to change? Reply with its number, or all to go through every answer.",
         "Let's go through your answers for week 2026-W49 again.",
         "Current answer: 4 · Good",
         "Check-in updated ✅",
         "Shipped it twice",
         "--- to Sam Okafor (demo) ---\nPriya Nair (demo) updated their check-in",
         "Clock set to Tue 2026-12-08 09:00 Asia/Kolkata.",
-        "Great, 4 questions.",  # last week's check-in closed; /checkin now starts week 50's early
+        "Great, 4 questions, about 2 minutes.",  # last week's check-in closed; /checkin now starts week 50's early
     )
     assert out.count("Check-in updated") == 1
 
@@ -119,7 +121,7 @@ def test_skipping_a_week_and_recording_time_off(cadence: Cadence) -> None:
     transcript(
         out,
         "Enjoy your time off! From 2026-12-10 to 2026-12-18",
-        "Skipping week 2026-W49. Want to tell your manager why?",
+        "Skipping week 2026-W49. Want to tell Sam Okafor (demo) why?",
         "Okay, week 2026-W49 is skipped (Offsite all week).",
         "Clock set to Thu 2026-12-10 10:00 Asia/Kolkata.",
     )

@@ -103,7 +103,7 @@ def test_digest_preview_prints_text_or_slack_and_honours_template_overrides(cade
     text = cadence("digest", "preview", "--manager", "mia@acme.test")
     assert text.code == 0, text.err
     transcript(
-        text.out, "Your team's week 2026-W49", "Check-ins: 0 answered", "Missing: Ann", "Kudos: 0 kudos received"
+        text.out, "Your team's week 2026-W49", "Check-ins: 0 answered", "Missing: Ann", "Kudos: no kudos received"
     )
     slack = cadence("digest", "preview", "--manager", "mia@acme.test", "--week", "2026-W49", "--format", "slack")
     assert '"type": "header"' in slack.out and "Your team's week 2026-W49" in slack.out

@@ -51,7 +51,7 @@ def test_as_switches_person_and_time_moves_the_clock(cadence: Cadence) -> None:
         "it is Friday 22:30 for you now",
         "Clock set to Mon 2026-12-07 08:15 Pacific/Auckland.",
         "it is Monday 08:15 for you now",
-        "Nobody with the email 'nobody@demo.example' here",
+        "Nobody here goes by 'nobody@demo.example'",
         "Bye.",
     )
 
@@ -62,8 +62,14 @@ def test_a_bad_time_is_explained_with_an_example(cadence: Cadence) -> None:
 
 
 def test_unknown_commands_and_text_point_to_help(cadence: Cadence) -> None:
-    result = cadence("shell", "--demo", stdin="/dance\nwhat's up with the weather\n")
-    transcript(result.out, "I don't know the command dance.", "Sorry, I didn't get that.")
+    result = cadence("shell", "--demo", stdin="/dance\nwhat's up with the weather\n/chekin\nkudo @priya for the demo\n")
+    transcript(
+        result.out,
+        "I don't know dance. Say help to see what I can do",
+        "Sorry, I didn't get that. Say help to see what I can do",
+        "I don't know chekin. Did you mean checkin?",
+        "Sorry, I didn't get that. Did you mean kudos?",
+    )
 
 
 def test_end_of_input_leaves_cleanly_without_a_trailing_newline(cadence: Cadence) -> None:

@@ -18,6 +18,7 @@ from conversations.checkin import (
 from conversations.checkin_answers import blockers_of, parse_answer
 from conversations.flow import State
 from conversations.messages import FORM_ERRORS, Actor, FieldKind, Inbound, Platform
+from conversations.steering import steering_word
 from conversations.words import Labels
 
 NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
@@ -43,11 +44,8 @@ KR = {
     "unit": "",
     "metric": "number",
 }
-KR_QUESTIONS = [
-    {"id": "goals.kr7.value", "kind": "kr_value", "text": "", "required": False, "kr": KR},
-    {"id": "goals.kr7.confidence", "kind": "kr_confidence", "text": "", "required": False, "kr": KR},
-    {"id": "goals.kr7.comment", "kind": "kr_comment", "text": "", "required": False, "kr": KR},
-]
+KR_QUESTION = {"id": "goals.kr7", "kind": "kr_update", "text": "", "required": False, "kr": KR}
+LEGACY_KR_CONFIDENCE = {"id": "goals.kr7.confidence", "kind": "kr_confidence", "text": "", "required": False, "kr": KR}
 
 
 def seeded(questions=(MOOD, DONE, BLOCKERS), **overrides) -> State:
@@ -74,9 +72,14 @@ def said(text: str = "", actor: Actor = ADA, **fields) -> Inbound:
 
 
 def converse(flow: CheckinFlow, state: State, *lines: str):
+    """Each line as the engine hands it over: a steering word to ``steer``, anything else to ``step``."""
     results = []
     for line in lines:
-        result = flow.step(state, said(line) if not line.startswith("checkin.") else said(choice=line), NOW)
+        steer = steering_word(line) if not line.startswith("checkin.") else None
+        if steer is not None and state is not None and state.step != Step.READY:
+            result = flow.steer(state, steer, said(line), NOW)
+        else:
+            result = flow.step(state, said(line) if not line.startswith("checkin.") else said(choice=line), NOW)
         results.append(result)
         state = result.state
     return results
@@ -156,23 +159,49 @@ def test_a_stale_no_reason_button_does_not_skip_and_cancel_keeps_the_week() -> N
 
 def test_an_edit_records_only_the_key_results_it_changed() -> None:
     flow = CheckinFlow(LABELS)
-    answers = {"goals.kr7.value": 40, "goals.kr7.confidence": 3, "goals.kr7.comment": None}
-    state = seeded((*KR_QUESTIONS,), status="submitted", answers=answers)
-    *_, unchanged = converse(flow, state, "checkin.start:2026-W49", "keep", "keep", "keep")
-    assert unchanged.changes[0].key_results == ()
-    *_, changed = converse(flow, state, "checkin.start:2026-W49", "keep", "4", "keep")
-    assert changed.changes[0].key_results == ({"key_result_id": 7, "value": None, "confidence": 4, "comment": ""},)
+    answers = {"goals.kr7": {"value": 40, "confidence": 3, "comment": ""}}
+    state = seeded((KR_QUESTION,), status="submitted", answers=answers)
+    _, unchanged = converse(flow, state, "checkin.start:2026-W49", "keep")
+    assert unchanged.changes == () and kinds(unchanged) == ["checkin_unchanged"]
+    _, changed = converse(flow, state, "checkin.start:2026-W49", "40, confidence 4")
+    assert changed.changes[0].key_results == ({"key_result_id": 7, "value": 40, "confidence": 4, "comment": ""},)
 
 
 def test_a_submitted_check_in_can_be_edited_answer_by_answer_until_it_closes() -> None:
     flow = CheckinFlow(LABELS)
     state = seeded(status="submitted", answers={"mood": 3, "done": "old", "blockers": None})
-    start, keep, new_done, blockers = converse(flow, state, "checkin.start:2026-W49", "keep", "new things", "skip")
-    assert start.outbound[0].data["editing"] is True
-    assert start.outbound[1].data["current"] == "3 · Okay"
+    pick, everything, keep, new_done, blockers = converse(
+        flow, state, "checkin.start:2026-W49", "all", "keep", "new things", "skip"
+    )
+    assert kinds(pick) == ["checkin_edit_pick"] and pick.state.step == Step.EDIT_PICK
+    assert everything.outbound[0].data["editing"] is True
+    assert everything.outbound[1].data["current"] == "3 · Okay"
     assert keep.changes == () and new_done.changes == (), "partial edits don't replace the submitted answers"
     assert blockers.changes[0].answers == {"mood": 3, "done": "new things", "blockers": None}
     assert blockers.outbound[0].data["edited"] is True and blockers.outbound[1].data["edited"] is True
+    assert blockers.outbound[1].data["changes"] == [
+        {"question": "What got done?", "before": "old", "after": "new things"}
+    ]
+
+
+def test_editing_can_jump_to_one_answer_and_the_manager_hears_what_changed() -> None:
+    flow = CheckinFlow(LABELS)
+    state = seeded(status="submitted", answers={"mood": 3, "done": "old", "blockers": None})
+    pick, question, done = converse(flow, state, "checkin.start:2026-W49", "2", "shipped the importer")
+    assert [choice.value for choice in pick.outbound[0].choices] == [
+        "checkin.edit:2026-W49:0",
+        "checkin.edit:2026-W49:1",
+        "checkin.edit:2026-W49:2",
+        "checkin.edit:2026-W49:all",
+    ]
+    assert kinds(question) == ["checkin_question"] and question.outbound[0].data["question"]["id"] == "done"
+    assert done.state is None and done.changes[0].answers["done"] == "shipped the importer"
+    to_manager = done.outbound[1]
+    assert to_manager.data["changes"] == [
+        {"question": "What got done?", "before": "old", "after": "shipped the importer"}
+    ]
+    [summary_kinds] = [[message.kind for message in done.outbound]]
+    assert "checkin_team_summary" not in summary_kinds, "an edit is not posted to the team channel again"
 
 
 def test_nothing_can_be_changed_after_the_check_in_closes() -> None:
@@ -184,7 +213,7 @@ def test_nothing_can_be_changed_after_the_check_in_closes() -> None:
 
 def test_the_form_has_every_question_and_refuses_bad_values_field_by_field() -> None:
     flow = CheckinFlow(LABELS)
-    state = seeded((MOOD, DONE, BLOCKERS, *KR_QUESTIONS), answers={"done": "draft"})
+    state = seeded((MOOD, DONE, BLOCKERS, KR_QUESTION), answers={"done": "draft"})
     [message] = flow.step(state, said(choice="checkin.form:2026-W49"), NOW).outbound
     fields = {field.id: field for field in message.form.fields}
     assert message.form.id == "checkin.answers:2026-W49"
@@ -197,7 +226,7 @@ def test_the_form_has_every_question_and_refuses_bad_values_field_by_field() -> 
     ]
     assert fields["done"].initial == "draft" and fields["done"].required
     assert fields["goals.kr7.value"].kind is FieldKind.NUMBER and fields["goals.kr7.value"].initial == 30
-    assert fields["goals.kr7.value"].label == "KR-7 Beta users: new value (now 30 of 100)"
+    assert fields["goals.kr7.value"].label == "KR-7 Beta users: new value (now 30, target 100)"
     bad = flow.step(
         state, said(form_id="checkin.answers:2026-W49", form={"mood": None, "done": "", "goals.kr7.value": "lots"}), NOW
     )
@@ -248,7 +277,12 @@ def test_skipping_takes_an_optional_reason() -> None:
         ({"id": "c", "kind": "single_choice", "text": "?", "options": ["yes", "no"]}, "maybe", None, "unknown_option"),
         ({"id": "c", "kind": "multiple_choice", "text": "?", "options": ["a", "b", "c"]}, "1, c", ["a", "c"], None),
         ({"id": "c", "kind": "multiple_choice", "text": "?", "options": ["a", "b", "c"]}, ["a", "b"], ["a", "b"], None),
-        (KR_QUESTIONS[1], "6", None, "confidence_range"),
+        (LEGACY_KR_CONFIDENCE, "6", None, "confidence_range"),
+        (KR_QUESTION, "45", {"value": 45, "confidence": None, "comment": ""}, None),
+        (KR_QUESTION, "45, confidence 4, shipped it", {"value": 45, "confidence": 4, "comment": "shipped it"}, None),
+        (KR_QUESTION, "confidence 2", {"value": None, "confidence": 2, "comment": ""}, None),
+        (KR_QUESTION, "keep", None, None),
+        (KR_QUESTION, "shipped it", None, "kr_update"),
         (DONE, "x" * 3001, None, "too_long"),
     ],
 )

@@ -29,7 +29,7 @@ class Counted(Change):
 
 
 class CounterFlow:
-    """Counts messages until 'stop'; a stand-in for multi-turn flows such as the check-in."""
+    """Counts messages until 'enough'; a stand-in for multi-turn flows such as the check-in."""
 
     name: ClassVar[str] = "counter"
     commands: ClassVar[tuple[str, ...]] = ("count",)
@@ -37,7 +37,7 @@ class CounterFlow:
 
     def step(self, state: State | None, inbound: Inbound, now: datetime) -> StepResult:
         total = (state.data["total"] if state else 0) + 1
-        if inbound.text == "stop" or inbound.choice == "counter.stop":
+        if inbound.text == "enough" or inbound.choice == "counter.stop":
             return StepResult(None, (Outbound("done", {"total": total}),), (Counted(total),))
         next_state = State("counter", "counting", {"total": total}, expires_at=now + timedelta(hours=1))
         return StepResult(next_state, (Outbound("counting", {"total": total}),))
@@ -80,7 +80,7 @@ def test_a_multi_turn_flow_keeps_its_state_between_messages_and_applies_changes_
     engine.handle(said(command="count"), NOW)
     engine.handle(said("anything"), NOW)
     assert states.load(ADA, "counter").data == {"total": 2}
-    engine.handle(said("stop"), NOW)
+    engine.handle(said("enough"), NOW)
     assert states.load(ADA, "counter") is None
     assert changes.applied == [Counted(3)]
     assert [message.data["total"] for message in channel.sent] == [1, 2, 3]
@@ -89,7 +89,7 @@ def test_a_multi_turn_flow_keeps_its_state_between_messages_and_applies_changes_
 def test_buttons_reach_their_flow_by_the_prefix_of_their_value() -> None:
     engine, (_, _, changes, _) = make_engine()
     engine.handle(said(command="count"), NOW)
-    engine.handle(said("help"), NOW)
+    engine.handle(said("more"), NOW)
     engine.handle(said(choice="counter.stop"), NOW)
     assert changes.applied == [Counted(3)]
 

@@ -88,10 +88,9 @@ def test_the_context_seeds_the_week_questions_manager_and_key_results(any_databa
         "done",
         "priorities",
         "blockers",
-        f"goals.kr{kr_id}.value",
-        f"goals.kr{kr_id}.confidence",
-        f"goals.kr{kr_id}.comment",
+        f"goals.kr{kr_id}",
     ]
+    assert data["questions"][4]["kind"] == "kr_update", "one question per key result: value, confidence and note"
     assert data["questions"][4]["kr"] == {
         "id": kr_id,
         "ref": "KR-3",

@@ -97,7 +97,10 @@ def test_the_form_shows_problems_next_to_the_fields(cadence: RunningCadence, sla
     }
     answer = cadence.post(view_submission(modal["callback_id"], values, modal["private_metadata"], user_id="U0001"))
     assert answer.json()["response_action"] == "errors"
-    assert answer.json()["errors"] == {"mood": "This one needs an answer.", "priorities": "This one needs an answer."}
+    assert answer.json()["errors"] == {
+        "mood": "This one needs an answer, so it can't be skipped.",
+        "priorities": "This one needs an answer, so it can't be skipped.",
+    }
 
 
 def test_time_off_is_confirmed_privately_in_the_slash_command_answer(cadence: RunningCadence) -> None:

@@ -174,7 +174,7 @@ def test_stats_and_the_leaderboard(cadence, slack) -> None:
     craft = cadence.command("/kudos", "top #craft", user_id="U0001")["text"]
     assert "1. <@U0002>: 1 kudos" in craft and "2. <@U0003>: 1 kudos" in craft
     stats = cadence.command("/kudos", "stats", user_id="U0002")["text"]
-    assert "*This week*: 2 kudos received, 0 kudos given" in stats and "#Craft (1)" in stats
+    assert "*This week*: 2 kudos received, no kudos given" in stats and "#Craft (1)" in stats
     assert 'I don\'t understand "yesterday"' in cadence.command("/kudos", "top yesterday", user_id="U0001")["text"]
 
 

@@ -145,4 +145,6 @@ def test_layout_templates_pass_every_value_through_tojson() -> None:
 
 def test_slack_words_use_mrkdwn() -> None:
     rendered = Words(SlackDialect()).render("help", SAMPLES["help"])
-    assert "*Things you can ask me*" in rendered.body and "`whoami`" in rendered.body
+    assert "*Check-ins*" in rendered.body and "`/cadence whoami`" in rendered.body, (
+        "slash commands, as Slack people type them"
+    )

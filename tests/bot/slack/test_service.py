@@ -49,7 +49,7 @@ def test_startup_checks_the_token_once_and_requests_never_call_auth_test(
     cadence: RunningCadence, slack: FakeSlackApi
 ) -> None:
     for _ in range(3):
-        assert "Things you can ask me" in cadence.command("/cadence", "help", user_id="U0001")["text"]
+        assert "*Check-ins*" in cadence.command("/cadence", "help", user_id="U0001")["text"]
     assert slack.count("auth.test") == 1
 
 
@@ -86,9 +86,11 @@ def test_an_unknown_command_gets_a_friendly_ephemeral_pointer_to_help(cadence: R
     response = cadence.post(slash_command("/nope", "", user_id="U0001"))
     assert response.status_code == 200, "a command we don't serve is answered at once, in the ack"
     assert response.json()["response_type"] == "ephemeral"
-    assert "I don't know the command `nope`" in response.json()["text"]
+    assert "I don't know `/cadence nope`" in response.json()["text"]
     unknown_sub = cadence.command("/cadence", "dance", user_id="U0001")
-    assert "I don't know the command `dance`" in unknown_sub["text"]
+    assert "I don't know `/cadence dance`" in unknown_sub["text"]
+    typo = cadence.command("/cadence", "whoam", user_id="U0001")
+    assert "Did you mean `/cadence whoami`?" in typo["text"]
 
 
 def test_a_direct_message_is_answered_through_the_outbox(cadence: RunningCadence, slack: FakeSlackApi) -> None:

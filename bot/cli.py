@@ -369,7 +369,7 @@ def cmd_shell(args: argparse.Namespace, context: Context) -> int:
         workspace = _existing_workspace(session, args.workspace)
         assert workspace.id is not None
         if args.as_email:
-            person = people.by_email(session, workspace.id, args.as_email)
+            person = people.by_handle(session, workspace.id, args.as_email)
         else:
             person = session.scalars(
                 sa.select(Person).where(Person.workspace_id == workspace.id, Person.active).order_by(Person.id)
@@ -389,9 +389,11 @@ def _run_demo(context: Context, as_email: str | None) -> int:
     if as_email:
         with database.session_scope() as session:
             assert workspace.id is not None
-            found = people.by_email(session, workspace.id, as_email)
+            found = people.by_handle(session, workspace.id, as_email)
         if found is None:
-            raise CliError(f"no person {as_email!r} in the demo workspace; see `cadence shell --demo` for names")
+            raise CliError(
+                f"no person {as_email!r} in the demo workspace; open `cadence shell --demo` and type /as to see everyone"
+            )
         person = found
     print("This is the DEMO workspace with sample people; nothing here is real data.", file=context.out)
     return _open_shell(context, database, workspace, person)
@@ -528,7 +530,9 @@ def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser
     workspace_option(preview)
 
     shell = command("shell", cmd_shell, "talk to Cadence in the terminal")
-    shell.add_argument("--as", dest="as_email", metavar="EMAIL", help="the person you speak as")
+    shell.add_argument(
+        "--as", dest="as_email", metavar="EMAIL", help="the person you speak as: an email, or a first name like priya"
+    )
     shell.add_argument("--demo", action="store_true", help="use the demo workspace with sample data")
     workspace_option(shell)
 

@@ -17,9 +17,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
 from conversations.checkin_answers import (
     KEEP_WORDS,
@@ -53,7 +52,6 @@ from conversations.steering import Steer, steering_word
 from conversations.words import Labels
 
 FLOW = "checkin"
-MAX_TIME_OFF = timedelta(days=366)
 MAX_BUTTONS = 24  # a row of buttons holds 25 on Slack; one place is kept for "all"
 SECONDS_TO_ANSWER = {"mood": 10, "single_choice": 15, "multiple_choice": 15, "number": 15, KR_UPDATE: 20}
 SECONDS_FOR_TEXT = 40
@@ -95,12 +93,6 @@ class CheckinSaved(Change):
 class CheckinSkipped(Change):
     week: str
     reason: str | None
-
-
-@dataclass(frozen=True)
-class TimeOffRecorded(Change):
-    starts_on: date
-    ends_on: date
 
 
 def checkin_length(kinds: Iterable[str]) -> tuple[int, int]:
@@ -691,62 +683,6 @@ class CheckinFlow:
                 )
             )
         return StepResult(None, tuple(messages), (CheckinSkipped(week=data["week"], reason=reason),))
-
-
-def parse_day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        return None
-
-
-@dataclass
-class TimeOffFlow:
-    """``/checkin away 2026-12-21 2027-01-04``: no prompts in that time, counted as away, not missing."""
-
-    stateless: ClassVar[bool] = True
-    name: ClassVar[str] = "checkin_away"
-    commands: ClassVar[tuple[str, ...]] = ("checkin away",)
-    keywords: ClassVar[tuple[str, ...]] = ()
-
-    def step(self, state: State | None, inbound: Inbound, now: datetime) -> StepResult:
-        actor = inbound.actor
-        assert actor is not None
-        today = now.astimezone(ZoneInfo(actor.timezone)).date()
-        words = inbound.text.split()
-        example = {
-            "example_start": (today + timedelta(days=14)).isoformat(),
-            "example_end": (today + timedelta(days=21)).isoformat(),
-        }
-        if len(words) not in (1, 2):
-            return StepResult(outbound=(Outbound("time_off_problem", {"code": "usage", **example}, private=True),))
-        start, end = parse_day(words[0]), parse_day(words[-1])
-        if start is None or end is None:
-            bad = words[0] if start is None else words[-1]
-            return StepResult(
-                outbound=(Outbound("time_off_problem", {"code": "not_a_date", "text": bad, **example}, private=True),)
-            )
-        if end < start:
-            return StepResult(
-                outbound=(
-                    Outbound(
-                        "time_off_problem",
-                        {"code": "order", "start": start.isoformat(), "end": end.isoformat(), **example},
-                        private=True,
-                    ),
-                )
-            )
-        if end < today:
-            return StepResult(
-                outbound=(
-                    Outbound("time_off_problem", {"code": "past", "end": end.isoformat(), **example}, private=True),
-                )
-            )
-        if end - start > MAX_TIME_OFF:
-            return StepResult(outbound=(Outbound("time_off_problem", {"code": "too_long", **example}, private=True),))
-        start = max(start, today)
-        confirmation = Outbound("time_off_recorded", {"start": start.isoformat(), "end": end.isoformat()}, private=True)
-        return StepResult(outbound=(confirmation,), changes=(TimeOffRecorded(start, end),))
 
 
 class CheckinHistoryFlow:

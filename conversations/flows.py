@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from conversations.checkin import CheckinFeedbackFlow, CheckinFlow, CheckinHistoryFlow, CheckinViewFlow, TimeOffFlow
+from conversations.checkin import CheckinFeedbackFlow, CheckinFlow, CheckinHistoryFlow, CheckinViewFlow
 from conversations.flow import Flow
 from conversations.goals import GoalCloseFlow, GoalListFlow, GoalNewFlow, GoalShowFlow, GoalStatusFlow, GoalUpdateFlow
 from conversations.help import HelpFlow
 from conversations.kudos import KudosFlow, KudosReactionFlow, KudosStatsFlow, KudosTopFlow
+from conversations.time_off import TimeOffFlow
 from conversations.whoami import WhoamiFlow
 from conversations.words import Labels
 

@@ -10,19 +10,20 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from conversations.checkin import CheckinSaved, CheckinSkipped, Status, Step, TimeOffRecorded
+from conversations.checkin import CheckinSaved, CheckinSkipped, Status, Step
 from conversations.checkin_answers import KR_UPDATE, display
 from conversations.flow import State
 from conversations.messages import Actor, Inbound
 from conversations.numbers import small_int
 from conversations.schedule import CheckinWindow, DigestReader, current_window, is_away
+from conversations.time_off import TimeOffCancelled, TimeOffRecorded
 from conversations.workspace_settings import WorkspaceSettings, load_settings
 from storage import goals
 from storage.models import (
@@ -332,19 +333,68 @@ def apply_skipped(session: Session, actor: Actor, change: CheckinSkipped, now: d
 
 
 def apply_time_off(session: Session, actor: Actor, change: TimeOffRecorded, now: datetime) -> None:
-    session.add(TimeOff(person_id=actor.person_id, starts_on=change.starts_on, ends_on=change.ends_on, created_at=now))
+    """Record the days, merged with any time off they overlap or touch, so the list stays short."""
+    touching = session.exec(
+        select(TimeOff).where(
+            TimeOff.person_id == actor.person_id,
+            TimeOff.starts_on <= change.ends_on + timedelta(days=1),
+            TimeOff.ends_on >= change.starts_on - timedelta(days=1),
+        )
+    ).all()
+    starts_on = min([change.starts_on, *(row.starts_on for row in touching)])
+    ends_on = max([change.ends_on, *(row.ends_on for row in touching)])
+    for row in touching:
+        session.delete(row)
+    session.add(TimeOff(person_id=actor.person_id, starts_on=starts_on, ends_on=ends_on, created_at=now))
     person = session.get(Person, actor.person_id)
     assert person is not None
     window = window_for(session, person, now)
-    if change.starts_on <= window.local_day <= change.ends_on:
-        cycle = cycle_for(session, actor.workspace_id, window.week, now)
-        assert cycle.id is not None
-        response = response_for(session, cycle.id, actor.person_id, now)
+    if starts_on <= window.local_day <= ends_on:
+        response = _response_in(session, actor, window, now)
         if response.status in (ResponseStatus.PENDING, ResponseStatus.IN_PROGRESS):
             response.status = ResponseStatus.AWAY
             response.updated_at = now
             session.add(response)
     session.flush()
+
+
+def apply_time_off_cancelled(session: Session, actor: Actor, change: TimeOffCancelled, now: datetime) -> None:
+    """Forget the time off; a check-in it had marked away is due again (the next tick prompts it)."""
+    row = session.get(TimeOff, change.time_off_id)
+    if row is None or row.person_id != actor.person_id:
+        return
+    session.delete(row)
+    session.flush()
+    person = session.get(Person, actor.person_id)
+    assert person is not None
+    window = window_for(session, person, now)
+    response = existing_response(session, actor.workspace_id, window.week, actor.person_id)
+    if response is not None and response.status is ResponseStatus.AWAY:
+        local_day = window.local_day
+        remaining = time_off_of(session, [actor.person_id], local_day).get(actor.person_id, [])
+        if not is_away(local_day, person.away_until, remaining, settings_for(session, person).holidays):
+            response.status = ResponseStatus.PENDING
+            response.updated_at = now
+            session.add(response)
+    session.flush()
+
+
+def _response_in(session: Session, actor: Actor, window: CheckinWindow, now: datetime) -> CheckinResponse:
+    cycle = cycle_for(session, actor.workspace_id, window.week, now)
+    assert cycle.id is not None
+    return response_for(session, cycle.id, actor.person_id, now)
+
+
+def prepare_time_off(session: Session, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State:
+    """The person's time off from today on, in order: what ``checkin away list`` shows."""
+    today = now.astimezone(ZoneInfo(actor.timezone)).date()
+    rows = session.exec(
+        select(TimeOff)
+        .where(TimeOff.person_id == actor.person_id, TimeOff.ends_on >= today)
+        .order_by(TimeOff.starts_on, TimeOff.id)
+    ).all()
+    entries = [{"id": row.id, "start": row.starts_on.isoformat(), "end": row.ends_on.isoformat()} for row in rows]
+    return State(flow="checkin_away", step="show", data={"time_off": entries})
 
 
 def time_off_of(session: Session, person_ids: Sequence[int], since) -> dict[int, list[tuple]]:
@@ -360,8 +410,14 @@ def away_on(person: Person, window: CheckinWindow, time_off: Sequence[tuple], se
     return is_away(window.local_day, person.away_until, time_off, settings.holidays)
 
 
-APPLIERS = {CheckinSaved: apply_saved, CheckinSkipped: apply_skipped, TimeOffRecorded: apply_time_off}
+APPLIERS = {
+    CheckinSaved: apply_saved,
+    CheckinSkipped: apply_skipped,
+    TimeOffRecorded: apply_time_off,
+    TimeOffCancelled: apply_time_off_cancelled,
+}
 CONTEXTS = {
+    "checkin_away": prepare_time_off,
     "checkin": prepare_checkin,
     "checkin_history": prepare_history,
     "checkin_feedback": prepare_feedback,

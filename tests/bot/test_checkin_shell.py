@@ -112,17 +112,23 @@ def test_skipping_a_week_and_recording_time_off(cadence: Cadence) -> None:
         cadence,
         [
             "/checkin away 2026-12-10 2026-12-18",
+            "checkin away Dec 28 to Jan 3",
+            "checkin away list",
             "/time 2026-12-03T10:00",
             "3",
             "Offsite all week",
             "/time 2026-12-10T10:00",
+            "/as sam",
         ],
     )
     transcript(
         out,
-        "Enjoy your time off! From 2026-12-10 to 2026-12-18",
+        "Enjoy your time off! Thu 10 Dec – Fri 18 Dec: I won't ask you to check in",
+        "Enjoy your time off! Mon 28 Dec – Sun 3 Jan 2027",
+        "Your time off:\n1. Thu 10 Dec – Fri 18 Dec\n2. Mon 28 Dec – Sun 3 Jan 2027",
         "Skipping week 2026-W49. Want to tell Sam Okafor (demo) why?",
-        "Okay, week 2026-W49 is skipped (Offsite all week).",
+        "Okay, week 2026-W49 is skipped (Offsite all week). I've let Sam Okafor (demo) know, with your reason.",
+        "--- to Sam Okafor (demo) ---\nPriya Nair (demo) skipped their check-in for week 2026-W49:\n> Offsite all week",
         "Clock set to Thu 2026-12-10 10:00 Asia/Kolkata.",
     )
     after_time_off = out.split("Clock set to Thu 2026-12-10")[1]

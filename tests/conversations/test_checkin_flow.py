@@ -12,13 +12,12 @@ from conversations.checkin import (
     CheckinSaved,
     CheckinSkipped,
     Step,
-    TimeOffFlow,
-    TimeOffRecorded,
 )
 from conversations.checkin_answers import blockers_of, parse_answer
 from conversations.flow import State
 from conversations.messages import FORM_ERRORS, Actor, FieldKind, Inbound, Platform
 from conversations.steering import steering_word
+from conversations.time_off import TimeOffCancelled, TimeOffFlow, TimeOffRecorded
 from conversations.words import Labels
 
 NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
@@ -300,22 +299,64 @@ def test_saying_there_is_no_blocker_is_not_a_blocker() -> None:
     ("text", "code"),
     [
         ("", "usage"),
-        ("2026-12-21 2027-01-04 extra", "usage"),
+        ("2026-12-21 2027-01-04 extra", "not_a_date"),
         ("next-week 2027-01-04", "not_a_date"),
         ("2027-01-04 2026-12-21", "order"),
+        ("Jan 4 to Dec 21", "order"),
         ("2026-11-01 2026-11-20", "past"),
         ("2026-12-21 2028-01-04", "too_long"),
+        ("cancel", "nothing_to_cancel"),
     ],
 )
 def test_time_off_is_refused_with_an_example_when_it_makes_no_sense(text: str, code: str) -> None:
     [message] = TimeOffFlow().step(None, said(text, command="checkin away"), NOW).outbound
     assert message.data["code"] == code and message.private
-    assert message.data["example_start"] == "2026-12-18"
+    assert message.data["example_start"] == "Fri 18 Dec"
 
 
-def test_time_off_is_recorded_from_today_at_the_earliest() -> None:
-    result = TimeOffFlow().step(None, said("2026-12-01 2026-12-11", command="checkin away"), NOW)
-    assert result.changes == (TimeOffRecorded(date(2026, 12, 4), date(2026, 12, 11)),)
+@pytest.mark.parametrize(
+    ("text", "first", "last", "shown"),
+    [
+        ("2026-12-01 2026-12-11", date(2026, 12, 4), date(2026, 12, 11), "Fri 4 Dec – Fri 11 Dec"),
+        ("next week", date(2026, 12, 7), date(2026, 12, 13), "Mon 7 Dec – Sun 13 Dec"),
+        ("tomorrow", date(2026, 12, 5), date(2026, 12, 5), "Sat 5 Dec"),
+        ("Dec 21 to Jan 4", date(2026, 12, 21), date(2027, 1, 4), "Mon 21 Dec – Mon 4 Jan 2027"),
+        ("21/12 - 4/1", date(2026, 12, 21), date(2027, 1, 4), "Mon 21 Dec – Mon 4 Jan 2027"),
+        ("until friday", date(2026, 12, 4), date(2026, 12, 4), "Fri 4 Dec"),
+        ("for 2 weeks", date(2026, 12, 4), date(2026, 12, 17), "Fri 4 Dec – Thu 17 Dec"),
+    ],
+)
+def test_time_off_reads_dates_as_people_write_them_and_says_how_it_read_them(
+    text: str, first: date, last: date, shown: str
+) -> None:
+    result = TimeOffFlow().step(None, said(text, command="checkin away"), NOW)
+    assert result.changes == (TimeOffRecorded(first, last),)
+    assert result.outbound[0].data["days"] == shown
+
+
+def test_time_off_is_listed_and_cancelled_by_number_day_or_all() -> None:
+    entries = [
+        {"id": 7, "start": "2026-12-21", "end": "2027-01-04"},
+        {"id": 9, "start": "2027-02-01", "end": "2027-02-05"},
+    ]
+    state = State("checkin_away", "show", {"time_off": entries})
+    [listing] = TimeOffFlow().step(state, said("list", command="checkin away"), NOW).outbound
+    assert [entry["days"] for entry in listing.data["time_off"]] == [
+        "Mon 21 Dec – Mon 4 Jan 2027",
+        "Mon 1 Feb 2027 – Fri 5 Feb 2027",
+    ]
+    [which] = TimeOffFlow().step(state, said("cancel", command="checkin away"), NOW).outbound
+    assert which.data["code"] == "which"
+    assert TimeOffFlow().step(state, said("cancel 2", command="checkin away"), NOW).changes == (TimeOffCancelled(9),)
+    assert TimeOffFlow().step(state, said("cancel Dec 24", command="checkin away"), NOW).changes == (
+        TimeOffCancelled(7),
+    )
+    assert TimeOffFlow().step(state, said("cancel all", command="checkin away"), NOW).changes == (
+        TimeOffCancelled(7),
+        TimeOffCancelled(9),
+    )
+    [none] = TimeOffFlow().step(state, said("cancel 5", command="checkin away"), NOW).outbound
+    assert none.data["code"] == "no_such_time_off"
 
 
 def subject_state(allowed: bool) -> State:

@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import select
 
-from conversations.checkin import CheckinSaved, TimeOffRecorded
+from conversations.checkin import CheckinSaved
 from conversations.messages import Inbound, Platform
+from conversations.time_off import TimeOffRecorded
 from storage import checkins, org_import, people
 from storage.database import Database
 from storage.models import (

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from conversations.checkin import CheckinFeedbackFlow, CheckinFlow, CheckinHistoryFlow, CheckinViewFlow
 from conversations.flow import Flow
-from conversations.goals import GoalCloseFlow, GoalListFlow, GoalNewFlow, GoalShowFlow, GoalStatusFlow, GoalUpdateFlow
+from conversations.goals import (
+    GoalCloseFlow,
+    GoalListFlow,
+    GoalNewFlow,
+    GoalReopenFlow,
+    GoalShowFlow,
+    GoalStatusFlow,
+    GoalUpdateFlow,
+)
 from conversations.help import HelpFlow
 from conversations.kudos import KudosFlow, KudosReactionFlow, KudosStatsFlow, KudosTopFlow
 from conversations.time_off import TimeOffFlow
@@ -31,5 +39,6 @@ def all_flows(labels: Labels | None = None) -> tuple[Flow, ...]:
         GoalUpdateFlow(labels),
         GoalShowFlow(),
         GoalCloseFlow(),
+        GoalReopenFlow(),
         GoalStatusFlow(),
     )

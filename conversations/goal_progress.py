@@ -34,6 +34,7 @@ def weighted_progress(parts: Iterable[tuple[float, float]]) -> float:
 
 
 HEALTHS = ("on_track", "at_risk", "off_track")
+NOT_STARTED = "not_started"  # shown instead of a health until a goal first moves or is updated
 ON_TRACK_SLACK = 10.0  # percentage points behind the time elapsed that still count as on track
 AT_RISK_SLACK = 25.0
 
@@ -93,40 +94,71 @@ def current_period(today: date) -> str:
 
 
 _KR_LINE = re.compile(
-    r"^(?P<title>.+?)\s*:\s*(?:(?P<yesno>yes/no)|(?:(?P<start>-?\d[\d,]*(?:\.\d+)?)\s*(?:->|→|to)\s*)?(?P<target>-?\d[\d,]*(?:\.\d+)?)\s*(?P<unit>[^\d\s(.,][^(]*?)?)"
-    r"\s*(?:\((?:weight\s*|x)(?P<weight>[\d.]+)\))?\s*$",
-    re.IGNORECASE,
+    r"^(?P<title>.+?)\s*:\s*(?P<body>.+?)\s*(?:\((?:weight\s*|x\s*)(?P<weight>\d+(?:\.\d+)?)\)\s*)?$", re.IGNORECASE
 )
+_ARROW = re.compile(r"\s*(?:->|→|=>)\s*|\s+to\s+", re.IGNORECASE)
+_MEASURE = re.compile(r"^(?P<prefix>[$€£])?\s*(?P<number>-?\d[\d,]*(?:\.\d+)?)\s*(?P<unit>[^\d()]*?)\s*$")
+_YES_NO = re.compile(r"^(?:yes\s*/\s*no|yes-no|done|yes)$", re.IGNORECASE)
+CURRENCIES = ("€", "$", "£", "EUR", "USD", "GBP")
+MAX_UNIT = 24
+
+
+def _measure(text: str) -> tuple[float, str] | None:
+    """``1.2 M€``, ``$40``, ``3 days``, ``80 %``: a number and its unit (no digits in a unit)."""
+    match = _MEASURE.match(text.strip())
+    if match is None:
+        return None
+    number = parse_number(match.group("number"))
+    unit = (match.group("prefix") or "") + match.group("unit").strip()
+    if number is None or len(unit) > MAX_UNIT:
+        return None
+    return number, unit
+
+
+def _same_unit(first: str, second: str) -> str | None:
+    """One unit for a start and a target: either may leave it out; ``day``/``days`` agree."""
+    if not first or not second:
+        return first or second
+    if first.lower() == second.lower():
+        return second
+    if first.lower().rstrip("s") == second.lower().rstrip("s"):
+        return first if first.lower().endswith("s") else second
+    return None
 
 
 def parse_key_result_line(line: str) -> dict | None:
-    """``Beta users: 0 -> 200``, ``ARR: 1.2 -> 2 M€ (x2)``, ``Launched: yes/no`` as key result fields."""
+    """``Beta users: 0 -> 200``, ``Time to first import: 3 days to 1 day``, ``ARR: 1.2 -> 2 M€ (x2)``,
+    ``Launched: yes/no`` as key result fields; None when the line doesn't read as one (a unit that
+    differs between start and target, numbers in a unit, a missing target)."""
     match = _KR_LINE.match(line.strip())
     if match is None:
         return None
-    if match.group("yesno"):
-        return {
-            "title": match.group("title").strip(),
-            "metric": "boolean",
-            "start": 0.0,
-            "target": 1.0,
-            "unit": "",
-            "weight": float(match.group("weight") or 1),
-        }
-    start = parse_number(match.group("start")) if match.group("start") else 0.0
-    target = parse_number(match.group("target"))
-    unit = (match.group("unit") or "").strip()
-    title = match.group("title").strip()
-    if start is None or target is None or len(title) > 300 or len(unit) > 24:
+    title, body = match.group("title").strip(), match.group("body").strip()
+    weight = float(match.group("weight") or 1)
+    if len(title) > 300 or weight <= 0:
         return None
-    metric = "percent" if unit == "%" else "currency" if unit in ("€", "$", "£", "EUR", "USD", "GBP") else "number"
+    if _YES_NO.match(body):
+        return {"title": title, "metric": "boolean", "start": 0.0, "target": 1.0, "unit": "", "weight": weight}
+    sides = _ARROW.split(body)
+    if len(sides) > 2:
+        return None
+    measured = [_measure(side) for side in sides]
+    if any(side is None for side in measured):
+        return None
+    if len(measured) == 1:
+        measured.insert(0, (0.0, ""))
+    (start, start_unit), (target, target_unit) = measured  # type: ignore[misc]
+    unit = _same_unit(start_unit, target_unit)
+    if unit is None:
+        return None
+    metric = "percent" if unit == "%" else "currency" if unit in CURRENCIES else "number"
     return {
         "title": title,
         "metric": metric,
         "start": start,
         "target": target,
         "unit": "" if metric == "percent" else unit,
-        "weight": float(match.group("weight") or 1),
+        "weight": weight,
     }
 
 

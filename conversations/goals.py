@@ -8,21 +8,46 @@ what was typed or submitted and decide. Problems are codes worded by ``goal_prob
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar
 
+from conversations.checkin_answers import parse_key_result_update
 from conversations.flow import Change, State, StepResult, reply
 from conversations.goal_progress import parse_key_result_line, parse_period
 from conversations.messages import FORM_ERRORS, Choice, FieldKind, Form, FormField, Inbound, Outbound
-from conversations.numbers import parse_metric_value, small_int
+from conversations.numbers import parse_measure, small_int
 from conversations.words import Labels
 
 LEVELS = ("person", "team", "company")
 CLOSING_STATES = ("achieved", "missed", "dropped")
+CLOSING_WORDS = {
+    **{state: state for state in CLOSING_STATES},
+    "done": "achieved",
+    "complete": "achieved",
+    "completed": "achieved",
+    "met": "achieved",
+    "hit": "achieved",
+    "reached": "achieved",
+    "failed": "missed",
+    "not-met": "missed",
+    "cancelled": "dropped",
+    "canceled": "dropped",
+    "abandoned": "dropped",
+}
 STATUS_WORDS = {"on-track": "on_track", "at-risk": "at_risk", "off-track": "off_track", "auto": None}
+STATUS_SPELLINGS = {
+    **{spelling: health for word, health in STATUS_WORDS.items() for spelling in (word, word.replace("-", "_"))},
+    "on track": "on_track",
+    "at risk": "at_risk",
+    "off track": "off_track",
+    "atrisk": "at_risk",
+    "ontrack": "on_track",
+    "offtrack": "off_track",
+    "computed": None,
+    "reset": None,
+}
 _REF = re.compile(r"^(G|KR)-([0-9]{1,9})$", re.IGNORECASE)
 
 
@@ -72,7 +97,19 @@ def problem(code: str, **values: Any) -> Outbound:
     return Outbound("goal_problem", {"code": code, **values}, private=True)
 
 
-parse_value = parse_metric_value
+def read_status(words: Sequence[str]) -> tuple[str | None, int] | None:
+    """The status the words start with (``at risk``, ``at-risk``, ``auto``) and how many words it took."""
+    lowered = [word.lower() for word in words]
+    for length in (2, 1):
+        phrase = " ".join(lowered[:length])
+        if len(lowered) >= length and phrase in STATUS_SPELLINGS:
+            return STATUS_SPELLINGS[phrase], length
+    return None
+
+
+@dataclass(frozen=True)
+class GoalReopened(Change):
+    goal_id: int
 
 
 def goal_form_problems(
@@ -226,28 +263,28 @@ class GoalUpdateFlow:
         return self.quick(context, inbound.text)
 
     def quick(self, context: Mapping[str, Any], text: str) -> StepResult:
-        try:
-            words = shlex.split(text)
-        except ValueError:
-            words = text.split()
-        ref = parse_ref(words[0]) if words else None
-        if ref is None or ref[0] != "KR" or len(words) < 2:
+        """``KR-34 45``, ``KR-34 380 ms, confidence 4, "shipped the beta"``: read like a check-in's answer."""
+        ref_text, _, rest = text.strip().partition(" ")
+        ref = parse_ref(ref_text)
+        if ref is None or ref[0] != "KR" or not rest.strip():
             return StepResult(outbound=(problem("update_usage"),))
         target = context.get("target")
         if target is None:
-            return StepResult(outbound=(problem("unknown_key_result", ref=words[0].upper()),))
+            return StepResult(outbound=(problem("unknown_key_result", ref=ref_text.upper()),))
         if target["goal_state"] != "open":
             return StepResult(outbound=(problem("closed_goal", ref=target["goal_ref"], state=target["goal_state"]),))
         if not target["can_edit"]:
             return StepResult(outbound=(problem("not_allowed", ref=target["ref"]),))
-        value = parse_value(words[1], target["metric"])
-        if value is None:
-            return StepResult(outbound=(problem("not_a_number", text=words[1], ref=target["ref"]),))
-        comment = " ".join(words[2:]).strip()
-        change = KeyResultUpdated(target["id"], value, None, comment)
-        return StepResult(
-            outbound=(Outbound("goal_updated", {"updates": [{**target, "new": value}]}),), changes=(change,)
-        )
+        parsed = parse_key_result_update(target, rest)
+        if not parsed.ok or parsed.value is None:
+            return StepResult(
+                outbound=(problem("not_a_number", text=rest.strip(), ref=target["ref"], kr=dict(target)),)
+            )
+        update = parsed.value
+        value = update["value"]
+        change = KeyResultUpdated(target["id"], value, update["confidence"], update["comment"])
+        shown = {**target, "new": value if value is not None else target["current"]}
+        return StepResult(outbound=(Outbound("goal_updated", {"updates": [shown]}),), changes=(change,))
 
     def form(self, context: Mapping[str, Any]) -> Form:
         fields = []
@@ -284,7 +321,7 @@ class GoalUpdateFlow:
             comment = str(values.get(f"{kr['id']}.comment") or "").strip()
             value = None
             if raw_value not in (None, ""):
-                value = parse_value(str(raw_value), kr["metric"])
+                value = parse_measure(str(raw_value), kr.get("unit") or "", kr["metric"])
                 if value is None:
                     problems[f"{kr['id']}.value"] = {"code": "not_a_number", "text": str(raw_value), "ref": kr["ref"]}
                     continue
@@ -316,6 +353,8 @@ def _goal_target(
 
 
 class GoalCloseFlow:
+    """``/goal close G-12 done``: achieved (or done), missed or dropped."""
+
     name: ClassVar[str] = "goal_close"
     commands: ClassVar[tuple[str, ...]] = ("goal close",)
     keywords: ClassVar[tuple[str, ...]] = ()
@@ -327,9 +366,10 @@ class GoalCloseFlow:
         if wrong is not None:
             return StepResult(outbound=(wrong,))
         assert goal is not None
-        outcome = words[1].lower() if len(words) > 1 else ""
-        if outcome not in CLOSING_STATES:
-            return StepResult(outbound=(problem("close_usage"),))
+        word = words[1].lower().strip(".!") if len(words) > 1 else ""
+        outcome = CLOSING_WORDS.get(word) or CLOSING_WORDS.get("-".join(w.lower() for w in words[1:3]))
+        if outcome is None:
+            return StepResult(outbound=(problem("close_usage", ref=goal["ref"], word=word),))
         if goal["state"] != "open":
             return StepResult(outbound=(problem("closed_goal", ref=goal["ref"], state=goal["state"]),))
         if not goal["can_edit"]:
@@ -340,8 +380,32 @@ class GoalCloseFlow:
         )
 
 
+class GoalReopenFlow:
+    """``/goal reopen G-12``: a goal closed by mistake, or one that came back, is open again."""
+
+    name: ClassVar[str] = "goal_reopen"
+    commands: ClassVar[tuple[str, ...]] = ("goal reopen",)
+    keywords: ClassVar[tuple[str, ...]] = ()
+    stateless: ClassVar[bool] = True
+
+    def step(self, state: State | None, inbound: Inbound, now: datetime) -> StepResult:
+        assert state is not None
+        goal, wrong, _ = _goal_target(state.data, inbound.text, "reopen_usage")
+        if wrong is not None:
+            return StepResult(outbound=(wrong,))
+        assert goal is not None
+        if goal["state"] == "open":
+            return StepResult(outbound=(problem("already_open", ref=goal["ref"]),))
+        if not goal["can_edit"]:
+            return StepResult(outbound=(problem("not_allowed", ref=goal["ref"]),))
+        return StepResult(
+            outbound=(Outbound("goal_reopened", {"goal": goal, "was": goal["state"]}),),
+            changes=(GoalReopened(goal["id"]),),
+        )
+
+
 class GoalStatusFlow:
-    """``/goal status G-12 at-risk waiting on legal`` overrides the computed status; ``auto`` returns to it."""
+    """``/goal status G-12 at risk waiting on legal`` overrides the computed status; ``auto`` returns to it."""
 
     name: ClassVar[str] = "goal_status"
     commands: ClassVar[tuple[str, ...]] = ("goal status",)
@@ -354,21 +418,20 @@ class GoalStatusFlow:
         if wrong is not None:
             return StepResult(outbound=(wrong,))
         assert goal is not None
-        word = words[1].lower() if len(words) > 1 else ""
-        if word not in STATUS_WORDS:
-            return StepResult(outbound=(problem("status_usage"),))
-        reason = " ".join(words[2:]).strip()
-        if STATUS_WORDS[word] is not None and not reason:
+        status = read_status(words[1:])
+        if status is None:
+            return StepResult(outbound=(problem("status_usage", word=" ".join(words[1:3])),))
+        health, length = status
+        reason = " ".join(words[1 + length :]).strip()
+        if health is not None and not reason:
             return StepResult(outbound=(problem("status_reason", ref=goal["ref"]),))
         if goal["state"] != "open":
             return StepResult(outbound=(problem("closed_goal", ref=goal["ref"], state=goal["state"]),))
         if not goal["can_edit"]:
             return StepResult(outbound=(problem("not_allowed", ref=goal["ref"]),))
-        change = GoalStatusSet(goal["id"], STATUS_WORDS[word], reason)
+        change = GoalStatusSet(goal["id"], health, reason)
         return StepResult(
-            outbound=(
-                Outbound("goal_status_set", {"goal": goal, "health": STATUS_WORDS[word] or "", "reason": reason}),
-            ),
+            outbound=(Outbound("goal_status_set", {"goal": goal, "health": health or "", "reason": reason}),),
             changes=(change,),
         )
 

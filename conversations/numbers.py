@@ -116,7 +116,7 @@ def format_measure(value: float | int | None, unit: str = "", metric: str = "num
 
 def format_percent(value: float | int | None) -> str:
     """Progress as a whole percentage: ``25%``."""
-    return "—" if value is None else f"{round(float(value))}%"
+    return "—" if value is None else f"{math.floor(float(value) + 0.5)}%"  # half up: 62.5 % reads 63%
 
 
 def small_int(text: str, limit: int = 9) -> int | None:

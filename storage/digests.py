@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from conversations.checkin import HARD_MOOD
 from conversations.checkin_answers import display
 from conversations.digest import (
     BASELINE_WEEKS,
@@ -87,18 +88,20 @@ def response_history(
             CheckinResponse.status,
             CheckinResponse.mood,
             CheckinResponse.blockers,
+            CheckinResponse.skip_reason,
         )
         .join(CheckinCycle, col(CheckinCycle.id) == CheckinResponse.cycle_id)
         .where(CheckinCycle.workspace_id == workspace_id, col(CheckinCycle.week).in_(list(weeks)))
         .where(col(CheckinResponse.person_id).in_(person_ids_query))
     ).all()
     history: dict[int, dict[str, Any]] = defaultdict(dict)
-    for person_id, week, status, mood, blockers in rows:
+    for person_id, week, status, mood, blockers, skip_reason in rows:
         submitted = status is ResponseStatus.SUBMITTED  # an unfinished or skipped check-in says nothing
         history[person_id][week] = {
             "status": status,
             "mood": mood if submitted else None,
             "blockers": blockers if submitted else None,
+            "skip_reason": skip_reason if status is ResponseStatus.SKIPPED else None,
         }
     return history
 
@@ -127,13 +130,14 @@ def highlights(
 def statuses(people: Sequence[Person], history: dict[int, dict[str, Any]], week: str) -> dict[str, list[dict]]:
     groups: dict[str, list[dict]] = {"answered": [], "away": [], "missing": [], "skipped": []}
     for person in people:
-        status = (history.get(person.id, {}).get(week) or {}).get("status")
+        entry = history.get(person.id, {}).get(week) or {}
+        status = entry.get("status")
         if status is ResponseStatus.SUBMITTED:
             groups["answered"].append(ref(person))
         elif status is ResponseStatus.AWAY:
             groups["away"].append(ref(person))
         elif status is ResponseStatus.SKIPPED:
-            groups["skipped"].append(ref(person))
+            groups["skipped"].append({**ref(person), "skip_reason": entry.get("skip_reason") or ""})
         else:
             groups["missing"].append(ref(person))
     return groups
@@ -184,14 +188,15 @@ def team_goals(
     shown, at_risk, stale = [], [], []
     for goal in goals:
         krs = key_results[goal.id]
-        view = goal_store.goal_view(goal, krs, today)
+        started = goal.progress > 0 or goal.id in last_update
+        view = goal_store.goal_view(goal, krs, today, started=started)
         latest = last_update.get(goal.id) or goal.created_at
         latest = latest if latest.tzinfo else latest.replace(tzinfo=UTC)
         view["quiet_days"] = (now - latest).days
         shown.append(view)
         if now - latest >= stale_after:
             stale.append(view)
-        for kr in krs:
+        for kr in krs if started else ():  # a goal not started yet reads "not started", not "off track"
             kr_health = health(kr.progress, goal.starts_on, goal.ends_on, today, kr.confidence)
             if kr_health != "on_track":
                 at_risk.append({**goal_store.key_result_view(kr), "goal_ref": view["ref"], "health": kr_health})
@@ -281,7 +286,9 @@ def build_digest(session: Session, manager: Person, week: str, now: datetime) ->
         if change is not None:
             this_week_moods.append(change["mood"])
             dropped = change["change"] is not None and change["change"] <= -settings.digest.mood_drop
-            people_moods.append({"person": ref(person), **change, "dropped": dropped})
+            blocked = bool((history.get(person.id, {}).get(week) or {}).get("blockers"))
+            hard_week = change["mood"] <= HARD_MOOD and blocked
+            people_moods.append({"person": ref(person), **change, "dropped": dropped, "hard_week": hard_week})
         blockers = {w: (entry or {}).get("blockers") for w, entry in history.get(person.id, {}).items()}
         age = blocker_age(blockers, week)
         if age:

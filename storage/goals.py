@@ -11,8 +11,15 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from conversations.flow import State
-from conversations.goal_progress import current_period, health, key_result_progress, progress_bar, weighted_progress
-from conversations.goals import GoalClosed, GoalCreated, GoalStatusSet, KeyResultUpdated, parse_ref
+from conversations.goal_progress import (
+    NOT_STARTED,
+    current_period,
+    health,
+    key_result_progress,
+    progress_bar,
+    weighted_progress,
+)
+from conversations.goals import GoalClosed, GoalCreated, GoalReopened, GoalStatusSet, KeyResultUpdated, parse_ref
 from conversations.messages import Actor, Inbound
 from conversations.workspace_settings import load_settings
 from storage.models import (
@@ -43,13 +50,28 @@ def recompute(session: Session, goal_id: int | None, now: datetime) -> None:
         children = session.exec(
             select(Goal).where(Goal.parent_id == goal_id, col(Goal.state) != GoalState.DROPPED)
         ).all()
+        started = started_goal_ids(session, children)
         goal.progress = weighted_progress(
-            [(kr.progress, kr.weight) for kr in key_results] + [(child.progress, 1.0) for child in children]
+            [(kr.progress, kr.weight) for kr in key_results]
+            + [(child.progress, 1.0) for child in children if child.id in started]
         )
         goal.updated_at = now
         session.add(goal)
         session.flush()
         goal_id = goal.parent_id
+
+
+def started_goal_ids(session: Session, goals: Sequence[Goal]) -> set[int]:
+    """The goals that have started: moved from zero, or updated at least once. A goal that hasn't
+    reads *not started*, and doesn't count in its parent's progress (so it can't pull it down)."""
+    ids = [goal.id for goal in goals if goal.id is not None]
+    moved = {goal.id for goal in goals if goal.progress > 0 and goal.id is not None}
+    if len(moved) == len(ids):
+        return moved
+    updated = session.exec(
+        select(GoalUpdate.goal_id).where(col(GoalUpdate.goal_id).in_([i for i in ids if i not in moved])).distinct()
+    ).all()
+    return moved | set(updated)
 
 
 def record_key_result_update(
@@ -144,7 +166,12 @@ def _number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
-def goal_view(goal: Goal, key_results: Sequence[KeyResult], today: date, owner_name: str = "") -> dict[str, Any]:
+def goal_view(
+    goal: Goal, key_results: Sequence[KeyResult], today: date, owner_name: str = "", *, started: bool = True
+) -> dict[str, Any]:
+    health_now = goal_health(goal, key_results, today)
+    if not started and goal.health_override is None:
+        health_now = NOT_STARTED
     return {
         "id": goal.id,
         "ref": f"G-{goal.number}",
@@ -154,7 +181,7 @@ def goal_view(goal: Goal, key_results: Sequence[KeyResult], today: date, owner_n
         "state": goal.state.value,
         "progress": round(goal.progress, 1),
         "bar": progress_bar(goal.progress),
-        "health": goal_health(goal, key_results, today),
+        "health": health_now,
         "health_reason": goal.health_reason or "",
         "owner": owner_name,
         "key_results": [key_result_view(kr) for kr in key_results],
@@ -177,7 +204,11 @@ def views(session: Session, goals: Sequence[Goal], today: date) -> list[dict[str
         person.id: person.display_name
         for person in session.exec(select(Person).where(col(Person.id).in_([g.owner_id for g in goals if g.owner_id])))
     }
-    return [goal_view(goal, krs.get(goal.id or 0, []), today, owners.get(goal.owner_id, "")) for goal in goals]
+    started = started_goal_ids(session, goals)
+    return [
+        goal_view(goal, krs.get(goal.id or 0, []), today, owners.get(goal.owner_id, ""), started=goal.id in started)
+        for goal in goals
+    ]
 
 
 def now_local(person: Person, now: datetime) -> date:
@@ -391,6 +422,27 @@ def apply_closed(session: Session, actor: Actor, change: GoalClosed, now: dateti
     recompute(session, goal.parent_id, now)
 
 
+def apply_reopened(session: Session, actor: Actor, change: GoalReopened, now: datetime) -> None:
+    goal = session.get(Goal, change.goal_id)
+    assert goal is not None
+    was = goal.state.value
+    goal.state = GoalState.OPEN
+    goal.closed_at = None
+    goal.updated_at = now
+    session.add(goal)
+    session.add(
+        GoalUpdate(
+            goal_id=goal.id,
+            author_id=actor.person_id,
+            created_at=now,
+            comment=f"reopened (was {was})",
+            source="command",
+        )
+    )
+    session.flush()
+    recompute(session, goal.parent_id, now)
+
+
 def apply_status_set(session: Session, actor: Actor, change: GoalStatusSet, now: datetime) -> None:
     goal = session.get(Goal, change.goal_id)
     assert goal is not None
@@ -414,6 +466,7 @@ APPLIERS = {
     GoalCreated: apply_created,
     KeyResultUpdated: apply_key_result_updated,
     GoalClosed: apply_closed,
+    GoalReopened: apply_reopened,
     GoalStatusSet: apply_status_set,
 }
 CONTEXTS = {
@@ -422,6 +475,7 @@ CONTEXTS = {
     "goal_update": prepare_update,
     "goal_show": prepare_goal_command,
     "goal_close": prepare_goal_command,
+    "goal_reopen": prepare_goal_command,
     "goal_status": prepare_goal_command,
 }
 

@@ -17,9 +17,9 @@ from conversations.goals import (
     GoalUpdateFlow,
     KeyResultUpdated,
     parse_ref,
-    parse_value,
 )
 from conversations.messages import FORM_ERRORS, Actor, FieldKind, Inbound, Platform
+from conversations.numbers import parse_measure
 from conversations.words import Labels
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -192,7 +192,10 @@ def test_closing_and_setting_a_status() -> None:
 def test_short_ids_and_values() -> None:
     assert parse_ref("g-12") == ("G", 12) and parse_ref("KR-34") == ("KR", 34) and parse_ref("G12") is None
     assert (
-        parse_value("yes", "boolean") == 1.0
-        and parse_value("45%", "percent") == 45.0
-        and parse_value("x", "number") is None
+        parse_measure("yes", "", "boolean") == 1.0
+        and parse_measure("45%", "%", "percent") == 45.0
+        and parse_measure("x") is None
+        and parse_measure("350ms", "ms") == 350.0
+        and parse_measure("350 ms", "ms") == 350.0
+        and parse_measure("€1,200", "€", "currency") == 1200.0
     )

@@ -3,8 +3,8 @@ from __future__ import annotations
 from conversations.workspace_settings import DEFAULT_QUESTIONS, load_settings, validate_settings
 
 
-def test_an_empty_document_gives_working_defaults() -> None:
-    settings, errors = validate_settings(None)
+def test_an_empty_mapping_gives_working_defaults() -> None:
+    settings, errors = validate_settings({})
     assert errors == []
     assert settings.checkins.day == "friday" and settings.checkins.time == "10:00"
     assert settings.checkins.reminders == ("+4h", "next-workday 08:00")
@@ -60,7 +60,7 @@ def test_errors_name_the_key_and_say_what_to_write() -> None:
     assert 'write it as HH:MM, for example "10:00"' in found["checkins.time"]
     assert '"+4h"' in found["checkins.reminders.0"]
     assert "at least two options" in found["checkins.questions.0"]
-    assert "greater than or equal to 1" in found["kudos.daily_allowance"]
+    assert found["kudos.daily_allowance"] == "0 is out of range; write a whole number from 1 to 100"
     assert "unknown setting" in found["teams.platform.checkins.dya"] and "day" in found["teams.platform.checkins.dya"]
 
 

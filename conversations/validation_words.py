@@ -258,7 +258,7 @@ def _unknown_key(problem: Problem) -> str:
     allowed = sorted(model.model_fields) if model else []
     if not allowed:
         return f"unknown {problem.key_noun}; remove it"
-    guess = closest(problem.loc[-1], allowed)
+    guess = closest(problem.loc[-1], allowed) if problem.loc else None
     hint = f' (did you mean "{guess}"?)' if guess else ""
     return f"unknown {problem.key_noun}{hint}; the {problem.key_noun}s allowed here are: {', '.join(allowed)}"
 
@@ -290,13 +290,19 @@ def _no_value(problem: Problem) -> str:
     return f"{subject} empty; write a value{problem.for_example(', for example ')}{keep}"
 
 
+def _holds_groups(place: Place) -> bool:
+    """A list of mappings (questions, key results): wrapping one value in brackets won't do."""
+    item = get_args(_bare(place.annotation))[:1]
+    return bool(item) and Place(item[0], None, "").model is not None
+
+
 def _wrong_kind(takes: str) -> Callable[[Problem], str]:
     def describe(problem: Problem) -> str:
         if problem.value is None:
             return _no_value(problem)
         if takes == "text" and isinstance(problem.value, int | float | bool | date):
             return f"{_shown(problem.value)} is {_kind_of(problem.value)}, but this takes text; write it in quotes{problem.for_example(', for example ')}"
-        if takes == "a list" and not isinstance(problem.value, dict):
+        if takes == "a list" and not isinstance(problem.value, dict) and not _holds_groups(problem.place):
             return f"{problem.place.key} takes a list, not {_kind_of(problem.value)}; put the values in brackets, for example {problem.place.key}: [{_shown(problem.value)}]"
         shown = _shown(problem.value)
         written = shown if shown.startswith(("a ", "this")) else f"{shown} ({_kind_of(problem.value)})"
@@ -434,7 +440,8 @@ def describe_errors(
         value = detail.get("input")
         if loc and loc[-1] == "[key]":
             loc = loc[:-1]
-            message = f'the name {_shown(loc[-1] if loc else value)} is not text; put it in quotes, for example "{loc[-1] if loc else value}":'
+            name = loc[-1] if loc else value
+            message = f'the name {_shown(name)} is {_kind_of(name)}; put it in quotes ("{name}") so it reads as a name'
             found.append(SettingError(prefix + loc, message))
             continue
         if kind == "missing" and loc and isinstance(loc[-1], int) and place_of(root, loc[:-1], root_name).fixed_length:

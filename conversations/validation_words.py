@@ -232,7 +232,7 @@ def _article(noun: str) -> str:
 class Problem:
     """One pydantic error detail, with what the model says about its place."""
 
-    type: str
+    error_type: str
     loc: KeyPath  # relative to the model the document was validated against
     value: Any
     ctx: Mapping[str, Any]
@@ -276,7 +276,7 @@ def _too_few_or_many(problem: Problem) -> str:
     exactly = place.fixed_length
     if exactly is not None:
         wanted = f"exactly {plural(exactly, 'entry', 'entries')}"
-    elif problem.type == "too_short":
+    elif problem.error_type == "too_short":
         wanted = f"at least {plural(problem.ctx.get('min_length', 1), 'entry', 'entries')}"
     else:
         wanted = f"at most {plural(problem.ctx.get('max_length', 0), 'entry', 'entries')}"
@@ -300,12 +300,13 @@ def _wrong_kind(takes: str) -> Callable[[Problem], str]:
     def describe(problem: Problem) -> str:
         if problem.value is None:
             return _no_value(problem)
+        shown, kind = _shown(problem.value), _kind_of(problem.value)
         if takes == "text" and isinstance(problem.value, int | float | bool | date):
-            return f"{_shown(problem.value)} is {_kind_of(problem.value)}, but this takes text; write it in quotes{problem.for_example(', for example ')}"
+            return f"{shown} is {kind}, but this takes text; write it in quotes{problem.for_example(', for example ')}"
         if takes == "a list" and not isinstance(problem.value, dict) and not _holds_groups(problem.place):
-            return f"{problem.place.key} takes a list, not {_kind_of(problem.value)}; put the values in brackets, for example {problem.place.key}: [{_shown(problem.value)}]"
-        shown = _shown(problem.value)
-        written = shown if shown.startswith(("a ", "this")) else f"{shown} ({_kind_of(problem.value)})"
+            key = problem.place.key
+            return f"{key} takes a list, not {kind}; put the values in brackets, for example {key}: [{shown}]"
+        written = shown if shown.startswith(("a ", "this")) else f"{shown} ({kind})"
         return f"this takes {takes}, not {written}{problem.for_example()}"
 
     return describe
@@ -314,8 +315,8 @@ def _wrong_kind(takes: str) -> Callable[[Problem], str]:
 def _not_a_number(problem: Problem) -> str:
     if problem.value is None:
         return _no_value(problem)
-    wanted = _wanted_number(problem.place)
-    return f"{_shown(problem.value)} is not {_number_kind(problem.place)}; write {wanted}{problem.for_example(', for example ')}"
+    shown, wanted = _shown(problem.value), _wanted_number(problem.place)
+    return f"{shown} is not {_number_kind(problem.place)}; write {wanted}{problem.for_example(', for example ')}"
 
 
 def _out_of_range(problem: Problem) -> str:
@@ -347,7 +348,8 @@ def _not_a_choice(problem: Problem) -> str:
 def _too_short_text(problem: Problem) -> str:
     shortest = problem.ctx.get("min_length", 1)
     if shortest <= 1:
-        return f"{problem.place.key if not problem.place.is_item else 'this entry'} is empty; write some text{problem.for_example(', for example ')}"
+        subject = "this entry" if problem.place.is_item else problem.place.key
+        return f"{subject} is empty; write some text{problem.for_example(', for example ')}"
     return f"this is too short; write at least {plural(shortest, 'character')}"
 
 
@@ -358,7 +360,9 @@ def _too_long_text(problem: Problem) -> str:
 
 
 PATTERNS = {
-    r"^[a-z][a-z0-9_]*$": 'start with a lowercase letter and use only lowercase letters, digits and underscores, like "next_week"',
+    r"^[a-z][a-z0-9_]*$": (
+        'start with a lowercase letter and use only lowercase letters, digits and underscores, like "next_week"'
+    ),
 }
 """What each ``pattern`` constraint of the models means, in words."""
 
@@ -375,7 +379,9 @@ def _our_own(problem: Problem) -> str:
 
 
 def _fallback(problem: Problem) -> str:
-    return f"{_shown(problem.value)} can't be used for {problem.place.key or 'this'}; see the documentation for what it takes{problem.for_example(', for example ')}"
+    """For an error type this table doesn't know yet: still a plain sentence, never the library's."""
+    where = problem.place.key or "this"
+    return f"{_shown(problem.value)} can't be used for {where}; see the documentation for what it takes{problem.for_example(', for example ')}"
 
 
 MESSAGES: dict[str, Callable[[Problem], str]] = {
@@ -447,7 +453,7 @@ def describe_errors(
         if kind == "missing" and loc and isinstance(loc[-1], int) and place_of(root, loc[:-1], root_name).fixed_length:
             loc, kind = loc[:-1], "too_short"  # "labels.3: Field required" means the list is too short
         problem = Problem(
-            type=kind,
+            error_type=kind,
             loc=loc,
             value=value,
             ctx=detail.get("ctx") or {},

@@ -335,7 +335,7 @@ def plan(session: Session, workspace_id: int, data: Any, today: date) -> tuple[l
     pending: list[tuple[ReadGoal, str | _Unknown | None, Planned | None]] = [(goal, file_period, None) for goal in tree]
     while pending:
         goal, inherited_period, parent = pending.pop(0)
-        item = _plan_goal(goal, inherited_period, parent, stored, today, errors, seen_goals)
+        item = _plan_goal(goal, inherited_period, parent, stored, errors, seen_goals)
         if item.existing is None and goal.readable("id", "title", "owner") and goal.spec.id is None:
             _match_by_title(item, goal, stored, taken_goals, titles_in_file, errors)
         new = item.existing is None and goal.readable("id") and goal.spec.id is None
@@ -355,7 +355,6 @@ def _plan_goal(
     inherited_period: str | _Unknown | None,
     parent: Planned | None,
     stored: _Stored,
-    today: date,
     errors: list[SettingError],
     seen_goals: set[int],
 ) -> Planned:

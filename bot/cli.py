@@ -25,7 +25,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import AppConfig, ConfigError
 from bot.outbox_sender import OutboxSender
-from bot.settings_file import SettingsFileError, read_settings
+from bot.settings_file import SettingsFileError, check_settings, read_yaml
 from bot.shell.console import ConsoleTransport, StdoutConsole
 from bot.tick import Producer, run_tick
 from conversations.messages import Platform
@@ -177,15 +177,18 @@ def _existing_workspace(session, selector: str | None) -> Workspace:
 def cmd_config_apply(args: argparse.Namespace, context: Context) -> int:
     path = Path(args.file)
     try:
-        settings, errors = read_settings(path)
+        document = read_yaml(path)
     except SettingsFileError as error:
         raise CliError(str(error)) from error
-    if settings is None:
-        for error in errors:
-            print(error.describe(str(path)), file=context.err)
-        return _refused(context, path, "applied", len(errors))
     database = context.migrated_database()
     with database.session_scope() as session:
+        existing = workspaces.select_for_cli(session, args.workspace)
+        known_teams = sorted(people.teams_by_name(session, existing.id)) if existing and existing.id else []
+        settings, errors = check_settings(document, known_teams)
+        if settings is None:
+            for error in errors:
+                print(error.describe(str(path)), file=context.err)
+            return _refused(context, path, "applied", len(errors))
         workspace = workspaces.get_or_create_for_cli(session, args.workspace, Platform.SHELL)
         values = workspaces.apply_settings(session, workspace, settings)
     print(
@@ -198,7 +201,8 @@ def cmd_config_apply(args: argparse.Namespace, context: Context) -> int:
 
 def _refused(context: Context, path: Path, what: str, problems: int) -> int:
     """The last line after a file's problems: nothing was written."""
-    print(f"cadence: {path}: nothing {what}; fix the {problems} problem(s) above", file=context.err)
+    which = "the problem" if problems == 1 else f"the {problems} problems"
+    print(f"cadence: {path}: nothing {what}; fix {which} above", file=context.err)
     return 1
 
 
@@ -213,7 +217,6 @@ def cmd_config_show(args: argparse.Namespace, context: Context) -> int:
 
 
 def cmd_goals_import(args: argparse.Namespace, context: Context) -> int:
-    from bot.settings_file import read_yaml
     from storage.goals_as_code import import_goals
 
     path = Path(args.file)
@@ -232,11 +235,7 @@ def cmd_goals_import(args: argparse.Namespace, context: Context) -> int:
             for located in document.locate(report.errors):
                 print(located.describe(str(path)), file=context.err)
             return _refused(context, path, "imported", len(report.errors))
-    print(
-        f"{path}: {report.created} goals created, {report.updated} updated; "
-        f"{report.key_results_created} key results created, {report.key_results_updated} updated",
-        file=context.out,
-    )
+    print(f"{path}: {report.summary()}", file=context.out)
     return 0
 
 

@@ -1,5 +1,7 @@
 """Reading a settings YAML file so that every validation error can name its line.
 
+Problems are listed in line order, so a file with several mistakes reads top to bottom in one run.
+
 The loader follows YAML 1.2 where YAML 1.1 surprises people: ``10:00`` stays the text "10:00"
 (not the number 600) and ``yes``/``no``/``on``/``off`` stay words (only ``true``/``false``
 are booleans), so ``options: [yes, no]`` means what it says.
@@ -8,7 +10,7 @@ are booleans), so ``options: [yes, no]`` means what it says.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,7 +52,8 @@ class LocatedError:
 
     def describe(self, source: str) -> str:
         where = f"{source}:{self.line}" if self.line else source
-        return f"{where}: {self.error.where}: {self.error.message}"
+        key = f"{self.error.where}: " if self.error.path else ""
+        return f"{where}: {key}{self.error.message}"
 
 
 class SettingsFileError(ValueError):
@@ -58,20 +61,20 @@ class SettingsFileError(ValueError):
 
 
 def _line_of(node: yaml.Node | None, path: tuple[str | int, ...]) -> int | None:
-    """The line of the deepest node along ``path`` that exists in the document."""
+    """The line of the deepest part of ``path`` that exists in the document: a key's own line
+    (where a misspelt key or a block under it starts), or a list item's first line."""
     line = node.start_mark.line + 1 if node is not None else None
     for part in path:
         if isinstance(node, yaml.MappingNode):
-            match = next((value for key, value in node.value if key.value == str(part)), None)
-            if match is None:
-                key_node = next((key for key, _ in node.value if key.value == str(part)), None)
-                return key_node.start_mark.line + 1 if key_node else line
-            node = match
+            pair = next(((key, value) for key, value in node.value if key.value == str(part)), None)
+            if pair is None:
+                return line
+            line, node = pair[0].start_mark.line + 1, pair[1]
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
             node = node.value[part]
+            line = node.start_mark.line + 1
         else:
             return line
-        line = node.start_mark.line + 1
     return line
 
 
@@ -83,7 +86,9 @@ class YamlDocument:
     root: yaml.Node | None
 
     def locate(self, errors: Sequence[SettingError]) -> list[LocatedError]:
-        return [LocatedError(_line_of(self.root, error.path), error) for error in errors]
+        """Each problem with its line, in line order (problems of the whole file first)."""
+        located = [LocatedError(_line_of(self.root, error.path), error) for error in errors]
+        return sorted(located, key=lambda problem: problem.line or 0)
 
 
 def read_yaml(path: Path) -> YamlDocument:
@@ -105,7 +110,35 @@ def read_yaml(path: Path) -> YamlDocument:
     return YamlDocument(data, root)
 
 
-def read_settings(path: Path) -> tuple[WorkspaceSettings | None, list[LocatedError]]:
-    document = read_yaml(path)
-    settings, errors = validate_settings(document.data)
-    return settings, document.locate(errors)
+def missing_templates_dir(data: object) -> list[SettingError]:
+    """``templates_dir`` must name a directory that exists, or every override in it is silently ignored.
+
+    A relative path is looked up from the current directory, as Cadence itself does when it runs.
+    """
+    named = data.get("templates_dir") if isinstance(data, dict) else None
+    if not isinstance(named, str) or Path(named).is_dir():
+        return []
+    looked_at = Path(named).absolute()
+    if looked_at.exists():
+        message = f"{looked_at} is a file; templates_dir names the directory that holds your templates"
+    else:
+        message = f"there is no directory {looked_at}; create it with your templates, or fix the path"
+    return [SettingError(("templates_dir",), message)]
+
+
+def check_settings(
+    document: YamlDocument, known_teams: Collection[str] | None = None
+) -> tuple[WorkspaceSettings | None, list[LocatedError]]:
+    """The settings in ``document`` and every problem in it, in line order; settings only when there are none.
+
+    ``known_teams`` are the org's team names, for ``teams:`` overrides (``None``: not checked).
+    """
+    settings, errors = validate_settings(document.data, known_teams=known_teams)
+    errors = [*errors, *missing_templates_dir(document.data)]
+    return (None, document.locate(errors)) if errors else (settings, [])
+
+
+def read_settings(
+    path: Path, known_teams: Collection[str] | None = None
+) -> tuple[WorkspaceSettings | None, list[LocatedError]]:
+    return check_settings(read_yaml(path), known_teams)

@@ -1,20 +1,38 @@
 """Workspace settings as code: what ``cadence config apply`` accepts and what everything else reads.
 
-Every setting has a default, so an empty file is a working configuration. Teams may override
-any part of ``checkins`` and ``digest``; the effective settings for a team are the workspace
-settings with the team's overrides merged in, validated as a whole.
+Every setting has a default, so ``{}`` is a working configuration (an empty file is refused:
+applying it by mistake would reset everything). Teams may override any part of ``checkins`` and
+``digest``; the effective settings for a team are the workspace settings with the team's
+overrides merged in, validated as a whole.
+
+A file is checked whole: every problem is reported in one run, in our own words
+(``conversations/validation_words.py``). pydantic runs a model's own validators only once all
+its fields are valid, so the rules between fields and list items are also checked in a pass over
+the raw document, where a bad ``kind`` can't hide a duplicate question id.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, time
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from conversations.validation_words import RULE_ERROR, KeyPath, SettingError, describe_errors, repeats, unknown_team
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -76,6 +94,88 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Rules between fields and between list items. Each reads a mapping leniently (the raw file, or a
+# model's own fields, ``vars(self)``), skipping values that are unreadable (those are reported on
+# their own), and returns (path inside the mapping, message) pairs. The models enforce the rules they always had;
+# the duplicate checks are for files only, so settings stored by an older version still load.
+
+_CHOICE_KINDS = ("single_choice", "multiple_choice")
+
+
+def _readable(kind: TypeAdapter[Any], value: Any) -> Any:
+    """``value`` as the models would read it, or None when it is unreadable (or not there)."""
+    if value is None:
+        return None
+    try:
+        return kind.validate_python(value)
+    except ValidationError:
+        return None
+
+
+_BOOLEAN = TypeAdapter(bool)
+_NUMBER = TypeAdapter(float)
+
+
+def _listed(mapping: Mapping[str, Any], key: str, default: Sequence[Any] = ()) -> Sequence[Any] | None:
+    """The list under ``key`` (its default when absent), or None when something else is written there."""
+    value = mapping.get(key, default)
+    return value if isinstance(value, list | tuple) else None
+
+
+def _text_field(item: Any, name: str) -> str | None:
+    """A text field of a list item, whether the item is still raw (a mapping) or already a model."""
+    value = item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
+    return value if isinstance(value, str) else None
+
+
+def _question_rules(question: Mapping[str, Any]) -> list[tuple[KeyPath, str]]:
+    found: list[tuple[KeyPath, str]] = []
+    kind = question.get("kind", "text")
+    kind = kind if kind in get_args(QuestionKind) else None
+    options = _listed(question, "options")
+    if kind is not None and options is not None:
+        if kind in _CHOICE_KINDS and len(options) < 2:
+            found.append(
+                (("options",), f"a {kind} question needs at least two options, for example options: [yes, no]")
+            )
+        if kind not in _CHOICE_KINDS and options:
+            found.append((("options",), f"options only apply to choice questions, not to a {kind} question"))
+    minimum, maximum = _readable(_NUMBER, question.get("minimum")), _readable(_NUMBER, question.get("maximum"))
+    if minimum is not None and maximum is not None and minimum >= maximum:
+        found.append((("minimum",), "minimum must be below maximum, for example minimum: 0 and maximum: 10"))
+    return found
+
+
+def _checkin_rules(checkins: Mapping[str, Any]) -> list[tuple[KeyPath, str]]:
+    found: list[tuple[KeyPath, str]] = []
+    questions = _listed(checkins, "questions")
+    if "questions" in checkins and questions is not None and not questions:
+        example = '[{id: done, text: "What did you get done this week?"}]'
+        found.append((("questions",), f"a check-in needs at least one question, for example questions: {example}"))
+    ids = [_text_field(question, "id") for question in questions or ()]
+    for index in repeats(ids):
+        found.append(
+            (("questions", index, "id"), f'two questions have the id "{ids[index]}"; give each question its own id')
+        )
+    if _readable(_BOOLEAN, checkins.get("team_summary", False)) and not checkins.get("team_channel"):
+        example = 'team_channel: "#platform"'
+        found.append((("team_summary",), f"team_summary needs a team_channel to post to, for example {example}"))
+    return found
+
+
+def _kudos_rules(kudos: Mapping[str, Any]) -> list[tuple[KeyPath, str]]:
+    if _readable(_BOOLEAN, kudos.get("require_value", False)) and not kudos.get("values"):
+        example = "values: [ownership, customer-first]"
+        return [(("require_value",), f"require_value needs company values, for example {example}")]
+    return []
+
+
+def _refuse(problems: list[tuple[KeyPath, str]]) -> None:
+    """Raise the first broken rule as a model error that ``validate_settings`` knows is checked again."""
+    if problems:
+        raise PydanticCustomError(RULE_ERROR, "{message}", {"message": problems[0][1]})
+
+
 DEFAULT_MOOD_LABELS = ("Awful", "Bad", "Okay", "Good", "Great")
 
 
@@ -92,13 +192,8 @@ class Question(Strict):
     highlight: bool = False  # answers are highlights: what got done, in the digest and team summary
 
     @model_validator(mode="after")
-    def _options_fit_kind(self) -> Question:
-        if self.kind in ("single_choice", "multiple_choice") and len(self.options) < 2:
-            raise ValueError(f"a {self.kind} question needs at least two options, for example options: [yes, no]")
-        if self.kind not in ("single_choice", "multiple_choice") and self.options:
-            raise ValueError(f"options only apply to choice questions, not to a {self.kind} question")
-        if self.minimum is not None and self.maximum is not None and self.minimum >= self.maximum:
-            raise ValueError("minimum must be below maximum, for example minimum: 0 and maximum: 10")
+    def _fields_agree(self) -> Question:
+        _refuse(_question_rules(vars(self)))
         return self
 
 
@@ -121,22 +216,9 @@ class CheckinSettings(Strict):
     team_summary: bool = False
     team_channel: str | None = None
 
-    @field_validator("questions")
-    @classmethod
-    def _unique_ids(cls, questions: tuple[Question, ...]) -> tuple[Question, ...]:
-        if not questions:
-            raise ValueError("a check-in needs at least one question")
-        seen: set[str] = set()
-        for question in questions:
-            if question.id in seen:
-                raise ValueError(f'two questions have the id "{question.id}"; give each question its own id')
-            seen.add(question.id)
-        return questions
-
     @model_validator(mode="after")
-    def _summary_needs_channel(self) -> CheckinSettings:
-        if self.team_summary and not self.team_channel:
-            raise ValueError('team_summary needs a team_channel to post to, for example team_channel: "#platform"')
+    def _fields_agree(self) -> CheckinSettings:
+        _refuse(_checkin_rules(vars(self)))
         return self
 
 
@@ -173,9 +255,8 @@ class KudosSettings(Strict):
         return [_value_from_text(value) for value in values] if isinstance(values, list | tuple) else values
 
     @model_validator(mode="after")
-    def _values_for_requirement(self) -> KudosSettings:
-        if self.require_value and not self.values:
-            raise ValueError("require_value needs company values, for example values: [ownership, customer-first]")
+    def _fields_agree(self) -> KudosSettings:
+        _refuse(_kudos_rules(vars(self)))
         return self
 
 
@@ -210,93 +291,209 @@ class WorkspaceSettings(Strict):
         return merged
 
 
-@dataclass(frozen=True)
-class SettingError:
-    """One problem in a settings file: where (a path of keys and list positions) and what to change."""
+SETTING_EXAMPLES = {
+    "checkins": 'checkins: {day: friday, time: "10:00"}',
+    "day": "day: friday",
+    "time": 'time: "10:00"',
+    "reminders": 'reminders: ["+4h", "next-workday 08:00"]',
+    "reminders[]": '"+4h"',
+    "closes": "closes: before-digest",
+    "questions": 'questions: [{id: done, text: "What did you get done this week?"}]',
+    "questions[]": '{id: done, text: "What did you get done this week?"}',
+    "id": "id: done",
+    "text": 'text: "What did you get done this week?"',
+    "options": "options: [yes, no]",
+    "options[]": "yes",
+    "labels": "labels: [Awful, Bad, Okay, Good, Great]",
+    "labels[]": "Okay",
+    "minimum": "minimum: 0",
+    "maximum": "maximum: 10",
+    "team_channel": 'team_channel: "#platform"',
+    "digest": 'digest: {day: monday, time: "09:00"}',
+    "mood_drop": "mood_drop: 1.0",
+    "no_kudos_days": "no_kudos_days: 30",
+    "stale_goal_weeks": "stale_goal_weeks: 2",
+    "kudos": 'kudos: {channel: "#kudos"}',
+    "channel": 'channel: "#kudos"',
+    "emojis": "emojis: [clap, taco]",
+    "emojis[]": '"clap"',
+    "daily_allowance": "daily_allowance: 5",
+    "values": "values: [ownership, customer-first]",
+    "values[]": 'ownership, or {slug: customer-first, label: "Customer first"}',
+    "slug": "slug: customer-first",
+    "label": 'label: "Customer first"',
+    "description": 'description: "We start from what the customer needs."',
+    "goals": "goals: {personal_goals_public: true}",
+    "anonymity_threshold": "anonymity_threshold: 5",
+    "holidays": 'holidays: ["2026-12-25", "2027-01-01"]',
+    "holidays[]": "2026-12-25",
+    "templates_dir": "templates_dir: ./cadence-templates",
+    "teams": "teams: {Platform: {checkins: {day: thursday}}}",
+    "teams[]": "Platform: {checkins: {day: thursday}}",
+}
+"""A snippet to copy for each key (``key[]``: one item of that list), used in error messages."""
 
-    path: tuple[str | int, ...]
-    message: str
+EMPTY_FILE = (
+    "the file has no settings (it is empty or only comments); write the settings you want, as in "
+    "config.example.yaml, or, to go back to every default and retire every company value, apply a file containing {}"
+)
 
-    @property
-    def where(self) -> str:
-        return ".".join(str(part) for part in self.path) or "(top level)"
-
-
-def _known_keys(path: tuple[str | int, ...]) -> list[str]:
-    model: Any = WorkspaceSettings
-    for part in path[:-1]:
-        if isinstance(part, int) or model is None:
-            continue
-        field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
-        annotation = field.annotation if field else None
-        model = _model_in(annotation)
-    return sorted(model.model_fields) if model is not None and hasattr(model, "model_fields") else []
+_REMINDER = TypeAdapter(Reminder)
+_SLUG_NAME = TypeAdapter(Slug)
+_EMOJI = TypeAdapter(KudosSettings.model_fields["emojis"].annotation)
+_DATE = TypeAdapter(date)
 
 
-def _model_in(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for argument in getattr(annotation, "__args__", ()):
-        found = _model_in(argument)
-        if found is not None:
-            return found
-    return None
+def _normalised_text(value: Any) -> str | None:
+    return " ".join(value.split()).lower() if isinstance(value, str) else None
 
 
-def _errors(error: ValidationError, prefix: tuple[str | int, ...] = ()) -> list[SettingError]:
-    found = []
-    for detail in error.errors():
-        path = prefix + tuple(part for part in detail["loc"] if not str(part).startswith("function-"))
-        if detail["type"] == "extra_forbidden":
-            known = ", ".join(_known_keys(path[len(prefix) :]))
-            message = f"unknown setting; the settings allowed here are: {known}"
-        else:
-            message = str(detail["msg"]).removeprefix("Value error, ")
-        found.append(SettingError(path, message))
+def _slug_of(value: Any) -> str | None:
+    value = _value_from_text(value)
+    return _readable(_SLUG_NAME, value.get("slug")) if isinstance(value, Mapping) else None
+
+
+def _repeated(items: Sequence[Any] | None, read: Any, path: KeyPath, say: Any) -> list[SettingError]:
+    """A problem for each item that repeats an earlier one, once both are read the way the models read them."""
+    readings = [read(item) for item in items or ()]
+    return [SettingError((*path, index), say(readings[index])) for index in repeats(readings)]
+
+
+def _duplicates(document: Mapping[str, Any]) -> list[SettingError]:
+    """Lists where an item repeats: the second one is the problem, so its line is the one named."""
+    found: list[SettingError] = []
+    checkins = document.get("checkins")
+    if isinstance(checkins, Mapping):
+        found += _repeated(
+            _listed(checkins, "reminders"),
+            lambda item: _readable(_REMINDER, item),
+            ("checkins", "reminders"),
+            lambda reminder: f'the reminder "{reminder}" is listed twice; list each reminder once',
+        )
+        for index, question in enumerate(_listed(checkins, "questions") or ()):
+            if isinstance(question, Mapping):
+                found += _repeated(
+                    _listed(question, "options"),
+                    _normalised_text,
+                    ("checkins", "questions", index, "options"),
+                    lambda option: f'the option "{option}" is listed twice; list each option once',
+                )
+    kudos = document.get("kudos")
+    if isinstance(kudos, Mapping):
+        found += _repeated(
+            _listed(kudos, "values"),
+            _slug_of,
+            ("kudos", "values"),
+            lambda slug: f'two company values are called "{slug}"; list each value once',
+        )
+        found += _repeated(
+            _listed(kudos, "emojis"),
+            lambda item: (_readable(_EMOJI, [item]) or [None])[0],
+            ("kudos", "emojis"),
+            lambda emoji: f'the emoji "{emoji}" is listed twice; list each emoji once',
+        )
+    found += _repeated(
+        _listed(document, "holidays"),
+        lambda item: _readable(_DATE, item),
+        ("holidays",),
+        lambda day: f"{day.isoformat()} is listed twice; list each holiday once",
+    )
     return found
 
 
-def validate_settings(data: Any) -> tuple[WorkspaceSettings | None, list[SettingError]]:
-    """Validate a whole settings document, team overrides included; errors carry their key path."""
+def _rule_problems(document: Mapping[str, Any]) -> list[SettingError]:
+    """Every rule between fields or list items, checked on the raw document whatever else is wrong in it."""
+    found: list[SettingError] = []
+    checkins = document.get("checkins")
+    if isinstance(checkins, Mapping):
+        found += [SettingError(("checkins", *path), message) for path, message in _checkin_rules(checkins)]
+        for index, question in enumerate(_listed(checkins, "questions") or ()):
+            if isinstance(question, Mapping):
+                found += [
+                    SettingError(("checkins", "questions", index, *path), message)
+                    for path, message in _question_rules(question)
+                ]
+    kudos = document.get("kudos")
+    if isinstance(kudos, Mapping):
+        found += [SettingError(("kudos", *path), message) for path, message in _kudos_rules(kudos)]
+    found += _duplicates(document)
+    return [SettingError(_written_part(document, problem.path), problem.message) for problem in found]
+
+
+def _written_part(document: Any, path: KeyPath) -> KeyPath:
+    """The part of ``path`` the file actually has (a rule about missing options names the question)."""
+    for depth, part in enumerate(path):
+        in_mapping = isinstance(document, Mapping) and part in document
+        in_list = isinstance(document, list | tuple) and isinstance(part, int) and part < len(document)
+        if not (in_mapping or in_list):
+            return path[:depth]
+        document = document[part]
+    return path
+
+
+def _document_problems(document: Mapping[str, Any]) -> tuple[WorkspaceSettings | None, list[SettingError]]:
+    """The document validated, and all its problems: the models' and the rules' (each said once)."""
+    rules = _rule_problems(document)
+    try:
+        return WorkspaceSettings.model_validate(document), rules
+    except ValidationError as error:
+        details = [detail for detail in error.errors() if not _checked_again(detail, rules)]
+    return None, [*describe_errors(details, WorkspaceSettings, examples=SETTING_EXAMPLES), *rules]
+
+
+def _checked_again(detail: Any, rules: list[SettingError]) -> bool:
+    """A rule a model refused that the raw pass reports too, closer to where it is written."""
+    if detail["type"] != RULE_ERROR:
+        return False
+    loc, message = tuple(detail["loc"]), detail["ctx"]["message"]
+    return any(rule.message == message and rule.path[: len(loc)] == loc for rule in rules)
+
+
+def validate_settings(
+    data: Any, known_teams: Collection[str] | None = None
+) -> tuple[WorkspaceSettings | None, list[SettingError]]:
+    """Validate a whole settings document, team overrides included; every problem at once, with its key path.
+
+    ``known_teams`` are the teams of the org the settings are for, so an override for a misspelt
+    team is refused rather than silently never applying; ``None`` skips that check.
+    """
     if data is None:
-        data = {}
+        return None, [SettingError((), EMPTY_FILE)]
     if not isinstance(data, dict):
         return None, [
             SettingError((), "the settings file must be a mapping of keys, for example checkins: {day: friday}")
         ]
-    problems: list[SettingError] = []
-    settings = None
-    try:
-        settings = WorkspaceSettings.model_validate(data)
-    except ValidationError as error:
-        problems.extend(_errors(error))
+    settings, problems = _document_problems(data)
+    workspace_problems = [problem for problem in problems if problem.path[:1] != ("teams",)]
     teams = data.get("teams")
     for name, override in teams.items() if isinstance(teams, dict) else ():
-        problems.extend(_team_errors(data, str(name), override))
+        if known_teams is not None and str(name) not in known_teams:
+            problems.append(SettingError(("teams", name), unknown_team(name, known_teams)))
+        problems.extend(_team_problems(data, workspace_problems, name, override))
     return (None, problems) if problems else (settings, [])
 
 
-def _team_errors(data: dict[str, Any], name: str, override: Any) -> list[SettingError]:
-    """Problems in one team's overrides, judged merged over the workspace settings, blamed on the team."""
+def _team_problems(
+    data: dict[str, Any], workspace_problems: list[SettingError], name: Any, override: Any
+) -> list[SettingError]:
+    """Problems the team's overrides cause, judged merged over the workspace settings, blamed on the team.
+
+    Whatever is wrong in the workspace settings themselves is reported once, not again per team.
+    """
     if not isinstance(override, dict):
         return []
     merged = {key: value for key, value in data.items() if key != "teams"}
-    overridden: set[tuple[str, str]] = set()
     for section in ("checkins", "digest"):
         section_override = override.get(section)
         if isinstance(section_override, dict):
             base = merged.get(section) if isinstance(merged.get(section), dict) else {}
             merged[section] = {**base, **section_override}
-            overridden.update((section, str(key)) for key in section_override)
-    try:
-        WorkspaceSettings.model_validate(merged)
-    except ValidationError as error:
-        return [
-            problem
-            for problem in _errors(error, ("teams", name))
-            if tuple(str(part) for part in problem.path[2:4]) in overridden
-        ]
-    return []
+    _, problems = _document_problems(merged)
+    return [
+        SettingError(("teams", name, *problem.path), problem.message)
+        for problem in problems
+        if problem not in workspace_problems
+    ]
 
 
 def load_settings(stored: dict[str, Any] | None) -> WorkspaceSettings:

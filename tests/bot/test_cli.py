@@ -113,6 +113,97 @@ def test_config_errors_name_the_line_and_key_and_nothing_is_stored(cadence: Cade
     assert "no workspace yet" in cadence("config", "show").err
 
 
+BAD_SETTINGS = """checkins:
+  day: fridy
+  time: "25:00"
+  questions:
+    - {id: mood, kind: moood, text: "How was your week?"}
+    - {id: mood, kind: single_choice, text: "Pick one", options: [yes, no, yes]}
+kudos:
+  daily_allowanse: 3
+  emojis: [clap, ":clap:"]
+  values: [ownership, Ownership]
+holidays: [2026-12-25, 2026-12-25]
+teams:
+  Platfrom:
+    checkins: {day: thursday}
+templates_dir: ./cadence-templates
+"""
+
+
+def test_config_apply_reports_every_problem_of_the_file_in_line_order(cadence: Cadence, tmp_path: Path) -> None:
+    cadence("org", "import", write(tmp_path, "org.csv", ORG))
+    config = write(tmp_path, "cadence.yaml", BAD_SETTINGS)
+    result = cadence("config", "apply", config)
+    assert result.code == 1 and result.out == ""
+    lines = result.err.strip().splitlines()
+    assert [line.removeprefix(f"{config}:").split(": ")[0:2] for line in lines[:-1]] == [
+        ["2", "checkins.day"],
+        ["3", "checkins.time"],
+        ["5", "checkins.questions.0.kind"],
+        ["6", "checkins.questions.1.id"],
+        ["6", "checkins.questions.1.options.2"],
+        ["8", "kudos.daily_allowanse"],
+        ["9", "kudos.emojis.1"],
+        ["10", "kudos.values.1"],
+        ["11", "holidays.1"],
+        ["13", "teams.Platfrom"],
+        ["15", "templates_dir"],
+    ]
+    assert lines[-1] == f"cadence: {config}: nothing applied; fix the 11 problems above"
+    assert (
+        lines[9] == f'{config}:13: teams.Platfrom: there is no team "Platfrom"; teams come from the org file '
+        '(Leadership, Platform); did you mean "Platform"?'
+    )
+    assert "did you mean" in lines[0] and "did you mean" in lines[5]
+    assert "Input should" not in result.err and "Field required" not in result.err
+    shown = cadence("config", "show").out
+    assert "day: friday" in shown and "Platfrom" not in shown and "ownership" not in shown, "nothing was stored"
+
+
+def test_one_problem_is_a_problem_not_problems(cadence: Cadence, tmp_path: Path) -> None:
+    result = cadence("config", "apply", write(tmp_path, "cadence.yaml", "kudos: {daily_allowance: 0}\n"))
+    assert result.err.strip().splitlines()[-1].endswith("nothing applied; fix the problem above")
+
+
+@pytest.mark.parametrize("text", ["", "# nothing yet\n\n# really\n"])
+def test_an_empty_settings_file_is_refused_and_keeps_the_company_values(
+    cadence: Cadence, tmp_path: Path, text: str
+) -> None:
+    assert cadence("config", "apply", write(tmp_path, "full.yaml", "kudos: {values: [ownership]}\n")).code == 0
+    empty = write(tmp_path, "empty.yaml", text)
+    result = cadence("config", "apply", empty)
+    assert result.code == 1
+    lines = result.err.strip().splitlines()
+    assert lines[0].startswith(f"{empty}: the file has no settings") and "apply a file containing {}" in lines[0]
+    assert lines[1] == f"cadence: {empty}: nothing applied; fix the problem above"
+    assert "slug: ownership" in cadence("config", "show").out
+    back_to_defaults = cadence("config", "apply", write(tmp_path, "defaults.yaml", "{}\n"))
+    assert back_to_defaults.code == 0 and "1 retired" in back_to_defaults.out
+
+
+def test_team_overrides_need_a_team_of_the_org(cadence: Cadence, tmp_path: Path) -> None:
+    config = write(tmp_path, "cadence.yaml", "teams:\n  Platform:\n    checkins: {day: thursday}\n")
+    result = cadence("config", "apply", config)
+    assert result.code == 1, "no org imported yet, so there are no teams"
+    assert "teams come from the org file, which names none yet" in result.err
+    cadence("org", "import", write(tmp_path, "org.csv", ORG))
+    assert cadence("config", "apply", config).code == 0
+
+
+def test_a_missing_templates_dir_is_refused_with_the_path_looked_at(cadence: Cadence, tmp_path: Path) -> None:
+    config = write(tmp_path, "cadence.yaml", "templates_dir: ./cadence-templates\n")
+    result = cadence("config", "apply", config)
+    assert result.err.startswith(
+        f"{config}:1: templates_dir: there is no directory {tmp_path / 'cadence-templates'}; create it"
+    )
+    write(tmp_path, "cadence-templates", "a file, not a directory")
+    assert "is a file; templates_dir names the directory" in cadence("config", "apply", config).err
+    (tmp_path / "cadence-templates").unlink()
+    (tmp_path / "cadence-templates").mkdir()
+    assert cadence("config", "apply", config).code == 0
+
+
 def test_config_that_is_not_yaml_is_one_line(cadence: Cadence, tmp_path: Path) -> None:
     assert_one_line_error(
         cadence("config", "apply", write(tmp_path, "bad.yaml", "checkins: [day: friday\n")), "bad.yaml:"

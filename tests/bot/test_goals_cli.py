@@ -97,3 +97,82 @@ def test_goals_in_the_shell(cadence: Cadence, tmp_path: Path) -> None:
         "G-2 Finish the parser is open again (it was achieved).",
         "▓▓▓▓▓▓▓▓░░ 75% · 🟠 at risk",
     )
+
+
+@freeze_time("2026-11-20 10:00:00")
+def test_importing_the_same_file_twice_updates_instead_of_creating_twins(cadence: Cadence, tmp_path: Path) -> None:
+    prepare(cadence, tmp_path)
+    path = tmp_path / "goals.yaml"
+    path.write_text(GOALS)
+    assert cadence("goals", "import", path).code == 0
+    before = cadence("goals", "export").out
+    again = cadence("goals", "import", path)
+    assert again.code == 0, again.err
+    assert again.out == (
+        f"{path}: 0 goals created, 2 updated (2 matched by title, owner and period); "
+        "0 key results created, 2 updated (2 matched by title)\n"
+    )
+    assert cadence("goals", "export").out == before, "the second import changed nothing"
+    path.write_text(GOALS.replace("title: Finish the parser", "title: '  finish THE   parser '"))
+    assert "0 goals created, 2 updated (2 matched" in cadence("goals", "import", path).out
+    assert "G-3" not in cadence("goals", "export").out
+
+
+@freeze_time("2026-11-20 10:00:00")
+def test_one_new_goal_is_a_goal_not_goals(cadence: Cadence, tmp_path: Path) -> None:
+    prepare(cadence, tmp_path)
+    path = tmp_path / "goals.yaml"
+    path.write_text("period: 2026-Q4\ngoals:\n  - {title: Grow, level: company, owner: ceo@acme.test}\n")
+    assert (
+        cadence("goals", "import", path).out == f"{path}: 1 goal created, 0 updated; 0 key results created, 0 updated\n"
+    )
+
+
+BAD_GOALS = """period: 2026-Q3
+goals:
+  - title: Grow revenue
+    level: compnay
+    owner: cleo@acme.test
+    key_results:
+      - {title: ARR, metric: currency, start: 1000, target: 1000}
+      - {titel: Churn, target: 2, weight: 0}
+    goals:
+      - title: Finish the parser
+        team: Platfrom
+        owner: ada@acme.test
+        period: 2027-Q1
+      - id: G-99
+        title: Unknown
+  - just a title
+"""
+
+
+@freeze_time("2026-11-20 10:00:00")
+def test_a_goals_file_with_many_kinds_of_mistakes_reports_them_all_in_one_run(cadence: Cadence, tmp_path: Path) -> None:
+    prepare(cadence, tmp_path)
+    path = tmp_path / "goals.yaml"
+    path.write_text(BAD_GOALS)
+    result = cadence("goals", "import", path)
+    assert result.code == 1 and result.out == ""
+    lines = result.err.strip().splitlines()
+    assert [line.removeprefix(f"{path}:").split(": ")[0:2] for line in lines[:-1]] == [
+        ["3", "goals.0.period"],
+        ["4", "goals.0.level"],
+        ["5", "goals.0.owner"],
+        ["7", "goals.0.key_results.0"],
+        ["8", "goals.0.key_results.1.title"],
+        ["8", "goals.0.key_results.1.weight"],
+        ["8", "goals.0.key_results.1.titel"],
+        ["11", "goals.0.goals.0.team"],
+        ["13", "goals.0.goals.0.period"],
+        ["14", "goals.0.goals.1.id"],
+        ["14", "goals.0.goals.1.owner"],
+        ["16", "goals.1"],
+    ]
+    assert lines[-1] == f"cadence: {path}: nothing imported; fix the 12 problems above"
+    assert lines[1].endswith('"compnay" is not one of the choices (company, team, person); did you mean "company"?')
+    assert lines[7].endswith(
+        'there is no team "Platfrom"; teams come from the org file (Leadership, Platform); did you mean "Platform"?'
+    )
+    assert "Input should" not in result.err and "Field required" not in result.err
+    assert "goals: []" in cadence("goals", "export").out

@@ -260,3 +260,115 @@ def test_a_top_level_goal_keeps_its_parent_unless_the_file_names_one(any_databas
     load(any_database, workspace_id, {"goals": only_q4_team})
     tree = goals_by_title(any_database)
     assert tree["Ship the importer"].parent_id == tree["Grow revenue"].id
+
+
+def count(database: Database, table) -> int:
+    with database.session_scope() as session:
+        return len(session.exec(select(table)).all())
+
+
+def test_goals_without_ids_update_the_stored_goal_with_their_title_owner_and_period(any_database: Database) -> None:
+    everyone = setup(any_database)
+    workspace_id = everyone["Ada"].workspace_id
+    load(any_database, workspace_id)
+    again = load(any_database, workspace_id)
+    assert (again.created, again.updated, again.matched, again.errors) == (0, 3, 3, [])
+    assert (again.key_results_created, again.key_results_updated, again.key_results_matched) == (0, 3, 3)
+    assert (count(any_database, Goal), count(any_database, KeyResult)) == (3, 3)
+
+
+def test_a_goal_with_another_owner_or_period_is_another_goal(any_database: Database) -> None:
+    import copy
+
+    everyone = setup(any_database)
+    workspace_id = everyone["Ada"].workspace_id
+    load(any_database, workspace_id)
+    data = copy.deepcopy(TREE)
+    data["goals"][0]["goals"][0]["goals"][0]["owner"] = "bob@acme.test"
+    data["goals"][0]["goals"][0]["goals"][0]["key_results"].append({"title": "Benchmarks", "target": 3})
+    data["goals"][0]["goals"][0]["key_results"] = [{"title": "Speed", "target": 2}]
+    report = load(any_database, workspace_id, data)
+    assert (report.created, report.updated, report.matched) == (1, 2, 2), "Bob's parser goal is new"
+    assert (report.key_results_created, report.key_results_matched) == (4, 1), "Bob's three, and Speed"
+    data = copy.deepcopy(TREE)
+    data["period"] = "2027-Q1"
+    assert load(any_database, workspace_id, data).created == 3
+
+
+def test_twins_made_before_matching_existed_are_matched_oldest_first(any_database: Database) -> None:
+    everyone = setup(any_database)
+    workspace_id = everyone["Ada"].workspace_id
+    load(any_database, workspace_id)
+    with any_database.session_scope() as session:
+        revenue = session.exec(select(Goal).where(Goal.title == "Grow revenue")).one()
+        twin = revenue.model_copy(update={"id": None, "number": 10})
+        session.add(Goal.model_validate(twin.model_dump()))
+    report = load(any_database, workspace_id)
+    assert (report.created, report.matched) == (0, 3)
+    with any_database.session_scope() as session:
+        by_number = {goal.number: goal for goal in session.exec(select(Goal))}
+    assert by_number[2].parent_id == by_number[1].id, "the importer stays under G-1, not its twin G-10"
+    assert by_number[10].parent_id is None
+
+
+def test_a_goal_or_key_result_listed_twice_without_ids_is_refused(any_database: Database) -> None:
+    import copy
+
+    everyone = setup(any_database)
+    data = copy.deepcopy(TREE)
+    data["goals"].append({**copy.deepcopy(TREE["goals"][0]), "title": " grow  Revenue", "goals": []})
+    data["goals"][0]["key_results"].append({"title": "arr", "target": 5})
+    report = load(any_database, everyone["Ada"].workspace_id, data)
+    assert {(error.path, error.message.split(";")[0]) for error in report.errors} == {
+        (
+            ("goals", 1, "title"),
+            'another goal of this file has the title " grow  Revenue", the same owner and period 2026-Q4',
+        ),
+        (("goals", 0, "key_results", 1, "title"), 'another key result of this goal has the title "arr"'),
+    }
+    assert goals_by_title(any_database) == {}
+
+
+def test_a_goal_whose_field_is_wrong_still_has_its_other_fields_and_children_checked(any_database: Database) -> None:
+    import copy
+
+    everyone = setup(any_database)
+    data = copy.deepcopy(TREE)
+    data["goals"][0].update(level="compnay", owner="nobody@acme.test", period="someday")
+    data["goals"][0]["key_results"][0].update(target=1000, weight="heavy")
+    data["goals"][0]["goals"][0]["team"] = "Design"
+    report = load(any_database, everyone["Ada"].workspace_id, data)
+    assert {error.where for error in report.errors} == {
+        "goals.0.level",
+        "goals.0.owner",
+        "goals.0.period",
+        "goals.0.key_results.0",
+        "goals.0.key_results.0.weight",
+        "goals.0.goals.0.team",
+    }
+
+
+BAD_GOAL_FILES = [
+    [],
+    "goals",
+    {"goals": "Grow revenue"},
+    {"goals": [5, None, []]},
+    {"period": 2026, "goals": [{"title": ""}]},
+    {"goals": [{"titel": "x", "level": "compnay", "kind": 3, "state": "done", "owner": ["a"], "team": {}}]},
+    {"goals": [{"title": "x" * 301, "description": None, "goals": {"title": "y"}, "key_results": "ARR"}]},
+    {"goals": [{"title": "x", "key_results": [5, {"title": "a", "start": "low", "target": None, "weight": -1}]}]},
+    {"goals": [{"title": "x", "key_results": [{"title": "a", "metric": "money", "unit": "x" * 30, "current": "?"}]}]},
+    {"goals": [{"id": 12, "parent": 3, "title": "x"}], "extra": 1},
+]
+
+
+@pytest.mark.parametrize("data", BAD_GOAL_FILES)
+def test_no_goal_file_message_uses_the_validation_library_wording(data) -> None:
+    from storage.goals_as_code import read_goal_file
+    from tests.conversations.test_workspace_settings import LIBRARY_WORDING
+
+    _, _, errors = read_goal_file(data)
+    assert errors
+    for error in errors:
+        assert not [phrase for phrase in LIBRARY_WORDING if phrase.lower() in error.message.lower()], error
+        assert "None" not in error.message, error

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from conversations.commands import ALIASES, read_command, suggestion
 from conversations.flow import Change, Flow, State, StepResult
-from conversations.messages import Actor, Inbound, Outbound
+from conversations.messages import COMMAND_CHOICE, Actor, Inbound, Outbound
 from conversations.steering import Steer, steering_word
 
 UNKNOWN_COMMAND = "unknown_command"
@@ -143,6 +143,10 @@ class Engine:
 
     def route(self, actor: Actor, inbound: Inbound, now: datetime) -> Route:
         rewritten = None
+        if inbound.choice is not None and inbound.choice.startswith(COMMAND_CHOICE):
+            # a button that runs a command: as if it had been typed with its slash, whatever is going on
+            command_line = "/" + inbound.choice.removeprefix(COMMAND_CHOICE).lstrip("/")
+            inbound = rewritten = replace(inbound, choice=None, text=command_line)
         if is_typed(inbound):
             typed_route = self.typed_route(actor, inbound, now)
             if typed_route is not None:
@@ -156,7 +160,7 @@ class Engine:
         if inbound.command is not None:
             inbound, flow = self.command_flow(inbound)
             if flow is None:
-                return Route(None, None, self.unknown_command(inbound), inbound=rewritten)
+                return Route(None, None, self.unknown_command(inbound), inbound=inbound if rewritten else None)
             return Route(flow, self.live_state(actor, flow.name, now), inbound=inbound)
         if inbound.reaction is not None:
             flow = next((flow for flow in self.flows.values() if getattr(flow, "handles_reactions", False)), None)

@@ -137,7 +137,8 @@ class KudosFlow:
     def step(self, state: State | None, inbound: Inbound, now: datetime) -> StepResult:
         assert state is not None, "the kudos context always seeds a state"
         context = state.data
-        if inbound.choice and inbound.choice.startswith("kudos.give"):
+        wants_form = inbound.choice and inbound.choice.startswith("kudos.give")
+        if wants_form or (inbound.form_id is None and not inbound.text.strip() and not inbound.mentions):
             return StepResult(outbound=(Outbound("kudos_form", {}, form=self.form(context)),))
         from_form = inbound.form_id is not None
         if from_form:

@@ -25,6 +25,13 @@ INTERNAL_ERROR = "internal_error"
 FORM_TOO_LATE = "form_too_late"
 """An outbound kind: a form could not be opened because the platform's window for it had passed."""
 
+FORM_NEEDS_A_CLICK = "form_needs_a_click"
+"""An outbound kind: a typed command asked for a form that the platform only opens from a click
+(Slack opens forms from a button or a slash command); its button runs the command again."""
+
+COMMAND_CHOICE = "command:"
+"""A button whose value is ``command:goal new`` runs that command, as if it had been typed."""
+
 
 class Platform(enum.StrEnum):
     SLACK = "slack"

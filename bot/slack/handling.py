@@ -19,7 +19,17 @@ from sqlmodel import Session
 from bot.outbox_sender import OutboxSender
 from bot.slack.installations import bind_workspace
 from conversations.flow import Flow
-from conversations.messages import FORM_ERRORS, Form, Inbound, Outbound, Platform, outbound_to_dict
+from conversations.messages import (
+    COMMAND_CHOICE,
+    FORM_ERRORS,
+    FORM_NEEDS_A_CLICK,
+    Choice,
+    Form,
+    Inbound,
+    Outbound,
+    Platform,
+    outbound_to_dict,
+)
 from conversations.workspace_settings import load_settings
 from storage import inbox, outbox
 from storage.conversation_store import remember_reference
@@ -52,8 +62,10 @@ class SlackReplies:
         *,
         collect: bool = False,
         response_url: str | None = None,
+        forms_open: bool = True,
     ) -> None:
         self.session = session
+        self.forms_open = forms_open
         self.workspace_id = workspace_id
         self.key = key
         self.now = now
@@ -71,6 +83,11 @@ class SlackReplies:
         for index, message in enumerate(messages):
             if message.kind == FORM_ERRORS:
                 self.handled.form_errors = message
+            elif message.form is not None and not self.forms_open:
+                # a typed command in a DM has no trigger to open a form with: offer a button that has one
+                offer = form_offer(message.form, inbound)
+                recipient = f"person:{actor.person_id}" if actor else f"channel:{inbound.conversation}"
+                self.enqueue(index, offer, recipient, {"method": "post_message", "channel": inbound.conversation})
             elif message.form is not None:
                 self.handled.forms.append(message.form)
             elif message.to_channel is not None:
@@ -117,6 +134,14 @@ class SlackReplies:
         self.deliveries.clear()
 
 
+def form_offer(form: Form, inbound: Inbound) -> Outbound:
+    """A button that runs the typed command again, now from a click Slack gives a trigger for."""
+    command = " ".join(part for part in (inbound.command or "", inbound.text) if part)
+    return Outbound(
+        FORM_NEEDS_A_CLICK, {"title": form.title}, (Choice(form.title, f"{COMMAND_CHOICE}{command}", "primary"),)
+    )
+
+
 def respond_target(response_url: str) -> dict[str, Any]:
     """Where a slash command's answer goes: back to the command, seen only by the person who typed it."""
     return {"method": "respond", "response_url": response_url}
@@ -147,6 +172,7 @@ class SlackHandling:
         response_url: str | None = None,
         request: InboxRequest | None = None,
         now: datetime | None = None,
+        forms_open: bool = True,
     ) -> Handled:
         """Run ``inbound`` through the engine; ``request`` is the inbox row it came from, marked done in the same commit."""
         handled = Handled()
@@ -155,7 +181,9 @@ class SlackHandling:
             nonlocal handled
             workspace = self.workspace(session, inbound.workspace)
             assert workspace.id is not None
-            replies = SlackReplies(session, workspace.id, key, now, collect=collect, response_url=response_url)
+            replies = SlackReplies(
+                session, workspace.id, key, now, collect=collect, response_url=response_url, forms_open=forms_open
+            )
             engine_for(session, workspace, self.flows, replies).handle(inbound, now)
             replies.flush()
             handled = replies.handled

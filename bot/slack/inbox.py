@@ -115,6 +115,7 @@ class SlackInbox:
             response_url=response_url,
             request=request,
             now=self.clock(),
+            forms_open=bool(payload.get("trigger_id")),
         )
         if handled.forms and payload.get("trigger_id"):
             await self.open_forms(request, handled, inbound.conversation)

@@ -12,6 +12,8 @@ from conversations.checkin import (
     CheckinSaved,
     CheckinSkipped,
     Step,
+    asked_kinds,
+    checkin_length,
 )
 from conversations.checkin_answers import blockers_of, parse_answer
 from conversations.flow import State
@@ -391,3 +393,128 @@ def test_someone_outside_the_manager_chain_can_not_answer_a_check_in() -> None:
         subject_state(False), said(choice="checkin_feedback.thanks:1:2026-W49", actor=GRACE), NOW
     )
     assert [message.kind for message in result.outbound] == ["checkin_feedback_refused"]
+
+
+def test_help_back_and_skip_at_a_question_are_never_stored_as_answers() -> None:
+    flow = CheckinFlow(LABELS)
+    start, helped, _mood, back, mood_again, done_skip, done = converse(
+        flow, seeded(), "checkin.start:2026-W49", "help", "2", "back", "4", "skip", "Shipped it"
+    )
+    assert kinds(helped) == ["checkin_help", "checkin_question"] and helped.state == start.state
+    assert helped.outbound[0].data["kind"] == "mood"
+    assert back.outbound[0].data["question"]["id"] == "mood" and back.outbound[0].data["current"] == "2 · Bad"
+    assert mood_again.state.data["answers"] == {"mood": 4}
+    assert kinds(done_skip) == ["checkin_problem", "checkin_question"], "a required question can't be skipped"
+    assert done_skip.outbound[0].data["code"] == "required"
+    assert done.state.data["answers"] == {"mood": 4, "done": "Shipped it"}
+    assert all("help" not in str(value) for value in done.state.data["answers"].values())
+
+
+def test_back_at_the_first_question_says_there_is_nothing_before_it() -> None:
+    _, back = converse(CheckinFlow(LABELS), seeded(), "checkin.start:2026-W49", "back")
+    assert kinds(back) == ["checkin_help", "checkin_question"] and back.outbound[0].data["where"] == "first"
+
+
+def test_pause_keeps_the_answers_and_counts_them_right() -> None:
+    flow = CheckinFlow(LABELS)
+    *_, paused = converse(flow, seeded(), "checkin.start:2026-W49", "pause")
+    assert paused.outbound[0].data["answered"] == 0
+    *_, paused = converse(flow, seeded(), "checkin.start:2026-W49", "4", "Shipped", "stop")
+    assert paused.outbound[0].data["answered"] == 2 and paused.state is None
+
+
+def test_checking_in_after_a_skip_is_a_fresh_start_not_an_edit() -> None:
+    flow = CheckinFlow(LABELS)
+    state = seeded(status="skipped")
+    [start] = converse(flow, state, "checkin.start:2026-W49")
+    intro = start.outbound[0].data
+    assert intro["after_skip"] is True and intro["editing"] is False
+    *_, paused = converse(flow, state, "checkin.start:2026-W49", "pause")
+    assert paused.outbound[0].data["editing"] is False, "nothing was submitted, so nothing 'stays as it was'"
+
+
+def test_steering_while_skipping_and_while_picking_an_answer_to_change() -> None:
+    flow = CheckinFlow(LABELS)
+    _, helped, cancelled = converse(flow, seeded(), "checkin.skip:2026-W49", "help", "cancel")
+    assert kinds(helped) == ["checkin_help", "checkin_skip_reason"] and helped.state.step == Step.SKIP_REASON
+    assert kinds(cancelled) == ["checkin_skip_cancelled"] and cancelled.changes == ()
+    _, skipped = converse(flow, seeded(), "checkin.skip:2026-W49", "skip")
+    assert skipped.changes == (CheckinSkipped("2026-W49", None),)
+    submitted = seeded(status="submitted", answers={"mood": 3, "done": "old", "blockers": None})
+    _, helped, wrong, cancelled = converse(flow, submitted, "checkin.start:2026-W49", "help", "9", "cancel")
+    assert kinds(helped) == ["checkin_help", "checkin_edit_pick"]
+    assert wrong.outbound[0].data["code"] == "edit_pick"
+    assert kinds(cancelled) == ["checkin_edit_cancelled"] and cancelled.changes == ()
+
+
+def test_checkin_with_a_steering_word_or_an_unknown_word_as_a_slash_command() -> None:
+    flow = CheckinFlow(LABELS)
+    [helped] = flow.step(seeded(), said("help", command="checkin"), NOW).outbound
+    assert helped.kind == "checkin_help" and helped.data["where"] == "ready"
+    [nothing] = flow.step(seeded(), said("back", command="checkin"), NOW).outbound
+    assert nothing.kind == "nothing_to_steer"
+    [skip] = flow.step(seeded(), said("skip", command="checkin"), NOW).outbound
+    assert [choice.value for choice in skip.choices] == ["checkin.skip:2026-W49"], "offers to skip the week instead"
+    [usage] = flow.step(seeded(), said("dance", command="checkin"), NOW).outbound
+    assert usage.kind == "checkin_usage" and usage.data["word"] == "dance"
+
+
+def test_the_mood_and_single_choices_come_with_buttons_and_several_choices_with_a_checkbox_set() -> None:
+    choice = {"id": "where", "kind": "single_choice", "text": "Where?", "options": ["home", "office"]}
+    several = {"id": "tags", "kind": "multiple_choice", "text": "Tags?", "options": ["a", "b", "c"]}
+    flow = CheckinFlow(LABELS)
+    start, first, second = converse(flow, seeded((MOOD, choice, several)), "checkin.start:2026-W49", "3", "2")
+    assert [c.label for c in start.outbound[1].choices] == ["1 · Awful", "2 · Bad", "3 · Okay", "4 · Good", "5 · Great"]
+    assert start.outbound[1].choices[3].value == "checkin.answer:2026-W49:mood:4"
+    assert [c.value for c in first.outbound[0].choices] == [
+        "checkin.answer:2026-W49:where:0",
+        "checkin.answer:2026-W49:where:1",
+    ]
+    picker = second.outbound[0].choice_set
+    assert picker.id == "checkin.answer:2026-W49:tags" and [o.label for o in picker.options] == ["a", "b", "c"]
+    ticked = flow.step(second.state, said(choice=picker.id, form={"picked": ["0", "2"]}), NOW)
+    assert ticked.changes[0].answers == {"mood": 3, "where": "office", "tags": ["a", "c"]}
+
+
+def test_an_earlier_questions_button_answers_that_question_and_never_the_current_one() -> None:
+    flow = CheckinFlow(LABELS)
+    *_, stale = converse(flow, seeded(), "checkin.start:2026-W49", "4", "checkin.answer:2026-W49:mood:2")
+    assert stale.state.data["answers"] == {"mood": 2} and stale.state.data["index"] == 1
+    assert kinds(stale) == ["checkin_question"] and stale.outbound[0].data["question"]["id"] == "done"
+    paused_state = seeded(answers={"mood": 4})
+    resumed = flow.step(paused_state, said(choice="checkin.answer:2026-W49:mood:5"), NOW)
+    assert resumed.state.step == Step.ASKING and resumed.outbound[0].data["question"]["id"] == "done"
+    submitted = seeded(status="submitted", answers={"mood": 3, "done": "x", "blockers": None})
+    expired = flow.step(submitted, said(choice="checkin.answer:2026-W49:mood:1"), NOW)
+    assert kinds(expired) == ["checkin_answer_expired"] and expired.changes == ()
+
+
+def test_a_hard_week_gets_a_human_answer_and_the_manager_a_flag() -> None:
+    *_, done = converse(CheckinFlow(LABELS), seeded(), "checkin.start:2026-W49", "2", "Not much", "the build is broken")
+    mine, to_manager, _ = done.outbound
+    assert mine.data["hard_week"] is True and mine.data["manager"]["display_name"] == "Grace"
+    assert to_manager.data["hard_week"] is True
+    *_, fine = converse(CheckinFlow(LABELS), seeded(), "checkin.start:2026-W49", "2", "Not much", "none")
+    assert fine.outbound[0].data["hard_week"] is False, "a low mood without a blocker is not flagged as one"
+
+
+def test_a_skip_reason_reaches_the_manager_at_once() -> None:
+    _, skipped = converse(CheckinFlow(LABELS), seeded(), "checkin.skip:2026-W49", "Sick most of the week")
+    mine, to_manager = skipped.outbound
+    assert mine.data["told_manager"] is True
+    assert (to_manager.kind, to_manager.to_person_id, to_manager.data["reason"]) == (
+        "checkin_skipped_for_manager",
+        2,
+        "Sick most of the week",
+    )
+    _, quiet = converse(CheckinFlow(LABELS), seeded(notify_manager="digest"), "checkin.skip:2026-W49", "Sick")
+    assert kinds(quiet) == ["checkin_skipped"], "with notify_manager: digest the digest says it"
+
+
+def test_the_check_in_says_how_long_it_is_and_key_results_are_one_question_each() -> None:
+    [start_intro, _] = converse(
+        CheckinFlow(LABELS), seeded((MOOD, DONE, BLOCKERS, KR_QUESTION)), "checkin.start:2026-W49"
+    )[0].outbound
+    assert (start_intro.data["count"], start_intro.data["minutes"]) == (4, 2)
+    assert checkin_length(asked_kinds(["mood", "text", "text", "text", "goal_progress"], 3)) == (7, 3)
+    assert checkin_length(asked_kinds(["mood", "goal_progress"], 0)) == (1, 1)

@@ -4,7 +4,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
-from conversations.engine import NOT_UNDERSTOOD, UNKNOWN_COMMAND, UNKNOWN_PERSON, Engine
+from conversations.engine import (
+    CONVERSATION_CANCELLED,
+    CONVERSATION_HELP,
+    NOT_UNDERSTOOD,
+    NOTHING_TO_STEER,
+    UNKNOWN_COMMAND,
+    UNKNOWN_PERSON,
+    Engine,
+)
 from conversations.flow import Change, State, StepResult
 from conversations.flows import all_flows
 from conversations.messages import Actor, Inbound, Outbound, Platform
@@ -101,3 +109,55 @@ def test_an_expired_conversation_is_forgotten() -> None:
     assert channel.sent[-1].kind == "help"
     engine.handle(said(command="count"), NOW + timedelta(hours=2))
     assert channel.sent[-1].data["total"] == 1
+
+
+def test_a_typed_line_starting_with_a_command_word_is_that_command() -> None:
+    engine, (_, _, _, channel) = make_engine()
+    engine.handle(said("whoami"), NOW)
+    engine.handle(said("/whoami"), NOW)
+    engine.handle(said("cadence whoami"), NOW)
+    engine.handle(said("?"), NOW)
+    assert [message.kind for message in channel.sent] == ["whoami", "whoami", "whoami", "help"]
+
+
+def test_typos_of_commands_and_sub_commands_get_a_did_you_mean() -> None:
+    engine, (_, _, _, channel) = make_engine()
+    engine.handle(said("chekin"), NOW)
+    engine.handle(said("/chekin"), NOW)
+    engine.handle(said(command="chekin"), NOW)
+    engine.handle(said(command="goal", text="updte KR-3 40"), NOW)
+    engine.handle(said(command="cadence", text="whoam"), NOW)
+    assert [(message.kind, message.data["suggestion"]) for message in channel.sent] == [
+        (NOT_UNDERSTOOD, "checkin"),
+        (UNKNOWN_COMMAND, "checkin"),
+        (UNKNOWN_COMMAND, "checkin"),
+        (UNKNOWN_COMMAND, "goal update"),
+        (UNKNOWN_COMMAND, "whoami"),
+    ]
+
+
+def test_steering_words_never_reach_a_conversation_as_answers() -> None:
+    engine, (_, states, changes, channel) = make_engine()
+    engine.handle(said(command="count"), NOW)
+    engine.handle(said("help"), NOW)
+    assert channel.sent[-1].kind == CONVERSATION_HELP and states.load(ADA, "counter").data == {"total": 1}
+    engine.handle(said("Cancel!"), NOW)
+    assert channel.sent[-1].kind == CONVERSATION_CANCELLED and states.load(ADA, "counter") is None
+    assert changes.applied == []
+
+
+def test_steering_with_nothing_going_on_says_so_and_help_is_help() -> None:
+    engine, (_, _, _, channel) = make_engine()
+    for word in ("cancel", "back", "skip", "help"):
+        engine.handle(said(word), NOW)
+    assert [message.kind for message in channel.sent] == [NOTHING_TO_STEER] * 3 + ["help"]
+    assert [message.data["steer"] for message in channel.sent[:3]] == ["cancel", "back", "skip"]
+
+
+def test_in_a_conversation_text_is_an_answer_but_a_slash_command_is_a_command() -> None:
+    engine, (_, states, _, channel) = make_engine()
+    engine.handle(said(command="count"), NOW)
+    engine.handle(said("whoami"), NOW)
+    assert channel.sent[-1].kind == "counting" and states.load(ADA, "counter").data == {"total": 2}
+    engine.handle(said("/whoami"), NOW)
+    assert channel.sent[-1].kind == "whoami" and states.load(ADA, "counter").data == {"total": 2}

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
-from conversations.commands import ALIASES, read_command, suggestion
+from conversations.commands import ALIASES, TypedCommand, read_command, suggestion
 from conversations.flow import Change, Flow, State, StepResult
 from conversations.messages import COMMAND_CHOICE, Actor, Inbound, Outbound
 from conversations.steering import Steer, steering_word
@@ -191,12 +191,14 @@ class Engine:
         typed = read_command(inbound.text, self.command_words)
         latest = self.states.latest(actor)
         live = latest is not None and not latest.is_expired(now) and latest.flow in self.flows
-        if latest is not None and live and not (typed is not None and typed.slashed):
+        if latest is not None and live:
             flow = self.flows[latest.flow]
             steer = steering_word(inbound.text)
-            if steer is not None:
+            if steer is not None and not (typed is not None and typed.slashed):
                 return Route(flow, latest, steer=steer)
-            if typed is not None and not typed.text and typed.command in {c.split(" ")[0] for c in flow.commands}:
+            if typed is not None and (typed.slashed or self.unmistakable(typed, flow, inbound)):
+                return None
+            if typed is not None and not typed.text:
                 # "checkin" typed in the middle of the check-in: carry on where it is, don't answer "checkin"
                 return Route(flow, latest, inbound=replace(inbound, command=typed.command, text=""))
             return Route(flow, latest)
@@ -204,6 +206,18 @@ class Engine:
         if typed is None and steer is not None and steer is not Steer.HELP:
             return Route(None, None, Outbound(NOTHING_TO_STEER, {"word": inbound.text.strip(), "steer": steer.value}))
         return None
+
+    def unmistakable(self, typed: TypedCommand, flow: Flow, inbound: Inbound) -> bool:
+        """A typed line that can only be a command, even in the middle of ``flow``'s conversation: a
+        command word alone (``whoami``), one with a sub-command (``checkin away next week``, ``goal
+        update KR-3 40``), or ``kudos`` with a mention. The conversation's own command word alone
+        carries on with it instead; anything else is an answer."""
+        first = typed.text.split(" ", 1)[0].lower()
+        if not typed.text:
+            return typed.command not in {command.split(" ")[0] for command in flow.commands}
+        if f"{typed.command} {first}" in self.by_command:
+            return True
+        return typed.command == "kudos" and bool(inbound.mentions)
 
     def command_flow(self, inbound: Inbound) -> tuple[Inbound, Flow | None]:
         """``/checkin away …`` goes to the flow registered for ``checkin away`` when there is one,

@@ -157,7 +157,11 @@ def test_steering_with_nothing_going_on_says_so_and_help_is_help() -> None:
 def test_in_a_conversation_text_is_an_answer_but_a_slash_command_is_a_command() -> None:
     engine, (_, states, _, channel) = make_engine()
     engine.handle(said(command="count"), NOW)
-    engine.handle(said("whoami"), NOW)
+    engine.handle(said("goals went well"), NOW)
     assert channel.sent[-1].kind == "counting" and states.load(ADA, "counter").data == {"total": 2}
     engine.handle(said("/whoami"), NOW)
     assert channel.sent[-1].kind == "whoami" and states.load(ADA, "counter").data == {"total": 2}
+    engine.handle(said("checkin away next week"), NOW)
+    engine.handle(said("whoami"), NOW)
+    assert [message.kind for message in channel.sent[-2:]] == ["time_off_recorded", "whoami"], "unmistakable commands"
+    assert states.load(ADA, "counter").data == {"total": 2}, "and the conversation is still there"

@@ -130,6 +130,7 @@ class Words:
             plural=plural,
             number=format_number,
             percent=format_percent,
+            signed=lambda value: ("+" if float(value) > 0 else "") + format_number(value),
             measure=lambda value, kr: format_measure(value, kr.get("unit") or "", kr.get("metric") or "number"),
         )
 

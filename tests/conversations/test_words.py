@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -8,6 +9,7 @@ import jinja2
 import pytest
 
 from conversations.words import TEMPLATES_DIR, PlainDialect, Words
+from tests.fixtures.sample_messages import SAMPLES
 
 
 class AngleDialect(PlainDialect):
@@ -54,3 +56,20 @@ def test_every_shipped_template_has_a_body_block() -> None:
     for path in TEMPLATES_DIR.glob("[!_]*.j2"):
         template = words.environment.get_template(path.name)
         assert "body" in template.blocks, path.name
+
+
+@pytest.mark.parametrize("kind", sorted(SAMPLES))
+def test_list_items_and_answers_each_start_their_own_line(kind: str) -> None:
+    """Found in user testing: ``• Answered: Aroha• Skipped: Lukas`` and ``5 GreatCurrent answer``."""
+    text = Words(PlainDialect()).render(kind, SAMPLES[kind]).text
+    for marker in ("•", "Current answer", "↳"):
+        for position in [index for index in range(len(text)) if text.startswith(marker, index)]:
+            before = text[:position].rstrip(" ")
+            assert before == "" or before.endswith("\n"), f"{marker!r} glued to the text before it in {kind}:\n{text}"
+
+
+@pytest.mark.parametrize("kind", sorted(SAMPLES))
+def test_no_stray_decimals_or_zero_counts_in_what_people_read(kind: str) -> None:
+    text = Words(PlainDialect()).render(kind, SAMPLES[kind]).text
+    assert not re.search(r"\d\.0(?!\d)", text), f"a stray .0 in {kind}:\n{text}"
+    assert "(s)" not in text and " 0 answers" not in text and "your 0 " not in text

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from conversations.messages import Platform
+from conversations.words import PlainDialect, Words
 from conversations.workspace_settings import validate_settings
 from storage import checkins, digests, org_import, people, workspaces
 from storage.database import Database
@@ -30,11 +31,13 @@ S, A, K = ResponseStatus.SUBMITTED, ResponseStatus.AWAY, ResponseStatus.SKIPPED
 
 
 def respond(
-    session, workspace_id: int, template_id: int, who: Person, week: str, status, mood=None, blockers=None, done=None
-) -> None:
+    session, workspace_id: int, template_id: int, who: Person, week: str, status, mood=None, blockers=None, done=None,
+    reason=None,
+) -> None:  # fmt: skip
     cycle = checkins.cycle_for(session, workspace_id, week, NOW)
     response = checkins.response_for(session, cycle.id, who.id, NOW)
     response.status, response.mood, response.blockers, response.template_id = status, mood, blockers, template_id
+    response.skip_reason = reason
     response.answers = {"done": done} if done else {}
     session.add(response)
 
@@ -68,7 +71,7 @@ def org(any_database: Database) -> dict[str, Person]:
         respond(session, workspace.id, template.id, who["Ben"], "2026-W47", S, 3)
         respond(session, workspace.id, template.id, who["Ben"], "2026-W49", S, 4, None, "Hired two people")
         respond(session, workspace.id, template.id, who["Cat"], "2026-W49", A)
-        respond(session, workspace.id, template.id, who["Dan"], "2026-W49", K)
+        respond(session, workspace.id, template.id, who["Dan"], "2026-W49", K, reason="Sick most of the week")
         respond(session, workspace.id, template.id, who["Eve"], "2026-W49", ResponseStatus.PENDING)
         respond(session, workspace.id, template.id, who["Fay"], "2026-W49", S, 3, "waiting on design")
         respond(session, workspace.id, template.id, who["Bo One"], "2026-W49", S, 5, "no laptop")
@@ -168,6 +171,19 @@ def test_the_digest_has_the_exact_figures_of_the_week(any_database: Database, or
         }
     ]
     assert digest["skip_level"][0]["head"]["display_name"] == "Ben"
+
+
+def test_skip_reasons_and_hard_weeks_reach_the_manager(any_database: Database, org) -> None:
+    team = build(any_database, org["Mia"])["team"]
+    assert [(p["display_name"], p["skip_reason"]) for p in team["skipped"]] == [("Dan", "Sick most of the week")]
+    assert [(row["person"]["display_name"], row["hard_week"]) for row in team["people"]] == [
+        ("Ann", True),  # mood 2 with a blocker
+        ("Ben", False),
+        ("Fay", False),  # a blocker, but mood 3
+    ]
+    text = Words(PlainDialect()).render("digest", build(any_database, org["Mia"])).text
+    assert "• Skipped: Dan (Sick most of the week)\n" in text
+    assert "• Ann: 2 (-2 against their usual 4) ⚠️ a hard week: low mood and a blocker" in text
 
 
 def test_a_group_mood_appears_only_at_the_anonymity_threshold(any_database: Database, org) -> None:

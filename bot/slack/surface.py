@@ -32,7 +32,7 @@ SLASH_COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(
         "/checkin",
         "Your weekly check-in: answer now, record time off, or see your last answers",
-        "[away FROM TO | history]",
+        "[away next week | away Dec 21 to Jan 4 | away list | away cancel | history | help]",
     ),
     SlashCommand(
         "/kudos",
@@ -42,8 +42,9 @@ SLASH_COMMANDS: tuple[SlashCommand, ...] = (
     ),
     SlashCommand(
         "/goal",
-        "Your goals and key results: list, create, update, show, close",
-        '[new | update [KR-34 45 "note"] | show G-12 | close G-12 achieved|missed|dropped | status G-12 at-risk why]',
+        "Your goals and key results: list, create, update, show, close, reopen",
+        "[new | update [KR-34 45, confidence 4, note] | show G-12 | close G-12 done|missed|dropped | reopen G-12 "
+        "| status G-12 at risk why]",
     ),
 )
 

@@ -8,7 +8,7 @@ PYTHON ?= $(shell for candidate in python3 python3.13 python3.12 python3.11; do 
 	command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$candidate; break; }; done)
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench clean demo demo-reset
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "make: Cadence needs Python 3.11 or newer on PATH" >&2; exit 1; }
@@ -22,6 +22,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/cadence db upgrade
 	$(BIN)/cadence run
+
+demo: $(STAMP)
+	$(BIN)/cadence shell --demo
+
+demo-reset: $(STAMP)
+	$(BIN)/cadence shell --demo --reset </dev/null
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest

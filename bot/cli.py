@@ -360,9 +360,21 @@ def _open_shell(context: Context, database: Database, workspace: Workspace, pers
     return 0
 
 
+def _remove_demo_database(context: Context) -> None:
+    """Start the demo afresh: its SQLite file (and the write-ahead files beside it) go."""
+    url = sa.engine.make_url(context.config.demo_database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        raise CliError("--reset removes the demo's SQLite file; DEMO_DATABASE_URL points elsewhere, so clear it there")
+    for suffix in ("", "-wal", "-shm"):
+        Path(url.database + suffix).unlink(missing_ok=True)
+    print(f"cadence: the demo starts afresh ({url.database} removed)", file=context.err)
+
+
 def cmd_shell(args: argparse.Namespace, context: Context) -> int:
+    if args.reset and not args.demo:
+        raise CliError("--reset only works with --demo: it starts the demo afresh, never your own data")
     if args.demo:
-        return _run_demo(context, args.as_email)
+        return _run_demo(context, args.as_email, reset=args.reset)
     database = context.migrated_database()
     with database.session_scope() as session:
         workspace = _existing_workspace(session, args.workspace)
@@ -379,9 +391,11 @@ def cmd_shell(args: argparse.Namespace, context: Context) -> int:
     return _open_shell(context, database, workspace, person)
 
 
-def _run_demo(context: Context, as_email: str | None) -> int:
+def _run_demo(context: Context, as_email: str | None, *, reset: bool = False) -> int:
     from bot.demo import ensure_demo_workspace
 
+    if reset:
+        _remove_demo_database(context)
     database = context.database(context.config.demo_database_url)
     migrate.upgrade(database.engine)
     workspace, person = ensure_demo_workspace(database)
@@ -533,6 +547,7 @@ def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser
         "--as", dest="as_email", metavar="EMAIL", help="the person you speak as: an email, or a first name like priya"
     )
     shell.add_argument("--demo", action="store_true", help="use the demo workspace with sample data")
+    shell.add_argument("--reset", action="store_true", help="with --demo: throw the demo's data away and start afresh")
     workspace_option(shell)
 
     tick = command("tick", cmd_tick, "run once everything due at an instant and deliver the outbox")

@@ -86,3 +86,12 @@ def test_shell_on_the_main_database_speaks_as_the_given_person(cadence: Cadence,
     transcript(result.out, "you are Ada", "Time zone: Europe/London (it is Friday 09:30 for you now)")
     missing = cadence("shell", "--as", "bob@acme.test")
     assert missing.code == 1 and "no person 'bob@acme.test'" in missing.err
+
+
+def test_the_demo_can_be_started_afresh_and_never_resets_real_data(cadence: Cadence) -> None:
+    cadence("shell", "--demo", stdin="kudos @priya for the review\n")
+    assert "1 kudos received" in cadence("shell", "--demo", "--as", "priya", stdin="kudos stats\n").out
+    fresh = cadence("shell", "--demo", "--reset", "--as", "priya", stdin="kudos stats\n")
+    assert "the demo starts afresh" in fresh.err and "This week: no kudos received" in fresh.out
+    refused = cadence("shell", "--reset")
+    assert refused.code == 1 and "--reset only works with --demo" in refused.err

@@ -31,7 +31,7 @@ class TickReport:
     def summary(self) -> str:
         produced = sum(self.enqueued.values())
         return (
-            f"tick at {self.at.isoformat()}: {produced} new message(s) queued, "
+            f"tick at {self.at.isoformat()}: {produced} new {'message' if produced == 1 else 'messages'} queued, "
             f"{self.delivery.sent} sent, {self.delivery.retried} to retry, {self.delivery.failed} failed"
         )
 

@@ -59,7 +59,8 @@ class ImportReport:
 
     def summary(self) -> str:
         if not self.ok:
-            return f"nothing imported: {self.rejected} of the rows were rejected; fix the lines above and import again"
+            rows = "1 row was" if self.rejected == 1 else f"{self.rejected} rows were"
+            return f"nothing imported: {rows} rejected; fix the lines above and import again"
         return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, 0 rejected"
 
 

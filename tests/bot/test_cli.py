@@ -67,7 +67,7 @@ def test_a_bad_org_file_lists_each_line_and_imports_nothing(cadence: Cadence, tm
         lines[0]
         == f"{tmp_path / 'org.csv'}: line 6: unknown time zone 'Mars/Olympus'; use an IANA name such as Europe/Berlin"
     )
-    assert lines[-1].startswith("cadence: nothing imported: 1 of the rows were rejected")
+    assert lines[-1].startswith("cadence: nothing imported: 1 row was rejected")
     assert "no workspace yet" in cadence("org", "show").err
 
 

@@ -122,3 +122,15 @@ def test_editing_a_submitted_check_in_jumps_to_one_answer_and_tells_the_manager_
                "Current answer: Shipped it", "Check-in updated ✅",
                "--- to Sam Okafor (demo) ---\nPriya Nair (demo) updated their check-in for week 2026-W49",
                "Priya Nair (demo) changed 1 answer:", "What did you get done this week?\nShipped it → Shipped it twice")  # fmt: skip
+
+
+@freeze_time("2026-12-02 08:00:00")
+def test_the_prompt_promises_what_the_check_in_asks_one_message_per_key_result(cadence: Cadence) -> None:
+    out = demo(cadence, ["/time 2026-12-04T10:00", "1", "4", "Planned Q1", "Hiring", "none", "70, confidence 4, two big deals",
+                         "keep"], person="maya")  # fmt: skip
+    transcript(out, "Hi Maya Chen (demo)! How did week 2026-W49 go? 6 short questions, about 3 minutes.",
+               "Great, 6 questions, about 3 minutes.", "5/6 KR-1 Paying customers: where is it now? (now 64, target 100)",
+               "Reply with the new value, and if you like your confidence (1–5) and a note",
+               "6/6 KR-2 NPS: where is it now?", "Thanks, your check-in is in ✅",
+               "KR-1 Paying customers: where is it now? (now 64, target 100)\n64 → 70 · confidence 4 · two big deals")  # fmt: skip
+    assert "1/16" not in out and "10 questions" not in out

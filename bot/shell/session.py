@@ -55,6 +55,7 @@ from storage.models import Person, Workspace
 
 MENTION = re.compile(r"(?<![\w@])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)|(?<![\w@.+-])([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
 QUIT = frozenset({"/quit", "/exit"})
+SHELL_COMMANDS = ("/as", "/time")
 SHELL_META_HELP = (
     "Type what you would type to the bot (help to start); press a button by its number. "
     "Shell commands: /as priya to switch person (/as alone lists everyone), "
@@ -145,6 +146,7 @@ class ShellSession:
         self.earlier: dict[int, list[Outbound]] = {}  # messages with buttons each person was shown, oldest first
         self.pending_form: Form | None = None
         self.form_errors: Outbound | None = None
+        self.pushed_back: str | None = None  # a shell command typed inside a form, run once the form is closed
         self.sender = OutboxSender(database, {Platform.SHELL: ConsoleTransport(database, self)}, clock)
         self.runner = asyncio.Runner()
 
@@ -189,6 +191,9 @@ class ShellSession:
         self.print("Bye.")
 
     def read(self, lines: Iterator[str], label: str | None = None) -> str | None:
+        if self.pushed_back is not None:
+            line, self.pushed_back = self.pushed_back, None
+            return line
         if self.prompt:
             self.out.write(f"{label or self.person.email}> ")
             self.out.flush()
@@ -289,6 +294,10 @@ class ShellSession:
             answer = answer.strip()
             if answer in QUIT:
                 raise LeaveShell
+            if answer.split(" ", 1)[0] in SHELL_COMMANDS:
+                self.print("Form closed; nothing was sent.")
+                self.pushed_back = answer
+                return None
             steer = steering_word(answer)
             if steer is Steer.HELP:
                 self.print(FORM_HELP)

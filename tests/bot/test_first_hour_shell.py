@@ -134,3 +134,10 @@ def test_the_prompt_promises_what_the_check_in_asks_one_message_per_key_result(c
                "6/6 KR-2 NPS: where is it now?", "Thanks, your check-in is in ✅",
                "KR-1 Paying customers: where is it now? (now 64, target 100)\n64 → 70 · confidence 4 · two big deals")  # fmt: skip
     assert "1/16" not in out and "10 questions" not in out
+
+
+@freeze_time("2026-12-02 08:00:00")
+def test_a_shell_command_inside_a_form_closes_it_and_runs(cadence: Cadence) -> None:
+    out = demo(cadence, ["goal new", "/as sam", "whoami"])
+    transcript(out, "[form: New goal", "Form closed; nothing was sent.", "You are now Sam Okafor (demo)",
+               "• Name: Sam Okafor (demo)")  # fmt: skip

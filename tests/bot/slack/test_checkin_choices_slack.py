@@ -1,5 +1,5 @@
 """One-click answers in a Slack check-in, over HTTP: the mood's buttons, a multiple-choice question
-ticked in checkboxes and sent with Done (each tick only acked), an earlier question's button still
+ticked in checkboxes and sent with Done (each tick only acked), a single choice's buttons, an earlier question's button still
 answering that question, and every message Slack gets valid Block Kit with a text fallback."""
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ QUESTIONS = [
         "required": True,
         "options": ["Docs", "Tests", "Reviews"],
     },
+    {"id": "focus", "kind": "single_choice", "text": "What was your focus?", "options": ["Build", "Fix", "Learn"]},
     {"id": "done", "text": "What did you get done?", "required": True},
     {"id": "blockers", "text": "Is anything blocking you?", "blocker": True},
 ]
@@ -152,7 +153,7 @@ def start_checkin(cadence: RunningCadence, slack: FakeSlackApi) -> Call:
     [prompt] = messages_to_ada(slack, 1)
     press(cadence, prompt, "Start check-in")
     _, intro, mood = messages_to_ada(slack, 3)
-    assert "4 questions" in intro.args["text"] and "How was your week?" in mood.args["text"]
+    assert "5 questions" in intro.args["text"] and "How was your week?" in mood.args["text"]
     return mood
 
 
@@ -172,29 +173,33 @@ def test_answers_by_mood_button_ticked_boxes_and_typing_are_saved_exactly(
     assert adas_response(cadence).answers == {"mood": 4}
 
     send_ticks(cadence, areas, ["Docs", "Reviews"])
-    done = messages_to_ada(slack, 5)[4]
-    assert "What did you get done?" in done.args["text"]
+    focus = messages_to_ada(slack, 5)[4]
+    assert "What was your focus?" in focus.args["text"] and list(buttons(focus)) == ["Build", "Fix", "Learn"]
     assert adas_response(cadence).answers == {"mood": 4, "areas": ["Docs", "Reviews"]}
 
+    press(cadence, focus, "Fix")
+    done = messages_to_ada(slack, 6)[5]
+    assert "What did you get done?" in done.args["text"]
     dm(cadence, "Shipped the importer")
-    blockers = messages_to_ada(slack, 6)[5]
+    blockers = messages_to_ada(slack, 7)[6]
     assert "Is anything blocking you?" in blockers.args["text"]
     dm(cadence, "Waiting on the API keys")
-    thanks = messages_to_ada(slack, 7)[6]
+    thanks = messages_to_ada(slack, 8)[7]
     wait_until(lambda: adas_response(cadence).submitted_at is not None, what="the check-in to be submitted")
 
     response = adas_response(cadence)
     assert response.answers == {
         "mood": 4,
         "areas": ["Docs", "Reviews"],
+        "focus": "Fix",
         "done": "Shipped the importer",
         "blockers": "Waiting on the API keys",
     }
     assert (response.mood, response.blockers) == (4, "Waiting on the API keys")
     assert "Docs, Reviews" in thanks.args["text"]
-    to_grace = [call for call in slack.wait_for_calls("chat.postMessage", 8) if call.args["channel"] == "DU0002"]
+    to_grace = [call for call in slack.wait_for_calls("chat.postMessage", 9) if call.args["channel"] == "DU0002"]
     assert len(to_grace) == 1 and "Docs, Reviews" in to_grace[0].args["text"]
-    assert len(messages_to_ada(slack, 7)) == 7, "the ticks got no answer of their own"
+    assert len(messages_to_ada(slack, 8)) == 8, "the ticks got no answer of their own"
     for call in slack.calls("chat.postMessage"):
         assert_valid_message({"text": call.args["text"], "blocks": call.args["blocks"]})
 
@@ -217,8 +222,8 @@ def test_an_earlier_questions_mood_button_answers_that_question_and_the_current_
     assert adas_response(cadence).mood == 2
 
     send_ticks(cadence, asked_again, ["Tests"])
-    done = messages_to_ada(slack, 6)[5]
-    assert "What did you get done?" in done.args["text"]
+    focus = messages_to_ada(slack, 6)[5]
+    assert "What was your focus?" in focus.args["text"]
     assert adas_response(cadence).answers == {"mood": 2, "areas": ["Tests"]}
     for call in slack.calls("chat.postMessage"):
         assert_valid_message({"text": call.args["text"], "blocks": call.args["blocks"]})

@@ -101,21 +101,26 @@ def picker(call: Call) -> tuple[str, dict[str, Any]]:
     return block_id, element
 
 
-def tick(cadence: RunningCadence, call: Call, labels: list[str], trigger_id: str) -> None:
-    """Tick boxes as Slack reports it: the element's action with every box ticked so far, and the same in the state."""
+def ticked_state(call: Call, labels: list[str]) -> tuple[str, str, dict[str, Any]]:
+    """The block id and action id of a message's choice set, and its state with the options ``labels`` ticked."""
     block_id, element = picker(call)
     ticked = [
         (option["value"], option["text"]["text"]) for option in element["options"] if option["text"]["text"] in labels
     ]
-    state = options_state(ticked, element["type"])
+    return block_id, element["action_id"], options_state(ticked, element["type"])
+
+
+def tick(cadence: RunningCadence, call: Call, labels: list[str], trigger_id: str) -> None:
+    """Tick boxes as Slack reports it: the element's action with every box ticked so far, and the same in the state."""
+    block_id, action_id, state = ticked_state(call, labels)
     response = cadence.post(
         block_action(
-            element["action_id"],
+            action_id,
             None,
             block_id=block_id,
-            action_type=element["type"],
+            action_type=state["type"],
             action=state,
-            state_values={block_id: {element["action_id"]: state}},
+            state_values={block_id: {action_id: state}},
             user_id="U0001",
             channel_id=ADA_DM,
             message=the_message(call),
@@ -126,13 +131,9 @@ def tick(cadence: RunningCadence, call: Call, labels: list[str], trigger_id: str
 
 
 def send_ticks(cadence: RunningCadence, call: Call, labels: list[str]) -> None:
-    block_id, element = picker(call)
-    ticked = [
-        (option["value"], option["text"]["text"]) for option in element["options"] if option["text"]["text"] in labels
-    ]
-    press(
-        cadence, call, "Done", state_values={block_id: {element["action_id"]: options_state(ticked, element["type"])}}
-    )
+    """Press the choice set's Done with ``labels`` ticked: Slack sends the ticks in the payload's state."""
+    block_id, action_id, state = ticked_state(call, labels)
+    press(cadence, call, "Done", state_values={block_id: {action_id: state}})
 
 
 def dm(cadence: RunningCadence, text: str) -> None:

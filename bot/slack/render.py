@@ -5,19 +5,23 @@ dialect; the layout templates only arrange them. Layout templates are JSON with 
 passed through ``tojson`` (a test checks), rendered with StrictUndefined and parsed, so a
 stray quote in a person's text can't break or inject structure. A kind may have its own
 layout, ``message_<kind>.json.j2``; otherwise ``message.json.j2`` is used.
+
+A message's buttons go in rows of at most 25 (one actions block each, Slack's limit). A choice
+set becomes checkboxes (a multi-select menu beyond Slack's 10 checkboxes) with its button under
+them; the ids below name those elements, so ``translate`` finds the ticks in the payload's state.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from bot.slack.dialect import SlackDialect
-from conversations.messages import Form, Outbound
+from conversations.messages import Choice, Form, Outbound
 from conversations.words import PlainDialect, Words
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -25,6 +29,16 @@ SECTION_TEXT_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
 PRIVATE_METADATA_LIMIT = 3000
+BUTTONS_PER_ROW = 25  # elements in one actions block
+CHOICE_SET_BLOCKS = 2  # the checkboxes (or menu), then the button that sends them
+
+PICKS_BLOCK = "choice_set"
+"""``block_id`` of a choice set's checkboxes or menu; a message has at most one choice set."""
+PICKS_ACTION = "choice_set.picks"
+"""``action_id`` of the checkboxes or menu: Slack reports every tick with it, and ``state.values``
+holds the ticked options under ``PICKS_BLOCK`` and this id."""
+SEND_PICKS_ACTION = "choice_set.send"
+"""``action_id`` of the button that sends a choice set; its value is the set's id."""
 
 
 def limit(text: Any, size: int) -> str:
@@ -62,6 +76,11 @@ def fit(pieces: list[str], room: int) -> list[str]:
     return [*pieces[: room - 1], "_The rest is too long to show here._"]
 
 
+def rows(choices: Sequence[Choice], size: int = BUTTONS_PER_ROW) -> list[tuple[Choice, ...]]:
+    """Buttons in rows Slack accepts in one actions block each; five mood buttons stay one row."""
+    return [tuple(choices[start : start + size]) for start in range(0, len(choices), size)]
+
+
 def separator():
     """A fresh ``joiner``: the first call gives nothing, later calls a comma between JSON items."""
     return jinja2.utils.Joiner(",")
@@ -95,13 +114,20 @@ class BlockKit:
         """``text`` (the notification and accessibility fallback) and ``blocks`` for chat.postMessage."""
         rendered = self.words.render(outbound.kind, outbound.data)
         title = self.plain_words.render(outbound.kind, outbound.data).title
-        room = MESSAGE_BLOCK_LIMIT - bool(title) - bool(outbound.choices)
+        button_rows = rows(outbound.choices)
+        choice_set_blocks = CHOICE_SET_BLOCKS if outbound.choice_set is not None else 0
+        room = MESSAGE_BLOCK_LIMIT - bool(title) - len(button_rows) - choice_set_blocks
         blocks = self._layout(
             self._layout_name(outbound.kind, "message.json.j2"),
             {
                 "title": title,
                 "body_chunks": fit(chunks(rendered.body), room),
                 "choices": outbound.choices,
+                "button_rows": button_rows,
+                "choice_set": outbound.choice_set,
+                "picks_block": PICKS_BLOCK,
+                "picks_action": PICKS_ACTION,
+                "send_picks_action": SEND_PICKS_ACTION,
                 "data": outbound.data,
             },
         )

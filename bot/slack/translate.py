@@ -8,7 +8,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from conversations.messages import Inbound, Platform, Reaction
+from bot.slack.render import PICKS_ACTION, PICKS_BLOCK, SEND_PICKS_ACTION
+from conversations.messages import PICKED, Inbound, Platform, Reaction
 
 UMBRELLA_COMMAND = "cadence"
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
@@ -154,14 +155,34 @@ def conversation_of(body: Mapping[str, Any]) -> str:
     return ""
 
 
-def from_block_action(body: Mapping[str, Any]) -> Inbound:
-    actions = body.get("actions") or [{}]
+def is_tick(action: Mapping[str, Any]) -> bool:
+    """A box of a choice set ticked or unticked (or an option picked in its menu): Slack reports each
+    one, but nothing is chosen until the set's button sends the ticks together."""
+    return action.get("action_id") == PICKS_ACTION
+
+
+def picked_values(body: Mapping[str, Any]) -> list[str]:
+    """The values ticked in the message's choice set, from the state Slack sends with the button press."""
+    values = ((body.get("state") or {}).get("values")) or {}
+    element = (values.get(PICKS_BLOCK) or {}).get(PICKS_ACTION)
+    picked = element_value(element) if isinstance(element, Mapping) else None
+    return [str(value) for value in picked if value is not None] if isinstance(picked, list) else []
+
+
+def from_block_action(body: Mapping[str, Any]) -> Inbound | None:
+    """A press or a pick, as a choice; a choice set's button carries the ticks in ``form[PICKED]``.
+    None for a tick on its own, which changes nothing until the set is sent."""
+    action = (body.get("actions") or [{}])[0]
+    if is_tick(action):
+        return None
+    sends_picks = action.get("action_id") == SEND_PICKS_ACTION
     return Inbound(
         platform=Platform.SLACK,
         workspace=team_of(body),
         user=str((body.get("user") or {}).get("id", "")),
         conversation=conversation_of(body),
-        choice=chosen_value(actions[0]),
+        choice=chosen_value(action),
+        form={PICKED: picked_values(body)} if sends_picks else None,
     )
 
 

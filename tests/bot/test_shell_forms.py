@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from bot.shell.session import ShellClock, ShellSession
-from conversations.flow import State, StepResult
-from conversations.messages import Choice, FieldKind, Form, FormField, Inbound, Outbound
+from conversations.flow import Flow, State, StepResult
+from conversations.messages import Choice, ChoiceSet, FieldKind, Form, FormField, Inbound, Outbound
 from conversations.words import PlainDialect, Words
 from storage.database import Database
 from storage.models import Person, Workspace
@@ -59,7 +59,35 @@ class SurveyFlow:
         )
 
 
-def run_shell(database: Database, tmp_path: Path, lines: str) -> str:
+AREAS = {
+    "id": "areas",
+    "kind": "multiple_choice",
+    "text": "Which areas did you work on?",
+    "required": True,
+    "options": ["Docs", "Tests", "Reviews"],
+}
+
+
+class AreasFlow:
+    """Asks a multiple-choice check-in question with its choice set, and says back what was typed."""
+
+    name: ClassVar[str] = "areas"
+    commands: ClassVar[tuple[str, ...]] = ("areas",)
+    keywords: ClassVar[tuple[str, ...]] = ()
+
+    def step(self, state: State | None, inbound: Inbound, now: datetime) -> StepResult:
+        if state is not None:
+            return StepResult(None, (Outbound("probe", {"text": f"typed {inbound.text}"}),))
+        picks = tuple(Choice(option, str(index)) for index, option in enumerate(AREAS["options"]))
+        question = Outbound(
+            "checkin_question",
+            {"question": AREAS, "number": 2, "count": 3, "current": None, "editing": False, "buttons": False},
+            choice_set=ChoiceSet("areas.answer:areas", picks),
+        )
+        return StepResult(State("areas", "asking", {}), (question,))
+
+
+def run_shell(database: Database, tmp_path: Path, lines: str, flow: Flow | None = None) -> str:
     (tmp_path / "probe.j2").write_text("{% block body %}{{ text }}{% endblock %}")
     with database.session_scope() as session:
         workspace = Workspace(platform="shell", external_id="acme", name="Acme")
@@ -72,7 +100,7 @@ def run_shell(database: Database, tmp_path: Path, lines: str) -> str:
         database,
         workspace,
         person,
-        (SurveyFlow(),),
+        (flow or SurveyFlow(),),
         Words(PlainDialect(), [tmp_path]),
         ShellClock(lambda: NOW),
         (),
@@ -105,3 +133,14 @@ def test_a_choice_can_be_picked_by_its_label(database: Database, tmp_path: Path)
 def test_input_ending_inside_a_form_sends_nothing(database: Database, tmp_path: Path) -> None:
     output = run_shell(database, tmp_path, "/survey\n1\n1\n")
     assert "got" not in output and output.rstrip().endswith("Bye.")
+
+
+def test_a_choice_set_is_listed_once_with_its_numbers_to_type_with_commas(database: Database, tmp_path: Path) -> None:
+    output = run_shell(database, tmp_path, "/areas\n1, 3\n", AreasFlow())
+    transcript(
+        output,
+        "2/3 Which areas did you work on?\n1) Docs   2) Tests   3) Reviews\n"
+        "(several? tick them, or type their numbers with commas, like 1, 3)",
+        "typed 1, 3",
+    )
+    assert output.count("Docs") == 1 and "[1]" not in output, "the shell adds no second list of the options"

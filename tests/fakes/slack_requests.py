@@ -142,6 +142,17 @@ def select_state(value: str | None, text: str | None = None, element_type: str =
     return {"type": element_type, "selected_option": option}
 
 
+def options_state(options: list[tuple[str, str]], element_type: str = "checkboxes") -> Payload:
+    """What checkboxes or a multi-select menu report in ``state.values``: the ``(value, text)`` pairs ticked.
+
+    A tick's own action carries the same ``selected_options`` (every box ticked so far, not just the one clicked).
+    """
+    selected = [
+        {"text": {"type": "plain_text", "text": text, "emoji": True}, "value": value} for value, text in options
+    ]
+    return {"type": element_type, "selected_options": selected}
+
+
 def _user(user_id: str, user_name: str, team_id: str) -> Payload:
     return {"id": user_id, "username": user_name, "name": user_name, "team_id": team_id}
 

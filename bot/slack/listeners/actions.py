@@ -1,5 +1,6 @@
 """Buttons, menus and global shortcuts: recorded and acked, then routed by the inbox worker to the flow
-named by the value's prefix (forms they ask for open with the request's trigger_id)."""
+named by the value's prefix (forms they ask for open with the request's trigger_id). A tick in a
+choice set is only acked: the ticks arrive together when the set's button is pressed."""
 
 from __future__ import annotations
 
@@ -18,11 +19,11 @@ ANY_ACTION = re.compile(r".+")
 def register(app: AsyncApp, deps: ListenerDeps) -> None:
     @app.action(ANY_ACTION)
     async def on_action(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await deps.inbox.record_inbound(
-            translate.from_block_action(body),
-            f"slack:action:{translate.request_id(body)}",
-            trigger_id=body.get("trigger_id"),
-        )
+        inbound = translate.from_block_action(body)
+        if inbound is not None:
+            await deps.inbox.record_inbound(
+                inbound, f"slack:action:{translate.request_id(body)}", trigger_id=body.get("trigger_id")
+            )
         await ack()
 
     async def on_shortcut(ack: AsyncAck, body: dict[str, Any]) -> None:

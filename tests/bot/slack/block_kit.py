@@ -1,5 +1,6 @@
 """Checking rendered payloads the way Slack would: slack_sdk's Block Kit models plus the limits they
-don't enforce themselves (50 blocks per message, 100 per view, section text lengths, headers)."""
+don't enforce themselves (50 blocks per message, 100 per view, section text lengths, headers, 10
+checkboxes, action ids unique in their block and block ids unique in the message)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,16 @@ MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
 SECTION_TEXT = 3000
 HEADER_TEXT = 150
+CHECKBOXES = 10
 
 
 def problems_in_blocks(blocks: list[dict[str, Any]], limit: int) -> list[str]:
     problems = []
     if len(blocks) > limit:
         problems.append(f"{len(blocks)} blocks, more than {limit}")
+    block_ids = [data["block_id"] for data in blocks if "block_id" in data]
+    if len(block_ids) != len(set(block_ids)):
+        problems.append(f"block ids repeat: {block_ids}")
     for index, data in enumerate(blocks):
         block = Block.parse(data)
         if block is None:
@@ -28,10 +33,25 @@ def problems_in_blocks(blocks: list[dict[str, Any]], limit: int) -> list[str]:
             text = (data.get("text") or {}).get("text", "")
             if not text.strip() or len(text) > SECTION_TEXT:
                 problems.append(f"block {index}: section text of {len(text)} characters")
+        problems.extend(f"block {index}: {problem}" for problem in problems_in_elements(data))
         if data["type"] == "header":
             text = data["text"]
             if text["type"] != "plain_text" or not 0 < len(text["text"]) <= HEADER_TEXT:
                 problems.append(f"block {index}: header must be 1-150 characters of plain_text")
+    return problems
+
+
+def problems_in_elements(block: dict[str, Any]) -> list[str]:
+    elements = block.get("elements") if block["type"] == "actions" else [block.get("element") or block.get("accessory")]
+    elements = [element for element in elements or [] if element]
+    problems = [
+        f"{len(element['options'])} checkboxes, more than {CHECKBOXES}"
+        for element in elements
+        if element["type"] == "checkboxes" and len(element["options"]) > CHECKBOXES
+    ]
+    action_ids = [element["action_id"] for element in elements if "action_id" in element]
+    if len(action_ids) != len(set(action_ids)):
+        problems.append(f"action ids repeat: {action_ids}")
     return problems
 
 

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from bot.slack.dialect import SlackDialect
-from bot.slack.render import TEMPLATES_DIR, BlockKit, chunks
+from bot.slack.render import PICKS_ACTION, PICKS_BLOCK, SEND_PICKS_ACTION, TEMPLATES_DIR, BlockKit, chunks
 from conversations.home import home_page
 from conversations.messages import (
     Actor,
     Choice,
+    ChoiceSet,
     FieldKind,
     Form,
     FormField,
@@ -22,7 +23,7 @@ from conversations.messages import (
 from conversations.words import TEMPLATES_DIR as WORDS_DIR
 from conversations.words import Words
 from tests.bot.slack.block_kit import assert_valid_message, assert_valid_view
-from tests.fixtures.sample_messages import SAMPLES
+from tests.fixtures.sample_messages import MULTIPLE_CHOICE_QUESTION, SAMPLES
 
 ADA = Actor(1, 1, "Ada <!channel>", "ada@acme.test", "Europe/Berlin", "admin", "Platform", "Grace", 3)
 
@@ -38,6 +39,75 @@ def test_every_message_kind_renders_to_valid_block_kit(kind: str) -> None:
 def test_every_sample_is_plain_json_like_everything_that_waits_in_the_outbox(kind: str) -> None:
     outbound = Outbound(kind, SAMPLES[kind])
     assert outbound_from_dict(json.loads(json.dumps(outbound_to_dict(outbound)))) == outbound
+
+
+def multiple_choice_question(options: list[str]) -> Outbound:
+    question = {**MULTIPLE_CHOICE_QUESTION, "options": options}
+    picks = tuple(Choice(option, str(index)) for index, option in enumerate(options))
+    data = {"question": question, "number": 2, "count": 3, "current": None, "editing": False, "buttons": False}
+    return Outbound("checkin_question", data, choice_set=ChoiceSet("checkin.answer:2026-W49:areas", picks, "Done"))
+
+
+@pytest.mark.parametrize(("count", "element"), [(3, "checkboxes"), (10, "checkboxes"), (11, "multi_static_select")])
+def test_a_choice_set_is_ticked_under_the_message_and_sent_with_its_own_button(count: int, element: str) -> None:
+    options = [*MULTIPLE_CHOICE_QUESTION["options"], *(f"Area {n}" for n in range(4, count + 1))][:count]
+    outbound = multiple_choice_question(options)
+    message = BlockKit().message(outbound)
+    assert_valid_message(message)
+    picks, send = message["blocks"][-2:]
+    assert picks["type"] == "actions" and picks["block_id"] == PICKS_BLOCK
+    [picker] = picks["elements"]
+    assert (picker["type"], picker["action_id"]) == (element, PICKS_ACTION)
+    assert [(option["text"]["text"], option["value"]) for option in picker["options"]] == [
+        (option, str(index)) for index, option in enumerate(options)
+    ]
+    [button] = send["elements"]
+    assert (button["action_id"], button["value"], button["style"], button["text"]["text"]) == (
+        SEND_PICKS_ACTION,
+        "checkin.answer:2026-W49:areas",
+        "primary",
+        "Done",
+    )
+    assert outbound_from_dict(json.loads(json.dumps(outbound_to_dict(outbound)))) == outbound
+
+
+def test_a_choice_set_beyond_what_a_menu_holds_shows_its_first_hundred_and_long_labels_are_cut() -> None:
+    message = BlockKit().message(multiple_choice_question([f"Area {n} " + "x" * 80 for n in range(150)]))
+    assert_valid_message(message)
+    [menu] = message["blocks"][-2]["elements"]
+    assert menu["type"] == "multi_static_select" and len(menu["options"]) == 100
+    assert all(len(option["text"]["text"]) <= 75 for option in menu["options"])
+
+
+def test_a_long_message_with_a_choice_set_keeps_the_set_and_stays_within_fifty_blocks(tmp_path: Path) -> None:
+    (tmp_path / "long.j2").write_text("{% block body %}{{ text }}{% endblock %}")
+    picks = ChoiceSet("x.set", tuple(Choice(f"Option {n}", str(n)) for n in range(3)))
+    paragraph = "word " * 500
+    outbound = Outbound("long", {"text": "\n\n".join([paragraph] * 120)}, (Choice("Ok", "x.ok"),), choice_set=picks)
+    message = BlockKit([tmp_path]).message(outbound)
+    assert_valid_message(message)
+    assert len(message["blocks"]) == 50
+    assert [block.get("block_id") for block in message["blocks"][-3:]] == [PICKS_BLOCK, None, None]
+
+
+def test_buttons_come_in_rows_slack_accepts_and_the_five_moods_stay_one_row() -> None:
+    many = tuple(Choice(f"Change {n}", f"checkin.edit:2026-W49:{n}") for n in range(30))
+    message = BlockKit().message(Outbound("checkin_edit_pick", SAMPLES["checkin_edit_pick"], many))
+    assert_valid_message(message)
+    rows = [block["elements"] for block in message["blocks"] if block["type"] == "actions"]
+    assert [len(row) for row in rows] == [25, 5]
+    assert [button["value"] for row in rows for button in row] == [choice.value for choice in many]
+    moods = tuple(Choice(f"{n} · {label}", f"checkin.answer:2026-W49:mood:{n}") for n, label in enumerate("ABCDE", 1))
+    mood = BlockKit().message(Outbound("checkin_question", SAMPLES["checkin_question"], moods))
+    assert [len(block["elements"]) for block in mood["blocks"] if block["type"] == "actions"] == [5]
+
+
+def test_a_button_value_longer_than_an_action_id_gets_an_action_id_slack_accepts() -> None:
+    long_value = "x.go:" + "v" * 400
+    message = BlockKit().message(Outbound("not_understood", {"text": "a"}, (Choice("Go", long_value),)))
+    assert_valid_message(message)
+    [button] = message["blocks"][-1]["elements"]
+    assert button["value"] == long_value and len(button["action_id"]) <= 255
 
 
 def test_user_text_can_not_mention_anyone_or_notify_a_channel() -> None:

@@ -2,8 +2,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.slack import translate
-from conversations.messages import Platform
+from bot.slack.render import PICKS_ACTION, PICKS_BLOCK, SEND_PICKS_ACTION
+from conversations.messages import PICKED, Platform
+from tests.fakes.slack_requests import block_action_payload, options_state
 
 
 def test_the_umbrella_command_names_the_flow_by_its_first_word() -> None:
@@ -41,9 +45,43 @@ def test_a_button_press_carries_its_value_and_conversation() -> None:
         "actions": [{"action_id": "checkin.start", "value": "checkin.start:2026-W49", "type": "button"}],
     }
     inbound = translate.from_block_action(body)
+    assert inbound is not None
     assert (inbound.choice, inbound.conversation, inbound.workspace) == ("checkin.start:2026-W49", "D1", "T1")
     body["actions"] = [{"action_id": "x", "type": "static_select", "selected_option": {"value": "x.2"}}]
-    assert translate.from_block_action(body).choice == "x.2"
+    selected = translate.from_block_action(body)
+    assert selected is not None and selected.choice == "x.2"
+
+
+@pytest.mark.parametrize("element_type", ["checkboxes", "multi_static_select"])
+def test_a_tick_is_not_an_inbound_and_the_button_sends_the_ticks_from_the_state(element_type: str) -> None:
+    ticked = {PICKS_BLOCK: {PICKS_ACTION: options_state([("0", "Docs"), ("2", "Reviews")], element_type)}}
+    tick = block_action_payload(
+        PICKS_ACTION,
+        None,
+        block_id=PICKS_BLOCK,
+        action_type=element_type,
+        action=options_state([("0", "Docs"), ("2", "Reviews")], element_type),
+        state_values=ticked,
+    )
+    assert translate.from_block_action(tick) is None
+    send = block_action_payload(SEND_PICKS_ACTION, "checkin.answer:2026-W49:areas", state_values=ticked)
+    inbound = translate.from_block_action(send)
+    assert inbound is not None
+    assert (inbound.choice, inbound.form, inbound.conversation) == (
+        "checkin.answer:2026-W49:areas",
+        {PICKED: ["0", "2"]},
+        "DU0001",
+    )
+
+
+def test_sending_a_choice_set_with_nothing_ticked_sends_no_picks_and_other_buttons_carry_no_form() -> None:
+    nothing = {PICKS_BLOCK: {PICKS_ACTION: options_state([])}}
+    send = translate.from_block_action(block_action_payload(SEND_PICKS_ACTION, "x.set", state_values=nothing))
+    assert send is not None and send.form == {PICKED: []}
+    stateless = translate.from_block_action(block_action_payload(SEND_PICKS_ACTION, "x.set"))
+    assert stateless is not None and stateless.form == {PICKED: []}
+    button = translate.from_block_action(block_action_payload("x.go", "x.go", state_values=nothing))
+    assert button is not None and (button.choice, button.form) == ("x.go", None)
 
 
 def test_a_modal_submission_becomes_plain_values_by_field() -> None:

@@ -281,7 +281,7 @@ class CheckinFlow:
                 "count": len(data["questions"]),
                 "current": display(question, current) if current is not None else None,
                 "editing": bool(data.get("editing")),
-                "buttons": bool(choices),
+                "buttons": bool(choices or choice_set),
             },
             choices,
             choice_set=choice_set,

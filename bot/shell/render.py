@@ -14,6 +14,9 @@ def render_text(words: Words, message: Outbound) -> str:
         lines.append(rendered.body)
     if message.choices:
         lines.append(numbered(message.choices))
+    if message.choice_set is not None:  # ticked together: typed as numbers with commas
+        options = "   ".join(f"{index}) {option.label}" for index, option in enumerate(message.choice_set.options, 1))
+        lines.append(f"{options}\n(type the numbers of all that apply, with commas, like 1, 3)")
     if message.form is not None:
         lines.append(f"[form: {message.form.title}: answer each field below]")
     return "\n".join(lines)

@@ -81,7 +81,7 @@ class AreasFlow:
         picks = tuple(Choice(option, str(index)) for index, option in enumerate(AREAS["options"]))
         question = Outbound(
             "checkin_question",
-            {"question": AREAS, "number": 2, "count": 3, "current": None, "editing": False, "buttons": False},
+            {"question": AREAS, "number": 2, "count": 3, "current": None, "editing": False, "buttons": True},
             choice_set=ChoiceSet("areas.answer:areas", picks),
         )
         return StepResult(State("areas", "asking", {}), (question,))
@@ -140,7 +140,7 @@ def test_a_choice_set_is_listed_once_with_its_numbers_to_type_with_commas(databa
     transcript(
         output,
         "2/3 Which areas did you work on?\n1) Docs   2) Tests   3) Reviews\n"
-        "(more than one? pick them all, or type their numbers with commas, like 1, 3)",
+        "(type the numbers of all that apply, with commas, like 1, 3)",
         "typed 1, 3",
     )
     assert output.count("Docs") == 1 and "[1]" not in output, "the shell adds no second list of the options"

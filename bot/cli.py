@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import sys
 import time
@@ -274,8 +275,7 @@ def cmd_digest_preview(args: argparse.Namespace, context: Context) -> int:
         week = args.week or covered_week(
             team_settings, digest_instant(team_settings, now, manager.timezone), manager.timezone
         )
-        if not re.match(r"^\d{4}-W\d{2}$", week):
-            raise CliError(f"{week!r} is not an ISO week; write it like 2026-W48")
+        _check_week(week)
         data = digests.build_digest(session, manager, week, now)
     if data is None:
         raise CliError(f"{manager.display_name} has nobody reporting to them, so there is no digest")
@@ -290,6 +290,19 @@ def cmd_digest_preview(args: argparse.Namespace, context: Context) -> int:
 
         print(render_text(Words(PlainDialect(), override_dirs), message), file=context.out)
     return 0
+
+
+def _check_week(week: str) -> None:
+    from conversations.schedule import is_iso_week, weeks_in_year
+
+    if is_iso_week(week):
+        return
+    if re.match(r"^\d{4}-W\d{2}$", week):
+        year = int(week[:4])
+        raise CliError(
+            f"{week} is not an ISO week: {year} has weeks W01 to W{weeks_in_year(year)}; write one like 2026-W48"
+        )
+    raise CliError(f"{week!r} is not an ISO week; write it like 2026-W48")
 
 
 def _parse_instant(text: str) -> datetime:
@@ -465,12 +478,18 @@ def cmd_org_sync(args: argparse.Namespace, context: Context) -> int:
 
 
 def cmd_manifest_slack(args: argparse.Namespace, context: Context) -> int:
-    from bot.slack.manifest import render_manifest
+    from bot.slack.manifest import PLACEHOLDER_BASE_URL, render_manifest
 
     try:
         print(render_manifest(args.url, socket_mode=args.socket_mode), end="", file=context.out)
     except ValueError as error:
         raise CliError(str(error)) from error
+    if args.url is None and not args.socket_mode:
+        print(
+            "cadence: the request URLs in this manifest are placeholders; print it with the public https "
+            f"address Slack reaches this server at, for example `cadence manifest slack --url {PLACEHOLDER_BASE_URL}`",
+            file=context.err,
+        )
     return 0
 
 
@@ -481,9 +500,13 @@ def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser
     parser = BoundParser(prog="cadence", description="Weekly check-ins, kudos, goals and digests in Slack and Teams.")
     parser.add_argument("--database-url", help="overrides DATABASE_URL for this command")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=BoundParser)
+    # the same option after the subcommand (`cadence org show --database-url ...`); SUPPRESS keeps a
+    # subcommand that doesn't repeat it from resetting the one given before it
+    database_option = argparse.ArgumentParser(add_help=False)
+    database_option.add_argument("--database-url", default=argparse.SUPPRESS, help="overrides DATABASE_URL")
 
     def command(name: str, handler, help_text: str, parent=commands) -> Parser:
-        sub = parent.add_parser(name, help=help_text, description=help_text)
+        sub = parent.add_parser(name, help=help_text, description=help_text, parents=[database_option])
         sub.set_defaults(handler=handler)
         return sub
 
@@ -601,8 +624,21 @@ def main(
     return 1
 
 
+PIPE_CLOSED = 141  # 128 + SIGPIPE: the status a shell shows for a command whose reader went away
+
+
 def entry_point() -> None:
-    raise SystemExit(main())
+    """The ``cadence`` script. A reader that stops early (``cadence config show | head``) closes
+    stdout under us; like any Unix tool, the command then just ends, without a traceback."""
+    try:
+        code = main()
+        sys.stdout.flush()  # here, inside the try, is where buffered output meets a closed pipe
+    except BrokenPipeError:
+        # the interpreter flushes stdout once more on its way out, and would report the broken pipe
+        # again: what is left to write goes to /dev/null instead
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = PIPE_CLOSED
+    raise SystemExit(code)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,12 @@ def is_iso_week(key: str) -> bool:
     if match is None:
         return False
     year, week = int(match.group(1)), int(match.group(2))
-    return 1 <= week <= date(year, 12, 28).isocalendar()[1]  # 28 December is always in the last week
+    return 1 <= week <= weeks_in_year(year)
+
+
+def weeks_in_year(year: int) -> int:
+    """52 or 53: the ISO week of 28 December, which is always in the year's last week."""
+    return date(year, 12, 28).isocalendar()[1]
 
 
 def week_after(key: str) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar, NoReturn, TextIO
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import yaml
@@ -272,10 +273,12 @@ def cmd_digest_preview(args: argparse.Namespace, context: Context) -> int:
         settings = load_settings(workspace.settings)
         team = session.get(Team, manager.team_id) if manager.team_id else None
         team_settings = settings.for_team(team.name if team else None)
-        week = args.week or covered_week(
-            team_settings, digest_instant(team_settings, now, manager.timezone), manager.timezone
-        )
+        latest = covered_week(team_settings, digest_instant(team_settings, now, manager.timezone), manager.timezone)
+        week = args.week or latest
         _check_week(week)
+        problem = _no_data_for(session, manager, week, latest, now)
+        if problem:
+            raise CliError(problem)
         data = digests.build_digest(session, manager, week, now)
     if data is None:
         raise CliError(f"{manager.display_name} has nobody reporting to them, so there is no digest")
@@ -290,6 +293,31 @@ def cmd_digest_preview(args: argparse.Namespace, context: Context) -> int:
 
         print(render_text(Words(PlainDialect(), override_dirs), message), file=context.out)
     return 0
+
+
+def _no_data_for(session, manager: Person, week: str, latest: str, now: datetime) -> str | None:
+    """Why ``week`` has nothing to digest for ``manager``'s team (a week to come, or one nobody
+    was asked about), or None when it has. The reader is pointed at the latest week that has one."""
+    from conversations.schedule import week_days, week_ends_at
+    from storage import digests
+
+    zone = ZoneInfo(manager.timezone)
+    if week_days(week)[0] > now.astimezone(zone).date():
+        return f"{week} hasn't happened yet; the latest week with a digest is {latest}"
+    record = digests.team_week(session, manager, week)
+    if record.checked_in or not record.reports:
+        return None  # no reports at all: build_digest says so in its own words
+    team = f"{(manager.display_name.split() or [manager.email])[0]}'s team"
+    ended = week_ends_at(week, manager.timezone)
+    if ended > now:
+        problem = f"nobody in {team} has had a check-in in {week} yet"
+    elif record.first_joined is not None and ended <= record.first_joined:
+        problem = f"nobody in {team} had a check-in in {week} (before they joined Cadence)"
+    else:
+        problem = f"nobody in {team} had a check-in in {week}"
+    if week == latest:
+        return f"{problem}; there is a digest once they have been asked to check in"
+    return f"{problem}; the latest week with a digest is {latest}"
 
 
 def _check_week(week: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from statistics import mean
 from typing import Any
@@ -256,6 +257,31 @@ def kudos_figures(
         "none_lately": [ref(person) for person in people if person.id not in recognised],
         "days": gap_days,
     }
+
+
+@dataclass(frozen=True)
+class TeamWeek:
+    """What a manager's team has on record for one week: enough to say why there is nothing to
+    digest, instead of a digest listing everyone as missing from a week nobody was asked about."""
+
+    reports: int  # direct reports today
+    checked_in: int  # of them, those with a check-in that week (asked, answered, away or skipped)
+    first_joined: datetime | None  # when the earliest of them was added to Cadence
+
+
+def team_week(session: Session, manager: Person, week: str) -> TeamWeek:
+    assert manager.id is not None
+    direct = [person for person, depth in org_below(session, manager.id) if depth == 1]
+    checked_in = session.exec(
+        select(sa.func.count(sa.distinct(CheckinResponse.person_id)))
+        .join(CheckinCycle, col(CheckinCycle.id) == CheckinResponse.cycle_id)
+        .where(CheckinCycle.workspace_id == manager.workspace_id, CheckinCycle.week == week)
+        .where(col(CheckinResponse.person_id).in_([person.id for person in direct]))
+    ).one()
+    joined = [
+        person.created_at if person.created_at.tzinfo else person.created_at.replace(tzinfo=UTC) for person in direct
+    ]
+    return TeamWeek(reports=len(direct), checked_in=checked_in, first_joined=min(joined, default=None))
 
 
 def build_digest(session: Session, manager: Person, week: str, now: datetime) -> dict[str, Any] | None:

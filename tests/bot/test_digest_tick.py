@@ -16,6 +16,7 @@ from storage import checkins, org_import, workspaces
 from storage.database import Database
 from storage.models import OutboxDelivery, Person, ResponseStatus, Workspace
 from tests.bot.cli_helpers import Cadence
+from tests.bot.test_cli import assert_one_line_error
 from tests.bot.test_shell import transcript
 
 ORG = """email,name,manager_email,team,timezone,role
@@ -100,6 +101,7 @@ def test_digest_preview_prints_text_or_slack_and_honours_template_overrides(cade
     org = tmp_path / "org.csv"
     org.write_text(ORG)
     cadence("org", "import", org)
+    ask_for_a_checkin(Database(cadence.database_url), "ann@acme.test", "2026-W49")
     text = cadence("digest", "preview", "--manager", "mia@acme.test")
     assert text.code == 0, text.err
     transcript(
@@ -129,3 +131,35 @@ def test_digest_preview_prints_text_or_slack_and_honours_template_overrides(cade
         .endswith("has nobody reporting to them, so there is no digest")
     )
     assert "not an ISO week" in cadence("digest", "preview", "--manager", "mia@acme.test", "--week", "last").err
+
+
+def ask_for_a_checkin(database: Database, email: str, week: str) -> None:
+    """The check-in of ``week`` was sent to that person (not answered yet)."""
+    with database.session_scope() as session:
+        person = session.exec(select(Person).where(Person.email == email)).one()
+        cycle = checkins.cycle_for(session, person.workspace_id, week, utc(2026, 12, 4, 9))
+        checkins.response_for(session, cycle.id, person.id, utc(2026, 12, 4, 9))
+
+
+def test_digest_preview_of_a_week_without_check_ins_says_so_in_one_line(cadence: Cadence, tmp_path: Path) -> None:
+    org = tmp_path / "org.csv"
+    org.write_text(ORG)
+    with freeze_time("2026-11-02 09:00:00"):  # everyone joins on Monday of 2026-W45
+        cadence("org", "import", org)
+    database = Database(cadence.database_url)
+    ask_for_a_checkin(database, "ann@acme.test", "2026-W49")
+    with freeze_time("2026-12-07 09:00:00"):  # Mia's digest of 2026-W49 went out an hour ago
+        future = cadence("digest", "preview", "--manager", "mia@acme.test", "--week", "2027-W02")
+        before = cadence("digest", "preview", "--manager", "mia@acme.test", "--week", "2025-W10")
+        quiet = cadence("digest", "preview", "--manager", "mia@acme.test", "--week", "2026-W47")
+        this_week = cadence("digest", "preview", "--manager", "mia@acme.test", "--week", "2026-W50")
+        latest = cadence("digest", "preview", "--manager", "mia@acme.test", "--week", "2026-W49")
+    assert_one_line_error(future, "2027-W02 hasn't happened yet; the latest week with a digest is 2026-W49")
+    assert_one_line_error(
+        before,
+        "nobody in Mia's team had a check-in in 2025-W10 (before they joined Cadence); "
+        "the latest week with a digest is 2026-W49",
+    )
+    assert_one_line_error(quiet, "nobody in Mia's team had a check-in in 2026-W47; the latest week with a digest is")
+    assert_one_line_error(this_week, "nobody in Mia's team has had a check-in in 2026-W50 yet")
+    assert latest.code == 0 and "Missing: Ann" in latest.out

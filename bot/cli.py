@@ -25,7 +25,7 @@ import yaml
 from pydantic import ValidationError
 from slack_sdk.errors import SlackApiError
 
-from bot.config import AppConfig, ConfigError
+from bot.config import AppConfig, ConfigError, SlackUnreachable
 from bot.outbox_sender import OutboxSender
 from bot.settings_file import SettingsFileError, read_settings
 from bot.shell.console import ConsoleTransport, StdoutConsole
@@ -454,13 +454,28 @@ def _runtime(context: Context, *, socket_mode: bool):
 def _serve(context: Context, host: str, port: int, *, socket_mode: bool) -> int:
     import uvicorn
 
+    from bot.service import AnnouncedServer
+
     runtime = _runtime(context, socket_mode=socket_mode)
-    mode = "Socket Mode" if socket_mode else f"HTTP at http://{host}:{port}/slack/events"
-    print(f"cadence: serving Slack over {mode}; health at http://{host}:{port}/healthz", file=context.out)
-    server = uvicorn.Server(
-        uvicorn.Config(runtime.service, host=host, port=port, lifespan="on", log_level=context.config.log_level.lower())
+    try:
+        asyncio.run(runtime.connect())
+    except SlackApiError as error:
+        raise CliError(f"Slack refused the bot token: {error.response.get('error', error)}") from error
+
+    def announce(bound_port: int) -> None:
+        mode = "Socket Mode" if socket_mode else f"HTTP at http://{host}:{bound_port}/slack/events"
+        print(f"cadence: serving Slack over {mode}; health at http://{host}:{bound_port}/healthz", file=context.out)
+
+    server = AnnouncedServer(
+        uvicorn.Config(
+            runtime.service, host=host, port=port, lifespan="on", log_level=context.config.log_level.lower()
+        ),
+        announce,
     )
-    server.run()
+    try:
+        server.run()
+    except SystemExit:  # uvicorn's own exit when start-up fails (port taken); it has logged why
+        return 1
     return 0 if server.started else 1
 
 
@@ -481,7 +496,7 @@ def cmd_run(args: argparse.Namespace, context: Context) -> int:
 
 
 def cmd_org_sync(args: argparse.Namespace, context: Context) -> int:
-    from bot.slack.app import identify, web_client
+    from bot.slack.app import CONNECTION_ERRORS, identify, web_client
     from bot.slack.installations import bind_workspace
     from bot.slack.people_sync import SyncOutcome, sync_workspace
 
@@ -493,7 +508,10 @@ def cmd_org_sync(args: argparse.Namespace, context: Context) -> int:
         identity = await identify(context.config)
         with database.session_scope() as session:
             workspace = bind_workspace(session, identity.team_id, identity.team_name, adopt_unconnected=True)
-        counts = await sync_workspace(web_client(context.config, identity.bot_token), database, workspace.id)
+        try:
+            counts = await sync_workspace(web_client(context.config, identity.bot_token), database, workspace.id)
+        except CONNECTION_ERRORS as error:
+            raise SlackUnreachable(context.config.slack_api_url, error) from error
         return workspace.name, counts
 
     try:
@@ -639,7 +657,7 @@ def main(
             config = config.model_copy(update={"database_url": args.database_url})
         context = Context(config, out, err, stdin, clock or (lambda: datetime.now(UTC)))
         return args.handler(args, context)
-    except (CliError, DatabaseUrlError, ConfigError) as error:
+    except (CliError, DatabaseUrlError, ConfigError, SlackUnreachable) as error:
         print(f"cadence: {error}", file=err)
     except ValidationError as error:
         first = error.errors()[0]

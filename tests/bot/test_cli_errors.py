@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from bot.cli import main
 from tests.bot.cli_helpers import Cadence
 from tests.bot.test_cli import ORG, assert_one_line_error, write
+from tests.fakes.slack_api import PROXY_ENV_VARS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,3 +78,29 @@ def test_the_manifest_without_a_url_says_it_holds_placeholders(cadence: Cadence)
     assert "placeholder" in line and "--url https://cadence.example.com" in line
     assert cadence("manifest", "slack", "--url", "https://bot.acme.test").err == ""
     assert cadence("manifest", "slack", "--socket-mode").err == "", "Socket Mode has no request URLs to fill in"
+
+
+@pytest.fixture
+def unreachable_slack(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Slack configured at a loopback port nobody listens on: every connection is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/api/"
+    for name in PROXY_ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "test-signing-secret")
+    monkeypatch.setenv("SLACK_API_URL", url)
+    return url
+
+
+@pytest.mark.parametrize("argv", [("serve", "--port", "0"), ("tick",), ("org", "sync")], ids=["serve", "tick", "sync"])
+def test_slack_out_of_reach_is_one_line_naming_its_address_and_the_network(
+    tmp_path: Path, unreachable_slack: str, argv
+) -> None:
+    cadence = Cadence(f"sqlite:///{tmp_path / 'cli.db'}")  # real time: the Web API client's retry waits on it
+    cadence("db", "upgrade")
+    result = cadence(*argv)
+    assert_one_line_error(result, f"can't reach Slack at SLACK_API_URL={unreachable_slack}", "network")
+    assert result.code == 1

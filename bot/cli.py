@@ -307,7 +307,7 @@ def _no_data_for(session, manager: Person, week: str, latest: str, now: datetime
     record = digests.team_week(session, manager, week)
     if record.checked_in or not record.reports:
         return None  # no reports at all: build_digest says so in its own words
-    team = f"{(manager.display_name.split() or [manager.email])[0]}'s team"
+    team = f"{digests.first_name(manager)}'s team"
     ended = week_ends_at(week, manager.timezone)
     if ended > now:
         problem = f"nobody in {team} has had a check-in in {week} yet"

@@ -42,6 +42,13 @@ def has_data(chart: Mapping[str, Any]) -> bool:
     return any(value is not None for value in [*chart.get("mood", []), *chart.get("goal_progress", [])])
 
 
+def nothing_to_draw(chart: Mapping[str, Any]) -> str:
+    """Why a chart without data has nothing on it, in words (for ``has_data`` false)."""
+    threshold = chart.get("threshold")
+    reason = f"fewer than {threshold} answers" if threshold else "too few answers"
+    return f"the team mood is hidden every week ({reason}) and the team has no open goals"
+
+
 def chart_title(chart: Mapping[str, Any]) -> str:
     return f"{chart.get('team') or 'Your team'} · last {len(chart['weeks'])} weeks"
 

@@ -282,6 +282,7 @@ def cmd_digest_preview(args: argparse.Namespace, context: Context) -> int:
         data = digests.build_digest(session, manager, week, now)
     if data is None:
         raise CliError(f"{manager.display_name} has nobody reporting to them, so there is no digest")
+    chart_note = _write_chart(Path(args.chart), data["chart"]) if args.chart else None
     message = digest_message(data)
     override_dirs = [Path(settings.templates_dir)] if settings.templates_dir else []
     if args.format == "slack":
@@ -292,7 +293,25 @@ def cmd_digest_preview(args: argparse.Namespace, context: Context) -> int:
         from bot.shell.render import render_text
 
         print(render_text(Words(PlainDialect(), override_dirs), message), file=context.out)
+    if chart_note:
+        print(f"cadence: {chart_note}", file=context.err)  # stdout stays the digest alone, JSON included
     return 0
+
+
+def _write_chart(path: Path, chart: dict) -> str:
+    """Write the digest's chart to ``path``, before the digest is printed so that a path that can't
+    be written stops the command with nothing half done; returns what to tell the reader."""
+    from bot.charts import chart_title, has_data, nothing_to_draw, render_chart
+
+    if not has_data(chart):
+        return f"no chart: {nothing_to_draw(chart)}, so {path} was not written"
+    try:
+        path.write_bytes(render_chart(chart))
+    except OSError as error:
+        raise CliError(
+            f"{path}: can't write the chart ({error.strerror}); give a file in a folder that exists"
+        ) from error
+    return f"chart of {chart_title(chart)} saved to {path}"
 
 
 def _no_data_for(session, manager: Person, week: str, latest: str, now: datetime) -> str | None:
@@ -594,6 +613,9 @@ def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser
     preview.add_argument("--manager", required=True, metavar="EMAIL")
     preview.add_argument("--week", help="ISO week, e.g. 2026-W48 (default: the one the latest digest covers)")
     preview.add_argument("--format", choices=("text", "slack"), default="text")
+    preview.add_argument(
+        "--chart", metavar="FILE.png", help="also write the digest's chart (mood, goal progress) there"
+    )
     workspace_option(preview)
 
     shell = command("shell", cmd_shell, "talk to Cadence in the terminal")

@@ -30,7 +30,7 @@ from conversations.digest import (
     weeks_back,
 )
 from conversations.goal_progress import health, key_result_progress, weighted_progress
-from conversations.schedule import week_days, week_ends_at
+from conversations.schedule import week_days, week_ends_at, week_label
 from conversations.workspace_settings import WorkspaceSettings, load_settings
 from storage import goals as goal_store
 from storage.models import (
@@ -382,6 +382,7 @@ def build_digest(session: Session, manager: Person, week: str, now: datetime) ->
     return {
         "manager": ref(manager),
         "week": week,
+        "week_label": week_label(week, today),
         "team": {
             "size": len(direct),
             **groups,
@@ -461,8 +462,12 @@ def managers(session: Session, workspace_id: int) -> list[Person]:
     )
 
 
-def company_rollup(session: Session, workspace_id: int, week: str, now: datetime) -> dict[str, Any]:
-    """For admins: company goals, participation by team, kudos by value."""
+def company_rollup(
+    session: Session, workspace_id: int, week: str, now: datetime, today: date | None = None
+) -> dict[str, Any]:
+    """For admins: company goals, participation by team, kudos by value. ``today`` is the reader's
+    local date (UTC's when not given), against which the week is named and goals judged."""
+    today = today or now.date()
     goals = session.exec(
         select(Goal)
         .where(Goal.workspace_id == workspace_id, Goal.level == GoalLevel.COMPANY, Goal.state == GoalState.OPEN)
@@ -492,7 +497,8 @@ def company_rollup(session: Session, workspace_id: int, week: str, now: datetime
     ).all()
     return {
         "week": week,
-        "goals": goal_store.views(session, goals, now.date()),
+        "week_label": week_label(week, today),
+        "goals": goal_store.views(session, goals, today),
         "teams": [
             {"name": name, **figures, "rate": response_rate(figures["answered"], figures["total"] - figures["away"])}
             for name, figures in sorted(teams.items())
@@ -501,8 +507,11 @@ def company_rollup(session: Session, workspace_id: int, week: str, now: datetime
     }
 
 
-def team_summary(session: Session, team: Team, week: str, now: datetime, settings: WorkspaceSettings) -> dict[str, Any]:
-    """What a team's channel sees: response rate, highlights, kudos. Never mood or blockers."""
+def team_summary(
+    session: Session, team: Team, week: str, now: datetime, settings: WorkspaceSettings, today: date | None = None
+) -> dict[str, Any]:
+    """What a team's channel sees: response rate, highlights, kudos. Never mood or blockers.
+    ``today`` is the team's local date (UTC's when not given), against which the week is named."""
     members = list(
         session.exec(
             select(Person)
@@ -517,6 +526,7 @@ def team_summary(session: Session, team: Team, week: str, now: datetime, setting
     return {
         "team": team.name,
         "week": week,
+        "week_label": week_label(week, today or now.date()),
         "size": len(members),
         "answered": len(groups["answered"]),
         "rate": response_rate(len(groups["answered"]), len(members) - len(groups["away"])),

@@ -93,6 +93,7 @@ def test_a_team_channel_gets_a_summary_without_mood_or_blockers(database: Databa
     assert summary.recipient == "channel:#platform" and summary.dedupe_key == "team_summary:3:2026-W49"
     data = summary.payload["outbound"]["data"]
     assert (data["answered"], data["size"], data["rate"]) == (1, 2, 50)
+    assert data["week_label"] == "last week, 30 Nov – 6 Dec", "in the team lead's time zone, on Monday"
     assert "mood" not in str(data) and "blocker" not in str(data)
 
 
@@ -105,10 +106,14 @@ def test_digest_preview_prints_text_or_slack_and_honours_template_overrides(cade
     text = cadence("digest", "preview", "--manager", "mia@acme.test")
     assert text.code == 0, text.err
     transcript(
-        text.out, "Your team's week 2026-W49", "Check-ins: 0 answered", "Missing: Ann", "Kudos: 0 kudos received"
+        text.out,
+        "Your team · last week, 30 Nov – 6 Dec",
+        "Check-ins: 0 answered",
+        "Missing: Ann",
+        "Kudos: 0 kudos received",
     )
     slack = cadence("digest", "preview", "--manager", "mia@acme.test", "--week", "2026-W49", "--format", "slack")
-    assert '"type": "header"' in slack.out and "Your team's week 2026-W49" in slack.out
+    assert '"type": "header"' in slack.out and "Your team · last week, 30 Nov – 6 Dec" in slack.out
     overrides = tmp_path / "templates"
     overrides.mkdir()
     (overrides / "digest.j2").write_text(
@@ -163,3 +168,16 @@ def test_digest_preview_of_a_week_without_check_ins_says_so_in_one_line(cadence:
     assert_one_line_error(quiet, "nobody in Mia's team had a check-in in 2026-W47; the latest week with a digest is")
     assert_one_line_error(this_week, "nobody in Mia's team has had a check-in in 2026-W50 yet")
     assert latest.code == 0 and "Missing: Ann" in latest.out
+
+
+def test_reports_name_the_week_by_its_dates_on_the_readers_own_calendar(database: Database) -> None:
+    setup(database)
+    tick(database, utc(2026, 12, 6, 20, 0))  # Monday 09:00 in Auckland, still Sunday in UTC
+    tick(database, utc(2026, 12, 7, 14, 0))  # Monday 09:00 in New York
+    with database.session_scope() as session:
+        labels = {
+            row.dedupe_key: row.payload["outbound"]["data"]["week_label"]
+            for row in session.exec(select(OutboxDelivery).where(OutboxDelivery.kind != "digest_chart"))
+        }
+    assert labels["digest:4:2026-W49"] == "last week, 30 Nov – 6 Dec", "Kai's Monday, not UTC's Sunday"
+    assert labels["rollup:1:2026-W49"] == "last week, 30 Nov – 6 Dec"

@@ -8,6 +8,7 @@ Python with the rules in ``conversations/digest.py``.
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
@@ -161,24 +162,7 @@ def team_goals(
     A goal's progress counts its child goals (``storage.goals.recompute``), wherever they sit in the
     org, so the goals below the team's are read too: in the same one statement, a recursive query
     down the goal tree, so the count of statements stays the same however deep the tree."""
-    shown = (
-        select(Goal.id, sa.literal(0).label("depth"))
-        .where(Goal.state == GoalState.OPEN)
-        .where(
-            sa.or_(
-                col(Goal.owner_id).in_(list(owner_ids)),
-                sa.and_(Goal.level == GoalLevel.TEAM, col(Goal.team_id).in_(list(team_ids))),
-            )
-        )
-        .cte("goal_tree", recursive=True)
-    )
-    below = sa.orm.aliased(Goal)
-    tree = shown.union_all(
-        select(below.id, shown.c.depth + 1).where(
-            below.parent_id == shown.c.id, col(below.state) != GoalState.DROPPED, shown.c.depth < MAX_DEPTH
-        )
-    )
-    rows = session.exec(select(Goal, tree.c.depth).join(tree, tree.c.id == Goal.id).order_by(Goal.number)).all()
+    rows = session.exec(goal_tree_statement(), params={"owner_ids": list(owner_ids), "team_ids": list(team_ids)}).all()
     tree_goals = {goal.id: goal for goal, _ in rows}
     shown_ids = {goal.id for goal, depth in rows if depth == 0}
     goals = [goal for goal in tree_goals.values() if goal.id in shown_ids]
@@ -221,6 +205,31 @@ def team_goals(
         "stale": stale,
         "progress_by_week": ProgressReplay(tree_goals, key_results, updates, moments).averages(goal_ids),
     }
+
+
+@functools.cache
+def goal_tree_statement() -> sa.Select:
+    """The team's open goals (depth 0: the manager's and their reports' own, and the team's) and,
+    below them, every goal that counts towards their progress (not dropped), with its depth.
+    Built once: putting a recursive query together costs more than running it."""
+    shown = (
+        select(Goal.id, sa.literal(0).label("depth"))
+        .where(Goal.state == GoalState.OPEN)
+        .where(
+            sa.or_(
+                col(Goal.owner_id).in_(sa.bindparam("owner_ids", expanding=True)),
+                sa.and_(Goal.level == GoalLevel.TEAM, col(Goal.team_id).in_(sa.bindparam("team_ids", expanding=True))),
+            )
+        )
+        .cte("goal_tree", recursive=True)
+    )
+    below = sa.orm.aliased(Goal)
+    tree = shown.union_all(
+        select(below.id, shown.c.depth + 1).where(
+            below.parent_id == shown.c.id, col(below.state) != GoalState.DROPPED, shown.c.depth < MAX_DEPTH
+        )
+    )
+    return select(Goal, tree.c.depth).join(tree, tree.c.id == Goal.id).order_by(Goal.number)
 
 
 class ProgressReplay:

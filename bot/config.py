@@ -58,7 +58,7 @@ class SlackUnreachable(Exception):
     both, because the error the HTTP library gives names neither."""
 
     def __init__(self, api_url: str, error: BaseException) -> None:
-        default = "" if api_url == DEFAULT_SLACK_API_URL else f", or leave it unset for {DEFAULT_SLACK_API_URL}"
+        default = "" if api_url == DEFAULT_SLACK_API_URL else f" (or unset it to use {DEFAULT_SLACK_API_URL})"
         super().__init__(
             f"can't reach Slack at SLACK_API_URL={api_url} ({connection_problem(error)}); check that address{default} "
             "and this machine's network (DNS, proxy, firewall)"

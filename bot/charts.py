@@ -1,41 +1,135 @@
-"""The digest's chart: team mood and goal progress over the last weeks, as a PNG.
+"""The digest's chart: a manager's team over the last weeks, drawn to be read at a glance.
 
-Drawn with matplotlib's Agg backend (no display needed). Weeks without a figure (no mood answers,
-or fewer than the anonymity threshold) are gaps in the line, never zeros.
+Two small panels on one time axis rather than two scales on one axis, where a reader has to work
+out which line belongs to which scale:
+
+- **team mood** on its own 1–5 scale. A week whose mood is hidden (fewer answers than the
+  workspace's anonymity threshold) is a shaded gap, and the panel says why in words; a hidden
+  week is never drawn as a zero or left for the reader to guess about;
+- **average goal progress**, 0–100 %, the team's goals replayed to the end of each week; its
+  last point is labelled with the same number the digest's text states.
+
+A title names the team and the span ("Platform · last 8 weeks"), and each week on the x axis is
+the date of its Monday ("30 Nov"), as people read a calendar, not an ISO week number.
+
+``chart_figure`` builds the figure (tests inspect it); ``render_chart`` turns it into a PNG with
+matplotlib's Agg backend (no display needed). Outbox rows enqueued before the chart had a team
+name or threshold still draw, with plainer words.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib
 
+from conversations.numbers import format_percent
+
 matplotlib.use("Agg")
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+
+from conversations.schedule import day_and_month, week_days
+
+MOOD_COLOUR = "#2f4858"
+PROGRESS_COLOUR = "#d08c00"
+HIDDEN_SHADE = "#ececec"
+NOTE_COLOUR = "#555555"
 
 
 def has_data(chart: Mapping[str, Any]) -> bool:
+    """Anything to draw: a week with a team mood or with goal progress."""
     return any(value is not None for value in [*chart.get("mood", []), *chart.get("goal_progress", [])])
 
 
+def nothing_to_draw(chart: Mapping[str, Any]) -> str:
+    """Why a chart without data has nothing on it, in words (for ``has_data`` false)."""
+    threshold = chart.get("threshold")
+    reason = f"fewer than {threshold} answers" if threshold else "too few answers"
+    return f"the team mood is hidden every week ({reason}) and the team has no open goals"
+
+
+def chart_title(chart: Mapping[str, Any]) -> str:
+    return f"{chart.get('team') or 'Your team'} · last {len(chart['weeks'])} weeks"
+
+
+def hidden_mood_note(chart: Mapping[str, Any]) -> str | None:
+    """What the mood panel says about weeks whose mood is hidden, or None when none is."""
+    moods = chart["mood"]
+    hidden = sum(1 for mood in moods if mood is None)
+    if not hidden:
+        return None
+    threshold = chart.get("threshold")
+    reason = f"fewer than {threshold} answers" if threshold else "too few answers"
+    weeks = "" if hidden == len(moods) else f" in {hidden} of {len(moods)} weeks"
+    return f"team mood hidden{weeks}: {reason}"
+
+
+def chart_figure(chart: Mapping[str, Any]) -> Figure:
+    """The chart of a digest's ``chart`` data: two panels, mood above goal progress, sharing the weeks."""
+    weeks = list(chart["weeks"])
+    positions = list(range(len(weeks)))
+    figure = Figure(figsize=(6.4, 4.4), dpi=100, layout="constrained")
+    mood_axis, progress_axis = figure.subplots(2, 1, sharex=True)
+    figure.suptitle(chart_title(chart), fontweight="bold")
+    _draw_mood(mood_axis, positions, chart)
+    _draw_progress(progress_axis, positions, chart["goal_progress"])
+    progress_axis.set_xticks(positions, [day_and_month(week_days(week)[0]) for week in weeks])
+    progress_axis.set_xlim(-0.5, len(weeks) - 0.5)
+    progress_axis.set_xlabel("week starting", color=NOTE_COLOUR, fontsize="small")
+    return figure
+
+
 def render_chart(chart: Mapping[str, Any]) -> bytes:
-    weeks = [week.split("-")[-1] for week in chart["weeks"]]
-    figure = Figure(figsize=(6.4, 3.2), dpi=100)
-    mood_axis = figure.add_subplot()
-    moods = [float("nan") if value is None else value for value in chart["mood"]]
-    (mood_line,) = mood_axis.plot(weeks, moods, marker="o", color="#2f4858", label="team mood (1–5)")
-    mood_axis.set_ylim(1, 5)
-    mood_axis.set_ylabel("mood")
-    progress_axis = mood_axis.twinx()
-    progress = [float("nan") if value is None else value for value in chart["goal_progress"]]
-    (progress_line,) = progress_axis.plot(weeks, progress, marker="s", color="#f6ae2d", label="goal progress (%)")
-    progress_axis.set_ylim(0, 100)
-    progress_axis.set_ylabel("goal progress %")
-    mood_axis.legend(handles=[mood_line, progress_line], loc="upper left", fontsize="small", frameon=False, ncols=2)
-    mood_axis.set_ylim(1, 5.6)  # room for the legend above the highest mood
-    figure.tight_layout()
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    chart_figure(chart).savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def _gaps(values: Sequence[float | None]) -> list[float]:
+    """None as NaN: matplotlib leaves a gap in the line there, never a zero."""
+    return [float("nan") if value is None else float(value) for value in values]
+
+
+def _draw_mood(axis: Axes, positions: list[int], chart: Mapping[str, Any]) -> None:
+    moods = chart["mood"]
+    axis.set_title("Team mood (1–5)", loc="left", fontsize="medium")
+    axis.plot(positions, _gaps(moods), marker="o", color=MOOD_COLOUR, linewidth=2)
+    axis.set_ylim(0.6, 5.4)
+    axis.set_yticks([1, 2, 3, 4, 5])
+    axis.grid(axis="y", color="#dddddd", linewidth=0.6)
+    note = hidden_mood_note(chart)
+    if note is None:
+        return
+    if all(mood is None for mood in moods):  # nothing drawn: the note is the panel
+        axis.text(0.5, 0.5, note, transform=axis.transAxes, ha="center", va="center", color=NOTE_COLOUR)
+        return
+    for position, mood in zip(positions, moods, strict=True):
+        if mood is None:
+            axis.axvspan(position - 0.45, position + 0.45, color=HIDDEN_SHADE, zorder=0)
+    # beside the panel's title, clear of the line and of the shaded weeks it explains
+    axis.text(1.0, 1.02, note, transform=axis.transAxes, ha="right", va="bottom", color=NOTE_COLOUR, fontsize="small")
+
+
+def _draw_progress(axis: Axes, positions: list[int], progress: Sequence[float | None]) -> None:
+    axis.set_title("Average goal progress", loc="left", fontsize="medium")
+    axis.plot(positions, _gaps(progress), marker="s", color=PROGRESS_COLOUR, linewidth=2)
+    axis.set_ylim(-4, 112)
+    axis.set_yticks([0, 25, 50, 75, 100], [format_percent(tick) for tick in (0, 25, 50, 75, 100)])
+    axis.grid(axis="y", color="#dddddd", linewidth=0.6)
+    known = [(position, value) for position, value in zip(positions, progress, strict=True) if value is not None]
+    if not known:
+        axis.text(0.5, 0.5, "no open goals", transform=axis.transAxes, ha="center", va="center", color=NOTE_COLOUR)
+        return
+    position, value = known[-1]
+    axis.annotate(
+        format_percent(value),  # the digest's text prints the same number the same way
+        (position, value),
+        textcoords="offset points",
+        xytext=(0, 8),
+        ha="center",
+        color=PROGRESS_COLOUR,
+        fontweight="bold",
+    )

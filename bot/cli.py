@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import sys
 import time
@@ -17,13 +18,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar, NoReturn, TextIO
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import yaml
 from pydantic import ValidationError
 from slack_sdk.errors import SlackApiError
 
-from bot.config import AppConfig, ConfigError
+from bot.config import AppConfig, ConfigError, SlackUnreachable
 from bot.outbox_sender import OutboxSender
 from bot.settings_file import SettingsFileError, check_settings, read_yaml
 from bot.shell.console import ConsoleTransport, StdoutConsole
@@ -270,14 +272,16 @@ def cmd_digest_preview(args: argparse.Namespace, context: Context) -> int:
         settings = load_settings(workspace.settings)
         team = session.get(Team, manager.team_id) if manager.team_id else None
         team_settings = settings.for_team(team.name if team else None)
-        week = args.week or covered_week(
-            team_settings, digest_instant(team_settings, now, manager.timezone), manager.timezone
-        )
-        if not re.match(r"^\d{4}-W\d{2}$", week):
-            raise CliError(f"{week!r} is not an ISO week; write it like 2026-W48")
+        latest = covered_week(team_settings, digest_instant(team_settings, now, manager.timezone), manager.timezone)
+        week = args.week or latest
+        _check_week(week)
+        problem = _no_data_for(session, manager, week, latest, now)
+        if problem:
+            raise CliError(problem)
         data = digests.build_digest(session, manager, week, now)
     if data is None:
         raise CliError(f"{manager.display_name} has nobody reporting to them, so there is no digest")
+    chart_note = _write_chart(Path(args.chart), data["chart"]) if args.chart else None
     message = digest_message(data)
     override_dirs = [Path(settings.templates_dir)] if settings.templates_dir else []
     if args.format == "slack":
@@ -288,7 +292,63 @@ def cmd_digest_preview(args: argparse.Namespace, context: Context) -> int:
         from bot.shell.render import render_text
 
         print(render_text(Words(PlainDialect(), override_dirs), message), file=context.out)
+    if chart_note:
+        print(f"cadence: {chart_note}", file=context.err)  # stdout stays the digest alone, JSON included
     return 0
+
+
+def _write_chart(path: Path, chart: dict) -> str:
+    """Write the digest's chart to ``path``, before the digest is printed so that a path that can't
+    be written stops the command with nothing half done; returns what to tell the reader."""
+    from bot.charts import chart_title, has_data, nothing_to_draw, render_chart
+
+    if not has_data(chart):
+        return f"no chart: {nothing_to_draw(chart)}, so {path} was not written"
+    try:
+        path.write_bytes(render_chart(chart))
+    except OSError as error:
+        raise CliError(
+            f"{path}: can't write the chart ({error.strerror}); give a file in a folder that exists"
+        ) from error
+    return f"chart of {chart_title(chart)} saved to {path}"
+
+
+def _no_data_for(session, manager: Person, week: str, latest: str, now: datetime) -> str | None:
+    """Why ``week`` has nothing to digest for ``manager``'s team (a week to come, or one nobody
+    was asked about), or None when it has. The reader is pointed at the latest week that has one."""
+    from conversations.schedule import week_days, week_ends_at
+    from storage import digests
+
+    zone = ZoneInfo(manager.timezone)
+    if week_days(week)[0] > now.astimezone(zone).date():
+        return f"{week} hasn't happened yet; the latest week with a digest is {latest}"
+    record = digests.team_week(session, manager, week)
+    if record.checked_in or not record.reports:
+        return None  # no reports at all: build_digest says so in its own words
+    team = f"{digests.first_name(manager)}'s team"
+    ended = week_ends_at(week, manager.timezone)
+    if ended > now:
+        problem = f"nobody in {team} has had a check-in in {week} yet"
+    elif record.first_joined is not None and ended <= record.first_joined:
+        problem = f"nobody in {team} had a check-in in {week} (before they joined Cadence)"
+    else:
+        problem = f"nobody in {team} had a check-in in {week}"
+    if week == latest:
+        return f"{problem}; there is a digest once they have been asked to check in"
+    return f"{problem}; the latest week with a digest is {latest}"
+
+
+def _check_week(week: str) -> None:
+    from conversations.schedule import is_iso_week, weeks_in_year
+
+    if is_iso_week(week):
+        return
+    if re.match(r"^\d{4}-W\d{2}$", week):
+        year = int(week[:4])
+        raise CliError(
+            f"{week} is not an ISO week: {year} has weeks W01 to W{weeks_in_year(year)}; write one like 2026-W48"
+        )
+    raise CliError(f"{week!r} is not an ISO week; write it like 2026-W48")
 
 
 def _parse_instant(text: str) -> datetime:
@@ -428,13 +488,28 @@ def _runtime(context: Context, *, socket_mode: bool):
 def _serve(context: Context, host: str, port: int, *, socket_mode: bool) -> int:
     import uvicorn
 
+    from bot.service import AnnouncedServer
+
     runtime = _runtime(context, socket_mode=socket_mode)
-    mode = "Socket Mode" if socket_mode else f"HTTP at http://{host}:{port}/slack/events"
-    print(f"cadence: serving Slack over {mode}; health at http://{host}:{port}/healthz", file=context.out)
-    server = uvicorn.Server(
-        uvicorn.Config(runtime.service, host=host, port=port, lifespan="on", log_level=context.config.log_level.lower())
+    try:
+        asyncio.run(runtime.connect())
+    except SlackApiError as error:
+        raise CliError(f"Slack refused the bot token: {error.response.get('error', error)}") from error
+
+    def announce(bound_port: int) -> None:
+        mode = "Socket Mode" if socket_mode else f"HTTP at http://{host}:{bound_port}/slack/events"
+        print(f"cadence: serving Slack over {mode}; health at http://{host}:{bound_port}/healthz", file=context.out)
+
+    server = AnnouncedServer(
+        uvicorn.Config(
+            runtime.service, host=host, port=port, lifespan="on", log_level=context.config.log_level.lower()
+        ),
+        announce,
     )
-    server.run()
+    try:
+        server.run()
+    except SystemExit:  # uvicorn's own exit when start-up fails (port taken); it has logged why
+        return 1
     return 0 if server.started else 1
 
 
@@ -455,7 +530,7 @@ def cmd_run(args: argparse.Namespace, context: Context) -> int:
 
 
 def cmd_org_sync(args: argparse.Namespace, context: Context) -> int:
-    from bot.slack.app import identify, web_client
+    from bot.slack.app import CONNECTION_ERRORS, identify, web_client
     from bot.slack.installations import bind_workspace
     from bot.slack.people_sync import SyncOutcome, sync_workspace
 
@@ -467,7 +542,10 @@ def cmd_org_sync(args: argparse.Namespace, context: Context) -> int:
         identity = await identify(context.config)
         with database.session_scope() as session:
             workspace = bind_workspace(session, identity.team_id, identity.team_name, adopt_unconnected=True)
-        counts = await sync_workspace(web_client(context.config, identity.bot_token), database, workspace.id)
+        try:
+            counts = await sync_workspace(web_client(context.config, identity.bot_token), database, workspace.id)
+        except CONNECTION_ERRORS as error:
+            raise SlackUnreachable(context.config.slack_api_url, error) from error
         return workspace.name, counts
 
     try:
@@ -480,12 +558,18 @@ def cmd_org_sync(args: argparse.Namespace, context: Context) -> int:
 
 
 def cmd_manifest_slack(args: argparse.Namespace, context: Context) -> int:
-    from bot.slack.manifest import render_manifest
+    from bot.slack.manifest import PLACEHOLDER_BASE_URL, render_manifest
 
     try:
         print(render_manifest(args.url, socket_mode=args.socket_mode), end="", file=context.out)
     except ValueError as error:
         raise CliError(str(error)) from error
+    if args.url is None and not args.socket_mode:
+        print(
+            "cadence: the request URLs in this manifest are placeholders; print it with the public https "
+            f"address Slack reaches this server at, for example `cadence manifest slack --url {PLACEHOLDER_BASE_URL}`",
+            file=context.err,
+        )
     return 0
 
 
@@ -496,9 +580,13 @@ def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser
     parser = BoundParser(prog="cadence", description="Weekly check-ins, kudos, goals and digests in Slack and Teams.")
     parser.add_argument("--database-url", help="overrides DATABASE_URL for this command")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=BoundParser)
+    # the same option after the subcommand (`cadence org show --database-url ...`); SUPPRESS keeps a
+    # subcommand that doesn't repeat it from resetting the one given before it
+    database_option = argparse.ArgumentParser(add_help=False)
+    database_option.add_argument("--database-url", default=argparse.SUPPRESS, help="overrides DATABASE_URL")
 
     def command(name: str, handler, help_text: str, parent=commands) -> Parser:
-        sub = parent.add_parser(name, help=help_text, description=help_text)
+        sub = parent.add_parser(name, help=help_text, description=help_text, parents=[database_option])
         sub.set_defaults(handler=handler)
         return sub
 
@@ -540,6 +628,9 @@ def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser
     preview.add_argument("--manager", required=True, metavar="EMAIL")
     preview.add_argument("--week", help="ISO week, e.g. 2026-W48 (default: the one the latest digest covers)")
     preview.add_argument("--format", choices=("text", "slack"), default="text")
+    preview.add_argument(
+        "--chart", metavar="FILE.png", help="also write the digest's chart (mood, goal progress) there"
+    )
     workspace_option(preview)
 
     shell = command("shell", cmd_shell, "talk to Cadence in the terminal")
@@ -606,7 +697,7 @@ def main(
             config = config.model_copy(update={"database_url": args.database_url})
         context = Context(config, out, err, stdin, clock or (lambda: datetime.now(UTC)))
         return args.handler(args, context)
-    except (CliError, DatabaseUrlError, ConfigError) as error:
+    except (CliError, DatabaseUrlError, ConfigError, SlackUnreachable) as error:
         print(f"cadence: {error}", file=err)
     except ValidationError as error:
         first = error.errors()[0]
@@ -619,8 +710,21 @@ def main(
     return 1
 
 
+PIPE_CLOSED = 141  # 128 + SIGPIPE: the status a shell shows for a command whose reader went away
+
+
 def entry_point() -> None:
-    raise SystemExit(main())
+    """The ``cadence`` script. A reader that stops early (``cadence config show | head``) closes
+    stdout under us; like any Unix tool, the command then just ends, without a traceback."""
+    try:
+        code = main()
+        sys.stdout.flush()  # here, inside the try, is where buffered output meets a closed pipe
+    except BrokenPipeError:
+        # the interpreter flushes stdout once more on its way out, and would report the broken pipe
+        # again: what is left to write goes to /dev/null instead
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = PIPE_CLOSED
+    raise SystemExit(code)
 
 
 if __name__ == "__main__":

@@ -6,12 +6,16 @@ via ``cadence config apply`` so that every replica sees the same settings.
 
 from __future__ import annotations
 
+import os
+import socket
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.database import DEFAULT_DATABASE_URL
 
 DEFAULT_DEMO_DATABASE_URL = "sqlite:///./cadence-demo.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
 
 class AppConfig(BaseSettings):
@@ -24,7 +28,7 @@ class AppConfig(BaseSettings):
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
-    slack_api_url: str = "https://slack.com/api/"
+    slack_api_url: str = DEFAULT_SLACK_API_URL
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
 
@@ -46,6 +50,31 @@ class AppConfig(BaseSettings):
 
 class ConfigError(ValueError):
     """A missing or contradictory setting; the message names the variable and how to fix it."""
+
+
+class SlackUnreachable(Exception):
+    """No answer at all from Slack's Web API (refused, unknown host, timed out, cut off): either
+    ``SLACK_API_URL`` is wrong or this machine can't get out to it. Said in one line that names
+    both, because the error the HTTP library gives names neither."""
+
+    def __init__(self, api_url: str, error: BaseException) -> None:
+        default = "" if api_url == DEFAULT_SLACK_API_URL else f" (or unset it to use {DEFAULT_SLACK_API_URL})"
+        super().__init__(
+            f"can't reach Slack at SLACK_API_URL={api_url} ({connection_problem(error)}); check that address{default} "
+            "and this machine's network (DNS, proxy, firewall)"
+        )
+
+
+def connection_problem(error: BaseException) -> str:
+    """A connection failure in a few words: the operating system's reason when there is one."""
+    if isinstance(error, TimeoutError):
+        return "no answer in time"
+    reason = getattr(error, "os_error", None) or error
+    if isinstance(reason, socket.gaierror):
+        return f"the host name does not resolve: {reason.strerror}"
+    if isinstance(reason, OSError) and reason.errno and reason.errno > 0:
+        return os.strerror(reason.errno).lower()
+    return str(error) or type(error).__name__
 
 
 def check_slack(config: AppConfig, *, socket_mode: bool) -> None:

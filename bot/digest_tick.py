@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -38,33 +39,34 @@ def enqueue_due_reports(session: Session, workspace: Workspace, now: datetime) -
     assert workspace.id is not None
     settings = load_settings(workspace.settings)
     team_names = {team.id: team.name for team in session.exec(select(Team).where(Team.workspace_id == workspace.id))}
-    wanted: dict[str, tuple[str, object, str]] = {}
+    wanted: dict[str, tuple[str, object, str, str]] = {}  # key: (kind, reader, week, the reader's zone)
     for manager in digests.managers(session, workspace.id):
         week = due_week(settings.for_team(team_names.get(manager.team_id)), now, manager.timezone)
         if week is not None:
-            wanted[f"digest:{manager.id}:{week}"] = ("digest", manager, week)
+            wanted[f"digest:{manager.id}:{week}"] = ("digest", manager, week, manager.timezone)
     for admin in session.exec(
         select(Person).where(Person.workspace_id == workspace.id, Person.role == Role.ADMIN, Person.active)
     ):
         week = due_week(settings, now, admin.timezone)
         if week is not None:
-            wanted[f"rollup:{admin.id}:{week}"] = ("rollup", admin, week)
+            wanted[f"rollup:{admin.id}:{week}"] = ("rollup", admin, week, admin.timezone)
     for team in session.exec(select(Team).where(Team.workspace_id == workspace.id)):
         team_settings = settings.for_team(team.name)
         if team_settings.checkins.team_summary and team_settings.checkins.team_channel:
             zone = _team_zone(session, team)
             week = due_week(team_settings, now, zone)
             if week is not None:
-                wanted[f"team_summary:{team.id}:{week}"] = ("team", team, week)
+                wanted[f"team_summary:{team.id}:{week}"] = ("team", team, week, zone)
     if not wanted:
         return 0
     done = set(
         session.exec(select(OutboxDelivery.dedupe_key).where(col(OutboxDelivery.dedupe_key).in_(list(wanted)))).all()
     )
     rows = []
-    for key, (kind, reader, week) in wanted.items():
+    for key, (kind, reader, week, zone) in wanted.items():
         if key not in done:
-            rows.extend(_report_rows(session, workspace, settings, key, kind, reader, week, now))
+            today = now.astimezone(ZoneInfo(zone)).date()
+            rows.extend(_report_rows(session, workspace, settings, key, kind, reader, week, now, today))
     outbox.enqueue_many(session, rows)
     return len(rows)
 
@@ -93,7 +95,7 @@ def _row(
     )
 
 
-def _report_rows(session, workspace, settings, key, kind, reader, week, now) -> list[dict]:
+def _report_rows(session, workspace, settings, key, kind, reader, week, now, today) -> list[dict]:
     if kind == "digest":
         data = digests.build_digest(session, reader, week, now)
         if data is None:
@@ -118,11 +120,11 @@ def _report_rows(session, workspace, settings, key, kind, reader, week, now) -> 
                 workspace,
                 key,
                 f"person:{reader.id}",
-                Outbound("company_rollup", digests.company_rollup(session, workspace.id, week, now)),
+                Outbound("company_rollup", digests.company_rollup(session, workspace.id, week, now, today)),
                 now,
             )
         ]
     team_settings = settings.for_team(reader.name)
     channel = team_settings.checkins.team_channel
-    summary = Outbound("team_weekly_summary", digests.team_summary(session, reader, week, now, team_settings))
+    summary = Outbound("team_weekly_summary", digests.team_summary(session, reader, week, now, team_settings, today))
     return [_row(workspace, key, f"channel:{channel}", summary, now, {"method": "post_message", "channel": channel})]

@@ -81,12 +81,20 @@ class Runtime:
         self.scheduler: AsyncIOScheduler | None = None
         self.socket_handler: AsyncSocketModeHandler | None = None
 
+    async def connect(self) -> None:
+        """Check the bot token with Slack and bind its workspace (single-workspace deployments; with
+        OAuth installs there is nothing to check until someone installs). ``cadence serve`` calls
+        this before serving, so an unreachable Slack or a refused token stops it with one line
+        before it claims anything; ``start`` calls it when that hasn't happened."""
+        if not self.config.slack_bot_token or self.identity is not None:
+            return
+        self.identity = await identify(self.config)
+        with self.database.session_scope() as session:
+            bind_workspace(session, self.identity.team_id, self.identity.team_name, adopt_unconnected=True)
+        log.info("connected to Slack workspace %s (%s)", self.identity.team_name, self.identity.team_id)
+
     async def start(self) -> None:
-        if self.config.slack_bot_token:
-            self.identity = await identify(self.config)
-            with self.database.session_scope() as session:
-                bind_workspace(session, self.identity.team_id, self.identity.team_name, adopt_unconnected=True)
-            log.info("connected to Slack workspace %s (%s)", self.identity.team_name, self.identity.team_id)
+        await self.connect()
         transport = SlackTransport(
             self.database,
             BotTokens(self.database, self.identity),

@@ -9,10 +9,12 @@ with the server.
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+import uvicorn
 from slack_bolt.adapter.asgi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.adapter.asgi.http_request import AsgiHttpRequest
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
@@ -158,3 +160,18 @@ def replay(body: bytes) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return receive
+
+
+class AnnouncedServer(uvicorn.Server):
+    """uvicorn's server, saying where it serves only once it does: after the application's start-up
+    (Slack connected, sender, worker and scheduler running) and with the socket bound, so its port
+    is the real one even when asked for port 0. A server that failed to start never announces."""
+
+    def __init__(self, config: uvicorn.Config, announce: Callable[[int], None]) -> None:
+        super().__init__(config)
+        self.announce = announce
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self.announce(self.servers[0].sockets[0].getsockname()[1])

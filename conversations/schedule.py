@@ -8,6 +8,7 @@ local calendar.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -27,6 +28,24 @@ def week_key(day: date) -> str:
 def parse_week(key: str) -> tuple[int, int]:
     year, _, week = key.partition("-W")
     return int(year), int(week)
+
+
+_WEEK_KEY = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def is_iso_week(key: str) -> bool:
+    """``key`` names a week that exists: ``2026-W53`` does (2026 has 53 ISO weeks), ``2025-W53``
+    and ``2026-W60`` don't. Checked before any arithmetic, which would fail on them."""
+    match = _WEEK_KEY.match(key)
+    if match is None:
+        return False
+    year, week = int(match.group(1)), int(match.group(2))
+    return 1 <= week <= weeks_in_year(year)
+
+
+def weeks_in_year(year: int) -> int:
+    """52 or 53: the ISO week of 28 December, which is always in the year's last week."""
+    return date(year, 12, 28).isocalendar()[1]
 
 
 def week_after(key: str) -> str:
@@ -194,3 +213,40 @@ def covered_week(settings: WorkspaceSettings, digest_at: datetime, zone_name: st
 def week_days(week: str) -> tuple[date, date]:
     year, number = parse_week(week)
     return date.fromisocalendar(year, number, 1), date.fromisocalendar(year, number, 7)
+
+
+def week_ends_at(week: str, zone_name: str) -> datetime:
+    """The instant ``week`` is over for someone in ``zone_name``: midnight at the start of the
+    following Monday there, in UTC."""
+    _, sunday = week_days(week)
+    return local_instant(sunday + timedelta(days=1), time(0), ZoneInfo(zone_name))
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day_and_month(day: date) -> str:
+    """A date as people write it on a calendar, ``30 Nov``: the same words whatever the locale."""
+    return f"{day.day} {MONTHS[day.month - 1]}"
+
+
+def week_label(week: str, today: date) -> str:
+    """A week in words people know, seen from ``today`` (the reader's local date).
+
+    An ISO week key (``2026-W49``) is exact, but few people can say which days it means, so
+    messages name the week by its dates, Monday to Sunday, relative to today:
+
+    - ``this week, 30 Nov – 6 Dec``, ``last week, 23 – 29 Nov``, ``next week, 7 – 13 Dec``;
+    - any other week by its Monday: ``week of 16 Nov``, with the year when that Monday is in
+      another year than today (``week of 3 Mar 2025``).
+
+    ``week`` must be a valid key (see ``is_iso_week``). Pure: no clock, no locale.
+    """
+    monday, sunday = week_days(week)
+    this_monday = today - timedelta(days=today.weekday())
+    relative = {0: "this week", -7: "last week", 7: "next week"}.get((monday - this_monday).days)
+    if relative is None:
+        year = f" {monday.year}" if monday.year != today.year else ""
+        return f"week of {day_and_month(monday)}{year}"
+    first = str(monday.day) if monday.month == sunday.month else day_and_month(monday)
+    return f"{relative}, {first} – {day_and_month(sunday)}"

@@ -8,10 +8,12 @@ Python with the rules in ``conversations/digest.py``.
 
 from __future__ import annotations
 
+import functools
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from statistics import mean
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,7 +32,7 @@ from conversations.digest import (
     weeks_back,
 )
 from conversations.goal_progress import health, key_result_progress, weighted_progress
-from conversations.schedule import week_days
+from conversations.schedule import week_days, week_ends_at, week_label
 from conversations.workspace_settings import WorkspaceSettings, load_settings
 from storage import goals as goal_store
 from storage.models import (
@@ -52,6 +54,11 @@ from storage.models import (
 
 HISTORY_WEEKS = CHART_WEEKS + BASELINE_WEEKS
 MAX_DEPTH = 30
+
+
+def first_name(person: Person) -> str:
+    """What a sentence calls someone: "Sam" for Sam Okafor."""
+    return (person.display_name.split() or [person.email or "someone"])[0]
 
 
 def ref(person: Person) -> dict[str, Any]:
@@ -150,23 +157,21 @@ def team_goals(
     now: datetime,
     today: date,
     settings: WorkspaceSettings,
+    moments: Sequence[datetime],
 ) -> dict[str, Any]:
     """The team's open goals with progress and status, key results at risk, goals gone quiet, and the
-    average goal progress at the end of each of the last 8 weeks (for the chart). ``today`` is the
-    reader's local date, against which progress is judged."""
-    goals = session.exec(
-        select(Goal)
-        .where(Goal.state == GoalState.OPEN)
-        .where(
-            sa.or_(
-                col(Goal.owner_id).in_(list(owner_ids)),
-                sa.and_(Goal.level == GoalLevel.TEAM, col(Goal.team_id).in_(list(team_ids))),
-            )
-        )
-        .order_by(Goal.number)
-    ).all()
+    average progress of those goals at each of ``moments`` (the ends of the chart's weeks). ``today``
+    is the reader's local date, against which progress is judged.
+
+    A goal's progress counts its child goals (``storage.goals.recompute``), wherever they sit in the
+    org, so the goals below the team's are read too: in the same one statement, a recursive query
+    down the goal tree, so the count of statements stays the same however deep the tree."""
+    rows = session.exec(goal_tree_statement(), params={"owner_ids": list(owner_ids), "team_ids": list(team_ids)}).all()
+    tree_goals = {goal.id: goal for goal, _ in rows}
+    shown_ids = {goal.id for goal, depth in rows if depth == 0}
+    goals = [goal for goal in tree_goals.values() if goal.id in shown_ids]
     goal_ids = [goal.id for goal in goals]
-    key_results = goal_store.key_results_by_goal(session, goal_ids)
+    key_results = goal_store.key_results_by_goal(session, list(tree_goals))
     last_update = dict(
         session.exec(
             select(GoalUpdate.goal_id, sa.func.max(GoalUpdate.created_at))
@@ -174,18 +179,17 @@ def team_goals(
             .group_by(GoalUpdate.goal_id)
         ).all()
     )
-    since = now - timedelta(weeks=CHART_WEEKS)
     updates = session.exec(
-        select(GoalUpdate.key_result_id, GoalUpdate.created_at, GoalUpdate.old_value, GoalUpdate.new_value)
+        select(GoalUpdate.key_result_id, GoalUpdate.created_at, GoalUpdate.old_value)
         .where(
-            col(GoalUpdate.goal_id).in_(goal_ids),
+            col(GoalUpdate.goal_id).in_(list(tree_goals)),
             col(GoalUpdate.key_result_id).is_not(None),
-            GoalUpdate.created_at >= since,
+            GoalUpdate.created_at >= min(moments),
         )
         .order_by(GoalUpdate.created_at)
     ).all()
     stale_after = timedelta(weeks=settings.digest.stale_goal_weeks)
-    shown, at_risk, stale = [], [], []
+    views, at_risk, stale = [], [], []
     for goal in goals:
         krs = key_results[goal.id]
         started = goal.progress > 0 or goal.id in last_update
@@ -193,7 +197,7 @@ def team_goals(
         latest = last_update.get(goal.id) or goal.created_at
         latest = latest if latest.tzinfo else latest.replace(tzinfo=UTC)
         view["quiet_days"] = (now - latest).days
-        shown.append(view)
+        views.append(view)
         if now - latest >= stale_after:
             stale.append(view)
         for kr in krs if started else ():  # a goal not started yet reads "not started", not "off track"
@@ -201,34 +205,97 @@ def team_goals(
             if kr_health != "on_track":
                 at_risk.append({**goal_store.key_result_view(kr), "goal_ref": view["ref"], "health": kr_health})
     return {
-        "goals": shown,
+        "goals": views,
         "key_results_at_risk": at_risk,
         "stale": stale,
-        "progress_by_week": _progress_by_week(goals, key_results, updates, now),
+        "progress_by_week": ProgressReplay(tree_goals, key_results, updates, moments).averages(goal_ids),
     }
 
 
-def _progress_by_week(goals: Sequence[Goal], key_results: dict, updates: Sequence, now: datetime) -> list[float | None]:
-    """Average progress of the goals at the end of each of the last weeks, replayed from the updates."""
-    if not goals:
-        return [None] * CHART_WEEKS
-    by_kr: dict[int, list] = defaultdict(list)
-    for kr_id, at, old, new in updates:
-        by_kr[kr_id].append((at if at.tzinfo else at.replace(tzinfo=UTC), old, new))
-    series = []
-    for weeks_ago in range(CHART_WEEKS - 1, -1, -1):
-        moment = now - timedelta(weeks=weeks_ago)
-        values = []
-        for goal in goals:
-            parts = []
-            for kr in key_results[goal.id]:
-                history = by_kr.get(kr.id, [])
-                later = [old for at, old, _ in history if at > moment]
-                value = later[0] if later and later[0] is not None else kr.current_value
-                parts.append((key_result_progress(kr.metric.value, kr.start_value, kr.target_value, value), kr.weight))
-            values.append(weighted_progress(parts) if parts else goal.progress)
-        series.append(round(mean(values), 1))
-    return series
+@functools.cache
+def goal_tree_statement() -> sa.Select:
+    """The team's open goals (depth 0: the manager's and their reports' own, and the team's) and,
+    below them, every goal that counts towards their progress (not dropped), with its depth.
+    Built once: putting a recursive query together costs more than running it."""
+    shown = (
+        select(Goal.id, sa.literal(0).label("depth"))
+        .where(Goal.state == GoalState.OPEN)
+        .where(
+            sa.or_(
+                col(Goal.owner_id).in_(sa.bindparam("owner_ids", expanding=True)),
+                sa.and_(Goal.level == GoalLevel.TEAM, col(Goal.team_id).in_(sa.bindparam("team_ids", expanding=True))),
+            )
+        )
+        .cte("goal_tree", recursive=True)
+    )
+    below = sa.orm.aliased(Goal)
+    tree = shown.union_all(
+        select(below.id, shown.c.depth + 1).where(
+            below.parent_id == shown.c.id, col(below.state) != GoalState.DROPPED, shown.c.depth < MAX_DEPTH
+        )
+    )
+    return select(Goal, tree.c.depth).join(tree, tree.c.id == Goal.id).order_by(Goal.number)
+
+
+class ProgressReplay:
+    """Goal progress as it was at earlier moments, replayed from the key results' update history
+    by the rule ``storage.goals.recompute`` applies: the weighted mean of the goal's key results
+    (their weight) and its child goals that weren't dropped (weight 1 each), all the way down.
+
+    A key result's value at a moment is the value its first later update started from, or its
+    current value when nothing changed since; so at the present moment the replay gives exactly
+    the progress the goals show today. Each goal's whole series is worked out once per digest."""
+
+    def __init__(
+        self, goals: dict[int, Goal], key_results: dict[int, list], updates: Sequence, moments: Sequence[datetime]
+    ) -> None:
+        self.goals = goals
+        self.key_results = key_results
+        self.moments = list(moments)
+        self.children: dict[int, list[int]] = defaultdict(list)
+        for goal in goals.values():
+            if goal.parent_id in goals and goal.state is not GoalState.DROPPED:
+                self.children[goal.parent_id].append(goal.id)
+        self.history: dict[int, list[tuple[datetime, float | None]]] = defaultdict(list)
+        for kr_id, at, old in updates:  # oldest first
+            self.history[kr_id].append((at if at.tzinfo else at.replace(tzinfo=UTC), old))
+        self.series: dict[int, list[float]] = {}
+
+    def averages(self, goal_ids: Sequence[int]) -> list[float | None]:
+        """The mean progress of ``goal_ids`` at each moment, in percent to one decimal (None without goals)."""
+        if not goal_ids:
+            return [None] * len(self.moments)
+        columns = zip(*(self.goal_series(goal_id, frozenset()) for goal_id in goal_ids), strict=True)
+        return [round(sum(column) / len(column), 1) for column in columns]
+
+    def goal_series(self, goal_id: int, path: frozenset[int]) -> list[float]:
+        if goal_id in self.series:
+            return self.series[goal_id]
+        goal = self.goals[goal_id]
+        path = path | {goal_id}  # a goal under itself (goals as code refuses that) counts once
+        weighed = [(self.key_result_series(kr), kr.weight) for kr in self.key_results.get(goal_id, [])]
+        weighed += [(self.goal_series(child, path), 1.0) for child in self.children[goal_id] if child not in path]
+        if weighed:
+            series = [
+                weighted_progress((values[at], weight) for values, weight in weighed) for at in range(len(self.moments))
+            ]
+        else:
+            series = [goal.progress] * len(self.moments)
+        self.series[goal_id] = series
+        return series
+
+    def key_result_series(self, kr) -> list[float]:
+        history = self.history.get(kr.id, [])
+        changed_at = [at for at, _ in history]
+        progress: dict[float, float] = {}
+        series = []
+        for moment in self.moments:
+            later = bisect_right(changed_at, moment)  # the first update after the moment
+            value = history[later][1] if later < len(history) and history[later][1] is not None else kr.current_value
+            if value not in progress:
+                progress[value] = key_result_progress(kr.metric.value, kr.start_value, kr.target_value, value)
+            series.append(progress[value])
+        return series
 
 
 def kudos_figures(
@@ -261,6 +328,31 @@ def kudos_figures(
         "none_lately": [ref(person) for person in people if person.id not in recognised],
         "days": gap_days,
     }
+
+
+@dataclass(frozen=True)
+class TeamWeek:
+    """What a manager's team has on record for one week: enough to say why there is nothing to
+    digest, instead of a digest listing everyone as missing from a week nobody was asked about."""
+
+    reports: int  # direct reports today
+    checked_in: int  # of them, those with a check-in that week (asked, answered, away or skipped)
+    first_joined: datetime | None  # when the earliest of them was added to Cadence
+
+
+def team_week(session: Session, manager: Person, week: str) -> TeamWeek:
+    assert manager.id is not None
+    direct = [person for person, depth in org_below(session, manager.id) if depth == 1]
+    checked_in = session.exec(
+        select(sa.func.count(sa.distinct(CheckinResponse.person_id)))
+        .join(CheckinCycle, col(CheckinCycle.id) == CheckinResponse.cycle_id)
+        .where(CheckinCycle.workspace_id == manager.workspace_id, CheckinCycle.week == week)
+        .where(col(CheckinResponse.person_id).in_([person.id for person in direct]))
+    ).one()
+    joined = [
+        person.created_at if person.created_at.tzinfo else person.created_at.replace(tzinfo=UTC) for person in direct
+    ]
+    return TeamWeek(reports=len(direct), checked_in=checked_in, first_joined=min(joined, default=None))
 
 
 def build_digest(session: Session, manager: Person, week: str, now: datetime) -> dict[str, Any] | None:
@@ -297,11 +389,16 @@ def build_digest(session: Session, manager: Person, week: str, now: datetime) ->
     expected = len(direct) - len(groups["away"])
     team_ids = [team.id] if team and team.id else []
     today = now.astimezone(ZoneInfo(manager.timezone)).date()
-    goals = team_goals(session, [manager.id, *[person.id for person in direct]], team_ids, now, today, settings)
+    chart_weeks = weeks[-CHART_WEEKS:]
+    week_ends = [min(now, week_ends_at(chart_week, manager.timezone)) for chart_week in chart_weeks]
+    goals = team_goals(
+        session, [manager.id, *[person.id for person in direct]], team_ids, now, today, settings, week_ends
+    )
     direct_ids = [person.id for person in direct]
     return {
         "manager": ref(manager),
         "week": week,
+        "week_label": week_label(week, today),
         "team": {
             "size": len(direct),
             **groups,
@@ -318,12 +415,15 @@ def build_digest(session: Session, manager: Person, week: str, now: datetime) ->
                 {"person": p, "items": said.get(p["id"], [])} for p in groups["answered"] if said.get(p["id"])
             ],
             **goals,
+            "average_progress": goals["progress_by_week"][-1],  # the chart's last point: the same number
             "kudos": kudos_figures(session, direct_ids, week, now, settings.digest.no_kudos_days, direct),
         },
         "skip_level": skip_level(org, manager.id, history, week, threshold),
         "chart": {
-            "weeks": weeks[-CHART_WEEKS:],
-            "mood": [weekly_mood(direct, history, chart_week, threshold) for chart_week in weeks[-CHART_WEEKS:]],
+            "team": team.name if team else f"{first_name(manager)}'s team",
+            "weeks": chart_weeks,
+            "mood": [weekly_mood(direct, history, chart_week, threshold) for chart_week in chart_weeks],
+            "threshold": threshold,
             "goal_progress": goals["progress_by_week"],
         },
     }
@@ -378,8 +478,12 @@ def managers(session: Session, workspace_id: int) -> list[Person]:
     )
 
 
-def company_rollup(session: Session, workspace_id: int, week: str, now: datetime) -> dict[str, Any]:
-    """For admins: company goals, participation by team, kudos by value."""
+def company_rollup(
+    session: Session, workspace_id: int, week: str, now: datetime, today: date | None = None
+) -> dict[str, Any]:
+    """For admins: company goals, participation by team, kudos by value. ``today`` is the reader's
+    local date (UTC's when not given), against which the week is named and goals judged."""
+    today = today or now.date()
     goals = session.exec(
         select(Goal)
         .where(Goal.workspace_id == workspace_id, Goal.level == GoalLevel.COMPANY, Goal.state == GoalState.OPEN)
@@ -409,7 +513,8 @@ def company_rollup(session: Session, workspace_id: int, week: str, now: datetime
     ).all()
     return {
         "week": week,
-        "goals": goal_store.views(session, goals, now.date()),
+        "week_label": week_label(week, today),
+        "goals": goal_store.views(session, goals, today),
         "teams": [
             {"name": name, **figures, "rate": response_rate(figures["answered"], figures["total"] - figures["away"])}
             for name, figures in sorted(teams.items())
@@ -418,8 +523,11 @@ def company_rollup(session: Session, workspace_id: int, week: str, now: datetime
     }
 
 
-def team_summary(session: Session, team: Team, week: str, now: datetime, settings: WorkspaceSettings) -> dict[str, Any]:
-    """What a team's channel sees: response rate, highlights, kudos. Never mood or blockers."""
+def team_summary(
+    session: Session, team: Team, week: str, now: datetime, settings: WorkspaceSettings, today: date | None = None
+) -> dict[str, Any]:
+    """What a team's channel sees: response rate, highlights, kudos. Never mood or blockers.
+    ``today`` is the team's local date (UTC's when not given), against which the week is named."""
     members = list(
         session.exec(
             select(Person)
@@ -434,6 +542,7 @@ def team_summary(session: Session, team: Team, week: str, now: datetime, setting
     return {
         "team": team.name,
         "week": week,
+        "week_label": week_label(week, today or now.date()),
         "size": len(members),
         "answered": len(groups["answered"]),
         "rate": response_rate(len(groups["answered"]), len(members) - len(groups["away"])),

@@ -1,9 +1,16 @@
-"""Delivering shell-platform outbox rows by printing them: in ``cadence shell`` and ``cadence tick``."""
+"""Delivering shell-platform outbox rows by printing them: in ``cadence shell`` and ``cadence tick``.
+
+A terminal can't show a picture, so a digest's chart is saved as a PNG file instead (in the
+current directory unless told otherwise) and the line printed says where.
+"""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Protocol, TextIO
 
+from bot.charts import render_chart
 from bot.outbox_sender import Failed, Outcome, Sent
 from bot.shell.render import render_text
 from conversations.messages import Outbound, outbound_from_dict
@@ -39,10 +46,20 @@ class StdoutConsole:
         self.print(render_text(self.words, message))
 
 
+CHART = "digest_chart"
+
+
+def chart_file_name(message: Outbound, person: Person) -> str:
+    """``cadence-chart-2026-W49-sam.okafor.png``: the week and whose digest, safe on any file system."""
+    who = (person.email or "").split("@")[0] or person.display_name
+    return f"cadence-chart-{message.data['weeks'][-1]}-{re.sub(r'[^A-Za-z0-9._-]+', '-', who)}.png"
+
+
 class ConsoleTransport:
-    def __init__(self, database: Database, console: Console) -> None:
+    def __init__(self, database: Database, console: Console, chart_dir: Path | None = None) -> None:
         self.database = database
         self.console = console
+        self.chart_dir = chart_dir  # None: the current directory at the time of delivery
 
     async def close(self) -> None:
         """Nothing to release: printing needs no connection."""
@@ -61,4 +78,16 @@ class ConsoleTransport:
         if person_id != self.console.person_id:
             self.console.print(f"--- to {person.display_name} ---")
         self.console.show(message, recipient_id=person_id)
+        if message.kind == CHART:
+            return self.save_chart(message, person, delivery)
+        return Sent(message_id=f"shell-{delivery.id}")
+
+    def save_chart(self, message: Outbound, person: Person, delivery: OutboxDelivery) -> Outcome:
+        path = (self.chart_dir or Path.cwd()) / chart_file_name(message, person)
+        try:
+            path.write_bytes(render_chart(message.data))
+        except OSError as error:
+            self.console.print(f"(the chart could not be saved as {path}: {error.strerror})")
+            return Failed(f"can't save the chart as {path}: {error.strerror}")
+        self.console.print(f"Chart saved as {path}")
         return Sent(message_id=f"shell-{delivery.id}")

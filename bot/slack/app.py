@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
@@ -24,7 +25,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import AppConfig
+from bot.config import AppConfig, SlackUnreachable
 from bot.slack.handling import SlackHandling
 from bot.slack.inbox import SlackInbox
 from bot.slack.installations import (
@@ -59,10 +60,18 @@ def web_client(config: AppConfig, token: str | None = None) -> AsyncWebClient:
     )
 
 
+CONNECTION_ERRORS = (aiohttp.ClientConnectionError, TimeoutError)
+"""What a Web API call raises when Slack never answered (as opposed to ``SlackApiError``: it answered no)."""
+
+
 async def identify(config: AppConfig) -> BotIdentity:
-    """The one ``auth.test`` of a single-workspace deployment, made at start-up."""
+    """The one ``auth.test`` of a single-workspace deployment, made at start-up: also the first
+    sign of whether Slack can be reached at all (``SlackUnreachable`` when it can't)."""
     assert config.slack_bot_token is not None
-    answer = await web_client(config, config.slack_bot_token).auth_test()
+    try:
+        answer = await web_client(config, config.slack_bot_token).auth_test()
+    except CONNECTION_ERRORS as error:
+        raise SlackUnreachable(config.slack_api_url, error) from error
     return BotIdentity(
         team_id=str(answer["team_id"]),
         team_name=str(answer.get("team") or answer["team_id"]),

@@ -6,7 +6,8 @@
 - anything else Slack refuses (``user_not_found``, ``channel_not_found``, ``invalid_auth``, ...)
   will not get better by retrying: the delivery fails with that reason.
 
-The Web API client does no retries of its own here; the outbox owns retrying, durably.
+The outbox owns retrying, durably; the Web API client retries only one thing itself, at once: a
+request whose connection ended before any answer came (see ``resend_on_dropped_connection``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -42,6 +45,43 @@ TRANSIENT_ERRORS = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited", "team_added_to_org"}
 )
 DEFAULT_RETRY_AFTER = timedelta(seconds=30)
+
+
+DROPPED_BEFORE_ANSWER: list[type[Exception]] = [
+    aiohttp.ServerDisconnectedError,  # the other end closed the (kept-alive) connection: "Server disconnected"
+    aiohttp.ClientConnectionResetError,  # the request could not even be written to the connection
+    aiohttp.ClientOSError,  # reset by peer, broken pipe, or no connection could be made at all
+]
+"""Connection errors that mean Slack never answered; timeouts are not among them (see below)."""
+RESENDS_AT_ONCE = 2  # after a quiet spell every connection in the pool may be stale, and each fails at once
+
+
+def resend_on_dropped_connection() -> AsyncConnectionErrorRetryHandler:
+    """slack_sdk's connection-error retry handler, limited to what may safely be sent again at once.
+
+    Everything that got an answer (429, 5xx, Slack's own errors) goes back to the outbox, which
+    retries durably with backoff and ``Retry-After``, or to the person (a form too late to open).
+    The exception is a request whose connection ended before any answer came, most often a
+    connection kept alive in the pool that Slack's edge (or a proxy or NAT between) had already
+    closed after a quiet spell: aiohttp says "Server disconnected". Any HTTP client sends such a
+    request again on a fresh connection; aiohttp does it by itself, but only for idempotent methods,
+    and Web API calls are POSTs. Waiting for the outbox instead would cost seconds to minutes, and a
+    form would miss its trigger's 3 seconds, so this sends it again at once, without waiting.
+
+    That is safe because a server closes a kept-alive connection when it is idle, before reading
+    a request from it, so Slack never acted on the first one. In the rare case where the
+    connection broke after Slack acted but before it answered, sending again does no more harm
+    than the outbox's own retry of the same error would: a ``trigger_id`` is good for one
+    ``views.open``, so no second form opens, and a repeated ``chat.postMessage`` is the risk the
+    outbox already takes for connection errors. Time-outs are not sent again at once: that request
+    reached Slack, which may still be working on it, and another one would pile on; the outbox
+    retries those later.
+    """
+    return AsyncConnectionErrorRetryHandler(
+        max_retry_count=RESENDS_AT_ONCE,
+        interval_calculator=FixedValueRetryIntervalCalculator(0.0),
+        error_types=DROPPED_BEFORE_ANSWER,
+    )
 
 
 class DeliveryRefused(Exception):
@@ -232,11 +272,16 @@ class SlackTransport:
         return self.http
 
     def client(self, token: str) -> AsyncWebClient:
-        """One client per bot token, all on the shared HTTP session."""
+        """One client per bot token, all on the shared HTTP session; it sends a request again at once
+        only when its connection dropped before Slack answered (``resend_on_dropped_connection``)."""
         session = self.session()
         if token not in self.clients:
             self.clients[token] = AsyncWebClient(
-                token=token, base_url=self.api_url, timeout=self.timeout_seconds, retry_handlers=[], session=session
+                token=token,
+                base_url=self.api_url,
+                timeout=self.timeout_seconds,
+                retry_handlers=[resend_on_dropped_connection()],
+                session=session,
             )
         return self.clients[token]
 
@@ -290,7 +335,10 @@ class SlackTransport:
     async def respond(self, response_url: str, body: dict[str, Any]) -> Outcome:
         """Answer a slash command through its ``response_url`` (valid for 30 minutes, 5 answers)."""
         webhook = AsyncWebhookClient(
-            response_url, timeout=self.timeout_seconds, session=self.session(), retry_handlers=[]
+            response_url,
+            timeout=self.timeout_seconds,
+            session=self.session(),
+            retry_handlers=[resend_on_dropped_connection()],
         )
         answer = await webhook.send_dict(body)
         if answer.status_code == 200:

@@ -16,6 +16,7 @@ from storage import checkins, org_import, workspaces
 from storage.database import Database
 from storage.models import OutboxDelivery, Person, ResponseStatus, Workspace
 from tests.bot.cli_helpers import Cadence
+from tests.bot.test_cli import assert_one_line_error
 from tests.bot.test_shell import transcript
 
 ORG = """email,name,manager_email,team,timezone,role
@@ -92,6 +93,7 @@ def test_a_team_channel_gets_a_summary_without_mood_or_blockers(database: Databa
     assert summary.recipient == "channel:#platform" and summary.dedupe_key == "team_summary:3:2026-W49"
     data = summary.payload["outbound"]["data"]
     assert (data["answered"], data["size"], data["rate"]) == (1, 2, 50)
+    assert data["week_label"] == "last week, 30 Nov – 6 Dec", "in the team lead's time zone, on Monday"
     assert "mood" not in str(data) and "blocker" not in str(data)
 
 
@@ -100,13 +102,18 @@ def test_digest_preview_prints_text_or_slack_and_honours_template_overrides(cade
     org = tmp_path / "org.csv"
     org.write_text(ORG)
     cadence("org", "import", org)
+    ask_for_a_checkin(Database(cadence.database_url), "ann@acme.test", "2026-W49")
     text = cadence("digest", "preview", "--manager", "mia@acme.test")
     assert text.code == 0, text.err
     transcript(
-        text.out, "Your team's week 2026-W49", "Check-ins: 0 answered", "Missing: Ann", "Kudos: no kudos received"
+        text.out,
+        "Your team · last week, 30 Nov – 6 Dec",
+        "Check-ins: 0 answered",
+        "Missing: Ann",
+        "Kudos: no kudos received",
     )
     slack = cadence("digest", "preview", "--manager", "mia@acme.test", "--week", "2026-W49", "--format", "slack")
-    assert '"type": "header"' in slack.out and "Your team's week 2026-W49" in slack.out
+    assert '"type": "header"' in slack.out and "Your team · last week, 30 Nov – 6 Dec" in slack.out
     overrides = tmp_path / "templates"
     overrides.mkdir()
     (overrides / "digest.j2").write_text(
@@ -129,3 +136,48 @@ def test_digest_preview_prints_text_or_slack_and_honours_template_overrides(cade
         .endswith("has nobody reporting to them, so there is no digest")
     )
     assert "not an ISO week" in cadence("digest", "preview", "--manager", "mia@acme.test", "--week", "last").err
+
+
+def ask_for_a_checkin(database: Database, email: str, week: str) -> None:
+    """The check-in of ``week`` was sent to that person (not answered yet)."""
+    with database.session_scope() as session:
+        person = session.exec(select(Person).where(Person.email == email)).one()
+        cycle = checkins.cycle_for(session, person.workspace_id, week, utc(2026, 12, 4, 9))
+        checkins.response_for(session, cycle.id, person.id, utc(2026, 12, 4, 9))
+
+
+def test_digest_preview_of_a_week_without_check_ins_says_so_in_one_line(cadence: Cadence, tmp_path: Path) -> None:
+    org = tmp_path / "org.csv"
+    org.write_text(ORG)
+    with freeze_time("2026-11-02 09:00:00"):  # everyone joins on Monday of 2026-W45
+        cadence("org", "import", org)
+    database = Database(cadence.database_url)
+    ask_for_a_checkin(database, "ann@acme.test", "2026-W49")
+    with freeze_time("2026-12-07 09:00:00"):  # Mia's digest of 2026-W49 went out an hour ago
+        future = cadence("digest", "preview", "--manager", "mia@acme.test", "--week", "2027-W02")
+        before = cadence("digest", "preview", "--manager", "mia@acme.test", "--week", "2025-W10")
+        quiet = cadence("digest", "preview", "--manager", "mia@acme.test", "--week", "2026-W47")
+        this_week = cadence("digest", "preview", "--manager", "mia@acme.test", "--week", "2026-W50")
+        latest = cadence("digest", "preview", "--manager", "mia@acme.test", "--week", "2026-W49")
+    assert_one_line_error(future, "2027-W02 hasn't happened yet; the latest week with a digest is 2026-W49")
+    assert_one_line_error(
+        before,
+        "nobody in Mia's team had a check-in in 2025-W10 (before they joined Cadence); "
+        "the latest week with a digest is 2026-W49",
+    )
+    assert_one_line_error(quiet, "nobody in Mia's team had a check-in in 2026-W47; the latest week with a digest is")
+    assert_one_line_error(this_week, "nobody in Mia's team has had a check-in in 2026-W50 yet")
+    assert latest.code == 0 and "Missing: Ann" in latest.out
+
+
+def test_reports_name_the_week_by_its_dates_on_the_readers_own_calendar(database: Database) -> None:
+    setup(database)
+    tick(database, utc(2026, 12, 6, 20, 0))  # Monday 09:00 in Auckland, still Sunday in UTC
+    tick(database, utc(2026, 12, 7, 14, 0))  # Monday 09:00 in New York
+    with database.session_scope() as session:
+        labels = {
+            row.dedupe_key: row.payload["outbound"]["data"]["week_label"]
+            for row in session.exec(select(OutboxDelivery).where(OutboxDelivery.kind != "digest_chart"))
+        }
+    assert labels["digest:4:2026-W49"] == "last week, 30 Nov – 6 Dec", "Kai's Monday, not UTC's Sunday"
+    assert labels["rollup:1:2026-W49"] == "last week, 30 Nov – 6 Dec"

@@ -12,9 +12,13 @@ from conversations.schedule import (
     checkin_window,
     covered_week,
     current_window,
+    day_and_month,
     is_away,
+    is_iso_week,
     reminder_at,
+    week_ends_at,
     week_key,
+    week_label,
 )
 from conversations.workspace_settings import validate_settings
 
@@ -117,3 +121,36 @@ def test_a_digest_late_on_check_in_day_reports_that_same_week() -> None:
     )
     assert covered_week(friday_evening, utc(2026, 12, 4, 16, 0), "Europe/Berlin") == "2026-W49"
     assert covered_week(settings(), utc(2026, 12, 7, 8, 0), "Europe/Berlin") == "2026-W49"  # Monday 09:00
+
+
+@pytest.mark.parametrize(
+    ("week", "today", "expected"),
+    [
+        ("2026-W49", date(2026, 12, 4), "this week, 30 Nov – 6 Dec"),  # Friday of that week
+        ("2026-W49", date(2026, 11, 30), "this week, 30 Nov – 6 Dec"),  # its Monday
+        ("2026-W49", date(2026, 12, 6), "this week, 30 Nov – 6 Dec"),  # its Sunday
+        ("2026-W48", date(2026, 12, 4), "last week, 23 – 29 Nov"),
+        ("2026-W49", date(2026, 12, 7), "last week, 30 Nov – 6 Dec"),  # the Monday digest
+        ("2026-W50", date(2026, 12, 4), "next week, 7 – 13 Dec"),
+        ("2026-W47", date(2026, 12, 4), "week of 16 Nov"),
+        ("2026-W51", date(2026, 12, 4), "week of 14 Dec"),
+        ("2025-W10", date(2026, 12, 4), "week of 3 Mar 2025"),
+        ("2027-W02", date(2026, 12, 4), "week of 11 Jan 2027"),
+        ("2026-W53", date(2027, 1, 4), "last week, 28 Dec – 3 Jan"),  # across the new year, no year needed
+        ("2026-W01", date(2026, 3, 1), "week of 29 Dec 2025"),  # ISO week 1 of 2026 starts in 2025
+    ],
+)
+def test_a_week_is_named_by_its_dates_relative_to_today(week: str, today: date, expected: str) -> None:
+    assert week_label(week, today) == expected
+
+
+@pytest.mark.parametrize(("key", "valid"), [("2026-W49", True), ("2026-W53", True), ("2025-W53", False),
+                                            ("2026-W60", False), ("2026-W00", False), ("last", False), ("2026-49", False)])  # fmt: skip
+def test_only_weeks_that_exist_are_iso_weeks(key: str, valid: bool) -> None:
+    assert is_iso_week(key) is valid
+
+
+def test_a_week_ends_at_midnight_before_monday_where_the_reader_lives() -> None:
+    assert week_ends_at("2026-W49", "Europe/Berlin") == utc(2026, 12, 6, 23, 0)
+    assert week_ends_at("2026-W49", "Pacific/Auckland") == utc(2026, 12, 6, 11, 0)
+    assert day_and_month(date(2026, 11, 30)) == "30 Nov"

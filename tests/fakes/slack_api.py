@@ -318,6 +318,7 @@ class FakeSlackApi:
         self._calls: list[Call] = []
         self._overrides: dict[str, Responder] = {}
         self._injections: dict[str, list[_Injection]] = defaultdict(list)
+        self._drops: dict[str, int] = defaultdict(int)
         self._pending_files: dict[str, Payload] = {}
         self._uploads: dict[str, bytes] = {}
         self._reactions: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(dict)
@@ -540,6 +541,26 @@ class FakeSlackApi:
         with self._lock:
             self._injections[method].append(_Injection(status, error, retry_after, times, team_id))
 
+    def drop_connection_next(self, method: str, *, times: int = 1) -> None:
+        """Read the next ``times`` calls to ``method``, then close their connection without answering.
+
+        This is what a client meets when it sends a request on a kept-alive connection that the other
+        side (Slack's edge, a proxy, a NAT) had already given up on: aiohttp raises
+        ``ServerDisconnectedError`` ("Server disconnected"). The call is recorded with ``status`` 0 and
+        error ``connection_dropped``, and nothing is done with it, as the server never acted on it.
+        """
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        with self._lock:
+            self._drops[method] += times
+
+    def _take_drop(self, method: str) -> bool:
+        with self._lock:
+            if self._drops.get(method, 0) <= 0:
+                return False
+            self._drops[method] -= 1
+            return True
+
     def add_reaction(self, channel: str, timestamp: str, name: str, user_id: str) -> None:
         """Simulate a person reacting to a message, as reactions.get will then report."""
         with self._lock:
@@ -592,12 +613,31 @@ class FakeSlackApi:
         except _InvalidJsonBody:
             args, answer = {}, _Answer(200, _error("invalid_json"))
         else:
+            if self._take_drop(method):
+                return self._drop_connection(method, args, request)
             answer = self._answer(method, args)
         token = _bearer_token(request.headers) or args.get("token")
         if answer.status == 200 and token:
             answer = _Answer(answer.status, answer.body, {**answer.headers, "X-OAuth-Scopes": self.scopes})
         self._record_answered(method, args, request, token, answer)
         return answer.to_response()
+
+    def _drop_connection(self, method: str, args: Payload, request: web.Request) -> web.Response:
+        token = _bearer_token(request.headers) or args.get("token")
+        self._record(
+            Call(
+                method,
+                args,
+                _frozen_headers(request.headers),
+                token,
+                status=0,
+                error="connection_dropped",
+                path=request.path,
+            )
+        )
+        assert request.transport is not None
+        request.transport.close()  # the response below is never written: the client sees the connection end
+        return web.Response(status=500)
 
     async def _serve_upload(self, request: web.Request) -> web.Response:
         args = {"file_id": request.match_info["file_id"], "content": await request.read()}

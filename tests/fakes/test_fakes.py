@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from urllib.parse import parse_qs
 
+import aiohttp
 import httpx
 import pytest
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
@@ -158,6 +159,25 @@ def test_rate_limit_injection_surfaces_429_and_retry_after(slack: FakeSlackApi) 
     assert [(call.status, call.error) for call in slack.calls("chat.postMessage")] == [
         (429, "ratelimited"),
         (200, None),
+    ]
+
+
+def test_a_dropped_connection_is_server_disconnected_on_a_kept_alive_connection(slack: FakeSlackApi) -> None:
+    async def calls() -> aiohttp.ServerDisconnectedError:
+        async with aiohttp.ClientSession() as session:
+            client = AsyncWebClient(token=TOKEN, base_url=slack.base_url, session=session, retry_handlers=[])
+            await client.views_open(trigger_id="t1", view={"type": "modal"})  # the connection is kept alive
+            slack.drop_connection_next("views.open")
+            with pytest.raises(aiohttp.ServerDisconnectedError) as caught:
+                await client.views_open(trigger_id="t2", view={"type": "modal"})
+            await client.views_open(trigger_id="t3", view={"type": "modal"})  # only the next call is dropped
+            return caught.value
+
+    assert "Server disconnected" in str(asyncio.run(calls()))
+    assert [(call.args["trigger_id"], call.status, call.error) for call in slack.calls("views.open")] == [
+        ("t1", 200, None),
+        ("t2", 0, "connection_dropped"),
+        ("t3", 200, None),
     ]
 
 

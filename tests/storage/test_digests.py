@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from conversations.messages import Platform
 from conversations.words import PlainDialect, Words
@@ -209,3 +210,80 @@ def test_the_company_rollup_has_goals_participation_and_kudos_by_value(any_datab
     assert rollup["teams"] == [{"name": "Platform", "answered": 4, "away": 1, "total": 7, "rate": 67}]
     assert rollup["kudos_by_value"] == [{"label": "Ownership", "count": 2}, {"label": "Craft", "count": 1}]
     assert rollup["goals"] == []
+
+
+def statements_of_a_digest(database: Database, manager: Person) -> int:
+    counted = {"statements": 0}
+
+    def count(*args, **kwargs) -> None:
+        counted["statements"] += 1
+
+    sa.event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        with database.session_scope() as session:
+            assert digests.build_digest(session, session.get(Person, manager.id), "2026-W49", NOW) is not None
+    finally:
+        sa.event.remove(database.engine, "before_cursor_execute", count)
+    return counted["statements"]
+
+
+def add_goal(session, workspace_id: int, number: int, owner: Person | None, *, level=GoalLevel.PERSON, parent=None,
+             team_id=None, current: float = 0, target: float = 4, weeks_old: int = 10) -> Goal:  # fmt: skip
+    from storage import goals as goal_store
+
+    created = NOW - timedelta(weeks=weeks_old)
+    goal = Goal(workspace_id=workspace_id, number=number, title=f"Goal {number}", level=level, period="2026-Q4",
+                starts_on=date(2026, 10, 1), ends_on=date(2026, 12, 31), owner_id=owner.id if owner else None,
+                team_id=team_id, parent_id=parent.id if parent else None, created_at=created)  # fmt: skip
+    session.add(goal)
+    session.flush()
+    goal_store.add_key_result(
+        session, goal, {"number": number, "title": "KR", "target": target, "current": current}, created
+    )
+    goal_store.recompute(session, goal.id, created)
+    return goal
+
+
+def test_the_digest_is_read_in_the_same_few_statements_however_big_the_team_and_its_goal_tree(
+    any_database: Database, org
+) -> None:
+    from storage import goals as goal_store
+
+    small = statements_of_a_digest(any_database, org["Mia"])
+    with any_database.session_scope() as session:
+        workspace_id = org["Mia"].workspace_id
+        for number in range(2, 8):  # more people, each with a goal, a child goal and a grandchild outside the team
+            person = Person(workspace_id=workspace_id, email=f"p{number}@acme.test", display_name=f"P{number}",
+                            manager_id=org["Mia"].id, timezone="Europe/Berlin")  # fmt: skip
+            session.add(person)
+            session.flush()
+            goal = add_goal(session, workspace_id, number, person)
+            child = add_goal(session, workspace_id, number * 10, org["Zed"], parent=goal)
+            grandchild = add_goal(session, workspace_id, number * 100, org["Zed"], parent=child)
+            for kr in goal_store.key_results_by_goal(session, [grandchild.id])[grandchild.id]:
+                goal_store.record_key_result_update(session, kr.id, author_id=None, value=3, confidence=None,
+                                                    comment="", source="test", now=NOW - timedelta(weeks=2))  # fmt: skip
+    large = statements_of_a_digest(any_database, org["Mia"])
+    assert small == large <= 15
+
+
+def test_the_charted_goal_progress_replays_child_goals_and_ends_at_the_digests_figure(
+    any_database: Database, org
+) -> None:
+    """A team goal is 50 % its own key result and 50 % a child goal owned outside the team; the
+    child's key result went from 0 to 4 of 4 two weeks ago (Thursday of 2026-W47)."""
+    from storage import goals as goal_store
+
+    with any_database.session_scope() as session:
+        workspace_id, team_id = org["Mia"].workspace_id, org["Mia"].team_id
+        team_goal = add_goal(session, workspace_id, 2, org["Mia"], level=GoalLevel.TEAM, team_id=team_id, current=2)
+        child = add_goal(session, workspace_id, 3, org["Zed"], parent=team_goal, current=0)
+        [kr] = goal_store.key_results_by_goal(session, [child.id])[child.id]
+        goal_store.record_key_result_update(session, kr.id, author_id=None, value=4, confidence=None, comment="",
+                                            source="test", now=datetime(2026, 11, 19, 12, 0, tzinfo=UTC))  # fmt: skip
+    digest = build(any_database, org["Mia"])
+    shown = {goal["ref"]: goal["progress"] for goal in digest["team"]["goals"]}
+    assert shown == {"G-1": 25.0, "G-2": 75.0}, "G-2: (50 % + 100 %) / 2, its child included"
+    assert digest["chart"]["goal_progress"] == [25.0] * 5 + [50.0] * 3, "before the update: (25 + 25) / 2"
+    assert digest["team"]["average_progress"] == digest["chart"]["goal_progress"][-1] == 50.0
+    assert "Goals · average progress 50%" in Words(PlainDialect()).render("digest", digest).text

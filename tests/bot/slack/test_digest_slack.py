@@ -60,7 +60,10 @@ def test_the_digest_arrives_with_buttons_and_the_chart(cadence: RunningCadence, 
     [digest] = slack.wait_for_calls("chat.postMessage")
     assert digest.args["channel"] == "DU0002"
     assert_valid_message({"text": digest.args["text"], "blocks": digest.args["blocks"]})
-    assert "Your team's week 2026-W49" in digest.args["text"] and "Shipped &lt;b&gt;it&lt;/b&gt;" in digest.args["text"]
+    assert (
+        "Your team · last week, 30 Nov – 6 Dec" in digest.args["text"]
+        and "Shipped &lt;b&gt;it&lt;/b&gt;" in digest.args["text"]
+    )
     [button] = digest.args["blocks"][-1]["elements"]
     assert button["value"] == "checkin_view.open:2:2026-W49"
     slack.wait_for_calls("files.completeUploadExternal")

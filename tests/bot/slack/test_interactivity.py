@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
@@ -12,9 +13,19 @@ from sqlmodel import select
 
 from conversations.flow import State, StepResult
 from conversations.flows import all_flows
-from conversations.messages import FORM_ERRORS, Choice, FieldKind, Form, FormField, Inbound, Outbound, Platform
+from conversations.messages import (
+    FORM_ERRORS,
+    FORM_TOO_LATE,
+    Choice,
+    FieldKind,
+    Form,
+    FormField,
+    Inbound,
+    Outbound,
+    Platform,
+)
 from storage.inbox import by_key
-from storage.models import ConversationState, InboxRequest, InboxStatus
+from storage.models import ConversationState, InboxRequest, InboxStatus, OutboxDelivery
 from storage.workspaces import find
 from tests.bot.slack.block_kit import assert_valid_view
 from tests.bot.slack.conftest import seed_org
@@ -107,6 +118,27 @@ def test_a_button_opens_a_modal_with_the_trigger_id(cadence: RunningCadence, sla
     view = call.args["view"] if isinstance(call.args["view"], dict) else json.loads(call.args["view"])
     assert_valid_view(view)
     assert view["callback_id"] == "survey.answers" and json.loads(view["private_metadata"]) == {"channel": "D0001"}
+
+
+def test_a_form_opens_first_time_when_slack_had_dropped_the_kept_alive_connection(
+    cadence: RunningCadence, slack: FakeSlackApi
+) -> None:
+    """After a quiet spell, the connection kept open to Slack may be gone at the other end: the
+    views.open sent on it meets "Server disconnected". It is sent again at once, on a fresh
+    connection, so the form still opens inside Slack's 3 seconds and nobody is told it's too late."""
+    cadence.post(block_action("survey.form", "survey.form", user_id="U0001", channel_id="D0001", trigger_id="t.first"))
+    slack.wait_for_calls("views.open")  # the transport's connection to Slack is now kept alive
+    slack.drop_connection_next("views.open")
+    clicked = time.monotonic()
+    cadence.post(block_action("survey.form", "survey.form", user_id="U0001", channel_id="D0001", trigger_id="t.second"))
+    _, dropped, sent_again = slack.wait_for_calls("views.open", 3)
+    assert (dropped.args["trigger_id"], dropped.error) == ("t.second", "connection_dropped")
+    assert (sent_again.args["trigger_id"], sent_again.ok) == ("t.second", True)
+    assert sent_again.at - clicked < 3.0, "inside the trigger's 3 seconds"
+    cadence.command("/cadence", "help", user_id="U0001")  # handled after the click, so the click is done with
+    assert slack.count("views.open") == 3
+    with cadence.database.session_scope() as session:
+        assert session.exec(select(OutboxDelivery).where(OutboxDelivery.kind == FORM_TOO_LATE)).all() == []
 
 
 def test_form_problems_come_back_inline_and_a_good_form_is_answered_in_the_dm(

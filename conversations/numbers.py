@@ -123,3 +123,9 @@ def small_int(text: str, limit: int = 9) -> int | None:
     """An id or a count typed as ASCII digits, at most ``limit`` of them (so never an overflow)."""
     text = text.strip()
     return int(text) if re.fullmatch(rf"[0-9]{{1,{limit}}}", text) else None
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``1 answer``, ``2 answers``, ``no answers``: the count and the word that agrees with it."""
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"no {word}" if count == 0 else f"{format_number(count)} {word}"

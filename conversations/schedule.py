@@ -230,6 +230,18 @@ def day_and_month(day: date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]}"
 
 
+def week_dates(week: str) -> str:
+    """A week's Monday to Sunday, ``30 Nov – 6 Dec`` (``28 Dec – 3 Jan 2027`` across New Year): how
+    messages name a week when no one reader's "today" applies. A key that isn't a week stays as is."""
+    if not is_iso_week(week):
+        return week
+    monday, sunday = week_days(week)
+    if monday.year != sunday.year:
+        return f"{day_and_month(monday)} – {day_and_month(sunday)} {sunday.year}"
+    first = str(monday.day) if monday.month == sunday.month else day_and_month(monday)
+    return f"{first} – {day_and_month(sunday)}"
+
+
 def week_label(week: str, today: date) -> str:
     """A week in words people know, seen from ``today`` (the reader's local date).
 

@@ -21,7 +21,7 @@ import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from conversations.words import plural
+from conversations.numbers import plural
 
 KeyPath = tuple[str | int, ...]
 

@@ -19,7 +19,8 @@ from typing import Any, Protocol
 
 import jinja2
 
-from conversations.numbers import format_measure, format_number, format_percent
+from conversations.numbers import format_measure, format_number, format_percent, plural
+from conversations.schedule import week_dates
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -98,12 +99,6 @@ def _stringify(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """``1 answer``, ``2 answers``, ``no answers``: the count and the word that agrees with it."""
-    word = singular if count == 1 else (plural_form or singular + "s")
-    return f"no {word}" if count == 0 else f"{format_number(count)} {word}"
-
-
 class Words:
     """Renders outbound kinds to words in one dialect; ``override_dir`` templates win over ours."""
 
@@ -130,6 +125,7 @@ class Words:
             plural=plural,
             number=format_number,
             percent=format_percent,
+            week_dates=week_dates,
             signed=lambda value: ("+" if float(value) > 0 else "") + format_number(value),
             measure=lambda value, kr: format_measure(value, kr.get("unit") or "", kr.get("metric") or "number"),
         )

@@ -25,8 +25,8 @@ from sqlmodel import Session, col, select
 
 from conversations.goal_progress import parse_period
 from conversations.goals import parse_ref
+from conversations.numbers import plural
 from conversations.validation_words import KeyPath, SettingError, describe_errors, unknown_team
-from conversations.words import plural
 from storage import goals as goal_store
 from storage.models import Goal, GoalKind, GoalLevel, GoalState, KeyResult, MetricKind, Person, Team
 

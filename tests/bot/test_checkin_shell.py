@@ -39,26 +39,26 @@ def test_a_check_in_from_prompt_to_manager_reply(cadence: Cadence) -> None:
     transcript(
         out,
         "Clock set to Thu 2026-12-03 10:00 Asia/Kolkata.",
-        "Time for your weekly check-in\nHi Priya Nair (demo)! How did week 2026-W49 go? 4 short questions",
+        "Time for your weekly check-in\nHi Priya Nair (demo)! How did your week go (30 Nov – 6 Dec)? 4 short questions",
         "[1] Start check-in  [2] Open form  [3] Skip this week",
         "1/4 How was your week?",
         "Please answer with a number from 1 to 5, where 1 is Awful and 5 is Great, for example 4.",
         "2/4 What did you get done this week?",
         "3/4 What are your priorities for next week?",
-        "Paused. I've kept your 2 answers for week 2026-W49",
+        "Paused. I've kept your 2 answers for 30 Nov – 6 Dec",
         "Welcome back! Picking up where you stopped.",
         "3/4 What are your priorities for next week?",
         "4/4 Is anything blocking you?",
         "Thanks, your check-in is in ✅",
-        "--- to Sam Okafor (demo) ---\nPriya Nair (demo) shared their check-in for week 2026-W49",
+        "--- to Sam Okafor (demo) ---\nPriya Nair (demo) shared their check-in for 30 Nov – 6 Dec",
         "Shipped the importer",
         "[1] Reply  [2] Thanks 🙏",
         "You are now Sam Okafor (demo)",
         "Write your reply to Priya Nair (demo).",
         "Your reply to Priya Nair (demo) (required)",
         "Your reply is on its way to Priya Nair (demo).",
-        "--- to Priya Nair (demo) ---\nSam Okafor (demo) replied to your check-in for week 2026-W49:\n> Great week, thank you!",
-        "Week 2026-W49 · submitted",
+        "--- to Priya Nair (demo) ---\nSam Okafor (demo) replied to your check-in for 30 Nov – 6 Dec:\n> Great week, thank you!",
+        "30 Nov – 6 Dec · submitted",
         "• What did you get done this week?: Shipped the importer",
     )
 
@@ -88,14 +88,14 @@ def test_answering_in_the_form_and_editing_until_the_check_in_closes(cadence: Ca
     )
     transcript(
         out,
-        "[form: Check-in 2026-W49: answer each field below]",
+        "[form: Check-in 30 Nov – 6 Dec: answer each field below]",
         "How was your week? (required)\n  [1] 1 · Awful",
         "Pick one of the numbers shown, for example 1.",
         "What did you get done this week? (required)",
         "This one is required.",
         "Thanks, your check-in is in ✅",
         "Which one do you want to change? Reply with its number, or all to go through every answer.",
-        "Let's go through your answers for week 2026-W49 again.",
+        "Let's go through your answers for 30 Nov – 6 Dec again.",
         "Current answer: 4 · Good",
         "Check-in updated ✅",
         "Shipped it twice",
@@ -126,10 +126,10 @@ def test_skipping_a_week_and_recording_time_off(cadence: Cadence) -> None:
         "Enjoy your time off! Thu 10 Dec – Fri 18 Dec: I won't ask you to check in",
         "Enjoy your time off! Mon 28 Dec – Sun 3 Jan 2027",
         "Your time off:\n1. Thu 10 Dec – Fri 18 Dec\n2. Mon 28 Dec – Sun 3 Jan 2027",
-        "Skipping week 2026-W49. Want to tell Sam Okafor (demo) why?",
-        "Okay, week 2026-W49 is skipped (Offsite all week). I've let Sam Okafor (demo) know, with your reason.",
-        "--- to Sam Okafor (demo) ---\nPriya Nair (demo) skipped their check-in for week 2026-W49:\n> Offsite all week",
+        "Skipping your check-in for 30 Nov – 6 Dec. Want to tell Sam Okafor (demo) why?",
+        "Okay, your check-in for 30 Nov – 6 Dec is skipped (Offsite all week). I've let Sam Okafor (demo) know, with your reason.",
+        "--- to Sam Okafor (demo) ---\nPriya Nair (demo) skipped their check-in for 30 Nov – 6 Dec:\n> Offsite all week",
         "Clock set to Thu 2026-12-10 10:00 Asia/Kolkata.",
     )
     after_time_off = out.split("Clock set to Thu 2026-12-10")[1]
-    assert "Hi Priya Nair (demo)! How did week 2026-W50 go?" not in after_time_off
+    assert "Hi Priya Nair (demo)! How did your week go (7 – 13 Dec)?" not in after_time_off

@@ -60,8 +60,8 @@ def test_a_prompts_buttons_never_hijack_the_answers_that_follow(cadence: Cadence
 @freeze_time("2026-12-02 08:00:00")
 def test_an_earlier_messages_button_is_pressed_by_its_caption(cadence: Cadence) -> None:
     out = demo(cadence, [PROMPT_TIME, "checkin", "4", "Skip this week", "cancel", "Open form", "cancel"])
-    transcript(out, "2/4 What did you get done this week?", "Skipping week 2026-W49",
-               "Okay, week 2026-W49 is not skipped.", "[form: Check-in 2026-W49", "Form closed; nothing was sent.")  # fmt: skip
+    transcript(out, "2/4 What did you get done this week?", "Skipping your check-in for 30 Nov – 6 Dec",
+               "Okay, your check-in for 30 Nov – 6 Dec is not skipped.", "[form: Check-in 30 Nov – 6 Dec", "Form closed; nothing was sent.")  # fmt: skip
 
 
 @freeze_time("2026-12-02 08:00:00")
@@ -98,8 +98,8 @@ def test_people_are_named_the_way_the_readme_says(cadence: Cadence) -> None:
 @freeze_time("2026-12-02 08:00:00")
 def test_after_a_skip_checkin_starts_fresh_and_pause_says_the_right_thing(cadence: Cadence) -> None:
     out = demo(cadence, [PROMPT_TIME, "3", "1", "checkin away", "checkin", "pause", "checkin"])
-    transcript(out, "Okay, week 2026-W49 is skipped", "Tell me when you're away",
-               "You skipped week 2026-W49, but it's not too late", "Paused. Say checkin (or tap Start check-in) when you're ready")  # fmt: skip
+    transcript(out, "Okay, your check-in for 30 Nov – 6 Dec is skipped", "Tell me when you're away",
+               "You skipped your check-in for 30 Nov – 6 Dec, but it's not too late", "Paused. Say checkin (or tap Start check-in) when you're ready")  # fmt: skip
     assert "Reply keep to keep an answer" not in out and "stay as they were" not in out
     assert "kept your 0 answers" not in out
 
@@ -108,7 +108,7 @@ def test_after_a_skip_checkin_starts_fresh_and_pause_says_the_right_thing(cadenc
 def test_checkin_back_and_help_as_commands_and_time_off_cancelled(cadence: Cadence) -> None:
     out = demo(cadence, ["/checkin help", "/checkin back", "checkin away tomorrow", "checkin away cancel",
                          "checkin away list", "checkin away cancel"])  # fmt: skip
-    transcript(out, "Your check-in for week", "Say checkin to answer it one question at a time",
+    transcript(out, "Your check-in for 30 Nov – 6 Dec is open until", "Say checkin to answer it one question at a time",
                "There's no question to go back to", "Enjoy your time off! Thu 3 Dec",
                "Cancelled: Thu 3 Dec. Check-ins come as usual on those days.", "You have no time off coming up.",
                "You have no time off coming up, so there's nothing to cancel.")  # fmt: skip
@@ -120,7 +120,7 @@ def test_editing_a_submitted_check_in_jumps_to_one_answer_and_tells_the_manager_
     out = demo(cadence, [PROMPT_TIME, "1", "4", "Shipped it", "Roadmap", "none", "checkin", "2", "Shipped it twice"])
     transcript(out, "Which one do you want to change?", "2/4 What did you get done this week?",
                "Current answer: Shipped it", "Check-in updated ✅",
-               "--- to Sam Okafor (demo) ---\nPriya Nair (demo) updated their check-in for week 2026-W49",
+               "--- to Sam Okafor (demo) ---\nPriya Nair (demo) updated their check-in for 30 Nov – 6 Dec",
                "Priya Nair (demo) changed 1 answer:", "What did you get done this week?\nShipped it → Shipped it twice")  # fmt: skip
 
 
@@ -128,7 +128,7 @@ def test_editing_a_submitted_check_in_jumps_to_one_answer_and_tells_the_manager_
 def test_the_prompt_promises_what_the_check_in_asks_one_message_per_key_result(cadence: Cadence) -> None:
     out = demo(cadence, ["/time 2026-12-04T10:00", "1", "4", "Planned Q1", "Hiring", "none", "70, confidence 4, two big deals",
                          "keep"], person="maya")  # fmt: skip
-    transcript(out, "Hi Maya Chen (demo)! How did week 2026-W49 go? 6 short questions, about 3 minutes.",
+    transcript(out, "Hi Maya Chen (demo)! How did your week go (30 Nov – 6 Dec)? 6 short questions, about 3 minutes.",
                "Great, 6 questions, about 3 minutes.", "5/6 KR-1 Paying customers: where is it now? (now 64, target 100)",
                "Reply with the new value, and if you like your confidence (1–5) and a note",
                "6/6 KR-2 NPS: where is it now?", "Thanks, your check-in is in ✅",

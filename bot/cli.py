@@ -697,7 +697,7 @@ def main(
             config = config.model_copy(update={"database_url": args.database_url})
         context = Context(config, out, err, stdin, clock or (lambda: datetime.now(UTC)))
         return args.handler(args, context)
-    except (CliError, DatabaseUrlError, ConfigError, SlackUnreachable) as error:
+    except (CliError, DatabaseUrlError, ConfigError, SlackUnreachable, workspaces.WorkspaceNotFound) as error:
         print(f"cadence: {error}", file=err)
     except ValidationError as error:
         first = error.errors()[0]

@@ -253,3 +253,8 @@ def test_python_dash_m_bot_is_the_same_cli() -> None:
 
     result = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0 and "org" in result.stdout and "shell" in result.stdout
+
+
+def test_an_unknown_workspace_is_one_line_naming_the_known_ones(cadence: Cadence, tmp_path: Path) -> None:
+    result = cadence("org", "show", "--workspace", "nope")
+    assert result.code == 1 and result.err == "cadence: no workspace called 'nope'; known workspaces: none yet\n"

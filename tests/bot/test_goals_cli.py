@@ -124,7 +124,8 @@ def test_one_new_goal_is_a_goal_not_goals(cadence: Cadence, tmp_path: Path) -> N
     path = tmp_path / "goals.yaml"
     path.write_text("period: 2026-Q4\ngoals:\n  - {title: Grow, level: company, owner: ceo@acme.test}\n")
     assert (
-        cadence("goals", "import", path).out == f"{path}: 1 goal created, 0 updated; no key results created, 0 updated\n"
+        cadence("goals", "import", path).out
+        == f"{path}: 1 goal created, 0 updated; no key results created, 0 updated\n"
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from conversations.checkin_answers import KEEP_WORDS, SKIP_WORDS, Parsed, parse_answer, parse_key_result_update
 from conversations.numbers import (
     MAX_ABS,
     NO,
@@ -242,3 +243,170 @@ def test_percentages_as_cadence_writes_them() -> None:
     assert format_percent(25.0) == "25%" and format_percent(62.5) == "63%" and format_percent(None) == "—"
     assert format_measure(25.0, "", "percent") == "25%" and format_measure(12.5, "%", "percent") == "12.5%"
     assert format_percent(0.49999999999999994) == "0%"  # x + 0.5 is 1.0 in floating point
+
+
+# --- parse_key_result_update ---------------------------------------------------------------------
+
+LETTERS = string.ascii_letters + "éèàüößç"
+notes = st.lists(st.text(alphabet=LETTERS, min_size=1, max_size=10), min_size=1, max_size=8).map(" ".join)
+UPDATE_WORDS = [
+    "45",
+    "1,500",
+    "7,5",
+    "-€3",
+    "ms",
+    "€",
+    "%",
+    "yes",
+    "no",
+    ",",
+    ";",
+    "-",
+    "confidence",
+    "conf",
+    "3",
+    "4/5",
+    "keep",
+    "shipped",
+    "not",
+    "yet",
+    '"',
+    ":",
+    "=",
+]
+LABELS = ["confidence {}", "Confidence {}", "conf {}", "confidence: {}", "confidence {}/5", "conf={}", "CONFIDENCE {}"]
+
+
+@st.composite
+def key_results(draw: st.DrawFn) -> tuple[dict, float]:
+    """A key result and a value it can take, as they come from a check-in question."""
+    unit, metric = draw(st.sampled_from([*UNITS, ("", "boolean")]))
+    value = draw(st.sampled_from([0.0, 1.0])) if metric == "boolean" else rounded(draw(values))
+    return {"id": 7, "title": "Beta users", "unit": unit, "metric": metric, "current": 0}, value
+
+
+def update(value: float | None, confidence: int | None, comment: str) -> Parsed:
+    if value is not None and value.is_integer():
+        value = int(value)
+    return Parsed({"value": value, "confidence": confidence, "comment": comment})
+
+
+@FAST
+@given(key_results(), st.integers(1, 5), notes, st.sampled_from(LABELS), st.data())
+def test_a_value_confidence_and_note_typed_the_documented_ways_read_back(kr_value, confidence, note, label, data):
+    kr, value = kr_value
+    written = data.draw(st.sampled_from([format_measure(value, kr["unit"], kr["metric"]), format_number(value)]))
+    if kr["metric"] == "boolean":
+        written = format_measure(value, "", "boolean")
+    labelled = label.format(confidence)
+    assert parse_key_result_update(kr, written) == update(value, None, "")
+    assert parse_key_result_update(kr, f"{written}, {labelled}, {note}") == update(value, confidence, note)
+    assert parse_key_result_update(kr, f"{written} {confidence} {note}") == update(value, confidence, note)
+    assert parse_key_result_update(kr, f"{written} {labelled}") == update(value, confidence, "")
+    assert parse_key_result_update(kr, f"  {written} {labelled}  ") == update(value, confidence, "")
+
+
+@FAST
+@given(key_results(), notes)
+def test_text_without_a_value_or_a_confidence_is_a_kr_update_problem(kr_value, text: str) -> None:
+    kr, _ = kr_value
+    assume(text.lower() not in KEEP_WORDS | SKIP_WORDS)
+    if kr["metric"] == "boolean":
+        assume(not any(re.match(rf"{word}\b", text.lower()) for word in YES | NO))
+    parsed = parse_key_result_update(kr, text)
+    assert parsed.problem is not None and parsed.problem.code == "kr_update"
+    assert parsed.problem.values == {"kr": kr, "text": text.strip()}
+
+
+@settings(max_examples=300, deadline=None)
+@given(key_results(), st.one_of(st.text(), st.lists(st.sampled_from(UPDATE_WORDS), max_size=8).map(" ".join)))
+def test_parse_key_result_update_never_raises(kr_value, text: str) -> None:
+    kr, _ = kr_value
+    parsed = parse_key_result_update(kr, text)
+    assert isinstance(parsed, Parsed)
+    if parsed.ok and parsed.value is not None:
+        assert set(parsed.value) == {"value", "confidence", "comment"}
+        assert parsed.value["value"] is not None or parsed.value["confidence"] is not None
+        assert parsed.value["confidence"] in (None, 1, 2, 3, 4, 5)
+        assert parsed.value["value"] is None or math.isfinite(parsed.value["value"])
+        assert len(parsed.value["comment"]) <= 500
+
+
+KR = {"id": 7, "title": "Latency", "unit": "ms", "metric": "number", "current": 420}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("45", update(45.0, None, "")),
+        ("45, confidence 4, shipped the beta", update(45.0, 4, "shipped the beta")),
+        ("380 ms 3 waiting on infra", update(380.0, 3, "waiting on infra")),
+        ("380ms - waiting on infra", update(380.0, None, "waiting on infra")),
+        ("380 confidence 4/5", update(380.0, 4, "")),
+        ('1,500 ms "slower after the migration"', update(1500.0, None, "slower after the migration")),
+        ("7,5", update(7.5, None, "")),
+        ("confidence 2", update(None, 2, "")),
+        ("conf: 5", update(None, 5, "")),
+        ("keep", Parsed(None)),
+        ("Same", Parsed(None)),
+        ("skip", Parsed(None)),
+    ],
+)
+def test_key_result_updates_as_people_type_them(text: str, expected: Parsed) -> None:
+    assert parse_key_result_update(KR, text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "shipped the beta", "confidence 2 but slipping", "confidence 9", "fast"])
+def test_what_is_not_a_key_result_update(text: str) -> None:
+    assert parse_key_result_update(KR, text).problem.code == "kr_update"
+
+
+def test_a_negative_amount_with_its_symbol_is_an_update() -> None:
+    kr = {"id": 1, "title": "Cash flow", "unit": "€", "metric": "currency", "current": -5000}
+    assert parse_key_result_update(kr, "-€1,200 4 better month") == update(-1200.0, 4, "better month")
+
+
+def test_yes_and_no_are_updates_of_a_yes_no_key_result() -> None:
+    kr = {"id": 1, "title": "Launched", "unit": "", "metric": "boolean", "current": 0}
+    assert parse_key_result_update(kr, "yes, confidence 5, live since monday") == update(1.0, 5, "live since monday")
+    assert parse_key_result_update(kr, "not yet 3 waiting on legal") == update(0.0, 3, "waiting on legal")
+
+
+QUESTIONS = [
+    {"id": "mood", "kind": "mood", "labels": ["Awful", "Bad", "Okay", "Good", "Great"], "required": True},
+    {"id": "n", "kind": "number", "minimum": 0, "maximum": 10},
+    {"id": "c", "kind": "kr_confidence"},
+    {"id": "v", "kind": "kr_value", "kr": KR},
+    {"id": "u", "kind": "kr_update", "kr": KR},
+    {"id": "one", "kind": "single_choice", "options": ["Red", "Green", "Blue"]},
+    {"id": "many", "kind": "multiple_choice", "options": ["Red", "Green", "Blue"]},
+    {"id": "t", "kind": "text", "required": True},
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(QUESTIONS),
+    st.one_of(st.none(), st.text(), st.integers(), st.lists(st.text(max_size=8), max_size=4)),
+)
+@example(QUESTIONS[0], "1,500")
+@example(QUESTIONS[0], "٣")
+@example(QUESTIONS[1], "1e400")
+def test_parse_answer_never_raises(question: dict, raw) -> None:
+    parsed = parse_answer(question, raw)
+    assert isinstance(parsed, Parsed)
+    if question["kind"] == "mood" and parsed.ok:
+        assert parsed.value in (None, 1, 2, 3, 4, 5)
+
+
+def test_answers_as_people_type_them() -> None:
+    mood, number, confidence, value, _, one, many, text = QUESTIONS
+    assert parse_answer(mood, "4") == Parsed(4) and parse_answer(mood, "good") == Parsed(4)
+    assert parse_answer(mood, "6").problem.code == "mood_range"
+    assert parse_answer(mood, "").problem.code == "required"
+    assert parse_answer(number, "7,5") == Parsed(7.5) and parse_answer(number, "11").problem.code == "out_of_range"
+    assert parse_answer(confidence, "3") == Parsed(3) and parse_answer(confidence, "3.5").problem is not None
+    assert parse_answer(value, "380 ms") == Parsed(380)
+    assert parse_answer(one, "2") == Parsed("Green") and parse_answer(one, "blue") == Parsed("Blue")
+    assert parse_answer(many, "red, 3, Red") == Parsed(["Red", "Blue"])
+    assert parse_answer(text, "skip").problem.code == "required"

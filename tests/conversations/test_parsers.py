@@ -13,6 +13,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from conversations.checkin_answers import KEEP_WORDS, SKIP_WORDS, Parsed, parse_answer, parse_key_result_update
+from conversations.goal_progress import parse_key_result_line
 from conversations.numbers import (
     MAX_ABS,
     NO,
@@ -410,3 +411,153 @@ def test_answers_as_people_type_them() -> None:
     assert parse_answer(one, "2") == Parsed("Green") and parse_answer(one, "blue") == Parsed("Blue")
     assert parse_answer(many, "red, 3, Red") == Parsed(["Red", "Blue"])
     assert parse_answer(text, "skip").problem.code == "required"
+
+
+# --- parse_key_result_line -----------------------------------------------------------------------
+
+titles = st.text(alphabet=string.ascii_letters + string.digits + " -'&", min_size=1, max_size=40).filter(str.strip)
+LINE_UNITS = ["", "ms", "days", "users", "%", "M€", "k€", "EUR", "USD", "pts", "NPS", "h", "€", "$", "£"]
+letter_units = st.text(alphabet=string.ascii_letters + "€%/", min_size=1, max_size=8).filter(
+    lambda unit: unit.lower() not in ("to", "x")
+)
+line_units = st.one_of(st.sampled_from(LINE_UNITS), letter_units)
+ARROWS = [" -> ", "->", " → ", " => ", " to ", " To "]
+WEIGHTS = {"": 1.0, " (x2)": 2.0, " (x 3)": 3.0, " (weight 1.5)": 4.5 / 3}
+
+
+def side(number: float, unit: str, draw: st.DrawFn) -> str:
+    written = format_number(number)
+    if unit in ("€", "$", "£") and draw(st.booleans()):
+        return f"-{unit}{written[1:]}" if written.startswith("-") else f"{unit}{written}"
+    return f"{written}{draw(st.sampled_from(['', ' ']))}{unit}" if unit else written
+
+
+def line_metric(unit: str) -> str:
+    return "percent" if unit == "%" else "currency" if unit in ("€", "$", "£", "EUR", "USD", "GBP") else "number"
+
+
+@FAST
+@given(titles, values, values, line_units, st.sampled_from(["both", "start", "target"]), st.data())
+def test_a_key_result_line_reads_back(title, start, target, unit, where, data) -> None:
+    draw = data.draw
+    arrow, weight = draw(st.sampled_from(ARROWS)), draw(st.sampled_from(sorted(WEIGHTS)))
+    first = side(start, unit if where != "target" else "", draw)
+    last = side(target, unit if where != "start" else "", draw)
+    line = f"{title}: {first}{arrow}{last}{weight}"
+    assert parse_key_result_line(line) == {
+        "title": title.strip(),
+        "metric": line_metric(unit),
+        "start": rounded(start),
+        "target": rounded(target),
+        "unit": "" if unit == "%" else unit,
+        "weight": WEIGHTS[weight],
+    }, line
+
+
+@FAST
+@given(titles, values, line_units)
+def test_a_line_with_only_a_target_starts_at_0(title: str, target: float, unit: str) -> None:
+    parsed = parse_key_result_line(f"{title}: {format_number(target)} {unit}")
+    assert parsed is not None and (parsed["start"], parsed["target"]) == (0.0, rounded(target))
+
+
+@FAST
+@given(titles, values, values, line_units, line_units, st.sampled_from(ARROWS))
+@example("Latency", 500.0, 200.0, "b", "bss", " -> ")
+@example("Reach", 10.0, 20.0, "k", "M", " -> ")
+def test_a_line_with_different_units_on_both_sides_is_refused(title, start, target, first, second, arrow) -> None:
+    one, other = first.lower(), second.lower()
+    assume(first and second and one != other and f"{one}s" != other and f"{other}s" != one)  # day/days agree
+    line = f"{title}: {format_number(start)} {first}{arrow}{format_number(target)} {second}"
+    assert parse_key_result_line(line) is None, line
+
+
+@FAST
+@given(
+    titles,
+    values,
+    values,
+    line_units,
+    st.sampled_from(string.digits),
+    st.integers(0, 8),
+    st.sampled_from(["start", "target", "both"]),
+)
+def test_a_line_with_digits_in_a_unit_is_refused(title, start, target, unit, digit, at, where) -> None:
+    numbered = f"{unit[:at]}{digit}{unit[at:]}" if unit else f"x{digit}"
+    first = f"{format_number(start)} {numbered if where != 'target' else unit}"
+    last = f"{format_number(target)} {numbered if where != 'start' else unit}"
+    line = f"{title}: {first} -> {last}"
+    assert parse_key_result_line(line) is None, line
+
+
+LINE_WORDS = [
+    "Beta users",
+    ":",
+    "0",
+    "-200",
+    "1,500",
+    "1.2",
+    "->",
+    "→",
+    "to",
+    "M€",
+    "€",
+    "$",
+    "%",
+    "days",
+    "day",
+    "(x2)",
+    "(weight 0)",
+    "(",
+    ")",
+    "yes/no",
+    "done",
+    "-",
+    "x",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.lists(st.sampled_from(LINE_WORDS), max_size=8).map(" ".join)))
+@example("A: " + "9" * 400)
+@example("A: 1 -> 2 (x0)")
+@example("A" * 301 + ": 1 -> 2")
+def test_parse_key_result_line_never_raises(line: str) -> None:
+    parsed = parse_key_result_line(line)
+    assert parsed is None or (parsed["weight"] > 0 and parsed["metric"] in ("number", "percent", "currency", "boolean"))
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Beta users: 0 -> 200", ("number", 0.0, 200.0, "", 1.0)),
+        ("Time to first import: 3 days to 1 day", ("number", 3.0, 1.0, "days", 1.0)),
+        ("ARR: 1.2 -> 2 M€ (x2)", ("number", 1.2, 2.0, "M€", 2.0)),
+        ("Coverage: 60% → 80%", ("percent", 60.0, 80.0, "", 1.0)),
+        ("Revenue: $40,000 -> $55,000", ("currency", 40000.0, 55000.0, "$", 1.0)),
+        ("Cash flow: -€5,000 -> €0", ("currency", -5000.0, 0.0, "€", 1.0)),
+        ("Launched: yes/no", ("boolean", 0.0, 1.0, "", 1.0)),
+        ("Signups: 500 (weight 2)", ("number", 0.0, 500.0, "", 2.0)),
+    ],
+)
+def test_key_result_lines_as_people_write_them(line: str, expected: tuple) -> None:
+    parsed = parse_key_result_line(line)
+    assert parsed is not None
+    assert (parsed["metric"], parsed["start"], parsed["target"], parsed["unit"], parsed["weight"]) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "no colon here",
+        "Latency: 500 ms -> 200 s",
+        "Boss count: 1 bo -> 2 boss",  # a unit and its plural agree (day/days); bo and boss are not that
+        "Classes taught: 3 cla -> 5 class",
+        "Area: 5 m2 -> 10 m2",
+        "Users: 0 -> 100 -> 200",
+        "Users: lots -> more",
+        "Users: 0 -> 100 (x0)",
+    ],
+)
+def test_what_is_not_a_key_result_line(line: str) -> None:
+    assert parse_key_result_line(line) is None

@@ -13,6 +13,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from conversations.checkin_answers import KEEP_WORDS, SKIP_WORDS, Parsed, parse_answer, parse_key_result_update
+from conversations.commands import ALIASES, TypedCommand, read_command, suggestion, typo_distance
 from conversations.goal_progress import parse_key_result_line
 from conversations.numbers import (
     MAX_ABS,
@@ -25,6 +26,7 @@ from conversations.numbers import (
     parse_number,
     split_measure,
 )
+from conversations.steering import WORDS, Steer, steering_word
 
 FAST = settings(max_examples=150, deadline=None)
 finite = st.floats(min_value=-MAX_ABS, max_value=MAX_ABS, allow_nan=False, allow_infinity=False)
@@ -561,3 +563,192 @@ def test_key_result_lines_as_people_write_them(line: str, expected: tuple) -> No
 )
 def test_what_is_not_a_key_result_line(line: str) -> None:
     assert parse_key_result_line(line) is None
+
+
+# --- commands and their typos --------------------------------------------------------------------
+
+COMMANDS = (
+    "checkin",
+    "kudos",
+    "goal",
+    "whoami",
+    "help",
+    "history",
+    "update",
+    "show",
+    "close",
+    "reopen",
+    "status",
+    "stats",
+    "top",
+    "away",
+)
+
+
+@st.composite
+def slips(draw: st.DrawFn) -> tuple[str, str]:
+    """A command and the same with one slip: a letter extra, missing, wrong, or two swapped."""
+    command = draw(st.sampled_from(COMMANDS))
+    letter = draw(st.sampled_from(string.ascii_lowercase))
+    kind = draw(st.sampled_from(["insert", "delete", "substitute", "swap"]))
+    if kind == "insert":
+        at = draw(st.integers(0, len(command)))
+        return command, command[:at] + letter + command[at:]
+    at = draw(st.integers(0, len(command) - (2 if kind == "swap" else 1)))
+    if kind == "delete":
+        return command, command[:at] + command[at + 1 :]
+    if kind == "substitute":
+        return command, command[:at] + letter + command[at + 1 :]
+    return command, command[:at] + command[at + 1] + command[at] + command[at + 2 :]
+
+
+@FAST
+@given(slips(), st.sampled_from(["{}", "{} ", "/{}", "{}"]), st.booleans())
+@example(("checkin", "chekin"), "{}", False)
+@example(("show", "shwo"), "{}", False)
+@example(("status", "statu"), "{}", False)  # as near to stats: either is a fair guess
+@example(("top", "to"), "{}", False)
+def test_a_command_with_one_slip_is_suggested_back(command_slip, form: str, upper: bool) -> None:
+    command, slip = command_slip
+    assume(slip != command and slip not in COMMANDS)  # "stats" with a "u" more is "status", no slip
+    typed = form.format(slip.upper() if upper else slip)
+    guess = suggestion(typed, COMMANDS)
+    if len(slip) < 3:
+        assert guess is None
+        return
+    assert typo_distance(slip, command) == 1
+    nearest = [candidate for candidate in COMMANDS if typo_distance(slip, candidate) == 1]
+    if nearest == [command]:
+        assert guess == command
+    else:
+        assert guess in nearest
+    with_aliases = suggestion(typed, [*COMMANDS, *ALIASES])
+    assert ALIASES.get(with_aliases, with_aliases) in nearest
+
+
+@FAST
+@given(st.text(max_size=2), st.sampled_from(["{}", "/{}", " {} "]))
+def test_words_under_three_letters_are_never_guessed_at(word: str, form: str) -> None:
+    assert suggestion(form.format(word), COMMANDS) is None
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_command_is_never_suggested_as_itself(command: str) -> None:
+    for typed in (command, command.upper(), f"/{command}", f" {command} "):
+        assert suggestion(typed, COMMANDS) != command
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("chekin", "checkin"),
+        ("checkni", "checkin"),
+        ("/kudso", "kudos"),
+        ("shwo", "show"),
+        ("histroy", "history"),
+        ("hsitroy", "history"),  # two slips in a long word
+        ("reopn", "reopen"),
+        ("wohami", "whoami"),
+        ("to", None),  # not a typo of top
+        ("hs", None),
+        ("banana", None),
+        ("shwoo", None),  # two slips in a short word
+    ],
+)
+def test_typos_people_make(typed: str, expected: str | None) -> None:
+    assert suggestion(typed, COMMANDS) == expected
+
+
+words = st.text(alphabet=string.ascii_lowercase + "-", max_size=10)
+
+
+@FAST
+@given(words, words)
+def test_typo_distance_is_symmetric_and_0_only_for_equal_words(a: str, b: str) -> None:
+    distance = typo_distance(a, b)
+    assert distance == typo_distance(b, a)
+    assert (distance == 0) == (a == b)
+    assert abs(len(a) - len(b)) <= distance <= max(len(a), len(b))
+
+
+@FAST
+@given(words)
+def test_a_word_is_its_own_length_from_nothing(word: str) -> None:
+    assert typo_distance(word, "") == typo_distance("", word) == len(word)
+    assert typo_distance(word, word) == 0
+
+
+def test_a_swap_of_neighbours_is_one_slip() -> None:
+    assert typo_distance("shwo", "show") == 1 and typo_distance("ab", "ba") == 1
+    assert typo_distance("kitten", "sitting") == 3
+
+
+@FAST
+@given(st.sampled_from([*COMMANDS, *ALIASES]), st.text(), st.booleans(), st.booleans())
+def test_a_typed_command_is_read_with_its_text(word: str, text: str, slashed: bool, upper: bool) -> None:
+    typed = f"{'/' if slashed else ''}{word.upper() if upper else word} {text}"
+    assert read_command(typed, COMMANDS) == TypedCommand(ALIASES.get(word, word), text.strip(), slashed)
+
+
+@pytest.mark.parametrize("line", ["", "/", "kudo @sam", "I checkin later", "hello", " /"])
+def test_a_line_that_starts_with_no_command_is_none(line: str) -> None:
+    assert read_command(line, COMMANDS) is None
+
+
+# --- steering words ------------------------------------------------------------------------------
+
+
+@FAST
+@given(
+    st.sampled_from(sorted(word for word in WORDS if word != "?")),
+    st.data(),
+    st.sampled_from(["", " ", "  ", "\t", "\n"]),
+    st.sampled_from(["", "!", ".", "?", "!!", "?!", "...", " !", " ?"]),
+)
+@example("cancel", None, "", "!")
+@example("back", None, " ", "")
+@example("help", None, "", "?")
+@example("cancel", None, "", " !")
+def test_case_spaces_and_trailing_punctuation_dont_matter_to_a_steering_word(word, data, space, punctuation) -> None:
+    cased = word if data is None else "".join(data.draw(st.sampled_from([c.lower(), c.upper()])) for c in word)
+    spaced = cased.replace(" ", "  ") if data is not None and data.draw(st.booleans()) else cased
+    assert steering_word(f"{space}{spaced}{punctuation}{space}") is WORDS[word]
+    assert steering_word(f"/{cased}") is WORDS[word]
+
+
+ANSWER_WORDS = ["I", "sam", "helped", "meetings", "to", "the", "release", "today", "was", "great", "a", "lot"]
+
+
+@FAST
+@given(st.sampled_from(sorted(WORDS)), st.lists(st.sampled_from(ANSWER_WORDS), min_size=1, max_size=4), st.booleans())
+def test_a_steering_word_in_an_answer_is_not_steering(word: str, others: list[str], before: bool) -> None:
+    answer = " ".join([*others, word] if before else [word, *others])
+    assert steering_word(answer) is None, answer
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["I helped Sam", "back to back meetings", "help Sam with the release", "skipped lunch", "cancelled", "Next steps?"],
+)
+def test_ordinary_answers_are_not_steering_words(answer: str) -> None:
+    assert steering_word(answer) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Cancel!", Steer.CANCEL),
+        (" back ", Steer.BACK),
+        ("help?", Steer.HELP),
+        ("?", Steer.HELP),
+        ("Go  back", Steer.BACK),
+        ("/skip", Steer.SKIP),
+        ("not now.", Steer.CANCEL),
+        ("cancel !", Steer.CANCEL),  # a space before the mark, as French typists write it
+        ("", None),
+        (None, None),
+        ("!", None),
+    ],
+)
+def test_steering_words_as_people_type_them(typed: str | None, expected: Steer | None) -> None:
+    assert steering_word(typed) is expected

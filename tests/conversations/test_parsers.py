@@ -424,7 +424,7 @@ letter_units = st.text(alphabet=string.ascii_letters + "€%/", min_size=1, max_
 )
 line_units = st.one_of(st.sampled_from(LINE_UNITS), letter_units)
 ARROWS = [" -> ", "->", " → ", " => ", " to ", " To "]
-WEIGHTS = {"": 1.0, " (x2)": 2.0, " (x 3)": 3.0, " (weight 1.5)": 4.5 / 3}
+WEIGHTS = {"": 1.0, " (x2)": 2.0, " (x 3)": 3.0, " (weight 1.5)": 1.5}
 
 
 def side(number: float, unit: str, draw: st.DrawFn) -> str:
@@ -603,7 +603,7 @@ def slips(draw: st.DrawFn) -> tuple[str, str]:
 
 
 @FAST
-@given(slips(), st.sampled_from(["{}", "{} ", "/{}", "{}"]), st.booleans())
+@given(slips(), st.sampled_from(["{}", " {} ", "/{}"]), st.booleans())
 @example(("checkin", "chekin"), "{}", False)
 @example(("show", "shwo"), "{}", False)
 @example(("status", "statu"), "{}", False)  # as near to stats: either is a fair guess

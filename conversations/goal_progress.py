@@ -97,18 +97,20 @@ _KR_LINE = re.compile(
     r"^(?P<title>.+?)\s*:\s*(?P<body>.+?)\s*(?:\((?:weight\s*|x\s*)(?P<weight>\d+(?:\.\d+)?)\)\s*)?$", re.IGNORECASE
 )
 _ARROW = re.compile(r"\s*(?:->|→|=>)\s*|\s+to\s+", re.IGNORECASE)
-_MEASURE = re.compile(r"^(?P<prefix>[$€£])?\s*(?P<number>-?\d[\d,]*(?:\.\d+)?)\s*(?P<unit>[^\d()]*?)\s*$")
+_MEASURE = re.compile(
+    r"^(?P<sign>-(?=[$€£]))?(?P<prefix>[$€£])?\s*(?P<number>-?\d[\d,]*(?:\.\d+)?)\s*(?P<unit>[^\d()]*?)\s*$"
+)
 _YES_NO = re.compile(r"^(?:yes\s*/\s*no|yes-no|done|yes)$", re.IGNORECASE)
 CURRENCIES = ("€", "$", "£", "EUR", "USD", "GBP")
 MAX_UNIT = 24
 
 
 def _measure(text: str) -> tuple[float, str] | None:
-    """``1.2 M€``, ``$40``, ``3 days``, ``80 %``: a number and its unit (no digits in a unit)."""
+    """``1.2 M€``, ``$40``, ``-€5``, ``3 days``, ``80 %``: a number and its unit (no digits in a unit)."""
     match = _MEASURE.match(text.strip())
     if match is None:
         return None
-    number = parse_number(match.group("number"))
+    number = parse_number((match.group("sign") or "") + match.group("number"))
     unit = (match.group("prefix") or "") + match.group("unit").strip()
     if number is None or len(unit) > MAX_UNIT:
         return None
@@ -121,8 +123,10 @@ def _same_unit(first: str, second: str) -> str | None:
         return first or second
     if first.lower() == second.lower():
         return second
-    if first.lower().rstrip("s") == second.lower().rstrip("s"):
-        return first if first.lower().endswith("s") else second
+    if first.lower() == f"{second.lower()}s":
+        return first
+    if second.lower() == f"{first.lower()}s":
+        return second
     return None
 
 

@@ -16,7 +16,7 @@ import re
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d+)?|[.,]\d+)$")
-_LEADING_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|[.,]\d+)")
+_LEADING_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:[.,]\d+)?|[.,]\d+)")
 MAX_ABS = 1e15
 YES = frozenset({"yes", "done", "true", "y", "achieved", "shipped", "live"})
 NO = frozenset({"no", "false", "not yet", "n", "not done"})
@@ -55,8 +55,10 @@ def split_measure(text: str, unit: str = "", metric: str = "number") -> tuple[fl
                 if lowered == word or re.match(rf"^{re.escape(word)}(?=[\s,;.!]|$)", lowered):
                     return value, stripped[len(word) :].strip()
     shown = display_unit(unit, metric)
-    if shown in PREFIX_SYMBOLS and stripped.startswith(shown):
-        stripped = stripped[len(shown) :].lstrip()
+    if shown in PREFIX_SYMBOLS:
+        sign = stripped[0] if stripped[:1] in ("-", "+") and stripped[1:].startswith(shown) else ""  # -€1,200
+        if stripped[len(sign) :].startswith(shown):
+            stripped = sign + stripped[len(sign) + len(shown) :].lstrip()
     match = _LEADING_NUMBER.match(stripped)
     if match is None:
         return None, text.strip()
@@ -91,7 +93,7 @@ def format_number(value: float | int | None) -> str:
     """``5`` not ``5.0``, ``1.25``, ``1,500``; at most two decimals."""
     if value is None:
         return "—"
-    number = float(value)
+    number = round(float(value), 2) or 0.0  # -0.001 is 0, not -0
     if number.is_integer():
         return f"{int(number):,}"
     return f"{number:,.2f}".rstrip("0").rstrip(".")
@@ -116,7 +118,11 @@ def format_measure(value: float | int | None, unit: str = "", metric: str = "num
 
 def format_percent(value: float | int | None) -> str:
     """Progress as a whole percentage: ``25%``."""
-    return "—" if value is None else f"{math.floor(float(value) + 0.5)}%"  # half up: 62.5 % reads 63%
+    if value is None:
+        return "—"
+    number = float(value)
+    whole = math.floor(number)
+    return f"{whole + (number - whole >= 0.5)}%"  # half up: 62.5 % reads 63% (not number + 0.5, which can round)
 
 
 def small_int(text: str, limit: int = 9) -> int | None:

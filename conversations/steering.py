@@ -46,4 +46,4 @@ def steering_word(text: str | None) -> Steer | None:
     if not text:
         return None
     cleaned = " ".join(text.lower().strip().removeprefix("/").split())
-    return WORDS.get(cleaned) or WORDS.get(cleaned.rstrip("!.?"))
+    return WORDS.get(cleaned) or WORDS.get(cleaned.rstrip("!.?").rstrip())  # "Cancel!", "cancel !"

@@ -106,6 +106,9 @@ def parse_day(text: str, today: date) -> date | None:
     if cleaned == "yesterday":
         return today - timedelta(days=1)
     words = cleaned.split()
+    if len(words) >= 3 and words[0] in WEEKDAYS:  # "Mon 21 Dec", as Cadence says a day back
+        named = parse_day(" ".join(words[1:]), today)
+        return named if named is not None and named.weekday() == WEEKDAYS[words[0]] else None
     if words and words[-1] in WEEKDAYS and len(words) <= 2 and (len(words) == 1 or words[0] in ("next", "this", "on")):
         ahead = (WEEKDAYS[words[-1]] - today.weekday()) % 7
         if words[0] == "next" and len(words) == 2:
@@ -147,7 +150,7 @@ def parse_span(text: str, today: date) -> Span | None:
         count = _COUNT_WORDS.get(match.group(1)) or int(match.group(1))
         length = count * (7 if match.group(2) == "week" else 1)
         return Span(today, today + timedelta(days=max(length, 1) - 1)) if count else None
-    for prefix in ("until ", "till ", "til ", "through "):
+    for prefix in ("until ", "till ", "til ", "through ", "thru "):
         if cleaned.startswith(prefix):
             last = parse_day(cleaned.removeprefix(prefix), today)
             return Span(today, last) if last is not None else None

@@ -77,8 +77,10 @@ def split_measure(text: str, unit: str = "", metric: str = "number") -> tuple[fl
 
 
 def parse_measure(text: str, unit: str = "", metric: str = "number") -> float | None:
-    """A key result's value typed on its own: a number, with or without its unit, or yes/no."""
+    """A key result's value typed on its own: a number, with or without its unit, or yes/no
+    (``Yes!`` and ``done.`` too)."""
     value, rest = split_measure(text, unit, metric)
+    rest = rest.strip(".!") if metric == "boolean" else rest
     if value is None and metric == "boolean":
         return None
     return value if not rest else None

@@ -366,3 +366,10 @@ def test_a_day_a_month_back_is_not_read_as_eleven_months_ahead() -> None:
     today = date(2100, 2, 28)
     assert parse_day("28 Jan", today) == date(2100, 1, 28)
     assert parse_day("27 Jan", today) == date(2101, 1, 27)
+
+
+def test_days_as_cadence_says_them_back_can_be_typed_back() -> None:
+    today = date(2026, 12, 4)
+    assert parse_span("Mon 21 Dec – Mon 4 Jan 2027", today) == Span(date(2026, 12, 21), date(2027, 1, 4))
+    assert parse_day("Tue 21 Dec", today) is None, "a weekday that doesn't fit the day is a mistake, not a guess"
+    assert parse_span("thru friday", today) == Span(today, today)

@@ -752,3 +752,8 @@ def test_ordinary_answers_are_not_steering_words(answer: str) -> None:
 )
 def test_steering_words_as_people_type_them(typed: str | None, expected: Steer | None) -> None:
     assert steering_word(typed) is expected
+
+
+def test_a_yes_no_key_result_takes_yes_and_done_with_their_punctuation() -> None:
+    assert parse_measure("Yes!", "", "boolean") == 1.0 and parse_measure("done.", "", "boolean") == 1.0
+    assert parse_measure("not yet", "", "boolean") == 0.0 and parse_measure("maybe", "", "boolean") is None

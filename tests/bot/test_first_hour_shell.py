@@ -3,6 +3,7 @@ reported bugs and shows what a person reads now."""
 
 from __future__ import annotations
 
+import pytest
 from freezegun import freeze_time
 
 from tests.bot.cli_helpers import Cadence
@@ -141,3 +142,23 @@ def test_a_shell_command_inside_a_form_closes_it_and_runs(cadence: Cadence) -> N
     out = demo(cadence, ["goal new", "/as sam", "whoami"])
     transcript(out, "[form: New goal", "Form closed; nothing was sent.", "You are now Sam Okafor (demo)",
                "• Name: Sam Okafor (demo)")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("person", "lines", "form"),
+    [
+        ("priya", ["kudos"], "[form: Give kudos"),
+        ("sam", ["goal update"], "[form: Update key results"),
+        ("priya", ["goal new"], "[form: New goal"),
+        ("priya", [PROMPT_TIME, "2"], "[form: Check-in 30 Nov – 6 Dec"),
+    ],
+)
+@freeze_time("2026-12-02 08:00:00")
+def test_every_form_takes_help_and_cancel_and_sends_nothing(
+    cadence: Cadence, person: str, lines: list[str], form: str
+) -> None:
+    out = demo(cadence, [*lines, "help", "cancel", "whoami"], person=person)
+    transcript(
+        out, form, "Answer each field in turn.", "Form closed; nothing was sent.", "This is what I know about you"
+    )
+    assert "🎉" not in out and "Created" not in out and "✅" not in out, "nothing was sent"

@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from bot.checkin_tick import checkin_producer
 from bot.tick import enqueue_due
 from conversations.words import Labels
+from storage.models import CheckinResponse
 from tests.bot.slack.block_kit import assert_valid_message, assert_valid_view
 from tests.bot.slack.conftest import seed_org
 from tests.bot.slack.harness import RunningCadence
@@ -108,3 +110,24 @@ def test_time_off_is_confirmed_privately_in_the_slash_command_answer(cadence: Ru
     assert answer["response_type"] == "ephemeral" and "Enjoy your time off" in answer["text"]
     wrong = cadence.command("/checkin", "away 2027-01-04 2026-12-21", user_id="U0001")
     assert "put the first day first" in wrong["text"] and "`/checkin away" in wrong["text"]
+
+
+def test_steering_words_in_the_dm_help_go_back_and_pause_without_being_answers(cadence, slack) -> None:
+    prompt(cadence, slack)
+    cadence.post(block_action("checkin.start:2026-W49", "checkin.start:2026-W49", user_id="U0001", channel_id="DU0001"))
+    sent = 3  # the prompt, the intro and the first question
+    for text, expected in (
+        ("help", "You're on question 1 of 4"),
+        ("4", "2/4"),
+        ("back", "Current answer: 4 · Good"),
+        ("keep", "2/4"),
+        ("pause", "Paused. I've kept your 1 answer"),
+    ):
+        slack.wait_for_calls("chat.postMessage", sent)
+        dm(cadence, text)
+        sent += 2 if text == "help" else 1  # help says what the question takes, then asks it again
+        calls = slack.wait_for_calls("chat.postMessage", sent)
+        assert any(expected in call.args["text"] for call in calls[-2:]), (text, [c.args["text"] for c in calls[-2:]])
+    with cadence.database.session_scope() as session:
+        [response] = session.exec(select(CheckinResponse)).all()
+        assert response.answers == {"mood": 4}, "no steering word was stored as an answer"

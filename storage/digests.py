@@ -172,13 +172,14 @@ def team_goals(
     goals = [goal for goal in tree_goals.values() if goal.id in shown_ids]
     goal_ids = [goal.id for goal in goals]
     key_results = goal_store.key_results_by_goal(session, list(tree_goals))
-    last_update = dict(
-        session.exec(
-            select(GoalUpdate.goal_id, sa.func.max(GoalUpdate.created_at))
-            .where(col(GoalUpdate.goal_id).in_(goal_ids))
-            .group_by(GoalUpdate.goal_id)
-        ).all()
-    )
+    first_update, last_update = {}, {}
+    for goal_id, first, last in session.exec(
+        select(GoalUpdate.goal_id, sa.func.min(GoalUpdate.created_at), sa.func.max(GoalUpdate.created_at))
+        .where(col(GoalUpdate.goal_id).in_(list(tree_goals)))
+        .group_by(GoalUpdate.goal_id)
+    ).all():
+        first_update[goal_id] = first if first.tzinfo else first.replace(tzinfo=UTC)
+        last_update[goal_id] = last
     updates = session.exec(
         select(GoalUpdate.key_result_id, GoalUpdate.created_at, GoalUpdate.old_value)
         .where(
@@ -208,7 +209,7 @@ def team_goals(
         "goals": views,
         "key_results_at_risk": at_risk,
         "stale": stale,
-        "progress_by_week": ProgressReplay(tree_goals, key_results, updates, moments).averages(goal_ids),
+        "progress_by_week": ProgressReplay(tree_goals, key_results, updates, moments, first_update).averages(goal_ids),
     }
 
 
@@ -240,18 +241,25 @@ def goal_tree_statement() -> sa.Select:
 class ProgressReplay:
     """Goal progress as it was at earlier moments, replayed from the key results' update history
     by the rule ``storage.goals.recompute`` applies: the weighted mean of the goal's key results
-    (their weight) and its child goals that weren't dropped (weight 1 each), all the way down.
+    (their weight) and its child goals that weren't dropped and had started (weight 1 each), all
+    the way down. A goal had started at a moment when it was past zero or had been updated by then.
 
     A key result's value at a moment is the value its first later update started from, or its
     current value when nothing changed since; so at the present moment the replay gives exactly
     the progress the goals show today. Each goal's whole series is worked out once per digest."""
 
     def __init__(
-        self, goals: dict[int, Goal], key_results: dict[int, list], updates: Sequence, moments: Sequence[datetime]
+        self,
+        goals: dict[int, Goal],
+        key_results: dict[int, list],
+        updates: Sequence,
+        moments: Sequence[datetime],
+        first_update: dict[int, datetime],
     ) -> None:
         self.goals = goals
         self.key_results = key_results
         self.moments = list(moments)
+        self.first_update = first_update
         self.children: dict[int, list[int]] = defaultdict(list)
         for goal in goals.values():
             if goal.parent_id in goals and goal.state is not GoalState.DROPPED:
@@ -262,25 +270,36 @@ class ProgressReplay:
         self.series: dict[int, list[float]] = {}
 
     def averages(self, goal_ids: Sequence[int]) -> list[float | None]:
-        """The mean progress of ``goal_ids`` at each moment, in percent to one decimal (None without goals)."""
+        """The mean progress of those of ``goal_ids`` that had started, at each moment, in percent to one
+        decimal: 0 while none had, None without goals. A goal not started yet counts for nothing here
+        either, as in its parent's progress."""
         if not goal_ids:
             return [None] * len(self.moments)
-        columns = zip(*(self.goal_series(goal_id, frozenset()) for goal_id in goal_ids), strict=True)
-        return [round(sum(column) / len(column), 1) for column in columns]
+        averages: list[float | None] = []
+        for at in range(len(self.moments)):
+            started = [self.goal_series(goal_id, frozenset())[at] for goal_id in goal_ids if self.started(goal_id, at)]
+            averages.append(round(sum(started) / len(started), 1) if started else 0.0)
+        return averages
+
+    def started(self, goal_id: int, at: int) -> bool:
+        first = self.first_update.get(goal_id)
+        return self.goal_series(goal_id, frozenset())[at] > 0 or (first is not None and first <= self.moments[at])
 
     def goal_series(self, goal_id: int, path: frozenset[int]) -> list[float]:
         if goal_id in self.series:
             return self.series[goal_id]
         goal = self.goals[goal_id]
         path = path | {goal_id}  # a goal under itself (goals as code refuses that) counts once
-        weighed = [(self.key_result_series(kr), kr.weight) for kr in self.key_results.get(goal_id, [])]
-        weighed += [(self.goal_series(child, path), 1.0) for child in self.children[goal_id] if child not in path]
-        if weighed:
-            series = [
-                weighted_progress((values[at], weight) for values, weight in weighed) for at in range(len(self.moments))
-            ]
-        else:
+        key_results = [(self.key_result_series(kr), kr.weight) for kr in self.key_results.get(goal_id, [])]
+        children = [(child, self.goal_series(child, path)) for child in self.children[goal_id] if child not in path]
+        if not key_results and not children:
             series = [goal.progress] * len(self.moments)
+        else:
+            series = []
+            for at in range(len(self.moments)):
+                weighed = [(values[at], weight) for values, weight in key_results]
+                weighed += [(values[at], 1.0) for child, values in children if self.started(child, at)]
+                series.append(weighted_progress(weighed))
         self.series[goal_id] = series
         return series
 

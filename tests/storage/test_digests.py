@@ -271,7 +271,8 @@ def test_the_charted_goal_progress_replays_child_goals_and_ends_at_the_digests_f
     any_database: Database, org
 ) -> None:
     """A team goal is 50 % its own key result and 50 % a child goal owned outside the team; the
-    child's key result went from 0 to 4 of 4 two weeks ago (Thursday of 2026-W47)."""
+    child's key result went from 0 to 4 of 4 two weeks ago (Thursday of 2026-W47), its first update:
+    until then the child hadn't started and counted for nothing in its parent."""
     from storage import goals as goal_store
 
     with any_database.session_scope() as session:
@@ -284,6 +285,21 @@ def test_the_charted_goal_progress_replays_child_goals_and_ends_at_the_digests_f
     digest = build(any_database, org["Mia"])
     shown = {goal["ref"]: goal["progress"] for goal in digest["team"]["goals"]}
     assert shown == {"G-1": 25.0, "G-2": 75.0}, "G-2: (50 % + 100 %) / 2, its child included"
-    assert digest["chart"]["goal_progress"] == [25.0] * 5 + [50.0] * 3, "before the update: (25 + 25) / 2"
+    assert digest["chart"]["goal_progress"] == [37.5] * 5 + [50.0] * 3, (
+        "before the update the child hadn't started, so G-2 was its own 50 %: (25 + 50) / 2"
+    )
     assert digest["team"]["average_progress"] == digest["chart"]["goal_progress"][-1] == 50.0
     assert "Goals · average progress 50%" in Words(PlainDialect()).render("digest", digest).text
+
+
+def test_a_goal_not_started_counts_for_nothing_in_the_average_and_says_so(any_database: Database, org) -> None:
+    with any_database.session_scope() as session:
+        add_goal(session, org["Mia"].workspace_id, 2, org["Ben"], current=0)  # Ben's goal: nothing done yet
+    digest = build(any_database, org["Mia"])
+    healths = {goal["ref"]: goal["health"] for goal in digest["team"]["goals"]}
+    assert healths == {"G-1": "off_track", "G-2": "not_started"}
+    assert digest["team"]["average_progress"] == 25.0, "G-1's 25 %, not (25 + 0) / 2"
+    text = Words(PlainDialect()).render("digest", digest).text
+    assert "Goals · average progress 25% (not counting 1 goal not started)" in text
+    assert "(G-2) is" not in text, "none of its key results reads at risk or off track"
+    assert "G-2 Goal 2 has had no update for 70 days" in text, "but it has been quiet, which the manager should know"

@@ -12,7 +12,7 @@ from tests.bot.slack.block_kit import assert_valid_view
 from tests.bot.slack.conftest import seed_org
 from tests.bot.slack.harness import RunningCadence, wait_until
 from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_requests import block_action, message_im
+from tests.fakes.slack_requests import block_action, message_im, slash_command
 
 NOVEMBER = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
@@ -51,3 +51,11 @@ def test_a_typed_command_that_needs_a_form_offers_a_button_that_opens_it(
     view = view if isinstance(view, dict) else json.loads(view)
     assert_valid_view(view)
     assert view["callback_id"] == "goal_new.form"
+
+
+def test_kudos_on_its_own_opens_the_give_kudos_form(cadence: RunningCadence, slack: FakeSlackApi) -> None:
+    cadence.post(slash_command("/kudos", "", user_id="U0001"))
+    view = slack.wait_for_calls("views.open")[0].args["view"]
+    view = view if isinstance(view, dict) else json.loads(view)
+    assert_valid_view(view)
+    assert view["callback_id"] == "kudos.form"

@@ -273,7 +273,7 @@ def cmd_digest_preview(args: argparse.Namespace, context: Context) -> int:
         team = session.get(Team, manager.team_id) if manager.team_id else None
         team_settings = settings.for_team(team.name if team else None)
         latest = covered_week(team_settings, digest_instant(team_settings, now, manager.timezone), manager.timezone)
-        week = args.week or latest
+        week = (args.week or latest).strip().upper()
         _check_week(week)
         problem = _no_data_for(session, manager, week, latest, now)
         if problem:
@@ -320,9 +320,14 @@ def _no_data_for(session, manager: Person, week: str, latest: str, now: datetime
     from storage import digests
 
     zone = ZoneInfo(manager.timezone)
+    record = digests.team_week(session, manager, week, latest)
+    pointer = (
+        f"the latest week with check-ins is {record.latest_week}"
+        if record.latest_week and record.latest_week != week
+        else "nobody in the team has had a check-in yet"
+    )
     if week_days(week)[0] > now.astimezone(zone).date():
-        return f"{week} hasn't happened yet; the latest week with a digest is {latest}"
-    record = digests.team_week(session, manager, week)
+        return f"{week} hasn't happened yet; {pointer}"
     if record.checked_in or not record.reports:
         return None  # no reports at all: build_digest says so in its own words
     team = f"{digests.first_name(manager)}'s team"
@@ -333,9 +338,7 @@ def _no_data_for(session, manager: Person, week: str, latest: str, now: datetime
         problem = f"nobody in {team} had a check-in in {week} (before they joined Cadence)"
     else:
         problem = f"nobody in {team} had a check-in in {week}"
-    if week == latest:
-        return f"{problem}; there is a digest once they have been asked to check in"
-    return f"{problem}; the latest week with a digest is {latest}"
+    return f"{problem}; {pointer}"
 
 
 def _check_week(week: str) -> None:

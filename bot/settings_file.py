@@ -21,14 +21,16 @@ from conversations.workspace_settings import SettingError, WorkspaceSettings, va
 
 
 class SettingsLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans and without base-60 numbers."""
+    """SafeLoader with YAML 1.2 booleans, without base-60 numbers, and with dates left as text for
+    the settings to read (YAML's own reading of ``2026-02-30`` fails without saying where)."""
 
 
+REPLACED_RESOLVERS = ("bool", "int", "float", "timestamp")
 SettingsLoader.yaml_implicit_resolvers = {
     first: [
         (tag, regexp)
         for tag, regexp in resolvers
-        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+        if tag not in {f"tag:yaml.org,2002:{name}" for name in REPLACED_RESOLVERS}
     ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }

@@ -31,6 +31,7 @@ from conversations.checkin_answers import (
     blockers_of,
     display,
     key_result_updates,
+    key_result_value_field,
     mood_of,
     parse_answer,
 )
@@ -52,7 +53,7 @@ from conversations.steering import Steer, steering_word
 from conversations.words import Labels
 
 FLOW = "checkin"
-MAX_BUTTONS = 24  # a row of buttons holds 25 on Slack; one place is kept for "all"
+MAX_BUTTONS = 50  # one-click choices beyond this many are more than a person scans; they are typed instead
 SECONDS_TO_ANSWER = {"mood": 10, "single_choice": 15, "multiple_choice": 15, "number": 15, KR_UPDATE: 20}
 SECONDS_FOR_TEXT = 40
 HARD_MOOD = 2  # a mood this low together with a blocker gets a human answer and a flag for the manager
@@ -162,6 +163,10 @@ class CheckinFlow:
             return StepResult(self._keep(state), (self._form_message(data),))
         if action == "checkin.answers":
             return self._submit_form(state, data, inbound.form or {})
+        if action in ("checkin.skip", "checkin.skip_confirm") and data["status"] == Status.SUBMITTED:
+            # the week is answered: skipping it now would throw the answers away
+            edit = (Choice(self.labels("edit_answers"), f"checkin.start:{data['week']}"),)
+            return StepResult(self._keep(state), (Outbound("checkin_already_in", {"week": data["week"]}, edit),))
         if action == "checkin.skip" or (action == "checkin.skip_confirm" and state.step != Step.SKIP_REASON):
             return self._ask_skip_reason(state, data)
         if action == "checkin.skip_confirm":
@@ -228,6 +233,7 @@ class CheckinFlow:
                 "optional": bool(question and not question.get("required")),
                 "kind": question["kind"] if question else "",
                 "editing": bool(data.get("editing")),
+                "single": bool(data.get("single")),
                 "closes_local": data["closes_local"],
             },
         )
@@ -293,12 +299,12 @@ class CheckinFlow:
         if question["kind"] == "mood":
             labels = list(question.get("labels") or [])
             return tuple(
-                Choice(self.labels("mood_option", value=n, label=text), f"{value}:{n}")
+                Choice(self.labels("mood_option", value=n, label=text), f"{value}:{n}", answer=True)
                 for n, text in enumerate(labels, 1)
             ), None
         options = list(question.get("options") or [])
         if question["kind"] == "single_choice" and len(options) <= MAX_BUTTONS:
-            return tuple(Choice(option, f"{value}:{index}") for index, option in enumerate(options)), None
+            return tuple(Choice(option, f"{value}:{index}", answer=True) for index, option in enumerate(options)), None
         if question["kind"] == "multiple_choice":
             picks = tuple(Choice(option, str(index)) for index, option in enumerate(options))
             return (), ChoiceSet(value, picks, self.labels("choices_done"))
@@ -338,7 +344,9 @@ class CheckinFlow:
         questions = data["questions"]
         index = next((i for i, q in enumerate(questions) if q["id"] == question_id), None)
         if index is None or (data["status"] == Status.SUBMITTED and state.step != Step.ASKING):
-            return StepResult(self._keep(state), (Outbound("checkin_answer_expired", {"week": data["week"]}),))
+            why = "no_longer_asked" if index is None else "already_in"
+            expired = Outbound("checkin_answer_expired", {"week": data["week"], "why": why})
+            return StepResult(self._keep(state), (expired,))
         question = questions[index]
         options = list(question.get("options") or [])
         if question["kind"] == "single_choice":
@@ -408,6 +416,8 @@ class CheckinFlow:
             return self._begin_edit(state, data, None)
         number = small_int(chosen, 3)
         index = number - 1 if typed and number is not None else number
+        if index is None and typed and small_int(chosen, 9) is None:
+            return StepResult(passed=True)  # "thanks", "hi": not an answer to "which one?", so not ours
         if index is None or not 0 <= index < len(data["questions"]):
             problem = Outbound("checkin_problem", {"code": "edit_pick", "count": len(data["questions"])})
             return StepResult(state if state.step == Step.EDIT_PICK else None, (problem,))
@@ -524,7 +534,8 @@ class CheckinFlow:
         return [
             {
                 "question": self.text_of(q),
-                "before": display(q, original.get(q["id"])),
+                # a key result's answer already reads "30 → 45": its new update is the change
+                "before": "" if q["kind"] in KEY_RESULT_KINDS else display(q, original.get(q["id"])),
                 "after": display(q, data["answers"].get(q["id"])),
             }
             for q in data["questions"]
@@ -551,12 +562,8 @@ class CheckinFlow:
         confidence = current.get("confidence")
         value = current.get("value")
         return (
-            FormField(
-                f"{question['id']}.value",
-                self.labels("kr_value", kr=kr),
-                FieldKind.NUMBER,
-                False,
-                initial=kr["current"] if value is None else value,
+            key_result_value_field(
+                f"{question['id']}.value", self.labels("kr_value", kr=kr), kr, kr["current"] if value is None else value
             ),
             FormField(
                 f"{question['id']}.confidence",

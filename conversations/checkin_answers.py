@@ -12,13 +12,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from conversations.messages import Choice, FieldKind, FormField
 from conversations.numbers import format_measure, parse_measure, parse_number, small_int, split_measure
 
 SKIP_WORDS = frozenset({"skip", "-", "pass", "n/a"})
 KEEP_WORDS = frozenset({"keep", "same", "unchanged"})
-NO_BLOCKER_WORDS = frozenset(
-    {"", "no", "none", "nope", "nothing", "n/a", "-", "no blockers", "nothing blocking", "all good"}
+NO_BLOCKER = re.compile(
+    r"^(?:|-|no|none|nope|nah|nothing|n/?a|not really|all (?:good|clear|fine)|(?:it'?s )?all good|"
+    r"nothing(?: (?:blocking(?: me)?|at all|really|major|right now|at the moment|so far|this week))*|"
+    r"none(?: (?:so far|right now|at the moment|this week|at all))?|"
+    r"no(?:thing)? blockers?(?: (?:this week|so far|right now|at the moment))?|"
+    r"not (?:at the moment|right now|this week|really))$"
 )
+"""Answers to a blocker question that say there is none (``nothing blocking me``); anything else, even
+``no laptop``, is a blocker."""
 KR_UPDATE = "kr_update"  # one key result in one answer: value, confidence and a note
 KR_VALUE, KR_CONFIDENCE, KR_COMMENT = "kr_value", "kr_confidence", "kr_comment"  # check-ins saved before KR_UPDATE
 KEY_RESULT_KINDS = frozenset({KR_UPDATE, KR_VALUE, KR_CONFIDENCE, KR_COMMENT})
@@ -172,7 +179,7 @@ def blockers_of(questions: Sequence[Mapping[str, Any]], answers: Mapping[str, An
         for q in questions
         if q.get("blocker")
         and answers.get(q["id"]) is not None
-        and str(answers[q["id"]]).strip().lower().rstrip(".!") not in NO_BLOCKER_WORDS
+        and not NO_BLOCKER.match(" ".join(str(answers[q["id"]]).lower().split()).rstrip(".!:)"))
     ]
     return "\n".join(texts) or None
 
@@ -198,4 +205,18 @@ def key_result_updates(questions: Sequence[Mapping[str, Any]], answers: Mapping[
         )
         field_name = {KR_VALUE: "value", KR_CONFIDENCE: "confidence", KR_COMMENT: "comment"}[question["kind"]]
         entry[field_name] = answers[question["id"]]
-    return [entry for entry in updates.values() if entry["value"] is not None or entry["confidence"] is not None]
+    return [
+        entry
+        for entry in updates.values()
+        if entry["value"] is not None or entry["confidence"] is not None or entry["comment"]
+    ]
+
+
+def key_result_value_field(field_id: str, label: str, kr: Mapping[str, Any], initial: Any) -> FormField:
+    """A key result's new value in a form: a number, or yes and no to pick for a yes/no key result
+    (a number box would take 45 for "launched")."""
+    if kr.get("metric") == "boolean":
+        options = (Choice("yes", "1"), Choice("no", "0"))
+        picked = None if initial is None else ("1" if float(initial) >= 1 else "0")
+        return FormField(field_id, label, FieldKind.SINGLE_CHOICE, False, options, picked)
+    return FormField(field_id, label, FieldKind.NUMBER, False, initial=initial)

@@ -123,23 +123,33 @@ class Engine:
             return messages
         inbound = replace(inbound, actor=actor)
         route = self.route(actor, inbound, now)
-        inbound = route.inbound or inbound
-        if route.flow is None:
-            messages = (route.fallback,) if route.fallback is not None else ()
-        else:
-            state = self.context.prepare(route.flow.name, actor, inbound, route.state, now)
-            if route.steer is None:
-                result = route.flow.step(state, inbound, now)
-            elif hasattr(route.flow, "steer"):
-                result = route.flow.steer(state, route.steer, inbound, now)
-            else:
-                result = plain_steering(state, route.steer)
-            self.persist(actor, inbound, route.flow, result)
-            if result.changes:
-                self.changes.apply(actor, result.changes, now)
-            messages = result.outbound
-        self.channel.send(inbound, messages)
+        messages, passed = self.run(actor, route, route.inbound or inbound, now)
+        if passed is not None:  # the conversation let it go: it is routed as if there were none
+            self.states.clear(actor, passed.name)
+            route = self.route(actor, inbound, now)
+            messages, _ = self.run(actor, route, route.inbound or inbound, now)
+        self.channel.send(route.inbound or inbound, messages)
         return messages
+
+    def run(
+        self, actor: Actor, route: Route, inbound: Inbound, now: datetime
+    ) -> tuple[tuple[Outbound, ...], Flow | None]:
+        """The messages of one routed step, and the flow when it passed the message on instead."""
+        if route.flow is None:
+            return ((route.fallback,) if route.fallback is not None else ()), None
+        state = self.context.prepare(route.flow.name, actor, inbound, route.state, now)
+        if route.steer is None:
+            result = route.flow.step(state, inbound, now)
+        elif hasattr(route.flow, "steer"):
+            result = route.flow.steer(state, route.steer, inbound, now)
+        else:
+            result = plain_steering(state, route.steer)
+        if result.passed and route.state is not None:
+            return (), route.flow
+        self.persist(actor, inbound, route.flow, result)
+        if result.changes:
+            self.changes.apply(actor, result.changes, now)
+        return result.outbound, None
 
     def route(self, actor: Actor, inbound: Inbound, now: datetime) -> Route:
         rewritten = None

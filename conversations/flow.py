@@ -35,11 +35,16 @@ class Change:
 
 @dataclass(frozen=True)
 class StepResult:
-    """``state`` None ends the conversation; otherwise it is saved and the next message continues it."""
+    """``state`` None ends the conversation; otherwise it is saved and the next message continues it.
+
+    ``passed``: what the person typed was not for this conversation after all (``thanks`` while it
+    waits for a number); the engine ends the conversation and routes the message as if there were none.
+    """
 
     state: State | None = None
     outbound: tuple[Outbound, ...] = ()
     changes: tuple[Change, ...] = ()
+    passed: bool = False
 
 
 class Flow(Protocol):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from conversations.checkin_answers import parse_key_result_update
+from conversations.checkin_answers import key_result_value_field, parse_key_result_update
 from conversations.flow import Change, State, StepResult, reply
 from conversations.goal_progress import parse_key_result_line, parse_period
 from conversations.messages import FORM_ERRORS, Choice, FieldKind, Form, FormField, Inbound, Outbound
@@ -292,7 +292,7 @@ class GoalUpdateFlow:
             label = self.labels("kr_value", kr=kr)
             confidence = tuple(Choice(str(n), str(n)) for n in range(1, 6))
             fields += [
-                FormField(f"{kr['id']}.value", label, FieldKind.NUMBER, False, initial=kr["current"]),
+                key_result_value_field(f"{kr['id']}.value", label, kr, kr["current"]),
                 FormField(
                     f"{kr['id']}.confidence",
                     self.labels("kr_confidence", kr=kr),
@@ -340,14 +340,16 @@ class GoalUpdateFlow:
 
 
 def _goal_target(
-    context: Mapping[str, Any], text: str, usage: str
+    context: Mapping[str, Any], text: str, usage: str, *, hidden_as_unknown: bool = True
 ) -> tuple[Mapping[str, Any] | None, Outbound | None, list[str]]:
+    """The goal a command names first. One the person may not see is, to them, no goal at all
+    (``hidden_as_unknown``): whether it is open or closed is nobody else's business."""
     words = text.split()
     ref = parse_ref(words[0]) if words else None
     if ref is None or ref[0] != "G":
         return None, problem(usage), words
     goal = context.get("target")
-    if goal is None:
+    if goal is None or (hidden_as_unknown and not context.get("visible", True)):
         return None, problem("unknown_goal", ref=words[0].upper()), words
     return goal, None, words
 
@@ -452,7 +454,7 @@ class GoalShowFlow:
 
     def step(self, state: State | None, inbound: Inbound, now: datetime) -> StepResult:
         assert state is not None
-        goal, wrong, _ = _goal_target(state.data, inbound.text, "show_usage")
+        goal, wrong, _ = _goal_target(state.data, inbound.text, "show_usage", hidden_as_unknown=False)
         if wrong is not None:
             return StepResult(outbound=(wrong,))
         if not state.data.get("visible", True):

@@ -98,6 +98,7 @@ class Choice:
     label: str
     value: str
     style: str | None = None  # "primary" or "danger": a hint, platforms may ignore it
+    answer: bool = False  # a one-click answer to its message's question, not an action such as "Skip this week"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import re
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d+)?|[.,]\d+)$")
 _LEADING_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:[.,]\d+)?|[.,]\d+)")
-MAX_ABS = 1e15
+MAX_ABS = 1e15  # no real figure is larger, and beyond it floats stop being exact
 YES = frozenset({"yes", "done", "true", "y", "achieved", "shipped", "live"})
 NO = frozenset({"no", "false", "not yet", "n", "not done"})
 PREFIX_SYMBOLS = frozenset({"$", "€", "£", "¥"})  # written before the number: €1,200
@@ -72,7 +72,11 @@ def split_measure(text: str, unit: str = "", metric: str = "number") -> tuple[fl
                 break
     if rest and rest[0].isalnum():
         return None, text.strip()  # "45abc": not a number followed by words
+    if re.match(r"^[.,]\d", rest):
+        return None, text.strip()  # "1.000,50": a way of writing numbers we'd only guess at
     value = parse_number(match.group(0))
+    if metric == "boolean" and value not in (0.0, 1.0):
+        return None, text.strip()  # a yes/no key result is 1 or 0, never 45
     return value, rest.strip()
 
 
@@ -134,6 +138,16 @@ def small_int(text: str, limit: int = 9) -> int | None:
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """``1 answer``, ``2 answers``, ``no answers``: the count and the word that agrees with it."""
+    """``1 answer``, ``2 answers``, ``no answers``: the count and the word that agrees with it, as a
+    sentence in chat says it."""
+    return (
+        f"no {counted(count, singular, plural_form).split(' ', 1)[1]}"
+        if count == 0
+        else counted(count, singular, plural_form)
+    )
+
+
+def counted(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``0 goals``, ``1 goal``: in figures, for summaries that line several counts up."""
     word = singular if count == 1 else (plural_form or singular + "s")
-    return f"no {word}" if count == 0 else f"{format_number(count)} {word}"
+    return f"{format_number(count)} {word}"

@@ -91,6 +91,8 @@ class TimeOffFlow:
             return problem("past", today, end=day_text(end, today))
         if end - start > MAX_TIME_OFF:
             return problem("too_long", today)
+        if start - today > MAX_TIME_OFF:
+            return problem("too_far", today, start=day_text(start, today))
         start = max(start, today)
         shown = {"days": span_text(Span(start, end), today), "start": start.isoformat(), "end": end.isoformat()}
         confirmation = Outbound("time_off_recorded", shown, private=True)

@@ -32,6 +32,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from conversations.numbers import MAX_ABS
 from conversations.validation_words import RULE_ERROR, KeyPath, SettingError, describe_errors, repeats, unknown_team
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -88,6 +89,10 @@ def _slug(value: str) -> str:
 ClockTime = Annotated[str, AfterValidator(_clock)]
 Reminder = Annotated[str, AfterValidator(_reminder)]
 Slug = Annotated[str, AfterValidator(_slug)]
+
+
+Figure = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_ABS, le=MAX_ABS)]
+"""A number a person can mean: finite, and no larger than any real figure."""
 
 
 class Strict(BaseModel):
@@ -186,8 +191,8 @@ class Question(Strict):
     required: bool = False
     options: tuple[Annotated[str, Field(min_length=1, max_length=75)], ...] = ()
     labels: tuple[str, str, str, str, str] = DEFAULT_MOOD_LABELS
-    minimum: float | None = None
-    maximum: float | None = None
+    minimum: Figure | None = None
+    maximum: Figure | None = None
     blocker: bool = False  # answers are blockers: the digest lists them and tracks how long they stay
     highlight: bool = False  # answers are highlights: what got done, in the digest and team summary
 

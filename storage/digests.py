@@ -270,18 +270,23 @@ class ProgressReplay:
         self.series: dict[int, list[float]] = {}
 
     def averages(self, goal_ids: Sequence[int]) -> list[float | None]:
-        """The mean progress of those of ``goal_ids`` that had started, at each moment, in percent to one
-        decimal: 0 while none had, None without goals. A goal not started yet counts for nothing here
-        either, as in its parent's progress."""
+        """The mean progress of those of ``goal_ids`` that existed and had started, at each moment, in
+        percent to one decimal: None while none had (a gap in the chart), and without goals. A goal not
+        started yet counts for nothing here either, as in its parent's progress."""
         if not goal_ids:
             return [None] * len(self.moments)
         averages: list[float | None] = []
         for at in range(len(self.moments)):
             started = [self.goal_series(goal_id, frozenset())[at] for goal_id in goal_ids if self.started(goal_id, at)]
-            averages.append(round(sum(started) / len(started), 1) if started else 0.0)
+            averages.append(round(sum(started) / len(started), 1) if started else None)
         return averages
 
     def started(self, goal_id: int, at: int) -> bool:
+        """The goal existed at the moment and had started by then."""
+        created = self.goals[goal_id].created_at
+        created = created if created.tzinfo else created.replace(tzinfo=UTC)
+        if created > self.moments[at]:
+            return False  # a goal set up since counts for nothing in the weeks before it
         first = self.first_update.get(goal_id)
         return self.goal_series(goal_id, frozenset())[at] > 0 or (first is not None and first <= self.moments[at])
 
@@ -357,9 +362,10 @@ class TeamWeek:
     reports: int  # direct reports today
     checked_in: int  # of them, those with a check-in that week (asked, answered, away or skipped)
     first_joined: datetime | None  # when the earliest of them was added to Cadence
+    latest_week: str | None = None  # the latest week any of them had a check-in, up to ``latest`` in ``team_week``
 
 
-def team_week(session: Session, manager: Person, week: str) -> TeamWeek:
+def team_week(session: Session, manager: Person, week: str, latest: str | None = None) -> TeamWeek:
     assert manager.id is not None
     direct = [person for person, depth in org_below(session, manager.id) if depth == 1]
     checked_in = session.exec(
@@ -371,7 +377,13 @@ def team_week(session: Session, manager: Person, week: str) -> TeamWeek:
     joined = [
         person.created_at if person.created_at.tzinfo else person.created_at.replace(tzinfo=UTC) for person in direct
     ]
-    return TeamWeek(reports=len(direct), checked_in=checked_in, first_joined=min(joined, default=None))
+    latest_week = session.exec(
+        select(sa.func.max(CheckinCycle.week))
+        .join(CheckinResponse, col(CheckinResponse.cycle_id) == CheckinCycle.id)
+        .where(CheckinCycle.workspace_id == manager.workspace_id, CheckinCycle.week <= (latest or week))
+        .where(col(CheckinResponse.person_id).in_([person.id for person in direct]))
+    ).one()
+    return TeamWeek(len(direct), checked_in, min(joined, default=None), latest_week)
 
 
 def build_digest(session: Session, manager: Person, week: str, now: datetime) -> dict[str, Any] | None:

@@ -25,8 +25,9 @@ from sqlmodel import Session, col, select
 
 from conversations.goal_progress import parse_period
 from conversations.goals import parse_ref
-from conversations.numbers import plural
+from conversations.numbers import counted
 from conversations.validation_words import KeyPath, SettingError, describe_errors, unknown_team
+from conversations.workspace_settings import Figure
 from storage import goals as goal_store
 from storage.models import Goal, GoalKind, GoalLevel, GoalState, KeyResult, MetricKind, Person, Team
 
@@ -41,11 +42,11 @@ class KeyResultSpec(Strict):
     id: str | None = None
     title: Annotated[str, Field(min_length=1, max_length=300)]
     metric: Literal["number", "percent", "currency", "boolean"] = "number"
-    start: float = 0.0
-    target: float = 1.0
-    current: float | None = None
+    start: Figure = 0.0
+    target: Figure = 1.0
+    current: Figure | None = None
     unit: Annotated[str, Field(max_length=24)] = ""
-    weight: Annotated[float, Field(gt=0)] = 1.0
+    weight: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] = 1.0
 
 
 class GoalSpec(Strict):
@@ -209,10 +210,10 @@ class ImportReport:
     errors: list[SettingError] = field(default_factory=list)
 
     def summary(self) -> str:
-        goals = f"{plural(self.created, 'goal')} created, {self.updated} updated"
+        goals = f"{counted(self.created, 'goal')} created, {self.updated} updated"
         if self.matched:
             goals += f" ({self.matched} matched by title, owner and period)"
-        key_results = f"{plural(self.key_results_created, 'key result')} created, {self.key_results_updated} updated"
+        key_results = f"{counted(self.key_results_created, 'key result')} created, {self.key_results_updated} updated"
         if self.key_results_matched:
             key_results += f" ({self.key_results_matched} matched by title)"
         return f"{goals}; {key_results}"
@@ -532,14 +533,15 @@ def import_goals(session: Session, workspace_id: int, data: Any, now: datetime, 
         goal.owner_id = item.owner.id if item.owner else goal.owner_id
         goal.team_id = item.team.id if item.team else (goal.team_id if item.spec.level == "team" else None)
         goal.parent_id = written[id(item.parent)].id if item.parent is not None else item.parent_id()
-        goal.state = GoalState(item.spec.state)
+        if item.existing is None or "state" in item.spec.model_fields_set:
+            goal.state = GoalState(item.spec.state)  # a re-import doesn't reopen a goal closed in chat
         goal.updated_at = now
         session.add(goal)
         session.flush()
         written[id(item)] = goal
         for planned_kr in item.key_results:
             kr_spec, kr = planned_kr.spec, planned_kr.existing
-            current = kr_spec.current if kr_spec.current is not None else (kr.current_value if kr else kr_spec.start)
+            current = kr_spec.current if kr_spec.current is not None else kr_spec.start
             if kr is None:
                 fields = {**kr_spec.model_dump(exclude={"id"}), "current": current, "number": next_kr}
                 goal_store.add_key_result(session, goal, fields, now)
@@ -552,12 +554,21 @@ def import_goals(session: Session, workspace_id: int, data: Any, now: datetime, 
                     kr_spec.unit,
                     kr_spec.weight,
                 )
-                kr.start_value, kr.target_value, kr.current_value = kr_spec.start, kr_spec.target, current
+                kr.start_value, kr.target_value = kr_spec.start, kr_spec.target
                 kr.progress = goal_store.key_result_progress(
                     kr.metric.value, kr.start_value, kr.target_value, kr.current_value
                 )
                 kr.updated_at = now
                 session.add(kr)
+                session.flush()
+                if kr_spec.id is not None and kr_spec.current is not None and kr_spec.current != kr.current_value:
+                    # a value the file names its key result for: kept in the history like any update.
+                    # Without an id (a key result matched by title) the file's current is where it
+                    # started, and what people have reported since stands.
+                    goal_store.record_key_result_update(
+                        session, kr.id, author_id=None, value=kr_spec.current, confidence=None,
+                        comment="set by goals import", source="import", now=now,
+                    )  # fmt: skip
                 report.key_results_updated += 1
                 report.key_results_matched += planned_kr.matched_by_title
         session.flush()

@@ -65,6 +65,7 @@ FORM_HELP = (
     "Answer each field in turn. Say back for the previous field, skip to leave out an optional one, "
     "cancel to close the form without sending it, /quit to leave the shell."
 )
+MIN_YEAR, MAX_YEAR = 2000, 2999  # beyond these, week and date arithmetic runs off the calendar
 EARLIER_MESSAGES = 50  # how many earlier messages' buttons stay pressable, per person
 
 
@@ -230,7 +231,7 @@ class ShellSession:
         caption = line.strip().lower()
         for message in reversed(self.earlier.get(person_id, [])):
             for choice in message.choices:
-                if choice.label.lower() == caption:
+                if choice.label.lower() == caption and not choice.answer:  # a typed "Fix" is an answer here
                     return choice
         return None
 
@@ -329,7 +330,9 @@ class ShellSession:
     @staticmethod
     def describe(field: FormField) -> str:
         if field.initial not in (None, "", []):
-            shown = ", ".join(map(str, field.initial)) if isinstance(field.initial, list) else field.initial
+            initial = field.initial if isinstance(field.initial, list) else [field.initial]
+            captions = {choice.value: choice.label for choice in field.options}  # an option reads as its caption
+            shown = ", ".join(captions.get(str(value), str(value)) for value in initial)
             marker = f" (press Enter to keep {shown})"
         else:
             marker = " (required)" if field.required else " (optional, press Enter to skip)"
@@ -405,6 +408,11 @@ class ShellSession:
         zone = ZoneInfo(self.person.timezone)
         if instant.tzinfo is None:
             instant = instant.replace(tzinfo=zone)
+        if not MIN_YEAR <= instant.year <= MAX_YEAR:
+            self.print(
+                f"{text!r} is too far from today to run the scheduler at; pick a time between {MIN_YEAR} and {MAX_YEAR}"
+            )
+            return
         self.clock.jump_to(instant)
         local = instant.astimezone(zone)
         self.print(f"Clock set to {local:%a %Y-%m-%d %H:%M} {self.person.timezone}.")

@@ -258,3 +258,23 @@ def test_python_dash_m_bot_is_the_same_cli() -> None:
 def test_an_unknown_workspace_is_one_line_naming_the_known_ones(cadence: Cadence, tmp_path: Path) -> None:
     result = cadence("org", "show", "--workspace", "nope")
     assert result.code == 1 and result.err == "cadence: no workspace called 'nope'; known workspaces: none yet\n"
+
+
+def test_an_impossible_date_or_number_in_a_file_is_a_line_not_a_traceback(cadence: Cadence, tmp_path: Path) -> None:
+    settings = tmp_path / "settings.yaml"
+    settings.write_text(
+        'holidays: [2026-02-30]\ncheckins:\n  questions:\n    - {id: n, kind: number, text: "How many", minimum: .nan}\n'
+    )
+    result = cadence("config", "apply", settings)
+    assert result.code == 1 and "Traceback" not in result.err
+    assert 'holidays.0: "2026-02-30" is not a date' in result.err and "minimum" in result.err
+    org = tmp_path / "org.csv"
+    org.write_text("email,name\nada@acme.test,Ada\n")
+    cadence("org", "import", org)
+    goals = tmp_path / "goals.yaml"
+    goals.write_text(
+        "period: 2026-Q4\ngoals:\n  - title: X\n    owner: ada@acme.test\n    key_results:\n"
+        "      - {title: A, target: 1e400}\n      - {title: B, weight: .inf}\n"
+    )
+    imported = cadence("goals", "import", goals)
+    assert imported.code == 1 and "Traceback" not in imported.err and "fix the 2 problems above" in imported.err

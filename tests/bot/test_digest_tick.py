@@ -159,13 +159,15 @@ def test_digest_preview_of_a_week_without_check_ins_says_so_in_one_line(cadence:
         quiet = cadence("digest", "preview", "--manager", "mia@acme.test", "--week", "2026-W47")
         this_week = cadence("digest", "preview", "--manager", "mia@acme.test", "--week", "2026-W50")
         latest = cadence("digest", "preview", "--manager", "mia@acme.test", "--week", "2026-W49")
-    assert_one_line_error(future, "2027-W02 hasn't happened yet; the latest week with a digest is 2026-W49")
+        lowercase = cadence("digest", "preview", "--manager", "mia@acme.test", "--week", "2026-w49")
+    assert lowercase.code == 0 and lowercase.out == latest.out, "a week typed in lowercase is the same week"
+    assert_one_line_error(future, "2027-W02 hasn't happened yet; the latest week with check-ins is 2026-W49")
     assert_one_line_error(
         before,
         "nobody in Mia's team had a check-in in 2025-W10 (before they joined Cadence); "
-        "the latest week with a digest is 2026-W49",
+        "the latest week with check-ins is 2026-W49",
     )
-    assert_one_line_error(quiet, "nobody in Mia's team had a check-in in 2026-W47; the latest week with a digest is")
+    assert_one_line_error(quiet, "nobody in Mia's team had a check-in in 2026-W47; the latest week with check-ins is")
     assert_one_line_error(this_week, "nobody in Mia's team has had a check-in in 2026-W50 yet")
     assert latest.code == 0 and "Missing: Ann" in latest.out
 

@@ -162,3 +162,21 @@ def test_every_form_takes_help_and_cancel_and_sends_nothing(
         out, form, "Answer each field in turn.", "Form closed; nothing was sent.", "This is what I know about you"
     )
     assert "🎉" not in out and "Created" not in out and "✅" not in out, "nothing was sent"
+
+
+@freeze_time("2026-12-02 08:00:00")
+def test_a_typed_answer_that_matches_an_earlier_answer_button_is_an_answer(cadence: Cadence) -> None:
+    out = demo(cadence, [PROMPT_TIME, "1", "4", "1 · Awful", "Roadmap", "none"])
+    transcript(
+        out, "2/4 What did you get done this week?", "3/4 What are your priorities", "Thanks, your check-in is in"
+    )
+    manager_copy = out.split("--- to Sam Okafor (demo) ---")[-1]
+    assert (
+        "How was your week?\n4 · Good" in manager_copy and "What did you get done this week?\n1 · Awful" in manager_copy
+    )
+
+
+@freeze_time("2026-12-02 08:00:00")
+def test_the_clock_can_not_be_moved_off_the_calendar(cadence: Cadence) -> None:
+    out = demo(cadence, ["/time 9999-12-31T23:00", "/time 0001-01-01T00:00", "whoami"])
+    assert out.count("is too far from today to run the scheduler at") == 2 and "This is what I know about you" in out

@@ -42,7 +42,7 @@ def test_goals_import_export_round_trip(cadence: Cadence, tmp_path: Path) -> Non
     exported = cadence("goals", "export").out
     assert "id: G-1" in exported and "id: KR-2" in exported and "owner: ada@acme.test" in exported
     path.write_text(exported)
-    assert "no goals created, 2 updated" in cadence("goals", "import", path).out
+    assert "0 goals created, 2 updated" in cadence("goals", "import", path).out
 
 
 @freeze_time("2026-11-20 10:00:00")
@@ -109,12 +109,12 @@ def test_importing_the_same_file_twice_updates_instead_of_creating_twins(cadence
     again = cadence("goals", "import", path)
     assert again.code == 0, again.err
     assert again.out == (
-        f"{path}: no goals created, 2 updated (2 matched by title, owner and period); "
-        "no key results created, 2 updated (2 matched by title)\n"
+        f"{path}: 0 goals created, 2 updated (2 matched by title, owner and period); "
+        "0 key results created, 2 updated (2 matched by title)\n"
     )
     assert cadence("goals", "export").out == before, "the second import changed nothing"
     path.write_text(GOALS.replace("title: Finish the parser", "title: '  finish THE   parser '"))
-    assert "no goals created, 2 updated (2 matched" in cadence("goals", "import", path).out
+    assert "0 goals created, 2 updated (2 matched" in cadence("goals", "import", path).out
     assert "G-3" not in cadence("goals", "export").out
 
 
@@ -124,8 +124,7 @@ def test_one_new_goal_is_a_goal_not_goals(cadence: Cadence, tmp_path: Path) -> N
     path = tmp_path / "goals.yaml"
     path.write_text("period: 2026-Q4\ngoals:\n  - {title: Grow, level: company, owner: ceo@acme.test}\n")
     assert (
-        cadence("goals", "import", path).out
-        == f"{path}: 1 goal created, 0 updated; no key results created, 0 updated\n"
+        cadence("goals", "import", path).out == f"{path}: 1 goal created, 0 updated; 0 key results created, 0 updated\n"
     )
 
 
@@ -177,3 +176,17 @@ def test_a_goals_file_with_many_kinds_of_mistakes_reports_them_all_in_one_run(ca
     )
     assert "Input should" not in result.err and "Field required" not in result.err
     assert "goals: []" in cadence("goals", "export").out
+
+
+@freeze_time("2026-11-20 10:00:00")
+def test_importing_the_seed_file_again_keeps_what_people_did_in_chat(cadence: Cadence, tmp_path: Path) -> None:
+    prepare(cadence, tmp_path)
+    path = tmp_path / "goals.yaml"
+    path.write_text(GOALS)
+    cadence("goals", "import", path)
+    chat = cadence("shell", "--as", "ada@acme.test", stdin="goal update KR-2 3, confidence 4\ngoal close G-2 done\n")
+    assert "Formats: 1 → 3" in chat.out and "closed as achieved" in chat.out
+    assert cadence("goals", "import", path).code == 0
+    after = cadence("shell", "--as", "ada@acme.test", stdin="goal show G-2\n").out
+    assert "G-2 Finish the parser · ▓▓▓▓▓▓▓▓░░ 75% · 🟢 on track · achieved" in after, after
+    assert "KR-2 Formats: 3, target 4 (75%)" in after

@@ -201,7 +201,7 @@ def test_the_chart_has_eight_weeks_of_mood_and_goal_progress(any_database: Datab
     chart = build(any_database, org["Mia"], threshold=2)["chart"]
     assert chart["weeks"] == [f"2026-W{week}" for week in range(42, 50)]
     assert chart["mood"] == [None, None, None, None, 3.5, 3.5, None, 3.0], "a single mood is never shown as an average"
-    assert chart["goal_progress"] == [25.0] * 8
+    assert chart["goal_progress"] == [None] * 5 + [25.0] * 3, "the goal was set up on 17 Nov, in 2026-W47"
 
 
 def test_the_company_rollup_has_goals_participation_and_kudos_by_value(any_database: Database, org) -> None:
@@ -285,8 +285,9 @@ def test_the_charted_goal_progress_replays_child_goals_and_ends_at_the_digests_f
     digest = build(any_database, org["Mia"])
     shown = {goal["ref"]: goal["progress"] for goal in digest["team"]["goals"]}
     assert shown == {"G-1": 25.0, "G-2": 75.0}, "G-2: (50 % + 100 %) / 2, its child included"
-    assert digest["chart"]["goal_progress"] == [37.5] * 5 + [50.0] * 3, (
-        "before the update the child hadn't started, so G-2 was its own 50 %: (25 + 50) / 2"
+    assert digest["chart"]["goal_progress"] == [50.0] * 8, (
+        "until 2026-W47 G-1 didn't exist and the child hadn't started, so the average was G-2's own 50 %; "
+        "from then on (25 + 75) / 2"
     )
     assert digest["team"]["average_progress"] == digest["chart"]["goal_progress"][-1] == 50.0
     assert "Goals · average progress 50%" in Words(PlainDialect()).render("digest", digest).text

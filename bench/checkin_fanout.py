@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from conversations.messages import Platform
 from storage import migrate, org_import
+from storage.connections import new_organisation
 from storage.database import Database
-from storage.models import Workspace
 from tests.fakes.slack_api import PROXY_ENV_VARS, TEAM_ID, FakeSlackApi
 
 ZONES = [
@@ -49,9 +49,7 @@ def seed(database_url: str, people: int) -> None:
         f"p{index}@bench.example,Person {index},U{index:07d},{ZONES[index % len(ZONES)]}" for index in range(people)
     ]
     with database.session_scope() as session:
-        workspace = Workspace(platform=Platform.SLACK, external_id=TEAM_ID, name="Bench")
-        session.add(workspace)
-        session.flush()
+        workspace = new_organisation(session, "Bench", Platform.SLACK, TEAM_ID)
         report = org_import.import_org(session, workspace.id, "\n".join(rows) + "\n")
         assert report.ok, report.errors[:3]
     database.dispose()

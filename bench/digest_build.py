@@ -35,6 +35,7 @@ from conversations.schedule import week_key  # noqa: E402
 from conversations.words import PlainDialect, Words  # noqa: E402
 from conversations.workspace_settings import validate_settings  # noqa: E402
 from storage import checkins, digests, migrate, workspaces  # noqa: E402
+from storage.connections import new_organisation  # noqa: E402
 from storage.database import Database  # noqa: E402
 from storage.models import (  # noqa: E402
     CheckinResponse,
@@ -44,7 +45,6 @@ from storage.models import (  # noqa: E402
     Kudos,
     KudosValue,
     Person,
-    Workspace,
 )
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -66,9 +66,7 @@ def generate(url: str, people: int, managers: int, seed: int = 5) -> None:
     migrate.upgrade(database.engine)
     settings, _ = validate_settings({"kudos": {"values": ["ownership", "craft", "customer-first"]}})
     with database.session_scope() as session:
-        workspace = Workspace(platform=Platform.SHELL, external_id="bench", name="Bench")
-        session.add(workspace)
-        session.flush()
+        workspace = new_organisation(session, "Bench", Platform.SHELL, "bench")
         workspaces.apply_settings(session, workspace, settings)
         ws = workspace.id
         template = checkins.template_for(session, ws, [DONE])

@@ -40,8 +40,8 @@ sys.path.insert(0, str(ROOT))
 from conversations.messages import Platform  # noqa: E402
 from conversations.workspace_settings import validate_settings  # noqa: E402
 from storage import migrate, org_import, workspaces  # noqa: E402
+from storage.connections import new_organisation  # noqa: E402
 from storage.database import Database  # noqa: E402
-from storage.models import Workspace  # noqa: E402
 from tests.fakes.slack_api import PROXY_ENV_VARS, RESPONSE_URL, TEAM_ID, FakeSlackApi  # noqa: E402
 from tests.fakes.slack_requests import signed_headers  # noqa: E402
 
@@ -69,9 +69,7 @@ def seed(database_url: str) -> None:
         f"p{i}@bench.example,Person {i},U{i:07d},Europe/Berlin" for i in range(PEOPLE)
     ]
     with database.session_scope() as session:
-        workspace = Workspace(platform=Platform.SLACK, external_id=TEAM_ID, name="Bench")
-        session.add(workspace)
-        session.flush()
+        workspace = new_organisation(session, "Bench", Platform.SLACK, TEAM_ID)
         assert org_import.import_org(session, workspace.id, "\n".join(rows) + "\n").ok
         workspaces.apply_settings(session, workspace, settings)
     database.dispose()

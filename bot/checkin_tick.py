@@ -9,12 +9,12 @@ tick after downtime sends whatever is still open (one reminder, not a burst of t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cache
 
 from sqlmodel import Session, col, select
 
+from bot.tick import Producer
 from conversations.checkin import asked_kinds, checkin_length, prompt_choices
 from conversations.messages import Outbound, outbound_to_dict
 from conversations.schedule import CheckinWindow, DigestReader, current_window
@@ -22,18 +22,21 @@ from conversations.words import Labels
 from conversations.workspace_settings import WorkspaceSettings, load_settings
 from storage import checkins, goals, outbox
 from storage.models import CheckinResponse, Person, ResponseStatus, Team, Workspace
+from storage.reach import Reach
 
 WAITING = (ResponseStatus.PENDING, ResponseStatus.IN_PROGRESS)
 
 
-def checkin_producer(labels: Labels) -> Callable[[Session, Workspace, datetime], int]:
-    def checkins_due(session: Session, workspace: Workspace, now: datetime) -> int:
-        return enqueue_due_checkins(session, workspace, now, labels)
+def checkin_producer(labels: Labels) -> Producer:
+    def checkins_due(session: Session, workspace: Workspace, now: datetime, reach: Reach) -> int:
+        return enqueue_due_checkins(session, workspace, now, labels, reach)
 
     return checkins_due
 
 
-def enqueue_due_checkins(session: Session, workspace: Workspace, now: datetime, labels: Labels) -> int:
+def enqueue_due_checkins(session: Session, workspace: Workspace, now: datetime, labels: Labels, reach: Reach) -> int:
+    """Prompts and reminders due now, each on the one platform its person is reached on; someone
+    reachable on none is left until they are (their prompt then comes as a catch-up)."""
     assert workspace.id is not None
     settings = load_settings(workspace.settings)
     team_names = {team.id: team.name for team in session.exec(select(Team).where(Team.workspace_id == workspace.id))}
@@ -52,6 +55,8 @@ def enqueue_due_checkins(session: Session, workspace: Workspace, now: datetime, 
 
     due: list[tuple[Person, CheckinWindow]] = []
     for person in people:
+        if reach.of(person.id) is None:
+            continue
         manager = by_id.get(person.manager_id) if person.manager_id else None
         reader = manager or person  # as storage.checkins.digest_reader: an active manager, or the person
         current = window(
@@ -97,7 +102,7 @@ def enqueue_due_checkins(session: Session, workspace: Workspace, now: datetime, 
                 key_results.get(person.id, 0),
             )
         )
-        rows = prompt_and_remind(workspace, person, current, response, now, labels, length)
+        rows = prompt_and_remind(workspace, person, current, response, now, labels, length, reach)
         if rows:
             deliveries.extend(rows)
             session.add(response)
@@ -114,6 +119,7 @@ def prompt_and_remind(
     now: datetime,
     labels: Labels,
     length: tuple[int, int],
+    reach: Reach,
 ) -> list[dict]:
     """The outbox rows due for one person now (their prompt, or the latest reminder), noted on the
     response; ``length`` is how many questions the person will be asked and about how many minutes."""
@@ -135,7 +141,7 @@ def prompt_and_remind(
             },
             choices,
         )
-        rows.append(delivery(workspace, person, checkins.prompt_key(person.id, window.week), prompt, now))
+        rows.append(delivery(workspace, person, checkins.prompt_key(person.id, window.week), prompt, now, reach))
         response.prompted_at = now
     reminders_due = sum(1 for at in window.reminders if at <= now)
     if response.status in WAITING and reminders_due > response.reminders_sent:
@@ -146,17 +152,26 @@ def prompt_and_remind(
                 choices,
             )
             rows.append(
-                delivery(workspace, person, checkins.reminder_key(person.id, window.week, reminders_due), reminder, now)
+                delivery(
+                    workspace,
+                    person,
+                    checkins.reminder_key(person.id, window.week, reminders_due),
+                    reminder,
+                    now,
+                    reach,
+                )
             )
         response.reminders_sent = reminders_due
     return rows
 
 
-def delivery(workspace: Workspace, person: Person, key: str, message: Outbound, now: datetime) -> dict:
+def delivery(workspace: Workspace, person: Person, key: str, message: Outbound, now: datetime, reach: Reach) -> dict:
     assert workspace.id is not None
+    platform = reach.of(person.id)
+    assert platform is not None, "only people Cadence can reach are due anything"
     return outbox.delivery_row(
         workspace_id=workspace.id,
-        platform=workspace.platform,
+        platform=platform,
         kind=message.kind,
         recipient=f"person:{person.id}",
         dedupe_key=key,

@@ -113,7 +113,7 @@ def cmd_org_import(args: argparse.Namespace, context: Context) -> int:
     text = _read_text(Path(args.file))
     database = context.migrated_database()
     with database.session_scope() as session:
-        workspace = workspaces.get_or_create_for_cli(session, args.workspace, Platform.SHELL)
+        workspace = workspaces.get_or_create_for_cli(session, args.workspace)
         assert workspace.id is not None
         report = org_import.import_org(session, workspace.id, text)
         if not report.ok:
@@ -191,7 +191,7 @@ def cmd_config_apply(args: argparse.Namespace, context: Context) -> int:
             for error in errors:
                 print(error.describe(str(path)), file=context.err)
             return _refused(context, path, "applied", len(errors))
-        workspace = workspaces.get_or_create_for_cli(session, args.workspace, Platform.SHELL)
+        workspace = workspaces.get_or_create_for_cli(session, args.workspace)
         values = workspaces.apply_settings(session, workspace, settings)
     print(
         f"{path}: settings applied to {workspace.name}; company values: "

@@ -8,24 +8,25 @@ is built only when its key isn't in the outbox yet, because building is the expe
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from bot.charts import has_data
+from bot.tick import Producer
 from conversations.digest import digest_message
-from conversations.messages import Outbound, outbound_to_dict
+from conversations.messages import Outbound, Platform, outbound_to_dict
 from conversations.schedule import covered_week, digest_instant
 from conversations.workspace_settings import WorkspaceSettings, load_settings
 from storage import digests, outbox
 from storage.models import OutboxDelivery, Person, Role, Team, Workspace
+from storage.reach import Reach
 
 CATCH_UP = timedelta(days=1)
 
 
-def digest_producer() -> Callable[[Session, Workspace, datetime], int]:
+def digest_producer() -> Producer:
     return enqueue_due_reports
 
 
@@ -35,18 +36,24 @@ def due_week(settings: WorkspaceSettings, now: datetime, zone: str) -> str | Non
     return covered_week(settings, due_at, zone) if now - due_at < CATCH_UP else None
 
 
-def enqueue_due_reports(session: Session, workspace: Workspace, now: datetime) -> int:
+def enqueue_due_reports(session: Session, workspace: Workspace, now: datetime, reach: Reach) -> int:
+    """The reports due now: a digest or roll-up on the platform its reader is reached on (none for a
+    reader Cadence can't reach), a team summary in the team's channel on each platform in play."""
     assert workspace.id is not None
     settings = load_settings(workspace.settings)
     team_names = {team.id: team.name for team in session.exec(select(Team).where(Team.workspace_id == workspace.id))}
     wanted: dict[str, tuple[str, object, str, str]] = {}  # key: (kind, reader, week, the reader's zone)
     for manager in digests.managers(session, workspace.id):
+        if reach.of(manager.id) is None:
+            continue
         week = due_week(settings.for_team(team_names.get(manager.team_id)), now, manager.timezone)
         if week is not None:
             wanted[f"digest:{manager.id}:{week}"] = ("digest", manager, week, manager.timezone)
     for admin in session.exec(
         select(Person).where(Person.workspace_id == workspace.id, Person.role == Role.ADMIN, Person.active)
     ):
+        if reach.of(admin.id) is None:
+            continue
         week = due_week(settings, now, admin.timezone)
         if week is not None:
             wanted[f"rollup:{admin.id}:{week}"] = ("rollup", admin, week, admin.timezone)
@@ -66,7 +73,7 @@ def enqueue_due_reports(session: Session, workspace: Workspace, now: datetime) -
     for key, (kind, reader, week, zone) in wanted.items():
         if key not in done:
             today = now.astimezone(ZoneInfo(zone)).date()
-            rows.extend(_report_rows(session, workspace, settings, key, kind, reader, week, now, today))
+            rows.extend(_report_rows(session, workspace, settings, key, kind, reader, week, now, today, reach))
     outbox.enqueue_many(session, rows)
     return len(rows)
 
@@ -80,13 +87,19 @@ def _team_zone(session: Session, team: Team) -> str:
 
 
 def _row(
-    workspace: Workspace, key: str, recipient: str, message: Outbound, now: datetime, slack: dict | None = None
+    workspace: Workspace,
+    key: str,
+    recipient: str,
+    message: Outbound,
+    now: datetime,
+    platform: Platform,
+    slack: dict | None = None,
 ) -> dict:
     assert workspace.id is not None
     payload = {"outbound": outbound_to_dict(message), **({"slack": slack} if slack else {})}
     return outbox.delivery_row(
         workspace_id=workspace.id,
-        platform=workspace.platform,
+        platform=platform,
         kind=message.kind,
         recipient=recipient,
         dedupe_key=key,
@@ -95,12 +108,17 @@ def _row(
     )
 
 
-def _report_rows(session, workspace, settings, key, kind, reader, week, now, today) -> list[dict]:
+def _report_rows(session, workspace, settings, key, kind, reader, week, now, today, reach: Reach) -> list[dict]:
+    if kind in ("digest", "rollup"):
+        platform = reach.of(reader.id)
+        assert platform is not None, "only readers Cadence can reach are due a report"
+    else:
+        platform = reach.platforms[0]  # a team's channel: on the organisation's first platform
     if kind == "digest":
         data = digests.build_digest(session, reader, week, now)
         if data is None:
             return []
-        rows = [_row(workspace, key, f"person:{reader.id}", digest_message(data), now)]
+        rows = [_row(workspace, key, f"person:{reader.id}", digest_message(data), now, platform)]
         if has_data(data["chart"]):
             chart = Outbound("digest_chart", data["chart"])
             rows.append(
@@ -110,6 +128,7 @@ def _report_rows(session, workspace, settings, key, kind, reader, week, now, tod
                     f"person:{reader.id}",
                     chart,
                     now,
+                    platform,
                     {"method": "upload_chart"},
                 )
             )
@@ -122,9 +141,11 @@ def _report_rows(session, workspace, settings, key, kind, reader, week, now, tod
                 f"person:{reader.id}",
                 Outbound("company_rollup", digests.company_rollup(session, workspace.id, week, now, today)),
                 now,
+                platform,
             )
         ]
     team_settings = settings.for_team(reader.name)
     channel = team_settings.checkins.team_channel
     summary = Outbound("team_weekly_summary", digests.team_summary(session, reader, week, now, team_settings, today))
-    return [_row(workspace, key, f"channel:{channel}", summary, now, {"method": "post_message", "channel": channel})]
+    target = {"method": "post_message", "channel": channel}
+    return [_row(workspace, key, f"channel:{channel}", summary, now, platform, target)]

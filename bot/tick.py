@@ -8,18 +8,22 @@ still open. No job per person is ever stored in the scheduler.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session, select
 
 from bot.outbox_sender import DrainReport, OutboxSender
+from conversations.messages import Platform
+from storage import connections
 from storage.database import Database
 from storage.models import Workspace
+from storage.reach import EVERY_PLATFORM, Reach, reach_for
 
-Producer = Callable[[Session, Workspace, datetime], int]
-"""Enqueues what is due in one workspace at an instant; returns how many outbox rows it added."""
+Producer = Callable[[Session, Workspace, datetime, Reach], int]
+"""Enqueues what is due in one workspace at an instant, each person on the platform ``Reach`` names
+for them; returns how many outbox rows it added."""
 
 
 @dataclass
@@ -27,18 +31,31 @@ class TickReport:
     at: datetime
     enqueued: dict[str, int] = field(default_factory=dict)
     delivery: DrainReport = field(default_factory=DrainReport)
+    unserved: list[str] = field(default_factory=list)  # organisations on no platform this process serves
 
     def summary(self) -> str:
         produced = sum(self.enqueued.values())
-        return (
+        lines = [
             f"tick at {self.at.isoformat()}: {produced} new {'message' if produced == 1 else 'messages'} queued, "
             f"{self.delivery.sent} sent, {self.delivery.retried} to retry, {self.delivery.failed} failed"
-        )
+        ]
+        if self.unserved:
+            names = ", ".join(self.unserved)
+            lines.append(
+                f"nothing went to {names}: not connected to a platform Cadence serves here; connect it by "
+                "running `cadence serve` with SLACK_BOT_TOKEN set, or `cadence org import people.csv --workspace "
+                "T0123ABCD` with your Slack team id"
+            )
+        return "\n".join(lines)
 
 
-def enqueue_due(database: Database, now: datetime, producers: Sequence[Producer]) -> dict[str, int]:
+def enqueue_due(
+    database: Database, now: datetime, producers: Sequence[Producer], platforms: Collection[Platform] = EVERY_PLATFORM
+) -> dict[str, int]:
     """Run each producer for each workspace in its own unit of work, so one failing workspace neither
-    rolls back nor holds up the others; the failures are raised together at the end."""
+    rolls back nor holds up the others; the failures are raised together at the end. ``platforms``
+    are those this process serves: an organisation on none of them is left alone (its messages are
+    produced once it is connected, as a tick after downtime catches up)."""
     with database.session_scope() as session:
         workspace_ids = list(session.exec(select(Workspace.id).order_by(Workspace.id)))
     enqueued: dict[str, int] = {}
@@ -50,8 +67,9 @@ def enqueue_due(database: Database, now: datetime, producers: Sequence[Producer]
             try:
                 with database.session_scope() as session:
                     workspace = session.get(Workspace, workspace_id)
-                    if workspace is not None:
-                        enqueued[name] += producer(session, workspace, now)
+                    reach = reach_for(session, workspace_id, platforms) if workspace is not None else None
+                    if workspace is not None and reach is not None and reach.platforms:
+                        enqueued[name] += producer(session, workspace, now, reach)
             except Exception as error:  # noqa: BLE001 - re-raised below, after the other workspaces ran
                 error.add_note(f"while running {name} for workspace {workspace_id}")
                 failures.append(error)
@@ -60,9 +78,22 @@ def enqueue_due(database: Database, now: datetime, producers: Sequence[Producer]
     return enqueued
 
 
+def unserved(database: Database, platforms: Collection[Platform]) -> list[str]:
+    """The organisations on none of ``platforms``: what a tick says it left alone, and why."""
+    with database.session_scope() as session:
+        return [
+            workspace.name
+            for workspace in session.exec(select(Workspace).order_by(Workspace.id))
+            if workspace.id is not None and not connections.platforms_of(session, workspace.id) & set(platforms)
+        ]
+
+
 async def run_tick(
     database: Database, sender: OutboxSender, now: datetime, producers: Sequence[Producer]
 ) -> TickReport:
-    report = TickReport(at=now, enqueued=enqueue_due(database, now, producers))
+    """One tick for the platforms ``sender`` has transports for, and what it sent."""
+    platforms = set(sender.transports)
+    report = TickReport(at=now, enqueued=enqueue_due(database, now, producers, platforms))
+    report.unserved = unserved(database, platforms)
     report.delivery = await sender.drain()
     return report

@@ -727,7 +727,7 @@ class CheckinFeedbackFlow:
         assert actor is not None
         action = (inbound.choice or inbound.form_id or "").partition(":")[0]
         reference = f"{subject['id']}:{subject['week']}"
-        person = {"id": subject["id"], "display_name": subject["name"], "slack_user_id": subject.get("slack_user_id")}
+        person = {"id": subject["id"], "display_name": subject["name"]}
         sender = {"display_name": actor.display_name}
         if action == "checkin_feedback.reply":
             form = Form(
@@ -781,7 +781,7 @@ class CheckinViewFlow:
         if not subject.get("allowed"):
             return StepResult(outbound=(Outbound("checkin_feedback_refused", {}, private=True),))
         reference = f"{subject['id']}:{subject['week']}"
-        person = {"id": subject["id"], "display_name": subject["name"], "slack_user_id": subject.get("slack_user_id")}
+        person = {"id": subject["id"], "display_name": subject["name"]}
         shown = {"person": person, "week": subject["week"], "answers": subject.get("answers", []), "edited": False}
         choices = (
             Choice(self.labels("reply"), f"checkin_feedback.reply:{reference}", "primary"),

@@ -7,12 +7,20 @@ person typed can never turn into markup, a mention or ``@channel`` on any platfo
 
 A template has ``{% block body %}`` and may have ``{% block title %}`` for a heading; platforms lay
 the two out their own way (a header block on Slack, a bold line in a terminal).
+
+Mentions are data: a person ref in the message's data (``{"id": 12, "display_name": "Ada"}``)
+becomes a mention through the ``mention`` filter, and :meth:`Words.render` returns the people it
+mentioned with the text. A platform passes who each person is there (``platform_ids``), looked up
+where the message is rendered, so a dialect can write ``<@U123>`` on Slack or ``<at>Ada</at>`` plus
+an entity on Teams; without one it writes the name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -44,7 +52,9 @@ class Dialect(Protocol):
 
     def link(self, url: str, label: str) -> str: ...
 
-    def mention(self, person: Mapping[str, Any]) -> str: ...
+    def mention(self, person: Mapping[str, Any], platform_id: str | None) -> str:
+        """``person`` is a ref (id and display name); ``platform_id`` who they are on this platform, if known."""
+        ...
 
     def quote(self, text: str) -> str: ...
 
@@ -71,8 +81,8 @@ class PlainDialect:
     def link(self, url: str, label: str) -> str:
         return f"{label} ({url})" if label and label != url else url
 
-    def mention(self, person: Mapping[str, Any]) -> str:
-        return str(person.get("display_name") or person.get("name") or "someone")
+    def mention(self, person: Mapping[str, Any], platform_id: str | None) -> str:
+        return display_name(person)
 
     def quote(self, text: str) -> str:
         return "\n".join(f"> {line}" for line in text.splitlines() or [""])
@@ -81,10 +91,24 @@ class PlainDialect:
         return text
 
 
+def display_name(person: Mapping[str, Any]) -> str:
+    return str(person.get("display_name") or person.get("name") or "someone")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A person a rendered message mentions: who, and who they are on the platform it was rendered for."""
+
+    person_id: int | None
+    display_name: str
+    platform_id: str | None
+
+
 @dataclass(frozen=True)
 class Rendered:
     title: str
     body: str
+    mentions: tuple[Mention, ...] = ()
 
     @property
     def text(self) -> str:
@@ -97,6 +121,33 @@ def _stringify(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return "" if value is None else str(value)
+
+
+@dataclass
+class _Rendering:
+    """What one render knows and collects: who the people are on the platform, and who it mentioned."""
+
+    platform_ids: Mapping[int, str]
+    mentioned: list[Mention] = field(default_factory=list)
+
+
+_RENDERING: ContextVar[_Rendering | None] = ContextVar("rendering", default=None)
+
+
+def mentioned_person_ids(data: Any) -> set[int]:
+    """The ids of every person ref in a message's data, wherever it sits: what a platform looks up
+    before rendering it (a ref is a mapping with an ``id`` and a ``display_name``)."""
+    found: set[int] = set()
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            if isinstance(item.get("id"), int) and "display_name" in item:
+                found.add(item["id"])
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return found
 
 
 class Words:
@@ -120,7 +171,7 @@ class Words:
             code=self._markup(dialect.code),
             command=self._markup(dialect.command),
             quote=self._markup(dialect.quote),
-            mention=lambda person: Markup(dialect.mention(person)),
+            mention=self._mention,
             link=lambda url, label="": Markup(dialect.link(str(url), self._escape(label or url))),
             plural=plural,
             number=format_number,
@@ -129,6 +180,16 @@ class Words:
             signed=lambda value: ("+" if float(value) > 0 else "") + format_number(value),
             measure=lambda value, kr: format_measure(value, kr.get("unit") or "", kr.get("metric") or "number"),
         )
+
+    def _mention(self, person: Mapping[str, Any]) -> Markup:
+        rendering = _RENDERING.get()
+        person_id = person.get("id") if isinstance(person.get("id"), int) else None
+        platform_id = (rendering.platform_ids.get(person_id) if rendering and person_id is not None else None) or (
+            person.get("platform_user_id") or None
+        )
+        if rendering is not None:
+            rendering.mentioned.append(Mention(person_id, display_name(person), platform_id))
+        return Markup(self.dialect.mention(person, platform_id))
 
     def _escape(self, value: Any) -> str:
         return value if isinstance(value, Markup) else self.dialect.escape(_stringify(value))
@@ -146,14 +207,28 @@ class Words:
             return False
         return True
 
-    def render(self, kind: str, data: Mapping[str, Any]) -> Rendered:
+    def render(self, kind: str, data: Mapping[str, Any], platform_ids: Mapping[int, str] | None = None) -> Rendered:
+        """The words of ``kind``, with the people they mention (``platform_ids``: person id → who
+        they are on the platform rendered for)."""
         template = self.environment.get_template(f"{kind}.j2")
         context = template.new_context(dict(data))
-        parts = {
-            name: "".join(template.blocks[name](context)).strip() if name in template.blocks else ""
-            for name in ("title", "body")
-        }
-        return Rendered(title=parts["title"], body=parts["body"])
+        with _rendering(platform_ids or {}) as rendering:
+            parts = {
+                name: "".join(template.blocks[name](context)).strip() if name in template.blocks else ""
+                for name in ("title", "body")
+            }
+        unique = tuple(dict.fromkeys(rendering.mentioned))
+        return Rendered(title=parts["title"], body=parts["body"], mentions=unique)
+
+
+@contextmanager
+def _rendering(platform_ids: Mapping[int, str]) -> Iterator[_Rendering]:
+    rendering = _Rendering(platform_ids)
+    token = _RENDERING.set(rendering)
+    try:
+        yield rendering
+    finally:
+        _RENDERING.reset(token)
 
 
 class Labels:

@@ -172,7 +172,7 @@ def existing_response(session: Session, workspace_id: int, week: str, person_id:
 
 
 def person_ref(person: Person) -> dict[str, Any]:
-    return {"id": person.id, "display_name": person.display_name, "slack_user_id": person.slack_user_id}
+    return {"id": person.id, "display_name": person.display_name}
 
 
 def prepare_checkin(session: Session, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State:
@@ -258,7 +258,6 @@ def prepare_feedback(session: Session, actor: Actor, inbound: Inbound, state: St
             "allowed": True,
             "id": subject.id,
             "name": subject.display_name,
-            "slack_user_id": subject.slack_user_id,
             "week": week,
             "thread": prompt_key(subject.id, week),
         }

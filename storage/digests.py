@@ -62,7 +62,7 @@ def first_name(person: Person) -> str:
 
 
 def ref(person: Person) -> dict[str, Any]:
-    return {"id": person.id, "display_name": person.display_name, "slack_user_id": person.slack_user_id}
+    return {"id": person.id, "display_name": person.display_name}
 
 
 def org_below(session: Session, manager_id: int) -> list[tuple[Person, int]]:

@@ -27,7 +27,6 @@ def person_ref(person: Person) -> dict[str, Any]:
     return {
         "id": person.id,
         "display_name": person.display_name,
-        "slack_user_id": person.slack_user_id,
         "active": person.active,
         "is_bot": person.is_bot,
     }
@@ -76,7 +75,7 @@ def resolve(
     for user_id in wanted:
         person = known.get(user_id.lower() if platform is Platform.SHELL else user_id)
         if person is None:
-            unknown.append({"display_name": user_id, "slack_user_id": user_id if platform is Platform.SLACK else None})
+            unknown.append({"display_name": user_id, "platform_user_id": user_id})
         else:
             found.append(person_ref(person))
     return found, unknown

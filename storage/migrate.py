@@ -23,9 +23,28 @@ def alembic_config(url: str, connection: sa.Connection | None = None) -> Config:
 
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
-    """Bring the database to ``revision``; safe to run on every start."""
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(engine.url.render_as_string(False), connection), revision)
+    """Bring the database to ``revision``; safe to run on every start.
+
+    On SQLite, foreign keys are off while migrations run: changing a column there rebuilds its
+    table, and dropping the old table with foreign keys on would delete every row that points at
+    it (``ON DELETE CASCADE``). They are checked once the migrations are done, and switched back on.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # before any transaction, or it is ignored
+            connection.commit()
+        try:
+            with connection.begin():
+                command.upgrade(alembic_config(engine.url.render_as_string(False), connection), revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration left rows pointing nowhere: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def current_revision(engine: sa.Engine) -> str | None:

@@ -86,16 +86,29 @@ class Role(enum.StrEnum):
 
 
 class Workspace(SQLModel, table=True):
-    """One organisation as Cadence knows it; ``external_id`` is empty until a platform connects."""
+    """One organisation as Cadence knows it: its people, settings and goals, on no platform in
+    particular. The platforms it is on are its :class:`PlatformConnection` rows."""
 
     __tablename__ = "workspaces"
-    __table_args__ = (sa.UniqueConstraint("platform", "external_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    platform: Platform = Field(sa_type=enum_type(Platform), nullable=False)
-    external_id: str | None = Field(default=None, max_length=64)
     name: str = Field(max_length=200)
     settings: dict[str, Any] = json_field()
+    created_at: datetime = created_timestamp()
+
+
+class PlatformConnection(SQLModel, table=True):
+    """An organisation's account on one platform: its Slack workspace (team id), its Teams tenant,
+    the shell's demo. One per platform per organisation; one organisation per platform account."""
+
+    __tablename__ = "platform_connections"
+    __table_args__ = (sa.UniqueConstraint("platform", "external_id"), sa.UniqueConstraint("workspace_id", "platform"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    platform: Platform = Field(sa_type=enum_type(Platform), nullable=False)
+    external_id: str = Field(max_length=128)
+    name: str = Field(default="", max_length=200)
     created_at: datetime = created_timestamp()
 
 
@@ -110,19 +123,18 @@ class Team(SQLModel, table=True):
 
 
 class Person(SQLModel, table=True):
+    """Someone in an organisation. Who they are on each platform is a :class:`PersonIdentity`; they
+    are reached on one platform at a time: ``preferred_platform`` when set, else the one they last used."""
+
     __tablename__ = "people"
-    __table_args__ = (
-        sa.UniqueConstraint("workspace_id", "email"),
-        sa.UniqueConstraint("workspace_id", "slack_user_id"),
-        sa.UniqueConstraint("workspace_id", "teams_user_id"),
-    )
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "email"),)
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
     email: str | None = Field(default=None, max_length=320)
     display_name: str = Field(max_length=200)
-    slack_user_id: str | None = Field(default=None, max_length=32)
-    teams_user_id: str | None = Field(default=None, max_length=128)
+    preferred_platform: Platform | None = Field(default=None, sa_type=enum_type(Platform), nullable=True)
+    last_platform: Platform | None = Field(default=None, sa_type=enum_type(Platform), nullable=True)
     timezone: str = Field(default="UTC", max_length=64)
     manager_id: int | None = Field(default=None, foreign_key="people.id", ondelete="SET NULL", index=True)
     team_id: int | None = Field(default=None, foreign_key="teams.id", ondelete="SET NULL", index=True)
@@ -132,6 +144,23 @@ class Person(SQLModel, table=True):
     away_until: date | None = Field(default=None)
     created_at: datetime = created_timestamp()
     updated_at: datetime = created_timestamp()
+
+
+class PersonIdentity(SQLModel, table=True):
+    """Who a person is on one platform: their Slack user id, their Entra object id. The one way from a
+    platform's user to a person (``storage.people.by_platform_id``), whatever the platform."""
+
+    __tablename__ = "person_identities"
+    __table_args__ = (
+        sa.UniqueConstraint("workspace_id", "platform", "external_id"),
+        sa.UniqueConstraint("person_id", "platform"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    person_id: int = Field(foreign_key="people.id", ondelete="CASCADE", index=True)
+    platform: Platform = Field(sa_type=enum_type(Platform), nullable=False)
+    external_id: str = Field(max_length=128)
 
 
 class CompanyValue(SQLModel, table=True):

@@ -17,12 +17,15 @@ from functools import cache
 
 from sqlmodel import Session, select
 
+from conversations.messages import Platform
 from storage import people
 from storage.models import Person, Role, utcnow
 
 COLUMNS = ("email", "name", "slack_id", "teams_id", "manager_email", "team", "timezone", "role")
 REQUIRED_COLUMNS = ("email", "name")
 EXAMPLE_HEADER = ",".join(COLUMNS)
+ID_COLUMNS = {"slack_id": Platform.SLACK, "teams_id": Platform.TEAMS}
+"""The org file's columns that say who a person is on a platform."""
 LIMITS = {"email": 320, "name": 200, "slack_id": 32, "teams_id": 128, "team": 120, "timezone": 64}
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
@@ -137,7 +140,9 @@ def parse(text: str) -> tuple[list[OrgRow], list[str], set[int]]:
     return rows, errors, bad_lines
 
 
-def _check_against_org(rows: list[OrgRow], existing: dict[str, Person]) -> list[tuple[int, str]]:
+def _check_against_org(
+    rows: list[OrgRow], existing: dict[str, Person], owners: dict[tuple[Platform, str], str]
+) -> list[tuple[int, str]]:
     """Problems that need the whole org: unknown managers, loops in the chain, ids taken by others."""
     problems: list[tuple[int, str]] = []
     by_email = {row.email: row for row in rows}
@@ -169,10 +174,8 @@ def _check_against_org(rows: list[OrgRow], existing: dict[str, Person]) -> list[
                 problems.append(
                     (row.line, f"the manager chain loops: {' -> '.join(loop)}; one of them needs another manager")
                 )
-    for column, attribute in (("slack_id", "slack_user_id"), ("teams_id", "teams_user_id")):
-        owner_by_id = {
-            getattr(person, attribute): email for email, person in existing.items() if getattr(person, attribute)
-        }
+    for column, platform in ID_COLUMNS.items():
+        owner_by_id = {external_id: email for (kind, external_id), email in owners.items() if kind is platform}
         seen: dict[str, OrgRow] = {}
         for row in rows:
             value = getattr(row, column)
@@ -198,7 +201,13 @@ def import_org(session: Session, workspace_id: int, text: str) -> ImportReport:
         for person in session.exec(select(Person).where(Person.workspace_id == workspace_id))
         if person.email
     }
-    for line, problem in _check_against_org(rows, existing):
+    email_of = {person.id: email for email, person in existing.items()}
+    owners = {
+        key: email_of[person_id]
+        for key, person_id in people.workspace_identities(session, workspace_id).items()
+        if person_id in email_of
+    }
+    for line, problem in _check_against_org(rows, existing, owners):
         errors.append(f"line {line}: {problem}")
         bad_lines.add(line)
     if errors:
@@ -222,8 +231,6 @@ def _write(session: Session, workspace_id: int, rows: Iterable[OrgRow], existing
         wanted = {
             "display_name": row.name,
             "team_id": teams[row.team].id if row.team else None,
-            "slack_user_id": row.slack_id or person.slack_user_id,
-            "teams_user_id": row.teams_id or person.teams_user_id,
             "timezone": row.timezone or person.timezone or "UTC",
             "role": row.role or person.role or Role.MEMBER,
         }
@@ -235,6 +242,10 @@ def _write(session: Session, workspace_id: int, rows: Iterable[OrgRow], existing
     session.flush()
     for row in rows:
         person, is_new, changed = touched[row.email]
+        for column, platform in ID_COLUMNS.items():
+            external_id = getattr(row, column)
+            if external_id:  # an empty cell keeps what Cadence knows (from the Slack sync, say)
+                changed = people.set_identity(session, person, platform, external_id) or changed
         manager_id = existing[row.manager_email].id if row.manager_email else None
         if person.manager_id != manager_id:
             person.manager_id = manager_id

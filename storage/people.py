@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from conversations.messages import Actor, Platform
-from storage.models import Person, Team
+from storage.models import Person, PersonIdentity, Team
 
 
 def by_email(session: Session, workspace_id: int, email: str) -> Person | None:
@@ -18,26 +18,92 @@ def by_email(session: Session, workspace_id: int, email: str) -> Person | None:
 
 
 def by_platform_id(session: Session, workspace_id: int, platform: Platform, user_id: str) -> Person | None:
-    """The person behind a platform user id; the shell identifies people by email."""
-    if platform is Platform.SHELL:
-        return by_email(session, workspace_id, user_id)
-    column = Person.slack_user_id if platform is Platform.SLACK else Person.teams_user_id
-    return session.exec(select(Person).where(Person.workspace_id == workspace_id, column == user_id)).first()
+    """The person behind a platform user id, on any platform; the shell identifies people by email."""
+    return by_platform_ids(session, workspace_id, platform, [user_id]).get(
+        user_id.lower() if platform is Platform.SHELL else user_id
+    )
 
 
 def by_platform_ids(
     session: Session, workspace_id: int, platform: Platform, user_ids: Iterable[str]
 ) -> dict[str, Person]:
     """Several people at once, keyed by the platform user id asked for (emails in the shell, lowercase)."""
-    wanted = [str(user_id) for user_id in user_ids]
+    wanted = [str(user_id) for user_id in user_ids if user_id]
     if not wanted:
         return {}
     if platform is Platform.SHELL:
-        column, wanted = func.lower(Person.email), [user_id.lower() for user_id in wanted]
-    else:
-        column = Person.slack_user_id if platform is Platform.SLACK else Person.teams_user_id
-    rows = session.exec(select(Person, column).where(Person.workspace_id == workspace_id, column.in_(wanted))).all()
+        lowered = [user_id.lower() for user_id in wanted]
+        rows = session.exec(
+            select(Person, func.lower(Person.email)).where(
+                Person.workspace_id == workspace_id, func.lower(Person.email).in_(lowered)
+            )
+        ).all()
+        return {str(key): person for person, key in rows}
+    rows = session.exec(
+        select(Person, PersonIdentity.external_id)
+        .join(PersonIdentity, col(PersonIdentity.person_id) == Person.id)
+        .where(
+            PersonIdentity.workspace_id == workspace_id,
+            PersonIdentity.platform == platform,
+            col(PersonIdentity.external_id).in_(wanted),
+        )
+    ).all()
     return {str(key): person for person, key in rows}
+
+
+def identities(session: Session, person_ids: Iterable[int], platform: Platform) -> dict[int, str]:
+    """Who these people are on ``platform``: person id → platform user id, for those who have one."""
+    ids = [person_id for person_id in person_ids if person_id is not None]
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(PersonIdentity.person_id, PersonIdentity.external_id).where(
+            PersonIdentity.platform == platform, col(PersonIdentity.person_id).in_(ids)
+        )
+    ).all()
+    return {person_id: external_id for person_id, external_id in rows}
+
+
+def identity_of(session: Session, person_id: int, platform: Platform) -> str | None:
+    return identities(session, [person_id], platform).get(person_id)
+
+
+def workspace_identities(session: Session, workspace_id: int) -> dict[tuple[Platform, str], int]:
+    """Every platform user id in an organisation: (platform, user id) → person id."""
+    rows = session.exec(
+        select(PersonIdentity.platform, PersonIdentity.external_id, PersonIdentity.person_id).where(
+            PersonIdentity.workspace_id == workspace_id
+        )
+    ).all()
+    return {(platform, external_id): person_id for platform, external_id, person_id in rows}
+
+
+def set_identity(session: Session, person: Person, platform: Platform, external_id: str) -> bool:
+    """Record who ``person`` is on ``platform``; True when that changed anything. Whoever held that
+    platform id in the organisation before gives it up (the org file moves ids between people in one
+    import, and checks first that nobody keeps one twice)."""
+    assert person.id is not None
+    holder = session.exec(
+        select(PersonIdentity).where(
+            PersonIdentity.workspace_id == person.workspace_id,
+            PersonIdentity.platform == platform,
+            PersonIdentity.external_id == external_id,
+            PersonIdentity.person_id != person.id,
+        )
+    ).first()
+    if holder is not None:
+        session.delete(holder)
+        session.flush()
+    row = session.exec(
+        select(PersonIdentity).where(PersonIdentity.person_id == person.id, PersonIdentity.platform == platform)
+    ).first()
+    if row is not None and row.external_id == external_id:
+        return False
+    row = row or PersonIdentity(workspace_id=person.workspace_id, person_id=person.id, platform=platform)
+    row.external_id = external_id
+    session.add(row)
+    session.flush()
+    return True
 
 
 def by_handle(session: Session, workspace_id: int, handle: str) -> Person | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import Session, select
 
 from conversations.messages import Platform
 from conversations.workspace_settings import WorkspaceSettings
-from storage import company_values
+from storage import company_values, connections
 from storage.models import Workspace
 
 
@@ -14,34 +16,63 @@ class WorkspaceNotFound(LookupError):
     """No workspace matches; the message says which ones exist."""
 
 
+SLACK_TEAM = re.compile(r"^[TE][A-Z0-9]{6,}$")
+"""What a Slack team (or Enterprise Grid org) id looks like, so ``--workspace T0123ABCD`` can name one
+before the app is installed there."""
+
+
 def find(session: Session, platform: Platform, external_id: str) -> Workspace | None:
-    return session.exec(
-        select(Workspace).where(Workspace.platform == platform, Workspace.external_id == external_id)
-    ).first()
+    return connections.workspace_for(session, platform, external_id)
+
+
+def _names(session: Session, workspaces: list[Workspace]) -> str:
+    shown = []
+    for workspace in workspaces:
+        assert workspace.id is not None
+        accounts = sorted(
+            f"{platform.value} {connections.external_id_of(session, workspace.id, platform)}"
+            for platform in connections.platforms_of(session, workspace.id)
+        )
+        shown.append(f"{workspace.name} ({', '.join(accounts)})" if accounts else workspace.name)
+    return ", ".join(sorted(shown))
 
 
 def select_for_cli(session: Session, selector: str | None) -> Workspace | None:
-    """The workspace named by ``selector`` (id, external id or name), or the only one there is."""
-    workspaces = session.exec(select(Workspace).order_by(Workspace.id)).all()
+    """The workspace named by ``selector`` (its id, its name, or the id of a platform account it is
+    connected to, such as a Slack team id), or the only one there is."""
+    workspaces = list(session.exec(select(Workspace).order_by(Workspace.id)).all())
     if selector is None:
         if len(workspaces) > 1:
-            names = ", ".join(sorted(w.external_id or w.name for w in workspaces))
-            raise WorkspaceNotFound(f"there are several workspaces ({names}); pick one with --workspace")
+            raise WorkspaceNotFound(
+                f"there are several workspaces ({_names(session, workspaces)}); pick one with --workspace"
+            )
         return workspaces[0] if workspaces else None
     for workspace in workspaces:
-        if selector in (str(workspace.id), workspace.external_id, workspace.name):
+        if selector in (str(workspace.id), workspace.name):
             return workspace
-    names = ", ".join(sorted(w.external_id or w.name for w in workspaces)) or "none yet"
+    for platform in Platform:
+        found = connections.workspace_for(session, platform, selector)
+        if found is not None:
+            return found
+    names = _names(session, workspaces) or "none yet"
     raise WorkspaceNotFound(f"no workspace called {selector!r}; known workspaces: {names}")
 
 
-def get_or_create_for_cli(session: Session, selector: str | None, platform: Platform) -> Workspace:
-    """Like ``select_for_cli`` but starts the first workspace when the database is empty."""
-    workspace = select_for_cli(session, selector)
+def get_or_create_for_cli(session: Session, selector: str | None) -> Workspace:
+    """Like ``select_for_cli`` but starts the first workspace when the database is empty, or a new one
+    for a Slack team id (``T0123ABCD``) no workspace is connected to, connected to that team."""
+    try:
+        workspace = select_for_cli(session, selector)
+    except WorkspaceNotFound:
+        if selector is None or not SLACK_TEAM.match(selector):
+            raise  # a mistyped name must not quietly start a second organisation
+        workspace = None
     if workspace is None:
-        workspace = Workspace(platform=platform, external_id=selector, name=selector or "Cadence")
+        workspace = Workspace(name=selector or "Cadence")
         session.add(workspace)
         session.flush()
+        if selector and SLACK_TEAM.match(selector):
+            connections.connect(session, workspace, Platform.SLACK, selector)
     return workspace
 
 

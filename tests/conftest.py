@@ -109,3 +109,17 @@ def any_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Dat
         database = postgres_database(request.getfixturevalue("postgres_schema"))
     yield database
     database.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_database_at_previous_head(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty database at the revision before the newest migration, on SQLite and PostgreSQL."""
+    from tests.storage.test_platform_migration import PREVIOUS_HEAD
+
+    if request.param == "sqlite":
+        database = Database(f"sqlite:///{tmp_path / 'cadence-previous.db'}")
+    else:
+        database = postgres_database(request.getfixturevalue("postgres_schema"), migrated=False)
+    migrate.upgrade(database.engine, PREVIOUS_HEAD)
+    yield database
+    database.dispose()

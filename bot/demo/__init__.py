@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.settings_file import read_settings, read_yaml
 from conversations.goal_progress import current_period
 from conversations.messages import Platform
-from storage import org_import, people, workspaces
+from storage import connections, org_import, people, workspaces
 from storage.database import Database
 from storage.goals_as_code import import_goals
 from storage.models import Person, Workspace
@@ -25,9 +25,10 @@ def ensure_demo_workspace(database: Database) -> tuple[Workspace, Person]:
     with database.session_scope() as session:
         workspace = workspaces.find(session, Platform.SHELL, DEMO_EXTERNAL_ID)
         if workspace is None:
-            workspace = Workspace(platform=Platform.SHELL, external_id=DEMO_EXTERNAL_ID, name=DEMO_NAME)
+            workspace = Workspace(name=DEMO_NAME)
             session.add(workspace)
             session.flush()
+            connections.connect(session, workspace, Platform.SHELL, DEMO_EXTERNAL_ID, DEMO_NAME)
             assert workspace.id is not None
             report = org_import.import_org(session, workspace.id, (DEMO_DIR / "people.csv").read_text())
             assert report.ok, report.errors

@@ -238,7 +238,7 @@ class ShellSession:
     def inbound(self, **fields: Any) -> Inbound:
         return Inbound(
             platform=Platform.SHELL,
-            workspace=self.workspace.external_id or str(self.workspace_id),
+            workspace=str(self.workspace_id),
             user=self.person.email or "",
             conversation=f"dm:{self.person.email}",
             **fields,

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.slack.surface import SLASH_COMMANDS
+from conversations.words import display_name
 
 SLASH_COMMAND_NAMES = frozenset(slash.command for slash in SLASH_COMMANDS)
 UMBRELLA = "/cadence"
@@ -42,11 +43,11 @@ class SlackDialect:
             return label
         return f"<{url}|{label}>" if label and label != escape(url) else f"<{url}>"
 
-    def mention(self, person: Mapping[str, Any]) -> str:
-        slack_id = str(person.get("slack_user_id") or "")
-        if _SLACK_USER_ID.match(slack_id):
-            return f"<@{slack_id}>"
-        return escape(str(person.get("display_name") or person.get("name") or "someone"))
+    def mention(self, person: Mapping[str, Any], platform_id: str | None) -> str:
+        """``<@U123>`` when the person's Slack id is known and looks like one; their name otherwise."""
+        if platform_id and _SLACK_USER_ID.match(platform_id):
+            return f"<@{platform_id}>"
+        return escape(display_name(person))
 
     def command(self, text: str) -> str:
         """Slash commands work anywhere in Slack, so that is how Cadence names them; a command

@@ -196,7 +196,7 @@ class SlackHandling:
         """The workspace of a Slack team; its id is remembered (it never changes), its row read fresh."""
         known = self.workspace_ids.get(team_id)
         workspace = session.get(Workspace, known) if known is not None else None
-        if workspace is None or workspace.external_id != team_id:
+        if workspace is None:
             workspace = bind_workspace(session, team_id, team_id)
             assert workspace.id is not None
             self.workspace_ids[team_id] = workspace.id

@@ -24,6 +24,7 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from sqlmodel import col, delete, select
 
 from conversations.messages import Platform
+from storage import connections
 from storage.database import Database
 from storage.models import SlackBot, SlackInstallation, SlackOAuthState, Workspace
 
@@ -43,23 +44,24 @@ def _same(column, value):
 
 
 def bind_workspace(session, team_id: str, team_name: str, *, adopt_unconnected: bool = False) -> Workspace:
-    """The workspace for a Slack team: the one with its id (an org imported with
-    ``--workspace T0123`` names it), else, only where the operator's own token says so
-    (``adopt_unconnected``), the one workspace not yet connected to anything, else a new one.
-    An install from an unknown team never takes over an existing org."""
-    workspace = session.exec(select(Workspace).where(Workspace.external_id == team_id).order_by(Workspace.id)).first()
-    if workspace is None and adopt_unconnected:
-        unconnected = session.exec(select(Workspace).where(col(Workspace.external_id).is_(None))).all()
+    """The organisation a Slack team belongs to: the one connected to it (an org imported with
+    ``--workspace T0123`` is), else, only where the operator's own token says so
+    (``adopt_unconnected``), the one organisation not yet connected to any platform, else a new
+    one, connected to the team. An install from an unknown team never takes over an existing org."""
+    workspace = connections.workspace_for(session, Platform.SLACK, team_id)
+    if workspace is not None:
+        return workspace
+    if adopt_unconnected:
+        unconnected = connections.unconnected(session)
         workspace = unconnected[0] if len(unconnected) == 1 else None
     if workspace is None:
-        workspace = Workspace(platform=Platform.SLACK, name=team_name)
-    if (workspace.platform, workspace.external_id) != (Platform.SLACK, team_id) or workspace.id is None:
-        workspace.platform = Platform.SLACK
-        workspace.external_id = team_id
-        if workspace.name in ("", "Cadence"):
-            workspace.name = team_name
+        workspace = Workspace(name=team_name)
         session.add(workspace)
         session.flush()
+    elif workspace.name in ("", "Cadence"):
+        workspace.name = team_name
+        session.add(workspace)
+    connections.connect(session, workspace, Platform.SLACK, team_id, team_name)
     return workspace
 
 

@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from conversations.messages import Platform
 from storage import people
 from storage.database import Database
 from storage.models import Person, utcnow
@@ -48,9 +49,7 @@ def upsert_slack_user(session: Session, workspace_id: int, user: Mapping[str, An
     slack_id = str(user.get("id") or "")
     is_bot = bool(user.get("is_bot")) or slack_id == SLACKBOT_ID or bool(user.get("is_app_user"))
     email = str((user.get("profile") or {}).get("email") or "").lower() or None
-    person = session.exec(
-        select(Person).where(Person.workspace_id == workspace_id, Person.slack_user_id == slack_id)
-    ).first()
+    person = people.by_platform_id(session, workspace_id, Platform.SLACK, slack_id) if slack_id else None
     if person is None and email:
         person = people.by_email(session, workspace_id, email)
     if person is None:
@@ -62,7 +61,6 @@ def upsert_slack_user(session: Session, workspace_id: int, user: Mapping[str, An
         outcome = SyncOutcome.UNCHANGED
     timezone = str(user.get("tz") or "")
     wanted = {
-        "slack_user_id": slack_id,
         "display_name": display_name_of(user),
         "email": person.email or email,
         "timezone": timezone if timezone in known_timezones() else person.timezone or "UTC",
@@ -77,6 +75,8 @@ def upsert_slack_user(session: Session, workspace_id: int, user: Mapping[str, An
         person.updated_at = utcnow()
         session.add(person)
         session.flush()
+    if slack_id and people.set_identity(session, person, Platform.SLACK, slack_id) and outcome is SyncOutcome.UNCHANGED:
+        outcome = SyncOutcome.UPDATED
     return outcome
 
 

@@ -110,9 +110,10 @@ class BlockKit:
             return default
         return candidate
 
-    def message(self, outbound: Outbound) -> dict[str, Any]:
-        """``text`` (the notification and accessibility fallback) and ``blocks`` for chat.postMessage."""
-        rendered = self.words.render(outbound.kind, outbound.data)
+    def message(self, outbound: Outbound, slack_ids: Mapping[int, str] | None = None) -> dict[str, Any]:
+        """``text`` (the notification and accessibility fallback) and ``blocks`` for chat.postMessage;
+        ``slack_ids`` (person id → Slack user id) turns the people it mentions into Slack mentions."""
+        rendered = self.words.render(outbound.kind, outbound.data, slack_ids)
         title = self.plain_words.render(outbound.kind, outbound.data).title
         button_rows = rows(outbound.choices)
         choice_set_blocks = CHOICE_SET_BLOCKS if outbound.choice_set is not None else 0
@@ -133,8 +134,8 @@ class BlockKit:
         )
         return {"text": limit(rendered.text or title or outbound.kind, 3000), "blocks": blocks}
 
-    def home(self, outbound: Outbound) -> dict[str, Any]:
-        rendered = self.words.render(outbound.kind, outbound.data)
+    def home(self, outbound: Outbound, slack_ids: Mapping[int, str] | None = None) -> dict[str, Any]:
+        rendered = self.words.render(outbound.kind, outbound.data, slack_ids)
         title = self.plain_words.render(outbound.kind, outbound.data).title
         room = VIEW_BLOCK_LIMIT - bool(title)
         return self._layout(
@@ -156,9 +157,11 @@ class BlockKit:
             for field_id, problem in message.data["errors"].items()
         }
 
-    def ephemeral_response(self, outbounds: Iterable[Outbound]) -> dict[str, Any]:
+    def ephemeral_response(
+        self, outbounds: Iterable[Outbound], slack_ids: Mapping[int, str] | None = None
+    ) -> dict[str, Any]:
         """A slash command's answer as the HTTP response body: only the person who typed it sees it."""
-        messages = [self.message(outbound) for outbound in outbounds]
+        messages = [self.message(outbound, slack_ids) for outbound in outbounds]
         if not messages:
             return {}
         blocks = [block for message in messages for block in message["blocks"]]

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,8 +33,9 @@ from bot.charts import render_chart
 from bot.outbox_sender import Failed, Outcome, RetryLater, Sent
 from bot.slack.render import BlockKit, Renderers
 from conversations.messages import Platform, outbound_from_dict
+from conversations.words import mentioned_person_ids
 from conversations.workspace_settings import load_settings
-from storage import outbox
+from storage import connections, outbox, people
 from storage.conversation_store import reference_for, remember_reference
 from storage.database import Database
 from storage.models import OutboxDelivery, Person, Workspace
@@ -217,13 +218,16 @@ class PacedApi:
 
 @dataclass(frozen=True)
 class Addressee:
-    """What a delivery needs from the database: its workspace's team and templates, and for a person
-    their row and the DM channel we already know."""
+    """What a delivery needs from the database: its workspace's team and templates, for a person
+    their row, Slack id and the DM channel we already know, and the Slack ids of everyone the
+    message mentions."""
 
     team_id: str | None
     templates_dir: str | None
     person: Person | None = None
+    slack_user: str | None = None
     dm_channel: str | None = None
+    mentioned: Mapping[int, str] = field(default_factory=dict)
 
     def recipient(self, delivery: OutboxDelivery) -> Person:
         if not delivery.recipient.startswith("person:"):
@@ -232,11 +236,11 @@ class Addressee:
             raise DeliveryRefused("the recipient no longer exists")
         return self.person
 
-
-def slack_id(person: Person) -> str:
-    if not person.slack_user_id:
-        raise DeliveryRefused(f"{person.display_name} has no Slack account linked; run `cadence org sync`")
-    return person.slack_user_id
+    def slack_id(self, delivery: OutboxDelivery) -> str:
+        person = self.recipient(delivery)
+        if not self.slack_user:
+            raise DeliveryRefused(f"{person.display_name} has no Slack account linked; run `cadence org sync`")
+        return self.slack_user
 
 
 class SlackTransport:
@@ -299,7 +303,8 @@ class SlackTransport:
         try:
             if method == "respond":
                 outbound = outbound_from_dict(delivery.payload["outbound"])
-                return await self.respond(str(spec["response_url"]), blocks.ephemeral_response([outbound]))
+                answer = blocks.ephemeral_response([outbound], addressee.mentioned)
+                return await self.respond(str(spec["response_url"]), answer)
             api = self.api(addressee.team_id)
             return await self.call(api, method, spec, delivery, addressee, blocks)
         except DeliveryRefused as refused:
@@ -314,16 +319,27 @@ class SlackTransport:
     def look_up(self, delivery: OutboxDelivery) -> Addressee:
         with self.database.session_scope() as session:
             workspace = session.get(Workspace, delivery.workspace_id)
-            if workspace is None:
+            if workspace is None or workspace.id is None:
                 return Addressee(None, None)
-            addressee = Addressee(workspace.external_id, load_settings(workspace.settings).templates_dir)
+            outbound = delivery.payload.get("outbound") or {}
+            mentioned = people.identities(session, mentioned_person_ids(outbound.get("data")), Platform.SLACK)
+            addressee = Addressee(
+                connections.external_id_of(session, workspace.id, Platform.SLACK),
+                load_settings(workspace.settings).templates_dir,
+                mentioned=mentioned,
+            )
             if not delivery.recipient.startswith("person:"):
                 return addressee
             person = session.get(Person, int(delivery.recipient.removeprefix("person:")))
             if person is None or person.id is None:
                 return addressee
             channel = (reference_for(session, person.id, Platform.SLACK) or {}).get("channel")
-            return replace(addressee, person=person, dm_channel=str(channel) if channel else None)
+            return replace(
+                addressee,
+                person=person,
+                slack_user=people.identity_of(session, person.id, Platform.SLACK),
+                dm_channel=str(channel) if channel else None,
+            )
 
     def api(self, team_id: str) -> PacedApi:
         """Web API calls as the bot of ``team_id``, paced under Slack's rate limits."""
@@ -360,12 +376,13 @@ class SlackTransport:
     ) -> Outcome:
         outbound = outbound_from_dict(delivery.payload["outbound"])
         if method == "publish_home":
-            person = addressee.recipient(delivery)
-            await api("views.publish", user_id=slack_id(person), view=blocks.home(outbound))
+            await api(
+                "views.publish", user_id=addressee.slack_id(delivery), view=blocks.home(outbound, addressee.mentioned)
+            )
             return Sent()
         if method == "upload_chart":
             channel = await self.direct_message_channel(api, delivery, addressee)
-            caption = blocks.message(outbound)["text"]
+            caption = blocks.message(outbound, addressee.mentioned)["text"]
             response = await api(
                 "files.upload_v2",
                 channel=channel,
@@ -375,13 +392,12 @@ class SlackTransport:
                 initial_comment=caption,
             )
             return Sent(str((response.get("file") or {}).get("id") or ""))
-        message = blocks.message(outbound)
+        message = blocks.message(outbound, addressee.mentioned)
         if method == "post_ephemeral":
-            person = addressee.recipient(delivery)
             response = await api(
                 "chat.postEphemeral",
                 channel=spec["channel"],
-                user=slack_id(person),
+                user=addressee.slack_id(delivery),
                 text=message["text"],
                 blocks=message["blocks"],
             )
@@ -415,7 +431,7 @@ class SlackTransport:
         person = addressee.recipient(delivery)
         if addressee.dm_channel:
             return addressee.dm_channel
-        opened = await api("conversations.open", users=slack_id(person))
+        opened = await api("conversations.open", users=addressee.slack_id(delivery))
         channel = str(opened["channel"]["id"])
         self.remember_channel(person, channel)
         return channel

@@ -16,6 +16,7 @@ from conversations.messages import Platform
 from conversations.words import PlainDialect, Words
 from storage import checkins, digests, org_import
 from storage import goals as goal_store
+from storage.connections import new_organisation
 from storage.database import Database
 from storage.models import Goal, GoalLevel, Person, ResponseStatus, Workspace
 
@@ -32,9 +33,7 @@ def seed(database: Database) -> Person:
     """Sam's team: two moods a week in the last three (under the threshold of 5 unless lowered), and
     a team goal half made of Priya's child goal, whose key result went from 1 to 4 of 5 on 26 November."""
     with database.session_scope() as session:
-        workspace = Workspace(platform=Platform.SHELL, external_id="acme", name="Acme")
-        session.add(workspace)
-        session.flush()
+        workspace = new_organisation(session, "Acme", Platform.SHELL, "acme")
         assert org_import.import_org(session, workspace.id, ORG).ok
         who = {person.email: person for person in session.exec(select(Person))}
         for week in ("2026-W47", "2026-W48", "2026-W49"):

@@ -18,6 +18,7 @@ from conversations.words import Labels
 from conversations.workspace_settings import validate_settings
 from storage import org_import, people, workspaces
 from storage.checkins import apply_saved
+from storage.connections import new_organisation
 from storage.database import Database
 from storage.models import CheckinResponse, OutboxDelivery, Person, ResponseStatus, TimeOff, Workspace
 
@@ -38,9 +39,7 @@ def utc(*parts: int) -> datetime:
 @pytest.fixture
 def org(database: Database) -> dict[str, int]:
     with database.session_scope() as session:
-        workspace = Workspace(platform=Platform.SHELL, external_id="acme", name="Acme")
-        session.add(workspace)
-        session.flush()
+        workspace = new_organisation(session, "Acme", Platform.SHELL, "acme")
         assert org_import.import_org(session, workspace.id, ORG).ok
         ids = {person.email.split("@")[0]: person.id for person in people.all_in(session, workspace.id)}
         return {"workspace": workspace.id, **ids}

@@ -13,8 +13,9 @@ from bot.tick import enqueue_due
 from conversations.messages import Platform
 from conversations.workspace_settings import validate_settings
 from storage import checkins, org_import, workspaces
+from storage.connections import new_organisation
 from storage.database import Database
-from storage.models import OutboxDelivery, Person, ResponseStatus, Workspace
+from storage.models import OutboxDelivery, Person, ResponseStatus
 from tests.bot.cli_helpers import Cadence
 from tests.bot.test_cli import assert_one_line_error
 from tests.bot.test_shell import transcript
@@ -36,9 +37,7 @@ def setup(database: Database, **settings) -> None:
     parsed, errors = validate_settings(settings)
     assert not errors
     with database.session_scope() as session:
-        workspace = Workspace(platform=Platform.SHELL, external_id="acme", name="Acme")
-        session.add(workspace)
-        session.flush()
+        workspace = new_organisation(session, "Acme", Platform.SHELL, "acme")
         assert org_import.import_org(session, workspace.id, ORG).ok
         workspaces.apply_settings(session, workspace, parsed)
         ann = session.exec(select(Person).where(Person.email == "ann@acme.test")).one()

@@ -9,10 +9,11 @@ from typing import ClassVar
 
 from bot.shell.session import ShellClock, ShellSession
 from conversations.flow import Flow, State, StepResult
-from conversations.messages import Choice, ChoiceSet, FieldKind, Form, FormField, Inbound, Outbound
+from conversations.messages import Choice, ChoiceSet, FieldKind, Form, FormField, Inbound, Outbound, Platform
 from conversations.words import PlainDialect, Words
+from storage.connections import new_organisation
 from storage.database import Database
-from storage.models import Person, Workspace
+from storage.models import Person
 from tests.bot.test_shell import transcript
 
 NOW = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
@@ -90,9 +91,7 @@ class AreasFlow:
 def run_shell(database: Database, tmp_path: Path, lines: str, flow: Flow | None = None) -> str:
     (tmp_path / "probe.j2").write_text("{% block body %}{{ text }}{% endblock %}")
     with database.session_scope() as session:
-        workspace = Workspace(platform="shell", external_id="acme", name="Acme")
-        session.add(workspace)
-        session.flush()
+        workspace = new_organisation(session, "Acme", Platform.SHELL, "acme")
         person = Person(workspace_id=workspace.id, email="ada@acme.test", display_name="Ada")
         session.add(person)
     out = io.StringIO()

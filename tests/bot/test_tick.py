@@ -12,22 +12,21 @@ from bot.outbox_sender import OutboxSender, Sent
 from bot.tick import enqueue_due
 from conversations.messages import Platform
 from storage import outbox
+from storage.connections import new_organisation
 from storage.database import Database
-from storage.models import DeliveryStatus, OutboxDelivery, Workspace
+from storage.models import DeliveryStatus, OutboxDelivery
 
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 
 
 def workspaces(database: Database, count: int) -> list[int]:
     with database.session_scope() as session:
-        rows = [Workspace(platform=Platform.SHELL, external_id=f"w{index}", name=f"W{index}") for index in range(count)]
-        session.add_all(rows)
-        session.flush()
+        rows = [new_organisation(session, f"W{index}", Platform.SHELL, f"w{index}") for index in range(count)]
         return [row.id for row in rows]
 
 
-def enqueue_for(session, workspace, now) -> int:
-    if workspace.external_id == "w0":
+def enqueue_for(session, workspace, now, reach) -> int:
+    if workspace.name == "W0":
         raise RuntimeError("this workspace's settings are broken")
     return int(outbox.enqueue(session, workspace_id=workspace.id, platform=Platform.SHELL, kind="x",
                               recipient="person:1", dedupe_key=f"k:{workspace.id}", payload={}, not_before=now))  # fmt: skip

@@ -21,9 +21,9 @@ from conversations.words import Labels
 
 NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
 ADA = Actor(1, 1, "Ada", "ada@acme.test", "Europe/Berlin", "member")
-ADA_REF = {"id": 1, "display_name": "Ada", "slack_user_id": "U1", "active": True, "is_bot": False}
-GRACE = {"id": 2, "display_name": "Grace", "slack_user_id": "U2", "active": True, "is_bot": False}
-LINUS = {"id": 3, "display_name": "Linus", "slack_user_id": "U3", "active": True, "is_bot": False}
+ADA_REF = {"id": 1, "display_name": "Ada", "active": True, "is_bot": False}
+GRACE = {"id": 2, "display_name": "Grace", "active": True, "is_bot": False}
+LINUS = {"id": 3, "display_name": "Linus", "active": True, "is_bot": False}
 
 
 def context(recipients=(GRACE,), used=0, **overrides) -> State:
@@ -103,7 +103,7 @@ def test_the_card_also_goes_to_the_channel_where_kudos_were_given_when_the_setti
     ("text", "state", "code"),
     [
         ("for nothing in particular", context(()), "no_recipient"),
-        ("@zed for X", context((), unknown=[{"display_name": "U9", "slack_user_id": "U9"}]), "unknown_person"),
+        ("@zed for X", context((), unknown=[{"display_name": "U9", "platform_user_id": "U9"}]), "unknown_person"),
         ("@ada for being me", context((ADA_REF,)), "self"),
         ("@bot for X", context(({**GRACE, "is_bot": True},)), "bot"),
         ("@grace for X", context(({**GRACE, "active": False},)), "inactive"),

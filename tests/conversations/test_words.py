@@ -21,7 +21,7 @@ class AngleDialect(PlainDialect):
     def bold(self, text: str) -> str:
         return f"<b>{text}</b>"
 
-    def mention(self, person: Mapping[str, Any]) -> str:
+    def mention(self, person: Mapping[str, Any], platform_id: str | None) -> str:
         return f"<@{person['id']}>"
 
 

@@ -10,6 +10,7 @@ from conversations.checkin import CheckinSaved
 from conversations.messages import Inbound, Platform
 from conversations.time_off import TimeOffRecorded
 from storage import checkins, org_import, people
+from storage.connections import new_organisation
 from storage.database import Database
 from storage.models import (
     CheckinResponse,
@@ -20,7 +21,6 @@ from storage.models import (
     MetricKind,
     Person,
     ResponseStatus,
-    Workspace,
 )
 from storage.privacy import can_see_checkins_of
 
@@ -35,9 +35,7 @@ bob@acme.test,Bob,lead@acme.test,Europe/Berlin,member
 
 def setup(database: Database) -> dict[str, Person]:
     with database.session_scope() as session:
-        workspace = Workspace(platform=Platform.SHELL, external_id="acme", name="Acme")
-        session.add(workspace)
-        session.flush()
+        workspace = new_organisation(session, "Acme", Platform.SHELL, "acme")
         assert org_import.import_org(session, workspace.id, ORG).ok
         return {person.display_name: person for person in people.all_in(session, workspace.id)}
 

@@ -11,6 +11,7 @@ from conversations.messages import Platform
 from conversations.words import PlainDialect, Words
 from conversations.workspace_settings import validate_settings
 from storage import checkins, digests, org_import, people, workspaces
+from storage.connections import new_organisation
 from storage.database import Database
 from storage.models import Goal, GoalLevel, Kudos, KudosValue, Person, ResponseStatus, Workspace
 
@@ -47,9 +48,7 @@ def respond(
 def org(any_database: Database) -> dict[str, Person]:
     settings, _ = validate_settings({"kudos": {"values": ["ownership", "craft"]}})
     with any_database.session_scope() as session:
-        workspace = Workspace(platform=Platform.SHELL, external_id="acme", name="Acme")
-        session.add(workspace)
-        session.flush()
+        workspace = new_organisation(session, "Acme", Platform.SHELL, "acme")
         assert org_import.import_org(session, workspace.id, ORG).ok
         workspaces.apply_settings(session, workspace, settings)
         who = {person.display_name: person for person in people.all_in(session, workspace.id)}

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from conversations.messages import Platform
 from storage import goals, org_import, people
+from storage.connections import new_organisation
 from storage.database import Database
 from storage.goals_as_code import export_goals, import_goals
 from storage.models import Goal, GoalLevel, GoalUpdate, KeyResult, Person, Workspace
@@ -28,9 +29,7 @@ bob@acme.test,Bob,lead@acme.test,Platform,Europe/Berlin,member
 
 def setup(database: Database) -> dict[str, Person]:
     with database.session_scope() as session:
-        workspace = Workspace(platform=Platform.SLACK, external_id="T1", name="Acme")
-        session.add(workspace)
-        session.flush()
+        workspace = new_organisation(session, "Acme", Platform.SLACK, "T1")
         assert org_import.import_org(session, workspace.id, ORG).ok
         return {person.display_name: person for person in people.all_in(session, workspace.id)}
 
@@ -135,7 +134,7 @@ def test_roll_up_on_generated_trees_stays_in_range_and_equals_the_weighted_mean(
     """Goal i hangs under an earlier goal (or is a root); each has one key result. A child that
     hasn't started counts for nothing in its parent, so it can't pull the parent down."""
     with database.session_scope() as session:
-        workspace = session.exec(select(Workspace)).first() or Workspace(platform=Platform.SHELL, name="Prop")
+        workspace = session.exec(select(Workspace)).first() or Workspace(name="Prop")
         session.add(workspace)
         session.flush()
         for goal in session.exec(select(Goal)):

@@ -14,8 +14,9 @@ from conversations.kudos import KudosGiven, KudosTakenBack
 from conversations.messages import Inbound, Platform
 from conversations.workspace_settings import validate_settings
 from storage import kudos, org_import, people, workspaces
+from storage.connections import new_organisation
 from storage.database import Database
-from storage.models import Kudos, KudosValue, Person, Workspace
+from storage.models import Kudos, KudosValue, Person
 
 ORG = """email,name,slack_id,manager_email,timezone
 lead@acme.test,Lee,U1,,Europe/Berlin
@@ -28,9 +29,7 @@ ada@acme.test,Ada,U4,lead@acme.test,Europe/Berlin
 def setup(database: Database) -> dict[str, Person]:
     settings, _ = validate_settings({"kudos": {"values": ["ownership", "craft"], "daily_allowance": 2}})
     with database.session_scope() as session:
-        workspace = Workspace(platform=Platform.SLACK, external_id="T1", name="Acme")
-        session.add(workspace)
-        session.flush()
+        workspace = new_organisation(session, "Acme", Platform.SLACK, "T1")
         assert org_import.import_org(session, workspace.id, ORG).ok
         workspaces.apply_settings(session, workspace, settings)
         return {person.display_name: person for person in people.all_in(session, workspace.id)}
@@ -40,7 +39,8 @@ def give(database: Database, giver: Person, to: list[Person], at: datetime, valu
     """Give kudos as the flow would, returning the allowance the context saw first."""
     with database.session_scope() as session:
         actor = people.actor_for(session, session.get(Person, giver.id))
-        inbound = Inbound(Platform.SLACK, "T1", giver.slack_user_id, "D1", mentions=tuple(p.slack_user_id for p in to))
+        slack_ids = people.identities(session, [giver.id, *(p.id for p in to)], Platform.SLACK)
+        inbound = Inbound(Platform.SLACK, "T1", slack_ids[giver.id], "D1", mentions=tuple(slack_ids[p.id] for p in to))
         state = kudos.prepare_kudos(session, actor, inbound, None, at)
         allowance = state.data["allowance"]
         if allowance["used"] + len(to) <= allowance["limit"]:
@@ -78,7 +78,7 @@ def test_the_context_resolves_mentions_and_reports_strangers(any_database: Datab
             session, people.actor_for(session, ada), inbound, None, datetime(2026, 12, 4, 9, tzinfo=UTC)
         ).data
     assert [person["display_name"] for person in data["recipients"]] == ["Kavi"]
-    assert data["unknown"] == [{"display_name": "U9", "slack_user_id": "U9"}]
+    assert data["unknown"] == [{"display_name": "U9", "platform_user_id": "U9"}]
     assert [value["slug"] for value in data["values"]] == ["craft", "ownership"]
     assert data["origin_is_channel"] is True
 

@@ -7,15 +7,14 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from conversations.messages import Platform
+from storage.connections import new_organisation
 from storage.database import Database
 from storage.models import Kudos, OutboxDelivery, Person, Workspace
 
 
 def make_people(database: Database, count: int = 2) -> list[int]:
     with database.session_scope() as session:
-        workspace = Workspace(platform=Platform.SLACK, external_id="T1", name="Acme")
-        session.add(workspace)
-        session.flush()
+        workspace = new_organisation(session, "Acme", Platform.SLACK, "T1")
         people = [
             Person(workspace_id=workspace.id, email=f"p{i}@acme.test", display_name=f"P{i}") for i in range(count)
         ]
@@ -80,7 +79,7 @@ def test_foreign_keys_are_enforced(any_database: Database) -> None:
 
 def test_a_failing_unit_of_work_leaves_nothing_behind(any_database: Database) -> None:
     with pytest.raises(RuntimeError), any_database.session_scope() as session:
-        session.add(Workspace(platform=Platform.SLACK, external_id="T9", name="Half"))
+        new_organisation(session, "Half", Platform.SLACK, "T9")
         session.flush()
         raise RuntimeError("boom")
     with any_database.session_scope() as session:

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from conversations.messages import Platform
 from storage import org_import
+from storage.connections import new_organisation
 from storage.database import Database
-from storage.models import Person, Role, Team, Workspace
+from storage.models import Person, Role, Team
 
 HEADER = "email,name,slack_id,teams_id,manager_email,team,timezone,role\n"
 ORG = HEADER + (
@@ -17,9 +17,7 @@ ORG = HEADER + (
 
 def new_workspace(database: Database) -> int:
     with database.session_scope() as session:
-        workspace = Workspace(platform=Platform.SHELL, name="Acme")
-        session.add(workspace)
-        session.flush()
+        workspace = new_organisation(session, "Acme")
         return workspace.id
 
 

@@ -7,17 +7,16 @@ from sqlmodel import select
 
 from conversations.messages import Platform
 from storage import outbox
+from storage.connections import new_organisation
 from storage.database import Database
-from storage.models import DeliveryStatus, OutboxDelivery, Workspace
+from storage.models import DeliveryStatus, OutboxDelivery
 
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 
 
 def workspace_id(database: Database) -> int:
     with database.session_scope() as session:
-        workspace = Workspace(platform=Platform.SLACK, external_id="T1", name="Acme")
-        session.add(workspace)
-        session.flush()
+        workspace = new_organisation(session, "Acme", Platform.SLACK, "T1")
         return workspace.id
 
 

@@ -15,8 +15,9 @@ from bot.slack.render import Renderers
 from bot.slack.transport import SlackTransport
 from conversations.messages import Outbound, Platform, outbound_to_dict
 from storage import org_import, outbox
+from storage.connections import new_organisation
 from storage.database import Database
-from storage.models import DeliveryStatus, OutboxDelivery, Person, Workspace
+from storage.models import DeliveryStatus, OutboxDelivery, Person
 from tests.fakes.slack_api import FakeSlackApi
 
 START = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
@@ -39,9 +40,7 @@ class SteppingClock:
 @pytest.fixture
 def people(database: Database) -> dict[str, int]:
     with database.session_scope() as session:
-        workspace = Workspace(platform=Platform.SLACK, external_id="T0001", name="Acme")
-        session.add(workspace)
-        session.flush()
+        workspace = new_organisation(session, "Acme", Platform.SLACK, "T0001")
         assert org_import.import_org(session, workspace.id, ORG).ok
         return {person.email.split("@")[0]: person.id for person in session.exec(select(Person))} | {
             "workspace": workspace.id

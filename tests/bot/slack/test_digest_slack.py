@@ -7,13 +7,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
 
 from bot.digest_tick import digest_producer
 from bot.tick import enqueue_due
 from conversations.messages import Platform
-from storage import checkins, goals, workspaces
-from storage.models import Goal, GoalLevel, Person, ResponseStatus
+from storage import checkins, goals, people, workspaces
+from storage.models import Goal, GoalLevel, ResponseStatus
 from tests.bot.slack.block_kit import assert_valid_message
 from tests.bot.slack.conftest import seed_org
 from tests.bot.slack.harness import RunningCadence
@@ -30,7 +29,7 @@ def cadence(tmp_path: Path, slack: FakeSlackApi):
         seed_org(running)
         with running.database.session_scope() as session:
             workspace = workspaces.find(session, Platform.SLACK, "T0001")
-            ada = session.exec(select(Person).where(Person.slack_user_id == "U0001")).one()
+            ada = people.by_platform_id(session, workspace.id, Platform.SLACK, "U0001")
             template = checkins.template_for(session, workspace.id, [DONE])
             cycle = checkins.cycle_for(session, workspace.id, "2026-W49", MONDAY_NINE_IN_NEW_YORK)
             response = checkins.response_for(session, cycle.id, ada.id, MONDAY_NINE_IN_NEW_YORK)

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot.slack.surface import BOT_SCOPES
 from conversations.messages import Platform
-from storage import org_import
+from storage import connections, org_import, workspaces
 from storage.models import SlackBot, SlackOAuthState, Workspace
 from tests.bot.slack.harness import RunningCadence
 from tests.fakes.slack_api import INSTALLED_BOT_TOKEN, RESPONSE_URL, SOCKET_MODE_ACK, FakeSlackApi
@@ -38,8 +38,8 @@ def test_installing_from_slack_stores_the_bot_and_serves_that_workspace(tmp_path
         with cadence.database.session_scope() as session:
             [bot] = session.exec(select(SlackBot)).all()
             assert bot.team_id == "T0001" and bot.data["bot_token"] == INSTALLED_BOT_TOKEN
-            workspace = session.exec(select(Workspace).where(Workspace.external_id == "T0001")).one()
-            assert workspace.platform is Platform.SLACK
+            workspace = workspaces.find(session, Platform.SLACK, "T0001")
+            assert connections.platforms_of(session, workspace.id) == {Platform.SLACK}
             assert session.exec(select(SlackOAuthState)).all() == [], "a state is used once"
             assert org_import.import_org(session, workspace.id, "email,name,slack_id\nada@acme.example,Ada,U0001\n").ok
         auth_tests = slack.count("auth.test")
@@ -52,7 +52,7 @@ def test_an_install_never_takes_over_an_org_imported_for_another_team(tmp_path: 
     settings = {"slack_bot_token": None, "slack_client_id": "111.222", "slack_client_secret": "shh"}
     with RunningCadence(tmp_path, slack, **settings) as cadence:
         with cadence.database.session_scope() as session:
-            imported = Workspace(platform=Platform.SHELL, name="Our org")
+            imported = Workspace(name="Our org")
             session.add(imported)
             session.flush()
             imported_id = imported.id
@@ -66,8 +66,8 @@ def test_an_install_never_takes_over_an_org_imported_for_another_team(tmp_path: 
             == 200
         )
         with cadence.database.session_scope() as session:
-            assert session.get(Workspace, imported_id).external_id is None
-            assert session.exec(select(Workspace).where(Workspace.external_id == "T0001")).one().id != imported_id
+            assert connections.platforms_of(session, imported_id) == set(), "the imported org is still unconnected"
+            assert workspaces.find(session, Platform.SLACK, "T0001").id != imported_id
 
 
 def test_socket_mode_runs_the_same_listeners(tmp_path: Path, slack: FakeSlackApi) -> None:

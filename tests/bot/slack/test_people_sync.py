@@ -8,7 +8,9 @@ from pathlib import Path
 from sqlmodel import select
 
 from bot.cli import main
+from conversations.messages import Platform
 from storage import migrate, org_import
+from storage import people as people_store
 from storage.database import Database
 from storage.models import Person
 from tests.bot.slack.harness import RunningCadence, wait_until
@@ -38,7 +40,7 @@ def test_org_sync_reads_every_page_and_matches_people_by_email(
     with database.session_scope() as session:
         from storage.workspaces import get_or_create_for_cli
 
-        workspace = get_or_create_for_cli(session, None, "shell")
+        workspace = get_or_create_for_cli(session, None)
         assert org_import.import_org(
             session, workspace.id, "email,name,team\nada@acme.example,Ada from CSV,Platform\n"
         ).ok
@@ -58,7 +60,9 @@ def test_org_sync_reads_every_page_and_matches_people_by_email(
     assert len(slack.calls("users.list")) == 3  # 454 users in pages of 200
     people = everyone(database)
     ada = people["ada"]
-    assert (ada.slack_user_id, ada.timezone, ada.team_id is not None) == ("U0001", "Europe/Berlin", True)
+    with database.session_scope() as session:
+        slack_id = people_store.identity_of(session, ada.id, Platform.SLACK)
+    assert (slack_id, ada.timezone, ada.team_id is not None) == ("U0001", "Europe/Berlin", True)
     assert people["nowhere"].timezone == "UTC"
     code, out, _ = cli(url, slack, "org", "sync", monkeypatch=monkeypatch)
     assert "0 created, 0 updated, 452 unchanged, 2 skipped" in out

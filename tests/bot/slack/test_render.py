@@ -119,8 +119,9 @@ def test_user_text_can_not_mention_anyone_or_notify_a_channel() -> None:
 
 def test_mentions_come_only_from_well_formed_slack_ids() -> None:
     dialect = SlackDialect()
-    assert dialect.mention({"slack_user_id": "U024BE7LH", "display_name": "Ada"}) == "<@U024BE7LH>"
-    assert dialect.mention({"slack_user_id": "U1> <!here", "display_name": "Ada <b>"}) == "Ada &lt;b&gt;"
+    assert dialect.mention({"id": 1, "display_name": "Ada"}, "U024BE7LH") == "<@U024BE7LH>"
+    assert dialect.mention({"id": 1, "display_name": "Ada <b>"}, "U1> <!here") == "Ada &lt;b&gt;"
+    assert dialect.mention({"id": 1, "display_name": "Ada"}, None) == "Ada", "no Slack id known: the name"
     assert dialect.link("javascript:alert(1)", "click") == "click"
 
 

@@ -1,0 +1,84 @@
+"""Which platforms an organisation is on: its connections (a Slack workspace, a Teams tenant, the shell).
+
+An organisation is Cadence's own: people, settings, goals. Connecting it to a platform account
+links the two, and one organisation can be on several platforms at once. A platform account
+belongs to one organisation only (unique on platform and account id).
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from conversations.messages import Platform
+from storage.models import PlatformConnection, Workspace
+
+
+class AlreadyConnected(ValueError):
+    """The platform account, or the platform, is connected to another organisation already."""
+
+
+def workspace_for(session: Session, platform: Platform, external_id: str) -> Workspace | None:
+    """The organisation a platform account belongs to."""
+    return session.exec(
+        select(Workspace)
+        .join(PlatformConnection, col(PlatformConnection.workspace_id) == Workspace.id)
+        .where(PlatformConnection.platform == platform, PlatformConnection.external_id == external_id)
+    ).first()
+
+
+def connection_of(session: Session, workspace_id: int, platform: Platform) -> PlatformConnection | None:
+    return session.exec(
+        select(PlatformConnection).where(
+            PlatformConnection.workspace_id == workspace_id, PlatformConnection.platform == platform
+        )
+    ).first()
+
+
+def platforms_of(session: Session, workspace_id: int) -> set[Platform]:
+    return set(
+        session.exec(select(PlatformConnection.platform).where(PlatformConnection.workspace_id == workspace_id)).all()
+    )
+
+
+def connect(
+    session: Session, workspace: Workspace, platform: Platform, external_id: str, name: str = ""
+) -> PlatformConnection:
+    """Connect ``workspace`` to a platform account; doing it twice changes nothing."""
+    assert workspace.id is not None
+    existing = connection_of(session, workspace.id, platform)
+    if existing is not None:
+        if existing.external_id != external_id:
+            raise AlreadyConnected(
+                f"{workspace.name} is connected to {platform.value} {existing.external_id} already, not {external_id}"
+            )
+        return existing
+    owner = workspace_for(session, platform, external_id)
+    if owner is not None:
+        raise AlreadyConnected(f"{platform.value} {external_id} belongs to {owner.name} already")
+    connection = PlatformConnection(workspace_id=workspace.id, platform=platform, external_id=external_id, name=name)
+    session.add(connection)
+    session.flush()
+    return connection
+
+
+def new_organisation(
+    session: Session, name: str, platform: Platform | None = None, external_id: str | None = None
+) -> Workspace:
+    """A new organisation, connected to a platform account when one is given."""
+    workspace = Workspace(name=name)
+    session.add(workspace)
+    session.flush()
+    if platform is not None and external_id is not None:
+        connect(session, workspace, platform, external_id, name)
+    return workspace
+
+
+def unconnected(session: Session) -> list[Workspace]:
+    """Organisations on no platform at all (imported, not yet connected)."""
+    connected = select(PlatformConnection.workspace_id)
+    return list(session.exec(select(Workspace).where(col(Workspace.id).not_in(connected)).order_by(Workspace.id)))
+
+
+def external_id_of(session: Session, workspace_id: int, platform: Platform) -> str | None:
+    connection = connection_of(session, workspace_id, platform)
+    return connection.external_id if connection else None

@@ -16,7 +16,8 @@ from sqlmodel import Session, col, select
 
 from bot.tick import Producer
 from conversations.checkin import asked_kinds, checkin_length, prompt_choices
-from conversations.messages import Outbound, outbound_to_dict
+from conversations.destinations import DirectMessage
+from conversations.messages import Outbound
 from conversations.schedule import CheckinWindow, DigestReader, current_window
 from conversations.words import Labels
 from conversations.workspace_settings import WorkspaceSettings, load_settings
@@ -166,15 +167,14 @@ def prompt_and_remind(
 
 
 def delivery(workspace: Workspace, person: Person, key: str, message: Outbound, now: datetime, reach: Reach) -> dict:
-    assert workspace.id is not None
+    assert workspace.id is not None and person.id is not None
     platform = reach.of(person.id)
     assert platform is not None, "only people Cadence can reach are due anything"
-    return outbox.delivery_row(
+    return outbox.message_row(
         workspace_id=workspace.id,
         platform=platform,
-        kind=message.kind,
-        recipient=f"person:{person.id}",
+        message=message,
+        destination=DirectMessage(person.id),
         dedupe_key=key,
-        payload={"outbound": outbound_to_dict(message)},
         not_before=now,
     )

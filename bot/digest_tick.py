@@ -15,8 +15,9 @@ from sqlmodel import Session, col, select
 
 from bot.charts import has_data
 from bot.tick import Producer
-from conversations.digest import digest_message
-from conversations.messages import Outbound, Platform, outbound_to_dict
+from conversations.destinations import ChannelPost, Destination, DirectMessage
+from conversations.digest import DIGEST_CHART, digest_message
+from conversations.messages import Outbound, Platform
 from conversations.schedule import covered_week, digest_instant
 from conversations.workspace_settings import WorkspaceSettings, load_settings
 from storage import digests, outbox
@@ -87,23 +88,15 @@ def _team_zone(session: Session, team: Team) -> str:
 
 
 def _row(
-    workspace: Workspace,
-    key: str,
-    recipient: str,
-    message: Outbound,
-    now: datetime,
-    platform: Platform,
-    slack: dict | None = None,
+    workspace: Workspace, key: str, destination: Destination, message: Outbound, now: datetime, platform: Platform
 ) -> dict:
     assert workspace.id is not None
-    payload = {"outbound": outbound_to_dict(message), **({"slack": slack} if slack else {})}
-    return outbox.delivery_row(
+    return outbox.message_row(
         workspace_id=workspace.id,
         platform=platform,
-        kind=message.kind,
-        recipient=recipient,
+        message=message,
+        destination=destination,
         dedupe_key=key,
-        payload=payload,
         not_before=now,
     )
 
@@ -118,19 +111,11 @@ def _report_rows(session, workspace, settings, key, kind, reader, week, now, tod
         data = digests.build_digest(session, reader, week, now)
         if data is None:
             return []
-        rows = [_row(workspace, key, f"person:{reader.id}", digest_message(data), now, platform)]
+        rows = [_row(workspace, key, DirectMessage(reader.id), digest_message(data), now, platform)]
         if has_data(data["chart"]):
-            chart = Outbound("digest_chart", data["chart"])
+            chart = Outbound(DIGEST_CHART, data["chart"])
             rows.append(
-                _row(
-                    workspace,
-                    f"digest_chart:{reader.id}:{week}",
-                    f"person:{reader.id}",
-                    chart,
-                    now,
-                    platform,
-                    {"method": "upload_chart"},
-                )
+                _row(workspace, f"digest_chart:{reader.id}:{week}", DirectMessage(reader.id), chart, now, platform)
             )
         return rows
     if kind == "rollup":
@@ -138,7 +123,7 @@ def _report_rows(session, workspace, settings, key, kind, reader, week, now, tod
             _row(
                 workspace,
                 key,
-                f"person:{reader.id}",
+                DirectMessage(reader.id),
                 Outbound("company_rollup", digests.company_rollup(session, workspace.id, week, now, today)),
                 now,
                 platform,
@@ -147,5 +132,4 @@ def _report_rows(session, workspace, settings, key, kind, reader, week, now, tod
     team_settings = settings.for_team(reader.name)
     channel = team_settings.checkins.team_channel
     summary = Outbound("team_weekly_summary", digests.team_summary(session, reader, week, now, team_settings, today))
-    target = {"method": "post_message", "channel": channel}
-    return [_row(workspace, key, f"channel:{channel}", summary, now, platform, target)]
+    return [_row(workspace, key, ChannelPost(channel), summary, now, platform)]

@@ -20,9 +20,10 @@ from bot.inbox_recorder import InboxRecorder
 from bot.inbox_worker import INBOX_RETRIES, InboxWorker
 from bot.metrics import Metrics
 from bot.outbox_sender import OutboxSender, RetryPolicy
+from bot.request_runner import RequestRunner
 from bot.service import Service, SlackRequestHandler
 from bot.slack.app import SlackApp, build_slack_app, identify
-from bot.slack.handling import SlackHandling
+from bot.slack.handling import SlackSide
 from bot.slack.inbox import SlackInbox
 from bot.slack.installations import BotIdentity, BotTokens, bind_workspace
 from bot.slack.render import Renderers
@@ -72,7 +73,8 @@ class Runtime:
         self.recorder = InboxRecorder(database, clock, self.traffic)
         self.sender = OutboxSender(database, {}, clock, traffic=self.traffic)
         self.worker = InboxWorker(database, {}, clock, self.metrics, traffic=self.traffic, policy=inbox_retries)
-        self.handling = SlackHandling(database, flows, self.sender, clock)
+        self.runner = RequestRunner(database, flows, self.sender, clock, serving={Platform.SLACK})
+        self.slack_side = SlackSide()
         self.service = Service(database, self.metrics, startup=[self.start], shutdown=[self.stop])
         self.identity: BotIdentity | None = None
         self.slack: SlackApp | None = None
@@ -104,13 +106,19 @@ class Runtime:
         )
         self.sender.transports[Platform.SLACK] = transport
         slack_inbox = SlackInbox(
-            self.database, self.handling, self.clock, self.metrics, transport, self.recorder, self.worker.notify
+            self.database,
+            self.runner,
+            self.slack_side,
+            self.clock,
+            self.metrics,
+            transport,
+            self.recorder,
+            self.worker.notify,
         )
         self.worker.handlers[Platform.SLACK] = slack_inbox
         self.slack = build_slack_app(
             self.config,
             self.database,
-            self.handling,
             slack_inbox,
             self.clock,
             self.renderers,

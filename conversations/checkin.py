@@ -755,7 +755,7 @@ class CheckinFeedbackFlow:
                 thread=subject.get("thread"),
             )
             return StepResult(
-                outbound=(to_person, Outbound("checkin_feedback_sent", {"person": person, "kind": "reply"}))
+                outbound=(Outbound("checkin_feedback_sent", {"person": person, "kind": "reply"}), to_person)
             )
         thanks = Outbound(
             "checkin_thanks",
@@ -763,7 +763,7 @@ class CheckinFeedbackFlow:
             to_person_id=subject["id"],
             thread=subject.get("thread"),
         )
-        return StepResult(outbound=(thanks, Outbound("checkin_feedback_sent", {"person": person, "kind": "thanks"})))
+        return StepResult(outbound=(Outbound("checkin_feedback_sent", {"person": person, "kind": "thanks"}), thanks))
 
 
 @dataclass

@@ -10,6 +10,7 @@ from typing import Any
 from conversations.messages import Choice, Outbound
 from conversations.schedule import week_before
 
+DIGEST_CHART = "digest_chart"  # an outbound kind: the digest's chart, drawn where it is delivered
 BASELINE_WEEKS = 4
 CHART_WEEKS = 8
 MAX_PERSON_BUTTONS = 20

@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from conversations.messages import Platform
+from conversations.destinations import Destination, destination_to_dict, ordering_key
+from conversations.messages import Outbound, Platform, outbound_to_dict
 from storage import claims
 from storage.models import DeliveryStatus, OutboxDelivery
 
@@ -46,6 +47,27 @@ def delivery_row(
         "next_attempt_at": not_before,
         "created_at": not_before,
     }
+
+
+def message_row(
+    *,
+    workspace_id: int,
+    platform: Platform,
+    message: Outbound,
+    destination: Destination,
+    dedupe_key: str,
+    not_before: datetime,
+) -> dict[str, Any]:
+    """The row for one message to one destination on one platform: what every producer writes."""
+    return delivery_row(
+        workspace_id=workspace_id,
+        platform=platform,
+        kind=message.kind,
+        recipient=ordering_key(destination),
+        dedupe_key=dedupe_key,
+        payload={"outbound": outbound_to_dict(message), "destination": destination_to_dict(destination)},
+        not_before=not_before,
+    )
 
 
 OUTBOX = OutboxDelivery.__table__

@@ -69,3 +69,19 @@ def reach_for(session: Session, workspace_id: int, serving: Collection[Platform]
         if chosen is not None and person.id is not None:
             by_person[person.id] = chosen
     return Reach(platforms, by_person)
+
+
+def platform_of(session: Session, person: Person, serving: Collection[Platform] = EVERY_PLATFORM) -> Platform | None:
+    """One person's platform (as ``reach_for`` would choose it), for a message a request owes them."""
+    assert person.id is not None
+    platforms = connections.platforms_of(session, person.workspace_id) & set(serving)
+    available = set(
+        session.exec(
+            select(PersonIdentity.platform).where(
+                PersonIdentity.person_id == person.id, col(PersonIdentity.platform).in_(list(platforms))
+            )
+        ).all()
+    )
+    if Platform.SHELL in platforms and person.email:
+        available.add(Platform.SHELL)
+    return choose(person, available)

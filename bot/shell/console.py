@@ -13,6 +13,8 @@ from typing import Protocol, TextIO
 from bot.charts import render_chart
 from bot.outbox_sender import Failed, Outcome, Sent
 from bot.shell.render import render_text
+from conversations.destinations import ChannelPost, destination_from_dict, reader_of
+from conversations.digest import DIGEST_CHART
 from conversations.messages import Outbound, outbound_from_dict
 from conversations.words import Words
 from storage.database import Database
@@ -46,9 +48,6 @@ class StdoutConsole:
         self.print(render_text(self.words, message))
 
 
-CHART = "digest_chart"
-
-
 def chart_file_name(message: Outbound, person: Person) -> str:
     """``cadence-chart-2026-W49-sam.okafor.png``: the week and whose digest, safe on any file system."""
     who = (person.email or "").split("@")[0] or person.display_name
@@ -66,11 +65,13 @@ class ConsoleTransport:
 
     async def deliver(self, delivery: OutboxDelivery) -> Outcome:
         message = outbound_from_dict(delivery.payload["outbound"])
-        if delivery.recipient.startswith("channel:"):
-            self.console.print(f"--- in {delivery.recipient.removeprefix('channel:')} ---")
+        destination = destination_from_dict(delivery.payload["destination"])
+        person_id = reader_of(destination)
+        if person_id is None:
+            where = destination.channel if isinstance(destination, ChannelPost) else "a shared conversation"
+            self.console.print(f"--- in {where} ---")
             self.console.show(message)
             return Sent(message_id=f"shell-{delivery.id}")
-        person_id = int(delivery.recipient.removeprefix("person:"))
         with self.database.session_scope() as session:
             person = session.get(Person, person_id)
         if person is None:
@@ -78,7 +79,7 @@ class ConsoleTransport:
         if person_id != self.console.person_id:
             self.console.print(f"--- to {person.display_name} ---")
         self.console.show(message, recipient_id=person_id)
-        if message.kind == CHART:
+        if message.kind == DIGEST_CHART:
             return self.save_chart(message, person, delivery)
         return Sent(message_id=f"shell-{delivery.id}")
 

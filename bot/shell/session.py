@@ -30,12 +30,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.outbox_sender import OutboxSender
+from bot.request_runner import RequestRunner
 from bot.shell.console import ConsoleTransport
 from bot.shell.render import numbered, pick, render_text
 from bot.tick import Producer, run_tick
 from conversations.flow import Flow
 from conversations.messages import (
-    FORM_ERRORS,
+    Actor,
     Choice,
     FieldKind,
     Form,
@@ -43,14 +44,12 @@ from conversations.messages import (
     Inbound,
     Outbound,
     Platform,
-    outbound_to_dict,
 )
 from conversations.numbers import parse_number
 from conversations.steering import Steer, steering_word
 from conversations.words import Words
-from storage import outbox, people
+from storage import people
 from storage.database import Database
-from storage.flow_bindings import engine_for
 from storage.models import Person, Workspace
 
 MENTION = re.compile(r"(?<![\w@])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)|(?<![\w@.+-])([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
@@ -83,33 +82,22 @@ class ShellClock:
         self.offset = instant - self._real_now()
 
 
-def recipient_for(person_id: int | None) -> str:
-    return f"person:{person_id}"
+class ShellSide:
+    """The shell's side of running a request: one organisation, and nothing to keep for later (the
+    shell reaches everyone by email, at the keyboard)."""
 
+    platform = Platform.SHELL
 
-class ShellChannel:
-    """Replies print at once; messages to someone else wait in the outbox like on every platform."""
+    def __init__(self, workspace_id: int) -> None:
+        self.workspace_id = workspace_id
 
-    def __init__(self, shell: ShellSession, session: Session) -> None:
-        self.shell = shell
-        self.session = session
+    def organisation(self, session: Session, inbound: Inbound) -> Workspace:
+        workspace = session.get(Workspace, self.workspace_id)
+        assert workspace is not None
+        return workspace
 
-    def send(self, inbound: Inbound, messages: Sequence[Outbound]) -> None:
-        for index, message in enumerate(messages):
-            if message.to_channel is None and message.to_person_id in (None, self.shell.person_id):
-                self.shell.show(message)
-                continue
-            recipient = f"channel:{message.to_channel}" if message.to_channel else recipient_for(message.to_person_id)
-            outbox.enqueue(
-                self.session,
-                workspace_id=self.shell.workspace_id,
-                platform=Platform.SHELL,
-                kind=message.kind,
-                recipient=recipient,
-                dedupe_key=f"shell:{self.shell.session_id}:{self.shell.turn}:{index}",
-                payload={"outbound": outbound_to_dict(message)},
-                not_before=self.shell.clock(),
-            )
+    def remember(self, session: Session, workspace_id: int, actor: Actor, inbound: Inbound) -> None:
+        """Nothing: a shell message to someone is printed, headed with their name."""
 
 
 class LeaveShell(Exception):
@@ -141,14 +129,17 @@ class ShellSession:
         self.out = out
         self.prompt = prompt
         self.turn = 0
-        self.session_id = uuid.uuid4().hex  # turns restart at 0 in every shell; keys must not
+        self.session_id = uuid.uuid4().hex
         self.person = person
         self.latest: dict[int, Outbound] = {}  # the last message each person was shown
         self.earlier: dict[int, list[Outbound]] = {}  # messages with buttons each person was shown, oldest first
         self.pending_form: Form | None = None
         self.form_errors: Outbound | None = None
         self.pushed_back: str | None = None  # a shell command typed inside a form, run once the form is closed
-        self.sender = OutboxSender(database, {Platform.SHELL: ConsoleTransport(database, self)}, clock)
+        # one at a time, so messages print in the order they were written
+        self.sender = OutboxSender(database, {Platform.SHELL: ConsoleTransport(database, self)}, clock, concurrency=1)
+        self.requests = RequestRunner(database, self.flows, self.sender, clock, serving={Platform.SHELL})
+        self.side = ShellSide(workspace.id)
         self.runner = asyncio.Runner()
 
     @property
@@ -160,9 +151,6 @@ class ShellSession:
 
     def show(self, message: Outbound, *, recipient_id: int | None = None) -> None:
         """Print a message; its buttons stay pressable by whoever it was for (``/as`` picks them up)."""
-        if message.kind == FORM_ERRORS:
-            self.form_errors = message
-            return
         self.print(render_text(self.words, message))
         person_id = recipient_id if recipient_id is not None else self.person_id
         assert person_id is not None
@@ -171,8 +159,6 @@ class ShellSession:
             shown = self.earlier.setdefault(person_id, [])
             shown.append(message)
             del shown[:-EARLIER_MESSAGES]
-        if message.form is not None and person_id == self.person_id:
-            self.pending_form = message.form
 
     def run(self, lines: Iterable[str]) -> None:
         """Read until end of input or ``/quit``; ``lines`` is stdin in real use and a list in tests."""
@@ -245,12 +231,17 @@ class ShellSession:
         )
 
     def dispatch(self, **fields: Any) -> None:
+        """One request through the same runner as every platform's: its replies come back through the
+        outbox (printed as they are delivered), its forms are asked here."""
         self.turn += 1
-        with self.database.session_scope() as session:
-            engine_for(session, self.workspace, self.flows, ShellChannel(self, session)).handle(
-                self.inbound(**fields), self.clock()
-            )
+        key = f"shell:{self.session_id}:{self.turn}"  # turns restart at 0 in every shell; keys must not
+        handled = self.requests.handle(self.side, self.inbound(**fields), key, now=self.clock())
         self.deliver()
+        if handled.form_errors is not None:
+            self.form_errors = handled.form_errors
+        if handled.forms:
+            self.show(handled.forms[0])
+            self.pending_form = handled.forms[0].form
 
     def complete_form(self, form: Form, lines: Iterator[str]) -> None:
         """Fill a form and send it; when the flow finds problems, ask again only the fields they are in."""

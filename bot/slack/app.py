@@ -26,7 +26,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import AppConfig, SlackUnreachable
-from bot.slack.handling import SlackHandling
 from bot.slack.inbox import SlackInbox
 from bot.slack.installations import (
     BotIdentity,
@@ -91,7 +90,6 @@ class SlackApp:
 def build_slack_app(
     config: AppConfig,
     database: Database,
-    handling: SlackHandling,
     inbox: SlackInbox,
     clock: Callable[[], datetime],
     renderers: Renderers,
@@ -130,7 +128,6 @@ def build_slack_app(
         )
     deps = ListenerDeps(
         database=database,
-        handling=handling,
         inbox=inbox,
         renderers=renderers,
         clock=clock,

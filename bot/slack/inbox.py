@@ -23,11 +23,12 @@ from sqlmodel import Session
 
 from bot.inbox_recorder import InboxRecorder, Recording
 from bot.metrics import Metrics
-from bot.slack.handling import Handled, SlackHandling, respond_target
+from bot.request_runner import Handled, RequestRunner, enqueue_one
+from bot.slack.handling import SlackSide
 from bot.slack.installations import bind_workspace
 from bot.slack.people_sync import upsert_slack_user
 from bot.slack.transport import DeliveryRefused, SlackTransport, Throttled
-from conversations.home import home_page
+from conversations.destinations import CommandAnswer, DirectMessage
 from conversations.messages import (
     FORM_TOO_LATE,
     INTERNAL_ERROR,
@@ -36,10 +37,10 @@ from conversations.messages import (
     Platform,
     inbound_from_dict,
     inbound_to_dict,
-    outbound_to_dict,
 )
-from storage import goals, kudos, outbox, people
+from storage import people
 from storage.database import Database
+from storage.home import home_view
 from storage.models import InboxRequest
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,8 @@ class SlackInbox:
     def __init__(
         self,
         database: Database,
-        handling: SlackHandling,
+        runner: RequestRunner,
+        side: SlackSide,
         clock: Callable[[], datetime],
         metrics: Metrics,
         transport: SlackTransport,
@@ -63,7 +65,8 @@ class SlackInbox:
         wake_worker: Callable[[], None],
     ) -> None:
         self.database = database
-        self.handling = handling
+        self.runner = runner
+        self.side = side
         self.clock = clock
         self.metrics = metrics
         self.transport = transport
@@ -98,7 +101,7 @@ class SlackInbox:
             case RequestKind.USER_CHANGED:
                 user = request.payload["user"]
                 await asyncio.to_thread(
-                    self.handling.in_unit_of_work,
+                    self.runner.in_unit_of_work,
                     lambda session, now: sync_user(session, request.team, user),
                     request,
                     self.clock(),
@@ -109,10 +112,11 @@ class SlackInbox:
         inbound = inbound_from_dict(payload["inbound"])
         response_url = payload.get("response_url")
         handled = await asyncio.to_thread(
-            self.handling.handle,
+            self.runner.handle,
+            self.side,
             inbound,
             request.request_key,
-            response_url=response_url,
+            command_answer=response_url,
             request=request,
             now=self.clock(),
             forms_open=bool(payload.get("trigger_id")),
@@ -124,7 +128,7 @@ class SlackInbox:
         """Open what the flow asked for; if Slack's window for the trigger has passed, say so."""
         transport = self.transport
         renderer = transport.renderers.get(handled.templates_dir)
-        for form in handled.forms:
+        for form in (message.form for message in handled.forms if message.form is not None):
             try:
                 await transport.api(request.team)(
                     "views.open",
@@ -148,7 +152,7 @@ class SlackInbox:
         if not await asyncio.to_thread(self.is_known, request.team, user_id):
             profile = await self.transport.api(request.team)("users.info", user=user_id)
             await asyncio.to_thread(
-                self.handling.in_unit_of_work,
+                self.runner.in_unit_of_work,
                 lambda session, now: sync_user(session, request.team, profile["user"]),
                 None,
                 self.clock(),
@@ -161,23 +165,18 @@ class SlackInbox:
             if person is None or not person.active:
                 return
             assert person.id is not None
-            page = home_page(
-                people.actor_for(session, person),
-                kudos.recent_received(session, person.id),
-                goals.home_goals(session, person, goals.now_local(person, now)),
-            )
-            outbox.enqueue(
+            page = home_view(session, person, now)
+            enqueue_one(
                 session,
-                workspace_id=workspace.id,
-                platform=Platform.SLACK,
-                kind="home",
-                recipient=f"person:{person.id}",
-                dedupe_key=f"{request.request_key}:home",
-                payload={"outbound": outbound_to_dict(page), "slack": {"method": "publish_home"}},
-                not_before=now,
+                workspace.id,
+                Platform.SLACK,
+                page,
+                DirectMessage(person.id),
+                f"{request.request_key}:home",
+                now,
             )
 
-        await asyncio.to_thread(self.handling.in_unit_of_work, publish, request, self.clock())
+        await asyncio.to_thread(self.runner.in_unit_of_work, publish, request, self.clock())
 
     def give_up(self, session: Session, request: InboxRequest, now: datetime) -> None:
         """A command that failed for good still gets an answer: nothing was saved, try again."""
@@ -186,27 +185,17 @@ class SlackInbox:
     def tell_author(self, request: InboxRequest, kind: str, now: datetime) -> None:
         with self.database.session_scope() as session:
             self.queue_author_answer(session, request, kind, now)
-        self.handling.sender.notify()
+        self.runner.sender.notify()
 
     def queue_author_answer(self, session: Session, request: InboxRequest, kind: str, now: datetime) -> None:
         response_url = request.payload.get("response_url")
         if request.kind != RequestKind.INBOUND or not response_url:
             return  # an event or a button with nowhere private to answer: the failed row and the log remain
-        workspace = self.handling.workspace(session, request.team)
+        workspace = self.side.workspace(session, request.team)
         assert workspace.id is not None
-        outbox.enqueue(
-            session,
-            workspace_id=workspace.id,
-            platform=Platform.SLACK,
-            kind=kind,
-            recipient=f"user:{request.payload['inbound']['user']}",
-            dedupe_key=f"{request.request_key}:{kind}",
-            payload={
-                "outbound": outbound_to_dict(Outbound(kind, {}, private=True)),
-                "slack": respond_target(response_url),
-            },
-            not_before=now,
-        )
+        answer = CommandAnswer(response_url)
+        key = f"{request.request_key}:{kind}"
+        enqueue_one(session, workspace.id, Platform.SLACK, Outbound(kind, {}, private=True), answer, key, now)
 
     def is_known(self, team_id: str, user_id: str) -> bool:
         with self.database.session_scope() as session:

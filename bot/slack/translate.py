@@ -38,6 +38,17 @@ def read_text(text: str) -> tuple[str, tuple[str, ...]]:
     return text, tuple(mentions)
 
 
+def message_ref(channel: str, ts: str) -> str:
+    """How Cadence names a Slack message (a delivery's ``platform_message_id``, a reaction's target):
+    its channel and its timestamp."""
+    return f"{channel}/{ts}"
+
+
+def parse_message_ref(ref: str) -> tuple[str, str] | None:
+    channel, _, ts = ref.partition("/")
+    return (channel, ts) if channel and ts else None
+
+
 def in_channel(conversation: str) -> bool:
     """Shared channels (``C…``, ``G…``) as opposed to direct messages (``D…``)."""
     return bool(conversation) and not conversation.startswith("D")
@@ -112,7 +123,7 @@ def from_reaction(body: Mapping[str, Any], event: Mapping[str, Any], *, added: b
     conversation = str(item.get("channel", ""))
     reaction = Reaction(
         emoji=str(event.get("reaction", "")).split("::")[0],
-        target=f"{conversation}/{item.get('ts', '')}",
+        target=message_ref(conversation, str(item.get("ts", ""))),
         target_author=str(event.get("item_user") or ""),
         added=added,
     )

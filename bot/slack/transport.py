@@ -32,7 +32,19 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.charts import render_chart
 from bot.outbox_sender import Failed, Outcome, RetryLater, Sent
 from bot.slack.render import BlockKit, Renderers
-from conversations.messages import Platform, outbound_from_dict
+from bot.slack.translate import message_ref, parse_message_ref
+from conversations.destinations import (
+    ChannelPost,
+    CommandAnswer,
+    Destination,
+    PrivateReply,
+    ReplyHere,
+    destination_from_dict,
+    reader_of,
+)
+from conversations.digest import DIGEST_CHART
+from conversations.home import HOME
+from conversations.messages import Outbound, Platform, outbound_from_dict
 from conversations.words import mentioned_person_ids
 from conversations.workspace_settings import load_settings
 from storage import connections, outbox, people
@@ -229,15 +241,13 @@ class Addressee:
     dm_channel: str | None = None
     mentioned: Mapping[int, str] = field(default_factory=dict)
 
-    def recipient(self, delivery: OutboxDelivery) -> Person:
-        if not delivery.recipient.startswith("person:"):
-            raise DeliveryRefused(f"recipient {delivery.recipient!r} is not a person")
+    def recipient(self) -> Person:
         if self.person is None:
-            raise DeliveryRefused("the recipient no longer exists")
+            raise DeliveryRefused("the recipient no longer exists, or the message is for no one person")
         return self.person
 
-    def slack_id(self, delivery: OutboxDelivery) -> str:
-        person = self.recipient(delivery)
+    def slack_id(self) -> str:
+        person = self.recipient()
         if not self.slack_user:
             raise DeliveryRefused(f"{person.display_name} has no Slack account linked; run `cadence org sync`")
         return self.slack_user
@@ -294,19 +304,21 @@ class SlackTransport:
             await self.http.close()
 
     async def deliver(self, delivery: OutboxDelivery) -> Outcome:
-        spec = delivery.payload.get("slack") or {}
-        method = str(spec.get("method", "post_message"))
-        addressee = self.look_up(delivery)  # on the loop, like the sender's own database work
+        """Map the delivery's destination and kind to Slack's API: a command's answer through its
+        ``response_url``, a private reply as an ephemeral message, a Home view with ``views.publish``,
+        a chart as an uploaded file, anything else as a message where it belongs."""
+        outbound = outbound_from_dict(delivery.payload["outbound"])
+        destination = destination_from_dict(delivery.payload["destination"])
+        addressee = self.look_up(delivery, destination)  # on the loop, like the sender's own database work
         if not addressee.team_id:
             return Failed("the workspace is not connected to Slack")
         blocks = self.renderers.get(addressee.templates_dir)
         try:
-            if method == "respond":
-                outbound = outbound_from_dict(delivery.payload["outbound"])
+            if isinstance(destination, CommandAnswer):
                 answer = blocks.ephemeral_response([outbound], addressee.mentioned)
-                return await self.respond(str(spec["response_url"]), answer)
+                return await self.respond(destination.reply_to, answer)
             api = self.api(addressee.team_id)
-            return await self.call(api, method, spec, delivery, addressee, blocks)
+            return await self.call(api, outbound, destination, addressee, blocks)
         except DeliveryRefused as refused:
             return Failed(str(refused))
         except Throttled as throttled:
@@ -316,7 +328,7 @@ class SlackTransport:
         except (aiohttp.ClientError, SlackRequestError, TimeoutError) as error:
             return RetryLater(f"could not reach Slack: {type(error).__name__}: {error}")
 
-    def look_up(self, delivery: OutboxDelivery) -> Addressee:
+    def look_up(self, delivery: OutboxDelivery, destination: Destination) -> Addressee:
         with self.database.session_scope() as session:
             workspace = session.get(Workspace, delivery.workspace_id)
             if workspace is None or workspace.id is None:
@@ -328,9 +340,8 @@ class SlackTransport:
                 load_settings(workspace.settings).templates_dir,
                 mentioned=mentioned,
             )
-            if not delivery.recipient.startswith("person:"):
-                return addressee
-            person = session.get(Person, int(delivery.recipient.removeprefix("person:")))
+            person_id = reader_of(destination)
+            person = session.get(Person, person_id) if person_id is not None else None
             if person is None or person.id is None:
                 return addressee
             channel = (reference_for(session, person.id, Platform.SLACK) or {}).get("channel")
@@ -366,22 +377,14 @@ class SlackTransport:
         return Failed(f"response_url refused: {answer.body or answer.status_code}")
 
     async def call(
-        self,
-        api: PacedApi,
-        method: str,
-        spec: dict[str, Any],
-        delivery: OutboxDelivery,
-        addressee: Addressee,
-        blocks: BlockKit,
+        self, api: PacedApi, outbound: Outbound, destination: Destination, addressee: Addressee, blocks: BlockKit
     ) -> Outcome:
-        outbound = outbound_from_dict(delivery.payload["outbound"])
-        if method == "publish_home":
-            await api(
-                "views.publish", user_id=addressee.slack_id(delivery), view=blocks.home(outbound, addressee.mentioned)
-            )
+        if outbound.kind == HOME:
+            view = blocks.home(outbound, addressee.mentioned)
+            await api("views.publish", user_id=addressee.slack_id(), view=view)
             return Sent()
-        if method == "upload_chart":
-            channel = await self.direct_message_channel(api, delivery, addressee)
+        if outbound.kind == DIGEST_CHART:
+            channel = await self.direct_message_channel(api, addressee)
             caption = blocks.message(outbound, addressee.mentioned)["text"]
             response = await api(
                 "files.upload_v2",
@@ -393,19 +396,23 @@ class SlackTransport:
             )
             return Sent(str((response.get("file") or {}).get("id") or ""))
         message = blocks.message(outbound, addressee.mentioned)
-        if method == "post_ephemeral":
+        if isinstance(destination, PrivateReply):
             response = await api(
                 "chat.postEphemeral",
-                channel=spec["channel"],
-                user=addressee.slack_id(delivery),
+                channel=destination.conversation,
+                user=addressee.slack_id(),
                 text=message["text"],
                 blocks=message["blocks"],
             )
             return Sent(str(response.get("message_ts") or ""))
-        channel, thread_ts = spec.get("channel"), spec.get("thread_ts")
+        channel, thread_ts = None, None
+        if isinstance(destination, ReplyHere):
+            channel = destination.conversation
+        elif isinstance(destination, ChannelPost):
+            channel = destination.channel
         if outbound.thread:
             channel, thread_ts = self.thread_of(outbound.thread) or (channel, thread_ts)
-        channel = channel or await self.direct_message_channel(api, delivery, addressee)
+        channel = channel or await self.direct_message_channel(api, addressee)
         response = await api(
             "chat.postMessage",
             channel=channel,
@@ -415,23 +422,20 @@ class SlackTransport:
             unfurl_links=False,
             unfurl_media=False,
         )
-        return Sent(f"{response.get('channel', channel)}/{response['ts']}")
+        return Sent(message_ref(str(response.get("channel", channel)), str(response["ts"])))
 
     def thread_of(self, dedupe_key: str) -> tuple[str, str] | None:
         """Where the earlier message ``dedupe_key`` went (channel and ts), to reply in its thread."""
         with self.database.session_scope() as session:
             earlier = outbox.by_key(session, dedupe_key)
-        if earlier is None or not earlier.platform_message_id or "/" not in earlier.platform_message_id:
-            return None
-        channel, _, ts = earlier.platform_message_id.partition("/")
-        return channel, ts
+        return parse_message_ref(earlier.platform_message_id) if earlier and earlier.platform_message_id else None
 
-    async def direct_message_channel(self, api: PacedApi, delivery: OutboxDelivery, addressee: Addressee) -> str:
+    async def direct_message_channel(self, api: PacedApi, addressee: Addressee) -> str:
         """The DM channel with the recipient: remembered from earlier, or opened once and remembered."""
-        person = addressee.recipient(delivery)
+        person = addressee.recipient()
         if addressee.dm_channel:
             return addressee.dm_channel
-        opened = await api("conversations.open", users=addressee.slack_id(delivery))
+        opened = await api("conversations.open", users=addressee.slack_id())
         channel = str(opened["channel"]["id"])
         self.remember_channel(person, channel)
         return channel

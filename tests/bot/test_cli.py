@@ -216,25 +216,26 @@ def test_tick_delivers_pending_rows_once(cadence: Cadence, tmp_path: Path, at: s
 
     from sqlmodel import select
 
-    from conversations.messages import Outbound, Platform, outbound_to_dict
-    from storage import outbox
+    from conversations.destinations import DirectMessage
+    from conversations.messages import Outbound, Platform
+    from storage import connections, outbox
     from storage.database import Database
-    from storage.models import Person
+    from storage.models import Person, Workspace
 
     cadence("org", "import", write(tmp_path, "org.csv", ORG))
     database = Database(cadence.database_url)
     with database.session_scope() as session:
         dev = session.exec(select(Person).where(Person.email == "dev@acme.test")).one()
-        outbox.enqueue(
-            session,
+        connections.connect(session, session.get(Workspace, dev.workspace_id), Platform.SHELL, "acme")
+        row = outbox.message_row(
             workspace_id=dev.workspace_id,
             platform=Platform.SHELL,
-            kind="whoami_hint",
-            recipient=f"person:{dev.id}",
+            message=Outbound("not_understood", {"text": "x"}),
+            destination=DirectMessage(dev.id),
             dedupe_key="hint:1",
-            payload={"outbound": outbound_to_dict(Outbound("not_understood", {"text": "x"}))},
             not_before=datetime(2026, 12, 2, 9, 0, tzinfo=UTC),
         )
+        outbox.enqueue_many(session, [row])
     first = cadence("tick", "--at", at)
     assert first.code == 0
     assert "--- to Dee Dev ---" in first.out and "Sorry, I didn't get that" in first.out

@@ -377,11 +377,11 @@ def test_a_manager_replies_in_the_persons_thread_or_says_thanks() -> None:
         said(form_id="checkin_feedback.send:1:2026-W49", form={"comment": "Nice!"}, actor=GRACE),
         NOW,
     )
-    to_ada, confirmation = sent.outbound
+    confirmation, to_ada = sent.outbound
     assert (to_ada.to_person_id, to_ada.thread, to_ada.data["comment"]) == (1, "checkin:prompt:1:2026-W49", "Nice!")
     assert confirmation.to_person_id is None
     thanks = flow.step(subject_state(True), said(choice="checkin_feedback.thanks:1:2026-W49", actor=GRACE), NOW)
-    assert thanks.outbound[0].kind == "checkin_thanks" and thanks.outbound[0].to_person_id == 1
+    assert thanks.outbound[1].kind == "checkin_thanks" and thanks.outbound[1].to_person_id == 1
     empty = flow.step(
         subject_state(True), said(form_id="checkin_feedback.send:1:2026-W49", form={"comment": " "}, actor=GRACE), NOW
     )

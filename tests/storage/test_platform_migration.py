@@ -3,6 +3,7 @@ everything, become connected to their platforms, and people keep who they are on
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -154,3 +155,45 @@ def test_the_migration_keeps_every_row_and_moves_platforms_into_connections_and_
     ]
     assert [tuple(row) for row in identities] == [(1, "slack", "U0ADA"), (1, "teams", "aad-ada"), (2, "slack", "U0BOB")]
     assert "slack_user_id" not in columns and {"preferred_platform", "last_platform"} <= columns
+
+
+def test_waiting_messages_keep_where_they_were_going(any_database_at_previous_head: Database) -> None:
+    database = any_database_at_previous_head
+    fill(database)
+    migrate.upgrade(database.engine, "0005")
+    old = [
+        ("respond", "person:2", {"method": "respond", "response_url": "https://hooks.slack.com/x"}),
+        ("ephemeral", "person:2", {"method": "post_ephemeral", "channel": "C1"}),
+        ("dm reply", "person:2", {"method": "post_message", "channel": "D0BOB"}),
+        ("home", "person:2", {"method": "publish_home"}),
+        ("card", "channel:#kudos", {"method": "post_message", "channel": "#kudos"}),
+        ("prompt", "person:2", None),
+    ]
+    with database.engine.begin() as connection:
+        for key, recipient, slack in old:
+            payload = {"outbound": {"kind": "x", "data": {}}, **({"slack": slack} if slack else {})}
+            connection.execute(
+                sa.text(
+                    "INSERT INTO outbox_deliveries (workspace_id, platform, kind, recipient, dedupe_key, payload, "
+                    "status, attempts, next_attempt_at, created_at) VALUES (1, 'slack', 'x', :recipient, :key, "
+                    ":payload, 'pending', 0, :now, :now)"
+                ),
+                {"recipient": recipient, "key": key, "payload": json.dumps(payload), "now": NOW},
+            )
+    migrate.upgrade(database.engine)
+    with database.engine.connect() as connection:
+        rows = dict(connection.execute(sa.text("SELECT dedupe_key, payload FROM outbox_deliveries")).all())
+    destinations = {
+        key: (json.loads(value) if isinstance(value, str) else value).get("destination") for key, value in rows.items()
+    }
+    assert destinations["respond"] == {
+        "type": "command_answer",
+        "reply_to": "https://hooks.slack.com/x",
+        "person_id": 2,
+    }
+    assert destinations["ephemeral"] == {"type": "private_reply", "conversation": "C1", "person_id": 2}
+    assert destinations["dm reply"] == {"type": "reply_here", "conversation": "D0BOB", "person_id": 2}
+    assert destinations["home"] == {"type": "direct_message", "person_id": 2}
+    assert destinations["card"] == {"type": "channel_post", "channel": "#kudos"}
+    assert destinations["prompt"] == {"type": "direct_message", "person_id": 2}
+    assert destinations["checkin:prompt:2:2026-W49"] is None, "a sent row is left as it was"

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.slack.handling import SlackHandling
 from bot.slack.inbox import SlackInbox
 from bot.slack.installations import SqlInstallationStore
 from bot.slack.render import Renderers
@@ -16,7 +15,6 @@ from storage.database import Database
 @dataclass(frozen=True)
 class ListenerDeps:
     database: Database
-    handling: SlackHandling
     inbox: SlackInbox
     renderers: Renderers
     clock: Callable[[], datetime]

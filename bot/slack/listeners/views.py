@@ -21,15 +21,15 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
         inbound = translate.from_view_submission(body)
         view = body.get("view") or {}
         key = f"slack:view:{view.get('id')}:{view.get('hash')}"
-        handled = await asyncio.to_thread(deps.handling.handle, inbound, key, now=deps.clock())
+        handled = await asyncio.to_thread(deps.inbox.runner.handle, deps.inbox.side, inbound, key, now=deps.clock())
         if handled.form_errors is not None:
             errors = deps.renderers.get(handled.templates_dir).form_errors(handled.form_errors)
             await ack(response_action="errors", errors=errors)
-        elif handled.forms:
+        elif handled.forms and handled.forms[0].form is not None:
             metadata = translate.private_metadata(view)
             await ack(
                 response_action="update",
-                view=deps.renderers.get(handled.templates_dir).modal(handled.forms[0], metadata),
+                view=deps.renderers.get(handled.templates_dir).modal(handled.forms[0].form, metadata),
             )
         else:
             await ack()

@@ -13,7 +13,8 @@ from sqlmodel import select
 from bot.outbox_sender import OutboxSender, RetryPolicy
 from bot.slack.render import Renderers
 from bot.slack.transport import SlackTransport
-from conversations.messages import Outbound, Platform, outbound_to_dict
+from conversations.destinations import DirectMessage
+from conversations.messages import Outbound, Platform
 from storage import org_import, outbox
 from storage.connections import new_organisation
 from storage.database import Database
@@ -49,19 +50,15 @@ def people(database: Database) -> dict[str, int]:
 
 def enqueue(database: Database, people: dict[str, int], who: str, key: str, clock: SteppingClock) -> None:
     with database.session_scope() as session:
-        outbox.enqueue(
-            session,
+        row = outbox.message_row(
             workspace_id=people["workspace"],
             platform=Platform.SLACK,
-            kind="not_understood",
-            recipient=f"person:{people[who]}",
+            message=Outbound("not_understood", {"text": key}),
+            destination=DirectMessage(people[who]),
             dedupe_key=key,
-            payload={
-                "outbound": outbound_to_dict(Outbound("not_understood", {"text": key})),
-                "slack": {"method": "post_message"},
-            },
             not_before=clock(),
         )
+        outbox.enqueue_many(session, [row])
 
 
 def sender_for(database: Database, api_url: str, clock: SteppingClock, concurrency: int = 8, **policy) -> OutboxSender:

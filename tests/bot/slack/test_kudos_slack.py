@@ -102,7 +102,7 @@ def test_bad_kudos_get_an_ephemeral_explanation_and_nothing_is_stored_or_posted(
     assert kudos_rows(cadence) == []
     with cadence.database.session_scope() as session:
         [answer] = session.exec(select(OutboxDelivery)).all()
-        assert answer.kind == "kudos_problem" and answer.payload["slack"]["method"] == "respond"
+        assert answer.kind == "kudos_problem" and answer.payload["destination"]["type"] == "command_answer"
 
 
 def test_a_clap_gives_kudos_once_even_when_slack_redelivers_and_removing_it_takes_it_back(cadence, slack) -> None:

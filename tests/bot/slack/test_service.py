@@ -42,7 +42,7 @@ def test_a_slash_command_is_recorded_in_the_ack_and_answered_privately_through_i
     [request] = rows(cadence, InboxRequest)
     assert request.kind == "inbound" and request.status is InboxStatus.DONE
     [delivery] = rows(cadence, OutboxDelivery)
-    assert delivery.payload["slack"]["method"] == "respond"
+    assert delivery.payload["destination"]["type"] == "command_answer", "answered through its response_url"
 
 
 def test_startup_checks_the_token_once_and_requests_never_call_auth_test(

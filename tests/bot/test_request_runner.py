@@ -1,5 +1,5 @@
-"""Handling a recorded request: its effects and its "done" commit together, and only for the worker
-that still holds its claim."""
+"""Running a recorded request: its effects and its "done" commit together, and only for the worker
+that still holds its claim (the neutral runner every platform uses; here with Slack's side)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pytest
 from sqlmodel import select
 
 from bot.outbox_sender import OutboxSender
+from bot.request_runner import RequestRunner
 from bot.slack import translate
-from bot.slack.handling import SlackHandling
+from bot.slack.handling import SlackSide
 from bot.slack.installations import bind_workspace
 from conversations.flows import all_flows
 from conversations.messages import Platform
@@ -34,16 +35,21 @@ def test_a_worker_whose_claim_was_taken_over_keeps_none_of_its_effects(database:
         [mine] = inbox.claim_due(session, NOW)
     with database.session_scope() as session:
         [theirs] = inbox.claim_due(session, NOW + inbox.DEFAULT_LEASE)
-    handling = SlackHandling(database, all_flows(), OutboxSender(database, {}, lambda: NOW), lambda: NOW)
+    runner = RequestRunner(database, all_flows(), OutboxSender(database, {}, lambda: NOW), lambda: NOW)
+    side = SlackSide()
     whoami = translate.from_command(slash_command_payload("/cadence", "whoami", user_id="U0001"))
 
     with pytest.raises(inbox.LostClaim):
-        handling.handle(whoami, "k", response_url="https://hooks.example/1", request=mine)
+        runner.handle(side, whoami, "k", command_answer="https://hooks.example/1", request=mine)
     with database.session_scope() as session:
         assert session.exec(select(OutboxDelivery)).all() == [], "the late worker's answer was rolled back"
 
-    handling.handle(whoami, "k", response_url="https://hooks.example/1", request=theirs)
+    runner.handle(side, whoami, "k", command_answer="https://hooks.example/1", request=theirs)
     with database.session_scope() as session:
         [answer] = session.exec(select(OutboxDelivery)).all()
-        assert answer.kind == "whoami" and answer.payload["slack"]["response_url"] == "https://hooks.example/1"
+        assert answer.kind == "whoami" and answer.payload["destination"] == {
+            "type": "command_answer",
+            "reply_to": "https://hooks.example/1",
+            "person_id": 2,  # Ada, the second person of the org file
+        }
         assert inbox.by_key(session, "k").status is InboxStatus.DONE

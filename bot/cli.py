@@ -28,9 +28,7 @@ from slack_sdk.errors import SlackApiError
 from bot.config import AppConfig, ConfigError, SlackUnreachable
 from bot.outbox_sender import OutboxSender
 from bot.settings_file import SettingsFileError, check_settings, read_yaml
-from bot.shell.console import ConsoleTransport, StdoutConsole
 from bot.tick import Producer, run_tick
-from conversations.messages import Platform
 from conversations.words import PlainDialect, Words
 from conversations.workspace_settings import load_settings
 from storage import migrate, org_import, people, workspaces
@@ -372,9 +370,8 @@ def cmd_tick(args: argparse.Namespace, context: Context) -> int:
         return at + timedelta(seconds=time.monotonic() - started)
 
     async def tick():
-        transports = {Platform.SHELL: ConsoleTransport(database, StdoutConsole(Words(PlainDialect()), context.out))}
-        if context.config.slack_bot_token or context.config.slack_client_id:
-            transports[Platform.SLACK] = await _slack_transport(context, database, clock)
+        runtime = _runtime(context, socket_mode=False, serve=False)
+        transports = {adapter.platform: await adapter.open_transport(runtime.parts) for adapter in runtime.adapters}
         sender = OutboxSender(database, transports, clock)
         try:
             report = await run_tick(database, sender, at, default_producers())
@@ -384,22 +381,9 @@ def cmd_tick(args: argparse.Namespace, context: Context) -> int:
             await sender.close()
         return report
 
-    try:
-        report = asyncio.run(tick())
-    except SlackApiError as error:
-        raise CliError(f"Slack refused the bot token: {error.response.get('error', error)}") from error
+    report = asyncio.run(tick())
     print(report.summary(), file=context.out)
     return 0
-
-
-async def _slack_transport(context: Context, database: Database, clock):
-    from bot.slack.app import identify
-    from bot.slack.installations import BotTokens
-    from bot.slack.render import Renderers
-    from bot.slack.transport import SlackTransport
-
-    identity = await identify(context.config) if context.config.slack_bot_token else None
-    return SlackTransport(database, BotTokens(database, identity), context.config.slack_api_url, clock, Renderers())
 
 
 def _open_shell(context: Context, database: Database, workspace: Workspace, person: Person) -> int:
@@ -475,14 +459,21 @@ def _run_demo(context: Context, as_email: str | None, *, reset: bool = False) ->
     return _open_shell(context, database, workspace, person)
 
 
-def _runtime(context: Context, *, socket_mode: bool):
+def _runtime(context: Context, *, socket_mode: bool, serve: bool = True):
     from bot.runtime import Runtime
     from conversations.flows import all_flows
 
     database = context.migrated_database()
     try:
         return Runtime(
-            context.config, database, context.clock, all_flows(), default_producers(), socket_mode=socket_mode
+            context.config,
+            database,
+            context.clock,
+            all_flows(),
+            default_producers(),
+            socket_mode=socket_mode,
+            out=context.out,
+            serve=serve,
         )
     except ConfigError as error:
         raise CliError(str(error)) from error
@@ -494,14 +485,11 @@ def _serve(context: Context, host: str, port: int, *, socket_mode: bool) -> int:
     from bot.service import AnnouncedServer
 
     runtime = _runtime(context, socket_mode=socket_mode)
-    try:
-        asyncio.run(runtime.connect())
-    except SlackApiError as error:
-        raise CliError(f"Slack refused the bot token: {error.response.get('error', error)}") from error
+    asyncio.run(runtime.connect())  # an unreachable platform or a refused token: one line, before serving
 
     def announce(bound_port: int) -> None:
-        mode = "Socket Mode" if socket_mode else f"HTTP at http://{host}:{bound_port}/slack/events"
-        print(f"cadence: serving Slack over {mode}; health at http://{host}:{bound_port}/healthz", file=context.out)
+        base = f"http://{host}:{bound_port}"
+        print(f"cadence: serving {runtime.serving(base)}; health at {base}/healthz", file=context.out)
 
     server = AnnouncedServer(
         uvicorn.Config(
@@ -525,7 +513,7 @@ def cmd_socket(args: argparse.Namespace, context: Context) -> int:
 
 
 def cmd_run(args: argparse.Namespace, context: Context) -> int:
-    """What `make run` does: serve Slack when it is configured, or open the demo shell."""
+    """What `make run` does: serve the configured platforms, or open the demo shell without any."""
     if context.config.has_slack:
         socket_mode = bool(context.config.slack_app_token) and not context.config.slack_signing_secret
         return _serve(context, context.config.host, context.config.port, socket_mode=socket_mode)

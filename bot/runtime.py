@@ -1,37 +1,34 @@
-"""Putting a running Cadence together: database, Slack app, inbox worker, outbox sender, scheduler, ASGI service.
+"""Putting a running Cadence together: database, platform adapters, inbox worker, outbox sender,
+scheduler, ASGI service. The one composition root: entry points build a ``Runtime`` and serve it.
 
-``cadence serve`` runs it under uvicorn with Slack over HTTP; ``cadence socket`` runs the same
-listeners over Socket Mode (and still serves ``/healthz`` and ``/metrics``). The scheduler keeps no
-job per person: one job runs the tick every minute, which works out from the tables what is due.
+The runtime knows no platform: it asks the adapter registry (``bot/platforms.py``) which are
+configured and plugs each in (its routes into the service, its inbox handler into the worker, its
+transport into the sender). The scheduler keeps no job per person: one job runs the tick every
+minute, which works out from the tables what is due, for the platforms served here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from bot.config import AppConfig, check_slack
+from bot.config import AppConfig
 from bot.inbox_recorder import InboxRecorder
 from bot.inbox_worker import INBOX_RETRIES, InboxWorker
 from bot.metrics import Metrics
 from bot.outbox_sender import OutboxSender, RetryPolicy
+from bot.platforms import Parts, PlatformAdapter, configured_adapters, platforms_of
 from bot.request_runner import RequestRunner
-from bot.service import Service, SlackRequestHandler
-from bot.slack.app import SlackApp, build_slack_app, identify
-from bot.slack.handling import SlackSide
-from bot.slack.inbox import SlackInbox
-from bot.slack.installations import BotIdentity, BotTokens, bind_workspace
-from bot.slack.render import Renderers
-from bot.slack.transport import SlackTransport
+from bot.service import Service
 from bot.tick import Producer, enqueue_due
 from bot.traffic import Traffic
 from conversations.flow import Flow
-from conversations.messages import Platform
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -41,7 +38,7 @@ async def run_tick_job(runtime: Runtime) -> None:
     """The scheduler's job: enqueue whatever is due now (off the event loop: it may build digests),
     then wake the sender, on the loop; and forget requests handled long ago."""
     try:
-        await asyncio.to_thread(enqueue_due, runtime.database, runtime.clock(), runtime.producers)
+        await asyncio.to_thread(enqueue_due, runtime.database, runtime.clock(), runtime.producers, runtime.platforms)
     finally:
         runtime.sender.notify()
         await asyncio.to_thread(runtime.worker.forget_old_requests, runtime.clock())
@@ -59,73 +56,59 @@ class Runtime:
         socket_mode: bool = False,
         poll_interval: float = 1.0,
         inbox_retries: RetryPolicy = INBOX_RETRIES,
+        adapters: Sequence[PlatformAdapter] | None = None,
+        out: TextIO | None = None,
+        serve: bool = True,
     ) -> None:
-        check_slack(config, socket_mode=socket_mode)
+        """``serve`` False for a process that only delivers (``cadence tick``): what serving requests
+        needs (a signing secret, say) isn't asked for."""
+        self.adapters = list(adapters if adapters is not None else configured_adapters(config, socket_mode=socket_mode))
+        for adapter in self.adapters if serve else ():
+            adapter.check()
+        self.platforms = platforms_of(self.adapters)
         self.config = config
         self.database = database
         self.clock = clock
         self.producers = list(producers)
-        self.socket_mode = socket_mode
         self.poll_interval = poll_interval
         self.metrics = Metrics(database)
-        self.renderers = Renderers()
         self.traffic = Traffic()
         self.recorder = InboxRecorder(database, clock, self.traffic)
         self.sender = OutboxSender(database, {}, clock, traffic=self.traffic)
         self.worker = InboxWorker(database, {}, clock, self.metrics, traffic=self.traffic, policy=inbox_retries)
-        self.runner = RequestRunner(database, flows, self.sender, clock, serving={Platform.SLACK})
-        self.slack_side = SlackSide()
-        self.service = Service(database, self.metrics, startup=[self.start], shutdown=[self.stop])
-        self.identity: BotIdentity | None = None
-        self.slack: SlackApp | None = None
+        self.runner = RequestRunner(database, flows, self.sender, clock, serving=self.platforms)
+        self.parts = Parts(
+            config=config,
+            database=database,
+            clock=clock,
+            metrics=self.metrics,
+            traffic=self.traffic,
+            recorder=self.recorder,
+            runner=self.runner,
+            sender=self.sender,
+            worker=self.worker,
+            out=out or sys.stdout,
+        )
+        self.service = Service(
+            database, self.metrics, startup=[self.start], shutdown=[self.stop], health=self.health_lines
+        )
         self.stopping = asyncio.Event()
         self.tasks: list[asyncio.Task] = []
         self.scheduler: AsyncIOScheduler | None = None
-        self.socket_handler: AsyncSocketModeHandler | None = None
 
     async def connect(self) -> None:
-        """Check the bot token with Slack and bind its workspace (single-workspace deployments; with
-        OAuth installs there is nothing to check until someone installs). ``cadence serve`` calls
-        this before serving, so an unreachable Slack or a refused token stops it with one line
-        before it claims anything; ``start`` calls it when that hasn't happened."""
-        if not self.config.slack_bot_token or self.identity is not None:
-            return
-        self.identity = await identify(self.config)
-        with self.database.session_scope() as session:
-            bind_workspace(session, self.identity.team_id, self.identity.team_name, adopt_unconnected=True)
-        log.info("connected to Slack workspace %s (%s)", self.identity.team_name, self.identity.team_id)
+        """Reach every platform before serving (``cadence serve`` calls it first, so an unreachable
+        platform or a refused token stops it with one line before it claims anything)."""
+        for adapter in self.adapters:
+            await adapter.connect(self.parts)
 
     async def start(self) -> None:
-        await self.connect()
-        transport = SlackTransport(
-            self.database,
-            BotTokens(self.database, self.identity),
-            self.config.slack_api_url,
-            self.clock,
-            self.renderers,
-        )
-        self.sender.transports[Platform.SLACK] = transport
-        slack_inbox = SlackInbox(
-            self.database,
-            self.runner,
-            self.slack_side,
-            self.clock,
-            self.metrics,
-            transport,
-            self.recorder,
-            self.worker.notify,
-        )
-        self.worker.handlers[Platform.SLACK] = slack_inbox
-        self.slack = build_slack_app(
-            self.config,
-            self.database,
-            slack_inbox,
-            self.clock,
-            self.renderers,
-            identity=self.identity,
-            socket_mode=self.socket_mode,
-        )
-        self.service.slack = SlackRequestHandler(self.slack.app, self.metrics)
+        for adapter in self.adapters:
+            await adapter.start(self.parts)
+            self.sender.transports[adapter.platform] = await adapter.open_transport(self.parts)
+            if adapter.inbox_handler is not None:
+                self.worker.handlers[adapter.platform] = adapter.inbox_handler
+            self.service.routes.update(adapter.routes)
         self.stopping.clear()
         self.tasks.append(asyncio.create_task(self.sender.run(self.stopping, self.poll_interval)))
         self.tasks.append(asyncio.create_task(self.worker.run(self.stopping, self.poll_interval)))
@@ -141,9 +124,6 @@ class Runtime:
             misfire_grace_time=50,
         )
         self.scheduler.start()
-        if self.socket_mode:
-            self.socket_handler = AsyncSocketModeHandler(self.slack.app, app_token=self.config.slack_app_token)
-            self.tasks.append(asyncio.create_task(self.socket_handler.connect_async()))
 
     async def stop(self) -> None:
         self.stopping.set()
@@ -151,10 +131,17 @@ class Runtime:
         self.worker.notify()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
-        if self.socket_handler is not None:
-            await self.socket_handler.close_async()
+        for adapter in self.adapters:
+            await adapter.stop()
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         self.tasks.clear()
         await self.sender.close()
+
+    def health_lines(self) -> list[str]:
+        return [adapter.health() for adapter in self.adapters]
+
+    def serving(self, base_url: str) -> str:
+        """What this process serves, for the line ``cadence serve`` prints once it does."""
+        return "; ".join(adapter.serving(base_url) for adapter in self.adapters)

@@ -1,24 +1,19 @@
-"""The one ASGI application Cadence serves: Slack traffic, ``/healthz`` and ``/metrics``.
+"""The one ASGI application Cadence serves: every platform adapter's routes, ``/healthz`` and ``/metrics``.
 
 A small router rather than a web framework: it caps request bodies at 1 MB before anything parses
-them, answers health and metrics itself, and hands Slack's paths to Bolt's ASGI handler. Start-up
-and shutdown hooks run on the ASGI lifespan, so the outbox sender and the scheduler live and die
-with the server.
+them, answers health and metrics itself, and hands each platform's paths to its adapter's route
+(Slack's to Bolt's handler). Start-up and shutdown hooks run on the ASGI lifespan, so the outbox
+sender and the scheduler live and die with the server.
 """
 
 from __future__ import annotations
 
 import logging
 import socket
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import uvicorn
-from slack_bolt.adapter.asgi.async_handler import AsyncSlackRequestHandler
-from slack_bolt.adapter.asgi.http_request import AsgiHttpRequest
-from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
-from slack_bolt.response import BoltResponse
 
 from bot.metrics import CONTENT_TYPE, Metrics
 from storage.database import Database
@@ -26,43 +21,12 @@ from storage.database import Database
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
-SLACK_PATHS = ("/slack/events", "/slack/install", "/slack/oauth_redirect")
 
 Hook = Callable[[], Awaitable[None]]
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
-
-
-def request_kind(body: dict[str, Any]) -> str:
-    """What a Slack request is, for metrics: command, event, block_actions, view_submission, ..."""
-    if body.get("command"):
-        return "command"
-    kind = str(body.get("type") or "unknown")
-    return "event" if kind == "event_callback" else kind
-
-
-class SlackRequestHandler(AsyncSlackRequestHandler):
-    """Bolt's ASGI handler, answering malformed bodies with 400 (Bolt parses before verifying and
-    would crash into a 500) and timing every request for ``/metrics``."""
-
-    def __init__(self, app: AsyncApp, metrics: Metrics) -> None:
-        super().__init__(app, path="/slack/events")
-        self.metrics = metrics
-
-    async def dispatch(self, request: AsgiHttpRequest) -> BoltResponse:
-        started = time.perf_counter()
-        try:
-            bolt_request = AsyncBoltRequest(
-                body=await request.get_raw_body(), query=request.query_string, headers=request.get_headers()
-            )
-        except (ValueError, AttributeError, TypeError):
-            self.metrics.observe("slack", "malformed", 400, time.perf_counter() - started)
-            return BoltResponse(status=400, body="malformed request")
-        response = await self.app.async_dispatch(bolt_request)
-        kind = request_kind(bolt_request.body) if isinstance(bolt_request.body, dict) else "unknown"
-        self.metrics.observe("slack", kind, response.status, time.perf_counter() - started)
-        return response
+Route = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 async def plain(send: Send, status: int, body: bytes, content_type: str = "text/plain; charset=utf-8") -> None:
@@ -84,14 +48,16 @@ class Service:
         *,
         startup: Sequence[Hook] = (),
         shutdown: Sequence[Hook] = (),
+        health: Callable[[], Sequence[str]] = lambda: (),
         max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self.database = database
         self.metrics = metrics
         self.startup = list(startup)
         self.shutdown = list(shutdown)
+        self.health = health  # one line per platform adapter, after the database's
         self.max_body_bytes = max_body_bytes
-        self.slack: SlackRequestHandler | None = None
+        self.routes: dict[str, Route] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -120,16 +86,16 @@ class Service:
         path, method = scope["path"], scope["method"]
         if path == "/healthz" and method in ("GET", "HEAD"):
             healthy = self.database.ping()
-            await plain(send, 200 if healthy else 503, b"ok" if healthy else b"database unavailable")
+            lines = ["ok" if healthy else "database unavailable", *self.health()]
+            await plain(send, 200 if healthy else 503, "\n".join(lines).encode())
         elif path == "/metrics" and method == "GET":
             await plain(send, 200, self.metrics.render(), CONTENT_TYPE)
-        elif path in SLACK_PATHS and self.slack is not None:
-            await self.to_slack(scope, receive, send)
+        elif path in self.routes:
+            await self.to_route(self.routes[path], scope, receive, send)
         else:
             await plain(send, 404, b"not found")
 
-    async def to_slack(self, scope: Scope, receive: Receive, send: Send) -> None:
-        assert self.slack is not None
+    async def to_route(self, route: Route, scope: Scope, receive: Receive, send: Send) -> None:
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             await plain(send, 413, b"request body too large")
@@ -145,7 +111,7 @@ class Service:
                 return
             if not message.get("more_body"):
                 break
-        await self.slack(scope, replay(bytes(body)), send)
+        await route(scope, replay(bytes(body)), send)
 
 
 def replay(body: bytes) -> Receive:

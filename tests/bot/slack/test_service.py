@@ -142,7 +142,9 @@ def test_the_home_tab_is_published_with_the_persons_name(cadence: RunningCadence
 
 
 def test_health_answers_when_the_database_does(cadence: RunningCadence, tmp_path) -> None:
-    assert cadence.http.get("/healthz").status_code == 200
+    health = cadence.http.get("/healthz")
+    assert health.status_code == 200
+    assert health.text.splitlines()[:2] == ["ok", "slack: connected to Acme (T0001)"], "each adapter reports"
     cadence.runtime.service.database = Database(f"sqlite:///{tmp_path}")  # a directory: nothing answers
     assert cadence.http.get("/healthz").status_code == 503
     assert cadence.http.get("/nothing-here").status_code == 404

@@ -29,9 +29,10 @@ from bot.config import AppConfig, ConfigError, SlackUnreachable
 from bot.outbox_sender import OutboxSender
 from bot.settings_file import SettingsFileError, check_settings, read_yaml
 from bot.tick import Producer, run_tick
+from conversations.messages import Platform
 from conversations.words import PlainDialect, Words
 from conversations.workspace_settings import load_settings
-from storage import migrate, org_import, people, workspaces
+from storage import connections, migrate, org_import, people, workspaces
 from storage.database import Database, DatabaseUrlError
 from storage.models import Person, Team, Workspace
 
@@ -120,7 +121,15 @@ def cmd_org_import(args: argparse.Namespace, context: Context) -> int:
                 print(f"{args.file}: {error}", file=context.err)
             print(f"cadence: {report.summary()}", file=context.err)
             return 1
+        connected = [
+            platform
+            for platform in Platform
+            if args.workspace and connections.external_id_of(session, workspace.id, platform) == args.workspace
+        ]
+        name = workspace.name
     print(f"{args.file}: {report.summary()}", file=context.out)
+    for platform in connected:
+        print(f"{name} is connected to {platform.value.capitalize()} ({args.workspace})", file=context.out)
     return 0
 
 
@@ -593,7 +602,10 @@ def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser
         "import", cmd_org_import, f"import people from a CSV file ({org_import.EXAMPLE_HEADER})", org
     )
     org_import_cmd.add_argument("file", metavar="FILE.csv")
-    workspace_option(org_import_cmd)
+    org_import_cmd.add_argument(
+        "--workspace",
+        help="workspace name or id (defaults to the only one); a Slack team id (T0123ABCD) connects it to that team",
+    )
     workspace_option(command("show", cmd_org_show, "print the org chart", org))
 
     config = commands.add_parser("config", help="workspace settings as code").add_subparsers(

@@ -43,13 +43,13 @@ def enqueue_due_reports(session: Session, workspace: Workspace, now: datetime, r
     assert workspace.id is not None
     settings = load_settings(workspace.settings)
     team_names = {team.id: team.name for team in session.exec(select(Team).where(Team.workspace_id == workspace.id))}
-    wanted: dict[str, tuple[str, object, str, str]] = {}  # key: (kind, reader, week, the reader's zone)
+    wanted: dict[str, tuple[str, object, str, str, Platform | None]] = {}  # key: (kind, reader, week, zone, where)
     for manager in digests.managers(session, workspace.id):
         if reach.of(manager.id) is None:
             continue
         week = due_week(settings.for_team(team_names.get(manager.team_id)), now, manager.timezone)
         if week is not None:
-            wanted[f"digest:{manager.id}:{week}"] = ("digest", manager, week, manager.timezone)
+            wanted[f"digest:{manager.id}:{week}"] = ("digest", manager, week, manager.timezone, None)
     for admin in session.exec(
         select(Person).where(Person.workspace_id == workspace.id, Person.role == Role.ADMIN, Person.active)
     ):
@@ -57,26 +57,36 @@ def enqueue_due_reports(session: Session, workspace: Workspace, now: datetime, r
             continue
         week = due_week(settings, now, admin.timezone)
         if week is not None:
-            wanted[f"rollup:{admin.id}:{week}"] = ("rollup", admin, week, admin.timezone)
+            wanted[f"rollup:{admin.id}:{week}"] = ("rollup", admin, week, admin.timezone, None)
     for team in session.exec(select(Team).where(Team.workspace_id == workspace.id)):
         team_settings = settings.for_team(team.name)
-        if team_settings.checkins.team_summary and team_settings.checkins.team_channel:
+        channel = team_settings.checkins.team_channel
+        if team_settings.checkins.team_summary and channel:
             zone = _team_zone(session, team)
             week = due_week(team_settings, now, zone)
-            if week is not None:
-                wanted[f"team_summary:{team.id}:{week}"] = ("team", team, week, zone)
+            for platform in reach.platforms if week is not None else ():
+                if channel.on(platform):
+                    wanted[_team_summary_key(team, week, platform)] = ("team", team, week, zone, platform)
     if not wanted:
         return 0
     done = set(
         session.exec(select(OutboxDelivery.dedupe_key).where(col(OutboxDelivery.dedupe_key).in_(list(wanted)))).all()
     )
     rows = []
-    for key, (kind, reader, week, zone) in wanted.items():
+    for key, (kind, reader, week, zone, platform) in wanted.items():
         if key not in done:
             today = now.astimezone(ZoneInfo(zone)).date()
-            rows.extend(_report_rows(session, workspace, settings, key, kind, reader, week, now, today, reach))
+            platform = platform or reach.of(reader.id)
+            assert platform is not None, "only readers Cadence can reach are due a report"
+            rows.extend(_report_rows(session, workspace, settings, key, kind, reader, week, now, today, platform))
     outbox.enqueue_many(session, rows)
     return len(rows)
+
+
+def _team_summary_key(team: Team, week: str, platform: Platform) -> str:
+    """Slack's keeps the key from before there were several platforms, so an upgrade never posts it twice."""
+    key = f"team_summary:{team.id}:{week}"
+    return key if platform == Platform.SLACK else f"{key}:{platform.value}"
 
 
 def _team_zone(session: Session, team: Team) -> str:
@@ -101,12 +111,12 @@ def _row(
     )
 
 
-def _report_rows(session, workspace, settings, key, kind, reader, week, now, today, reach: Reach) -> list[dict]:
-    if kind in ("digest", "rollup"):
-        platform = reach.of(reader.id)
-        assert platform is not None, "only readers Cadence can reach are due a report"
-    else:
-        platform = reach.platforms[0]  # a team's channel: on the organisation's first platform
+def _report_rows(session, workspace, settings, key, kind, reader, week, now, today, platform: Platform) -> list[dict]:
+    if kind == "team":
+        team_settings = settings.for_team(reader.name)
+        summary = digests.team_summary(session, reader, week, now, team_settings, today)
+        channel = ChannelPost(team_settings.checkins.team_channel.on(platform))
+        return [_row(workspace, key, channel, Outbound("team_weekly_summary", summary), now, platform)]
     if kind == "digest":
         data = digests.build_digest(session, reader, week, now)
         if data is None:
@@ -129,7 +139,4 @@ def _report_rows(session, workspace, settings, key, kind, reader, week, now, tod
                 platform,
             )
         ]
-    team_settings = settings.for_team(reader.name)
-    channel = team_settings.checkins.team_channel
-    summary = Outbound("team_weekly_summary", digests.team_summary(session, reader, week, now, team_settings, today))
-    return [_row(workspace, key, ChannelPost(channel), summary, now, platform)]
+    raise AssertionError(f"no report is called {kind}")

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from bot.outbox_sender import OutboxSender
-from conversations.destinations import Destination, address
+from conversations.destinations import ChannelPost, Destination, address
 from conversations.flow import Flow
 from conversations.messages import (
     COMMAND_CHOICE,
@@ -27,17 +27,18 @@ from conversations.messages import (
     FORM_NEEDS_A_CLICK,
     Actor,
     Choice,
+    ConfiguredChannel,
     Form,
     Inbound,
     Outbound,
     Platform,
 )
 from conversations.workspace_settings import load_settings
-from storage import inbox, outbox
+from storage import connections, inbox, outbox
 from storage.database import Database
 from storage.flow_bindings import engine_for
 from storage.models import InboxRequest, Person, Workspace
-from storage.reach import EVERY_PLATFORM, platform_of
+from storage.reach import EVERY_PLATFORM, ORDER, platform_of
 
 
 class PlatformSide(Protocol):
@@ -109,6 +110,9 @@ class Deliveries:
             else:
                 if message.form is not None:  # no form can open here: offer a button that can
                     message = form_offer(message.form, inbound)
+                if message.to_configured_channel is not None:
+                    self.post_in_configured_channel(index, message, message.to_configured_channel, inbound)
+                    continue
                 destination = address(message, inbound, command_answer=self.command_answer)
                 if destination is not None:
                     self.enqueue(index, message, destination, self.platform_for(destination, inbound))
@@ -130,14 +134,28 @@ class Deliveries:
         person = self.session.get(Person, person_id)
         return (platform_of(self.session, person, self.serving) if person else None) or inbound.platform
 
-    def enqueue(self, index: int, message: Outbound, destination: Destination, platform: Platform) -> None:
+    def post_in_configured_channel(
+        self, index: int, message: Outbound, channel: ConfiguredChannel, inbound: Inbound
+    ) -> None:
+        """One post on each platform in play that the settings name a channel on (a kudos card is seen
+        in Slack's #kudos and in the Teams channel alike)."""
+        in_play = (connections.platforms_of(self.session, self.workspace_id) & set(self.serving)) | {inbound.platform}
+        for platform in ORDER:
+            name = channel.on(platform)
+            if platform in in_play and name:
+                suffix = "" if platform == inbound.platform else f":{platform.value}"
+                self.enqueue(index, message, ChannelPost(name), platform, suffix)
+
+    def enqueue(
+        self, index: int, message: Outbound, destination: Destination, platform: Platform, suffix: str = ""
+    ) -> None:
         self.rows.append(
             outbox.message_row(
                 workspace_id=self.workspace_id,
                 platform=platform,
                 message=message,
                 destination=destination,
-                dedupe_key=f"{self.key}:{index}",
+                dedupe_key=f"{self.key}:{index}{suffix}",
                 not_before=self.now,
             )
         )

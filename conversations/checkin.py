@@ -42,6 +42,7 @@ from conversations.messages import (
     PICKED,
     Choice,
     ChoiceSet,
+    ConfiguredChannel,
     FieldKind,
     Form,
     FormField,
@@ -524,7 +525,7 @@ class CheckinFlow:
                 Outbound(
                     "checkin_team_summary",
                     {"person": person, "week": data["week"], "answers": public},
-                    to_channel=data["team_channel"],
+                    to_configured_channel=ConfiguredChannel.read(data["team_channel"]),
                 )
             )
         return StepResult(None, tuple(messages), self._saved(data, submitted=True))

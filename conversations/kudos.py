@@ -20,7 +20,16 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from conversations.flow import Change, State, StepResult, reply
-from conversations.messages import FORM_ERRORS, Choice, FieldKind, Form, FormField, Inbound, Outbound
+from conversations.messages import (
+    FORM_ERRORS,
+    Choice,
+    ConfiguredChannel,
+    FieldKind,
+    Form,
+    FormField,
+    Inbound,
+    Outbound,
+)
 from conversations.words import Labels
 
 MAX_MESSAGE = 1000
@@ -112,11 +121,15 @@ def recognition(
         "value_slugs": list(values),
     }
     settings = context["settings"]
-    channels = [settings["channel"]] if settings.get("channel") else []
+    configured = ConfiguredChannel.read(settings.get("channel") or {})  # the kudos channel on each platform
+    messages = [Outbound("kudos_card", card, to_configured_channel=configured)] if configured.names else []
     in_shared_channel = context.get("origin_is_channel", False)
-    if in_shared_channel and (settings.get("post_in_origin_channel") or not channels) and conversation not in channels:
-        channels.append(conversation)
-    messages = [Outbound("kudos_card", card, to_channel=channel) for channel in channels]
+    if (
+        in_shared_channel
+        and (settings.get("post_in_origin_channel") or not configured.names)
+        and conversation not in configured.names.values()
+    ):
+        messages.append(Outbound("kudos_card", card, to_channel=conversation))
     messages += [
         Outbound(
             "kudos_received", {"giver": giver, "message": message, "values": shown_values}, to_person_id=person["id"]

@@ -148,12 +148,29 @@ class Form:
 
 
 @dataclass(frozen=True)
+class ConfiguredChannel:
+    """A channel the settings name (``kudos.channel``), as a name on each platform that has one: the
+    message is posted on every platform the organisation is on where the settings name a channel."""
+
+    names: Mapping[str, str]
+
+    @classmethod
+    def read(cls, value: Mapping[str, str] | str) -> ConfiguredChannel:
+        """From a flow's saved state; a plain name, saved before channels were per platform, names it everywhere."""
+        return cls({platform.value: value for platform in Platform} if isinstance(value, str) else dict(value))
+
+    def on(self, platform: Platform) -> str | None:
+        return self.names.get(platform.value)
+
+
+@dataclass(frozen=True)
 class Outbound:
     """A message to show: ``kind`` names the words template, ``data`` fills it.
 
     ``to_person_id`` is None for a reply in the conversation the inbound came from; set it to
-    message someone else (a manager, a kudos recipient), or set ``to_channel`` to post in a
-    shared channel named in the settings (``#kudos``). ``private`` asks for a reply only the
+    message someone else (a manager, a kudos recipient), set ``to_channel`` to post in a shared
+    channel on the platform the request came from (the one it was said in), or
+    ``to_configured_channel`` to post in a channel the settings name (``#kudos``). ``private`` asks for a reply only the
     person sees when the conversation is shared (an ephemeral message on Slack). ``thread``
     names an earlier message (by its outbox dedupe key) that this one answers, so platforms with
     threads can put it there.
@@ -166,6 +183,7 @@ class Outbound:
     choice_set: ChoiceSet | None = None
     to_person_id: int | None = None
     to_channel: str | None = None
+    to_configured_channel: ConfiguredChannel | None = None
     private: bool = False
     thread: str | None = None
 
@@ -218,6 +236,11 @@ def outbound_from_dict(data: Mapping[str, Any]) -> Outbound:
         ),
         to_person_id=data.get("to_person_id"),
         to_channel=data.get("to_channel"),
+        to_configured_channel=(
+            ConfiguredChannel(dict(data["to_configured_channel"]["names"]))
+            if data.get("to_configured_channel")
+            else None
+        ),
         private=bool(data.get("private", False)),
         thread=data.get("thread"),
     )

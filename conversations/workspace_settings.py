@@ -25,13 +25,16 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     TypeAdapter,
     ValidationError,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from conversations.messages import Platform
 from conversations.numbers import MAX_ABS
 from conversations.validation_words import RULE_ERROR, KeyPath, SettingError, describe_errors, repeats, unknown_team
 
@@ -99,6 +102,62 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+ChannelName = Annotated[str, Field(min_length=1, max_length=200)]
+_CHANNEL_FORMS = 'name one, such as "#kudos", or one per platform, such as {slack: "#kudos", teams: "Kudos"}'
+
+
+def _shown_value(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, int | float | bool | list) else "this"
+
+
+class PlatformChannels(Strict):
+    """A channel on each platform. A plain name in the file (``"#kudos"``) means a channel of that name
+    on every platform; a mapping (``{slack: "#kudos", teams: "Kudos"}``) names one per platform, and a
+    platform left out gets no post. The shell, a preview, shows what Slack (else Teams) would get."""
+
+    slack: ChannelName | None = None
+    teams: ChannelName | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_name_everywhere(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if not value.strip():
+                raise ValueError(f"the channel name is empty; {_CHANNEL_FORMS}")
+            return {"slack": value, "teams": value}
+        if not isinstance(value, Mapping):
+            raise ValueError(f"{_shown_value(value)} is not a channel; {_CHANNEL_FORMS}")
+        return value
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return self.slack if self.slack is not None and self.slack == self.teams else handler(self)
+
+    def on(self, platform: Platform) -> str | None:
+        if platform == Platform.SHELL:
+            return self.slack or self.teams
+        return self.slack if platform == Platform.SLACK else self.teams
+
+    def by_platform(self) -> dict[str, str]:
+        """The channel on each platform that has one, as flows and the outbox carry it."""
+        return {platform.value: name for platform in Platform if (name := self.on(platform)) is not None}
+
+    def __bool__(self) -> bool:
+        return bool(self.slack or self.teams)
+
+
+ReactionName = Annotated[str, AfterValidator(lambda name: str(name).strip(":").strip().lower())]
+"""A reaction as the platform names it: a Slack emoji (``clap``, written with or without colons) or
+one of Teams' reactions (``like``, ``heart``)."""
+
+
+class PlatformReactions(Strict):
+    """Which reactions give kudos on each platform; Slack's default to ``kudos.emojis``."""
+
+    slack: tuple[ReactionName, ...] | None = None
+    teams: tuple[ReactionName, ...] = ("heart",)
+
+
 # Rules between fields and between list items. Each reads a mapping leniently (the raw file, or a
 # model's own fields, ``vars(self)``), skipping values that are unreadable (those are reported on
 # their own), and returns (path inside the mapping, message) pairs. The models enforce the rules they always had;
@@ -119,6 +178,7 @@ def _readable(kind: TypeAdapter[Any], value: Any) -> Any:
 
 _BOOLEAN = TypeAdapter(bool)
 _NUMBER = TypeAdapter(float)
+_CHANNELS = TypeAdapter(PlatformChannels)
 
 
 def _listed(mapping: Mapping[str, Any], key: str, default: Sequence[Any] = ()) -> Sequence[Any] | None:
@@ -162,17 +222,32 @@ def _checkin_rules(checkins: Mapping[str, Any]) -> list[tuple[KeyPath, str]]:
         found.append(
             (("questions", index, "id"), f'two questions have the id "{ids[index]}"; give each question its own id')
         )
-    if _readable(_BOOLEAN, checkins.get("team_summary", False)) and not checkins.get("team_channel"):
+    if _readable(_BOOLEAN, checkins.get("team_summary", False)) and not _names_a_channel(checkins.get("team_channel")):
         example = 'team_channel: "#platform"'
         found.append((("team_summary",), f"team_summary needs a team_channel to post to, for example {example}"))
     return found
 
 
+def _names_a_channel(value: Any) -> bool:
+    channels = value if isinstance(value, PlatformChannels) else _readable(_CHANNELS, value)
+    return bool(channels)
+
+
 def _kudos_rules(kudos: Mapping[str, Any]) -> list[tuple[KeyPath, str]]:
+    found: list[tuple[KeyPath, str]] = []
     if _readable(_BOOLEAN, kudos.get("require_value", False)) and not kudos.get("values"):
         example = "values: [ownership, customer-first]"
-        return [(("require_value",), f"require_value needs company values, for example {example}")]
-    return []
+        found.append((("require_value",), f"require_value needs company values, for example {example}"))
+    reactions = kudos.get("reactions")
+    if "emojis" in kudos and isinstance(reactions, Mapping) and "slack" in reactions:
+        found.append(
+            (
+                ("reactions", "slack"),
+                "Slack's kudos emojis are listed twice, as emojis and as reactions.slack; keep one, "
+                "for example reactions: {slack: [clap, taco], teams: [heart]}",
+            )
+        )
+    return found
 
 
 def _refuse(problems: list[tuple[KeyPath, str]]) -> None:
@@ -219,7 +294,7 @@ class CheckinSettings(Strict):
     questions: tuple[Question, ...] = DEFAULT_QUESTIONS
     notify_manager: Literal["immediately", "digest"] = "immediately"
     team_summary: bool = False
-    team_channel: str | None = None
+    team_channel: PlatformChannels | None = None
 
     @model_validator(mode="after")
     def _fields_agree(self) -> CheckinSettings:
@@ -246,9 +321,10 @@ def _value_from_text(value: Any) -> Any:
 
 
 class KudosSettings(Strict):
-    channel: str | None = None
+    channel: PlatformChannels | None = None
     post_in_origin_channel: bool = False
-    emojis: tuple[Annotated[str, AfterValidator(lambda name: str(name).strip(":").lower())], ...] = ("clap",)
+    emojis: tuple[ReactionName, ...] = ("clap",)  # Slack's; kept from before reactions were per platform
+    reactions: PlatformReactions = PlatformReactions()
     daily_allowance: Annotated[int, Field(ge=1, le=100)] = 5
     values: tuple[Annotated[CompanyValueSetting, Field()], ...] = ()
     require_value: bool = False
@@ -263,6 +339,12 @@ class KudosSettings(Strict):
     def _fields_agree(self) -> KudosSettings:
         _refuse(_kudos_rules(vars(self)))
         return self
+
+    def reactions_on(self, platform: Platform) -> tuple[str, ...]:
+        """The reactions that give kudos on ``platform`` (the shell has none of its own: Slack's)."""
+        if platform == Platform.TEAMS:
+            return self.reactions.teams
+        return self.reactions.slack if self.reactions.slack is not None else self.emojis
 
 
 class GoalSettings(Strict):
@@ -322,6 +404,15 @@ SETTING_EXAMPLES = {
     "channel": 'channel: "#kudos"',
     "emojis": "emojis: [clap, taco]",
     "emojis[]": '"clap"',
+    "reactions": "reactions: {slack: [clap, taco], teams: [heart, like]}",
+    "channel.slack": 'slack: "#kudos"',
+    "channel.teams": 'teams: "Kudos"',
+    "team_channel.slack": 'slack: "#platform"',
+    "team_channel.teams": 'teams: "Platform"',
+    "reactions.slack": "slack: [clap, taco]",
+    "reactions.teams": "teams: [heart, like]",
+    "slack.slack[]": '"clap"',
+    "teams.teams[]": '"heart"',
     "daily_allowance": "daily_allowance: 5",
     "values": "values: [ownership, customer-first]",
     "values[]": 'ownership, or {slug: customer-first, label: "Customer first"}',
@@ -345,8 +436,12 @@ EMPTY_FILE = (
 
 _REMINDER = TypeAdapter(Reminder)
 _SLUG_NAME = TypeAdapter(Slug)
-_EMOJI = TypeAdapter(KudosSettings.model_fields["emojis"].annotation)
+_REACTION = TypeAdapter(ReactionName)
 _DATE = TypeAdapter(date)
+
+
+def _reaction_name(value: Any) -> str | None:
+    return _readable(_REACTION, value) if isinstance(value, str) else None
 
 
 def _normalised_text(value: Any) -> str | None:
@@ -393,10 +488,18 @@ def _duplicates(document: Mapping[str, Any]) -> list[SettingError]:
         )
         found += _repeated(
             _listed(kudos, "emojis"),
-            lambda item: (_readable(_EMOJI, [item]) or [None])[0],
+            _reaction_name,
             ("kudos", "emojis"),
             lambda emoji: f'the emoji "{emoji}" is listed twice; list each emoji once',
         )
+        reactions = kudos.get("reactions")
+        for platform in ("slack", "teams") if isinstance(reactions, Mapping) else ():
+            found += _repeated(
+                _listed(reactions, platform),
+                _reaction_name,
+                ("kudos", "reactions", platform),
+                lambda name: f'the reaction "{name}" is listed twice; list each reaction once',
+            )
     found += _repeated(
         _listed(document, "holidays"),
         lambda item: _readable(_DATE, item),

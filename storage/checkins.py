@@ -199,7 +199,11 @@ def prepare_checkin(session: Session, actor: Actor, inbound: Inbound, state: Sta
         "person": person_ref(person),
         "manager": person_ref(manager) if manager and manager.active else None,
         "notify_manager": settings.checkins.notify_manager,
-        "team_channel": settings.checkins.team_channel if settings.checkins.team_summary else None,
+        "team_channel": (
+            settings.checkins.team_channel.by_platform()
+            if settings.checkins.team_summary and settings.checkins.team_channel
+            else None
+        ),
     }
     return State(flow="checkin", step=Step.READY, data=data, expires_at=window.closes_at)
 

@@ -93,7 +93,7 @@ def prepare_kudos(session: Session, actor: Actor, inbound: Inbound, state: State
             {"slug": value.slug, "label": value.label} for value in company_values.active(session, actor.workspace_id)
         ],
         "settings": {
-            "channel": settings.kudos.channel,
+            "channel": settings.kudos.channel.by_platform() if settings.kudos.channel else None,
             "post_in_origin_channel": settings.kudos.post_in_origin_channel,
             "require_value": settings.kudos.require_value,
         },
@@ -123,7 +123,7 @@ def prepare_reaction(session: Session, actor: Actor, inbound: Inbound, state: St
     ).first()
     data = {
         "giver": person_ref(giver),
-        "emojis": list(settings.kudos.emojis),
+        "emojis": list(settings.kudos.reactions_on(inbound.platform)),
         "author": person_ref(author) if author else None,
         "card": recognition_card(session, reaction.target),
         "given": given is not None,

@@ -59,20 +59,26 @@ def select_for_cli(session: Session, selector: str | None) -> Workspace | None:
 
 
 def get_or_create_for_cli(session: Session, selector: str | None) -> Workspace:
-    """Like ``select_for_cli`` but starts the first workspace when the database is empty, or a new one
-    for a Slack team id (``T0123ABCD``) no workspace is connected to, connected to that team."""
+    """Like ``select_for_cli`` but starts the first workspace when the database is empty; a Slack team
+    id (``T0123ABCD``) no workspace is connected to connects the one organisation on no platform yet
+    (imported before), or else starts a new one connected to that team."""
     try:
         workspace = select_for_cli(session, selector)
     except WorkspaceNotFound:
         if selector is None or not SLACK_TEAM.match(selector):
             raise  # a mistyped name must not quietly start a second organisation
-        workspace = None
+        unconnected = connections.unconnected(session)
+        workspace = unconnected[0] if len(unconnected) == 1 else None
+        if workspace is None:
+            workspace = Workspace(name=selector)
+            session.add(workspace)
+            session.flush()
+        connections.connect(session, workspace, Platform.SLACK, selector)
+        return workspace
     if workspace is None:
-        workspace = Workspace(name=selector or "Cadence")
+        workspace = Workspace(name="Cadence")
         session.add(workspace)
         session.flush()
-        if selector and SLACK_TEAM.match(selector):
-            connections.connect(session, workspace, Platform.SLACK, selector)
     return workspace
 
 

@@ -410,6 +410,11 @@ class ShellSession:
         report = self.runner.run(run_tick(self.database, self.sender, self.clock(), self.producers))
         if report.delivery.handled == 0:
             self.print("(nothing was due)")
+        if self.workspace.name in report.unserved:
+            self.print(
+                f"{self.workspace.name} isn't on the shell: its check-ins and digests go out on its own "
+                "platform, so /time only moves the clock here (`cadence shell --demo` tries them)"
+            )
 
     def deliver(self) -> None:
         self.runner.run(self.sender.drain())

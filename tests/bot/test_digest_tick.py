@@ -89,7 +89,9 @@ def test_a_team_channel_gets_a_summary_without_mood_or_blockers(database: Databa
     tick(database, utc(2026, 12, 7, 8, 0))
     with database.session_scope() as session:
         summary = session.exec(select(OutboxDelivery).where(OutboxDelivery.kind == "team_weekly_summary")).one()
-    assert summary.recipient == "channel:#platform" and summary.dedupe_key == "team_summary:3:2026-W49"
+    assert (
+        summary.recipient == "channel:#platform" and summary.dedupe_key == "team_summary:3:2026-W49:shell"
+    )  # Slack keeps the bare key
     data = summary.payload["outbound"]["data"]
     assert (data["answered"], data["size"], data["rate"]) == (1, 2, 50)
     assert data["week_label"] == "last week, 30 Nov – 6 Dec", "in the team lead's time zone, on Monday"

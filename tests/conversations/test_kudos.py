@@ -16,7 +16,7 @@ from conversations.kudos import (
     parse_kudos_text,
     parse_top_arguments,
 )
-from conversations.messages import FORM_ERRORS, Actor, Inbound, Platform, Reaction
+from conversations.messages import FORM_ERRORS, Actor, ConfiguredChannel, Inbound, Platform, Reaction
 from conversations.words import Labels
 
 NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
@@ -79,18 +79,25 @@ def test_good_kudos_post_a_card_dm_the_recipients_and_tell_the_giver_what_is_lef
     assert result.changes == (KudosGiven((2, 3), "for the migration", ("ownership",), "command", date(2026, 12, 4)),)
     confirmation, card, *dms = result.outbound
     assert confirmation.private and confirmation.data["left"] == 2
-    assert card.kind == "kudos_card" and card.to_channel == "#kudos" and card.data["values"] == ["Ownership"]
+    assert card.kind == "kudos_card" and card.data["values"] == ["Ownership"]
+    assert card.to_channel is None and card.to_configured_channel == ConfiguredChannel.read("#kudos")
+    assert card.to_configured_channel.on(Platform.TEAMS) == "#kudos"  # a name saved before: on every platform
     assert [(dm.kind, dm.to_person_id) for dm in dms] == [("kudos_received", 2), ("kudos_received", 3)]
 
 
 def test_the_card_also_goes_to_the_channel_where_kudos_were_given_when_the_setting_says_so() -> None:
+    kudos_channel = {"slack": "#kudos", "teams": "Kudos"}
     state = context(
-        origin_is_channel=True, settings={"channel": "#kudos", "post_in_origin_channel": True, "require_value": False}
+        origin_is_channel=True,
+        settings={"channel": kudos_channel, "post_in_origin_channel": True, "require_value": False},
     )
-    channels = [
-        message.to_channel for message in give("@grace for X", state, conversation="C9").outbound if message.to_channel
+    cards = [
+        message for message in give("@grace for X", state, conversation="C9").outbound if message.kind == "kudos_card"
     ]
-    assert channels == ["#kudos", "C9"]
+    assert [(card.to_configured_channel, card.to_channel) for card in cards] == [
+        (ConfiguredChannel(kudos_channel), None),
+        (None, "C9"),
+    ]
     no_kudos_channel = context(
         origin_is_channel=True, settings={"channel": None, "post_in_origin_channel": False, "require_value": False}
     )

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from conversations.messages import Platform
 from conversations.workspace_settings import DEFAULT_QUESTIONS, load_settings, validate_settings
 
 
@@ -186,6 +187,17 @@ def test_a_team_name_differing_only_in_case_is_refused() -> None:
             'the emoji "clap" is listed twice; list each emoji once',
         ),
         (
+            {"kudos": {"reactions": {"teams": ["heart", "like", "Heart"]}}},
+            "kudos.reactions.teams.2",
+            'the reaction "heart" is listed twice; list each reaction once',
+        ),
+        (
+            {"kudos": {"emojis": ["clap"], "reactions": {"slack": ["taco"]}}},
+            "kudos.reactions.slack",
+            "Slack's kudos emojis are listed twice, as emojis and as reactions.slack; keep one, "
+            "for example reactions: {slack: [clap, taco], teams: [heart]}",
+        ),
+        (
             {"holidays": [date(2026, 12, 25), "2026-12-25"]},
             "holidays.1",
             "2026-12-25 is listed twice; list each holiday once",
@@ -223,6 +235,8 @@ def test_settings_stored_with_duplicates_by_an_older_version_still_load() -> Non
             "blocker, highlight, id, kind, labels, maximum, minimum, options, required, text",
         ),
         ({"kudos": {"values": [{"slug": "a", "lable": "A"}]}}, "kudos.values.0.lable", "description, label, slug"),
+        ({"kudos": {"channel": {"slak": "#kudos"}}}, "kudos.channel.slak", "slack, teams"),
+        ({"kudos": {"reactions": {"team": ["heart"]}}}, "kudos.reactions.team", "slack, teams"),
     ],
 )
 def test_unknown_settings_always_list_the_allowed_keys(data, where: str, allowed: str) -> None:
@@ -267,6 +281,8 @@ BAD_SETTINGS = [
     {"digest": {"mood_drop": 0, "no_kudos_days": 1000, "stale_goal_weeks": 2.5, "time": None, "day": 3}},
     {"kudos": {"values": [5, {"slug": 3}, "Own ership", {"label": "x"}], "daily_allowance": "many", "emojis": [1]}},
     {"kudos": {"channel": ["#a"], "require_value": True, "leaderboard": "sometimes"}},
+    {"kudos": {"channel": {"slack": "", "teams": 5}, "reactions": {"slack": "clap", "teams": [1]}}},
+    {"checkins": {"team_channel": "  ", "team_summary": True}},
     {"goals": {"personal_goals_public": 2}},
     {"anonymity_threshold": 1, "templates_dir": 5},
     {"holidays": ["christmas", 5, "2026-12-25T10:00"]},
@@ -283,3 +299,53 @@ def test_no_message_uses_the_validation_library_wording(data) -> None:
     for error in errors:
         assert not [phrase for phrase in LIBRARY_WORDING if phrase.lower() in error.message.lower()], error
         assert error.message and "  " not in error.message and not error.message.endswith((":", ";", ",")), error
+
+
+def test_a_channel_is_one_name_everywhere_or_one_per_platform_and_is_shown_as_written() -> None:
+    everywhere = load_settings({"kudos": {"channel": "#kudos"}})
+    assert everywhere.kudos.channel.by_platform() == {"slack": "#kudos", "teams": "#kudos", "shell": "#kudos"}
+    per_platform = load_settings({"kudos": {"channel": {"slack": "#kudos", "teams": "Kudos"}}})
+    assert per_platform.kudos.channel.on(Platform.TEAMS) == "Kudos"
+    assert per_platform.kudos.channel.on(Platform.SHELL) == "#kudos", "the shell previews Slack's"
+    only_teams = load_settings({"checkins": {"team_summary": True, "team_channel": {"teams": "Platform"}}})
+    assert only_teams.checkins.team_channel.by_platform() == {"teams": "Platform", "shell": "Platform"}
+    assert everywhere.model_dump(mode="json")["kudos"]["channel"] == "#kudos"
+    assert per_platform.model_dump(mode="json")["kudos"]["channel"] == {"slack": "#kudos", "teams": "Kudos"}
+    assert load_settings(per_platform.model_dump(mode="json")) == per_platform
+
+
+@pytest.mark.parametrize(
+    ("channel", "message"),
+    [
+        (
+            5,
+            '5 is not a channel; name one, such as "#kudos", or one per platform, such as {slack: "#kudos", teams: "Kudos"}',
+        ),
+        (
+            "",
+            'the channel name is empty; name one, such as "#kudos", or one per platform, such as {slack: "#kudos", teams: "Kudos"}',
+        ),
+    ],
+)
+def test_a_channel_that_is_not_a_name_says_both_ways_to_write_one(channel, message: str) -> None:
+    _, errors = validate_settings({"kudos": {"channel": channel}})
+    assert [(error.where, error.message) for error in errors] == [("kudos.channel", message)]
+
+
+def test_a_team_summary_needs_a_channel_on_some_platform() -> None:
+    _, errors = validate_settings({"checkins": {"team_summary": True, "team_channel": {}}})
+    assert [error.where for error in errors] == ["checkins.team_summary"]
+    settings, errors = validate_settings({"checkins": {"team_summary": True, "team_channel": {"teams": "Platform"}}})
+    assert errors == [] and settings.checkins.team_channel.on(Platform.SLACK) is None
+
+
+def test_reactions_are_per_platform_and_slacks_default_to_the_emojis_setting() -> None:
+    defaults = load_settings({})
+    assert (defaults.kudos.reactions_on(Platform.SLACK), defaults.kudos.reactions_on(Platform.TEAMS)) == (
+        ("clap",),
+        ("heart",),
+    )
+    assert load_settings({"kudos": {"emojis": [":taco:"]}}).kudos.reactions_on(Platform.SLACK) == ("taco",)
+    chosen = load_settings({"kudos": {"reactions": {"slack": ["Clap", ":tada:"], "teams": ["like", "heart"]}}})
+    assert chosen.kudos.reactions_on(Platform.SLACK) == ("clap", "tada")
+    assert chosen.kudos.reactions_on(Platform.TEAMS) == ("like", "heart")

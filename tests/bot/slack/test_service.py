@@ -192,5 +192,5 @@ def test_a_form_slack_no_longer_lets_us_open_is_explained_privately(
 ) -> None:
     slack.fail_next("views.open", error="expired_trigger_id")
     answer = cadence.command("/goal", "new", user_id="U0001")
-    assert answer["response_type"] == "ephemeral" and "only 3 seconds to open" in answer["text"]
+    assert answer["response_type"] == "ephemeral" and "took too long to open" in answer["text"]
     assert_valid_message(answer)

@@ -157,6 +157,14 @@ class PlatformReactions(Strict):
     slack: tuple[ReactionName, ...] | None = None
     teams: tuple[ReactionName, ...] = ("heart",)
 
+    @model_serializer(mode="wrap")
+    def _without_unset_slack(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """``config show`` prints what applies: Slack's reactions are ``emojis`` unless set here."""
+        shown = handler(self)
+        if isinstance(shown, dict) and shown.get("slack") is None:
+            shown.pop("slack", None)
+        return shown
+
 
 # Rules between fields and between list items. Each reads a mapping leniently (the raw file, or a
 # model's own fields, ``vars(self)``), skipping values that are unreadable (those are reported on

@@ -349,3 +349,14 @@ def test_reactions_are_per_platform_and_slacks_default_to_the_emojis_setting() -
     chosen = load_settings({"kudos": {"reactions": {"slack": ["Clap", ":tada:"], "teams": ["like", "heart"]}}})
     assert chosen.kudos.reactions_on(Platform.SLACK) == ("clap", "tada")
     assert chosen.kudos.reactions_on(Platform.TEAMS) == ("like", "heart")
+
+
+def test_reactions_are_shown_as_they_apply_and_read_back_the_same() -> None:
+    defaults = load_settings({})
+    assert defaults.model_dump(mode="json")["kudos"]["reactions"] == {"teams": ["heart"]}, (
+        "no `slack: null`: Slack's reactions are kudos.emojis unless set"
+    )
+    chosen = load_settings({"kudos": {"reactions": {"slack": ["taco"], "teams": ["like"]}}})
+    assert chosen.model_dump(mode="json")["kudos"]["reactions"] == {"slack": ["taco"], "teams": ["like"]}
+    for settings in (defaults, chosen):
+        assert load_settings(settings.model_dump(mode="json")) == settings

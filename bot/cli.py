@@ -523,7 +523,7 @@ def cmd_socket(args: argparse.Namespace, context: Context) -> int:
 
 def cmd_run(args: argparse.Namespace, context: Context) -> int:
     """What `make run` does: serve the configured platforms, or open the demo shell without any."""
-    if context.config.has_slack:
+    if context.config.has_slack or context.config.has_teams:
         socket_mode = bool(context.config.slack_app_token) and not context.config.slack_signing_secret
         return _serve(context, context.config.host, context.config.port, socket_mode=socket_mode)
     return _run_demo(context, args.as_email)

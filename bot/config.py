@@ -7,6 +7,7 @@ via ``cadence config apply`` so that every replica sees the same settings.
 from __future__ import annotations
 
 import os
+import re
 import socket
 
 from pydantic import Field
@@ -16,6 +17,8 @@ from storage.database import DEFAULT_DATABASE_URL
 
 DEFAULT_DEMO_DATABASE_URL = "sqlite:///./cadence-demo.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_TEAMS_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
+TEAMS_CLOUDS = ("public", "usgov", "usgovdod", "china")
 
 
 class AppConfig(BaseSettings):
@@ -35,6 +38,14 @@ class AppConfig(BaseSettings):
     teams_app_id: str | None = None
     teams_app_password: str | None = None
     teams_tenant_id: str | None = None
+    teams_cloud: str = "public"
+    teams_login_url: str | None = None
+    teams_openid_metadata_url: str | None = None
+    teams_token_issuer: str | None = None
+    teams_service_url: str = DEFAULT_TEAMS_SERVICE_URL
+    teams_allow_unauthenticated: bool = False
+
+    cadence_env: str = "development"
 
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=1, le=65535)
@@ -46,6 +57,10 @@ class AppConfig(BaseSettings):
     @property
     def has_teams(self) -> bool:
         return bool(self.teams_app_id)
+
+    @property
+    def in_production(self) -> bool:
+        return self.cadence_env.strip().lower() == "production"
 
 
 class ConfigError(ValueError):
@@ -105,4 +120,44 @@ def check_slack(config: AppConfig, *, socket_mode: bool) -> None:
     if not config.slack_api_url.startswith(("https://", "http://")):
         raise ConfigError(
             f"SLACK_API_URL {config.slack_api_url!r} is not a URL; leave it unset to use https://slack.com/api/"
+        )
+
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_TEAMS_URLS = ("TEAMS_LOGIN_URL", "TEAMS_OPENID_METADATA_URL", "TEAMS_TOKEN_ISSUER", "TEAMS_SERVICE_URL")
+
+
+def check_teams(config: AppConfig) -> None:
+    """Refuse to start Teams with settings that can't work, naming the variable to change."""
+    app_id = config.teams_app_id or ""
+    if not _GUID.match(app_id):
+        raise ConfigError(
+            f"TEAMS_APP_ID {app_id!r} is not an app id; copy the Microsoft App ID of your Azure bot, "
+            "a GUID such as 8c2d5a1e-3f4b-4c6d-9e7f-0a1b2c3d4e5f"
+        )
+    if not config.teams_app_password and not config.teams_allow_unauthenticated:
+        raise ConfigError(
+            "TEAMS_APP_PASSWORD is not set; create a client secret for the bot's app registration "
+            "(Certificates & secrets) and put its value here"
+        )
+    if config.teams_tenant_id and not _GUID.match(config.teams_tenant_id):
+        raise ConfigError(
+            f"TEAMS_TENANT_ID {config.teams_tenant_id!r} is not a tenant id; it is a GUID such as "
+            "72f988bf-86f1-41af-91ab-2d7cd011db47 (leave it unset for a multi-tenant bot)"
+        )
+    if config.teams_cloud.strip().lower() not in TEAMS_CLOUDS:
+        raise ConfigError(f"TEAMS_CLOUD {config.teams_cloud!r} is not a cloud; use one of {', '.join(TEAMS_CLOUDS)}")
+    for name in _TEAMS_URLS:
+        value = getattr(config, name.lower())
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ConfigError(f"{name} {value!r} is not a URL; leave it unset to use the cloud's own")
+    if config.teams_login_url and not config.teams_login_url.startswith("https://"):
+        raise ConfigError(
+            f"TEAMS_LOGIN_URL {config.teams_login_url!r} must start with https://: Microsoft's login library "
+            "only talks to https authorities"
+        )
+    if config.teams_allow_unauthenticated and config.in_production:
+        raise ConfigError(
+            "TEAMS_ALLOW_UNAUTHENTICATED=true with CADENCE_ENV=production: anyone could post to /api/messages "
+            "as anyone; unset TEAMS_ALLOW_UNAUTHENTICATED (it is for local development only)"
         )

@@ -97,13 +97,19 @@ def _slack(config: AppConfig, socket_mode: bool) -> PlatformAdapter | None:
     return SlackAdapter(config, socket_mode=socket_mode) if config.has_slack else None
 
 
+def _teams(config: AppConfig, socket_mode: bool) -> PlatformAdapter | None:
+    from bot.teams.adapter import TeamsAdapter
+
+    return TeamsAdapter(config) if config.has_teams else None
+
+
 def _shell(config: AppConfig, socket_mode: bool) -> PlatformAdapter | None:
     from bot.shell.adapter import ShellAdapter
 
     return ShellAdapter()
 
 
-ADAPTER_FACTORIES: tuple[AdapterFactory, ...] = (_slack, _shell)
+ADAPTER_FACTORIES: tuple[AdapterFactory, ...] = (_slack, _teams, _shell)
 """Every platform Cadence knows, in the order they are started. The shell's is always there: it
 delivers the demo's messages (an organisation connected to the shell) by printing them."""
 

@@ -86,6 +86,7 @@ class Deliveries:
         serving: Collection[Platform],
         command_answer: str | None = None,
         forms_open: bool = True,
+        forms_in_conversation: bool = False,
     ) -> None:
         assert workspace.id is not None
         self.session = session
@@ -96,6 +97,7 @@ class Deliveries:
         self.serving = serving
         self.command_answer = command_answer
         self.forms_open = forms_open
+        self.forms_in_conversation = forms_in_conversation
         self.handled = Handled(templates_dir=load_settings(workspace.settings).templates_dir)
         self.rows: list[dict[str, Any]] = []
 
@@ -105,11 +107,11 @@ class Deliveries:
         for index, message in enumerate(messages):
             if message.kind == FORM_ERRORS:
                 self.handled.form_errors = message
-            elif message.form is not None and self.forms_open:
+            elif message.form is not None and self.forms_open and not self.forms_in_conversation:
                 self.handled.forms.append(message)
             else:
-                if message.form is not None:  # no form can open here: offer a button that can
-                    message = form_offer(message.form, inbound)
+                if message.form is not None and not self.forms_in_conversation:
+                    message = form_offer(message.form, inbound)  # no form can open here: offer a button that can
                 if message.to_configured_channel is not None:
                     self.post_in_configured_channel(index, message, message.to_configured_channel, inbound)
                     continue
@@ -192,11 +194,14 @@ class RequestRunner:
         *,
         command_answer: str | None = None,
         forms_open: bool = True,
+        forms_in_conversation: bool = False,
         request: InboxRequest | None = None,
         now: datetime | None = None,
     ) -> Handled:
         """Run ``inbound`` through the engine; ``request`` is the inbox row it came from, marked done in
-        the same commit; ``command_answer`` the platform's handle for answering a command."""
+        the same commit; ``command_answer`` the platform's handle for answering a command;
+        ``forms_in_conversation`` sends a form as a message (a card with inputs on Teams) instead of
+        leaving it to the platform to open."""
         handled = Handled()
 
         def converse(session: Session, now: datetime) -> None:
@@ -211,6 +216,7 @@ class RequestRunner:
                 serving=self.serving,
                 command_answer=command_answer,
                 forms_open=forms_open,
+                forms_in_conversation=forms_in_conversation,
             )
             engine_for(session, workspace, self.flows, deliveries).handle(inbound, now)
             deliveries.flush()

@@ -8,11 +8,24 @@ line here, so a typed command does exactly what the slash command does on every 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 ALIASES = {"goals": "goal", "check-in": "checkin", "checkins": "checkin", "?": "help"}
 """Words people type for a command that is spelled differently."""
+
+
+TYPED_MENTION = re.compile(
+    r"(?<![\w@])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)|(?<![\w@.+-])([\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
+)
+"""A person named in typed text where the platform has no mentions of its own (the shell, a Teams
+chat): ``@priya``, ``@priya.nair``, ``@priya.nair@demo.example`` or a bare email."""
+
+
+def typed_handles(text: str) -> list[str]:
+    """The handles typed in ``text``, in order, without their ``@``."""
+    return [match.group(1) or match.group(2) for match in TYPED_MENTION.finditer(text)]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ belongs to one organisation only (unique on platform and account id).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel import Session, col, select
 
 from conversations.messages import Platform
@@ -82,3 +84,31 @@ def unconnected(session: Session) -> list[Workspace]:
 def external_id_of(session: Session, workspace_id: int, platform: Platform) -> str | None:
     connection = connection_of(session, workspace_id, platform)
     return connection.external_id if connection else None
+
+
+def not_on(session: Session, platform: Platform) -> list[Workspace]:
+    """Organisations not connected to ``platform`` (an org on Slack, about to be on Teams too)."""
+    on_it = select(PlatformConnection.workspace_id).where(PlatformConnection.platform == platform)
+    return list(session.exec(select(Workspace).where(col(Workspace.id).not_in(on_it)).order_by(Workspace.id)))
+
+
+def bind(
+    session: Session, platform: Platform, external_id: str, name: str, adoptable: Sequence[Workspace] = ()
+) -> Workspace:
+    """The organisation a platform account belongs to: the one connected to it, else the one
+    organisation in ``adoptable`` (what the operator's own settings allow to be taken over: an
+    imported org, by a single-workspace token), else a new one; connected to the account. With
+    several to adopt, none is guessed at: a new organisation it is."""
+    workspace = workspace_for(session, platform, external_id)
+    if workspace is not None:
+        return workspace
+    workspace = adoptable[0] if len(adoptable) == 1 else None
+    if workspace is None:
+        workspace = Workspace(name=name)
+        session.add(workspace)
+        session.flush()
+    elif workspace.name in ("", "Cadence"):
+        workspace.name = name
+        session.add(workspace)
+    connect(session, workspace, platform, external_id, name)
+    return workspace

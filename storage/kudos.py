@@ -15,8 +15,8 @@ from conversations.flow import State
 from conversations.kudos import PERIODS, KudosGiven, KudosTakenBack, parse_top_arguments
 from conversations.messages import Actor, Inbound, Platform, outbound_from_dict
 from conversations.workspace_settings import load_settings
-from storage import company_values, people
-from storage.models import CompanyValue, Kudos, KudosValue, OutboxDelivery, Person, Workspace
+from storage import company_values, outbox, people
+from storage.models import CompanyValue, Kudos, KudosValue, Person, Workspace
 
 LEADERBOARD_SIZE = 10
 KUDOS = Kudos.__table__
@@ -105,9 +105,7 @@ def prepare_kudos(session: Session, actor: Actor, inbound: Inbound, state: State
 
 def recognition_card(session: Session, target: str) -> dict[str, Any] | None:
     """The recognition card a reaction was put on, if the target message is one of ours."""
-    row = session.exec(
-        select(OutboxDelivery).where(OutboxDelivery.platform_message_id == target, OutboxDelivery.kind == "kudos_card")
-    ).first()
+    row = outbox.by_message(session, target, "kudos_card")
     return dict(outbound_from_dict(row.payload["outbound"]).data) if row else None
 
 

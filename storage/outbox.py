@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from conversations.destinations import Destination, destination_to_dict, ordering_key
 from conversations.messages import Outbound, Platform, outbound_to_dict
@@ -142,6 +142,14 @@ def mark_failed(session: Session, delivery: OutboxDelivery, reason: str) -> None
 
 def by_key(session: Session, dedupe_key: str) -> OutboxDelivery | None:
     return session.exec(select(OutboxDelivery).where(OutboxDelivery.dedupe_key == dedupe_key)).first()
+
+
+def by_message(session: Session, platform_message_id: str, kind: str | None = None) -> OutboxDelivery | None:
+    """The delivery that became a platform's message (a card someone pressed or reacted to)."""
+    query = select(OutboxDelivery).where(OutboxDelivery.platform_message_id == platform_message_id)
+    if kind is not None:
+        query = query.where(OutboxDelivery.kind == kind)
+    return session.exec(query.order_by(col(OutboxDelivery.id).desc())).first()
 
 
 def counts_by_status(session: Session) -> dict[DeliveryStatus, int]:

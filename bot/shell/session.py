@@ -34,6 +34,7 @@ from bot.request_runner import RequestRunner
 from bot.shell.console import ConsoleTransport
 from bot.shell.render import numbered, pick, render_text
 from bot.tick import Producer, run_tick
+from conversations.commands import typed_handles
 from conversations.flow import Flow
 from conversations.messages import (
     Actor,
@@ -52,7 +53,6 @@ from storage import people
 from storage.database import Database
 from storage.models import Person, Workspace
 
-MENTION = re.compile(r"(?<![\w@])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)|(?<![\w@.+-])([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
 QUIT = frozenset({"/quit", "/exit"})
 SHELL_COMMANDS = ("/as", "/time")
 SHELL_META_HELP = (
@@ -358,7 +358,7 @@ class ShellSession:
     def mentions_in(self, text: str) -> tuple[str, ...]:
         """``@priya``, ``@priya.nair``, ``@priya.nair@demo.example`` or a bare email: the shell's
         mentions, as the emails that identify people here."""
-        return tuple(self.email_for(match.group(1) or match.group(2)) for match in MENTION.finditer(text))
+        return tuple(self.email_for(handle) for handle in typed_handles(text))
 
     def email_for(self, handle: str) -> str:
         """The email of the one person a handle names (email, its local part, first name); else the handle."""

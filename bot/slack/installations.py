@@ -48,21 +48,8 @@ def bind_workspace(session, team_id: str, team_name: str, *, adopt_unconnected: 
     ``--workspace T0123`` is), else, only where the operator's own token says so
     (``adopt_unconnected``), the one organisation not yet connected to any platform, else a new
     one, connected to the team. An install from an unknown team never takes over an existing org."""
-    workspace = connections.workspace_for(session, Platform.SLACK, team_id)
-    if workspace is not None:
-        return workspace
-    if adopt_unconnected:
-        unconnected = connections.unconnected(session)
-        workspace = unconnected[0] if len(unconnected) == 1 else None
-    if workspace is None:
-        workspace = Workspace(name=team_name)
-        session.add(workspace)
-        session.flush()
-    elif workspace.name in ("", "Cadence"):
-        workspace.name = team_name
-        session.add(workspace)
-    connections.connect(session, workspace, Platform.SLACK, team_id, team_name)
-    return workspace
+    adoptable = connections.unconnected(session) if adopt_unconnected else []
+    return connections.bind(session, Platform.SLACK, team_id, team_name, adoptable)
 
 
 class SqlInstallationStore(AsyncInstallationStore):

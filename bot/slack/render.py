@@ -20,12 +20,12 @@ from typing import Any
 
 import jinja2
 
+from bot.layout import chunks, fit, limit, separator
 from bot.slack.dialect import SlackDialect
 from conversations.messages import Choice, Form, Outbound
 from conversations.words import PlainDialect, Words
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-SECTION_TEXT_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
 PRIVATE_METADATA_LIMIT = 3000
@@ -41,49 +41,9 @@ SEND_PICKS_ACTION = "choice_set.send"
 """``action_id`` of the button that sends a choice set; its value is the set's id."""
 
 
-def limit(text: Any, size: int) -> str:
-    """Cut ``text`` to ``size`` characters, marking the cut, so Slack never rejects a payload for length."""
-    text = str(text)
-    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
-
-
-def chunks(text: str, size: int = SECTION_TEXT_LIMIT) -> list[str]:
-    """Split at paragraph, then line, boundaries into pieces Slack accepts in one section each."""
-    pieces: list[str] = []
-    current = ""
-    for paragraph in text.split("\n\n"):
-        candidate = f"{current}\n\n{paragraph}" if current else paragraph
-        if len(candidate) <= size:
-            current = candidate
-            continue
-        if current:
-            pieces.append(current)
-        while len(paragraph) > size:
-            cut = paragraph.rfind("\n", 0, size)
-            cut = cut if cut > 0 else size
-            pieces.append(paragraph[:cut])
-            paragraph = paragraph[cut:].lstrip("\n")
-        current = paragraph
-    if current:
-        pieces.append(current)
-    return [piece for piece in pieces if piece.strip()]
-
-
-def fit(pieces: list[str], room: int) -> list[str]:
-    """At most ``room`` pieces; when some must go, the last one says so."""
-    if len(pieces) <= room:
-        return pieces
-    return [*pieces[: room - 1], "_The rest is too long to show here._"]
-
-
 def rows(choices: Sequence[Choice], size: int = BUTTONS_PER_ROW) -> list[tuple[Choice, ...]]:
     """Buttons in rows Slack accepts in one actions block each; five mood buttons stay one row."""
     return [tuple(choices[start : start + size]) for start in range(0, len(choices), size)]
-
-
-def separator():
-    """A fresh ``joiner``: the first call gives nothing, later calls a comma between JSON items."""
-    return jinja2.utils.Joiner(",")
 
 
 class BlockKit:

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.layout import chunks
 from bot.slack.dialect import SlackDialect
-from bot.slack.render import PICKS_ACTION, PICKS_BLOCK, SEND_PICKS_ACTION, TEMPLATES_DIR, BlockKit, chunks
+from bot.slack.render import PICKS_ACTION, PICKS_BLOCK, SEND_PICKS_ACTION, TEMPLATES_DIR, BlockKit
 from conversations.home import home_page
 from conversations.messages import (
     Actor,

@@ -1,0 +1,50 @@
+"""Helpers for the JSON layout templates every platform renders messages with (Slack's Block Kit,
+Teams' Adaptive Cards): cutting text to a platform's limits, and commas between JSON items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+
+SECTION_TEXT_LIMIT = 3000  # characters in one Slack section
+
+
+def limit(text: Any, size: int) -> str:
+    """Cut ``text`` to ``size`` characters, marking the cut, so a platform never rejects a payload for length."""
+    text = str(text)
+    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
+
+
+def chunks(text: str, size: int = SECTION_TEXT_LIMIT) -> list[str]:
+    """Split at paragraph, then line, boundaries into pieces a platform accepts in one text element each."""
+    pieces: list[str] = []
+    current = ""
+    for paragraph in text.split("\n\n"):
+        candidate = f"{current}\n\n{paragraph}" if current else paragraph
+        if len(candidate) <= size:
+            current = candidate
+            continue
+        if current:
+            pieces.append(current)
+        while len(paragraph) > size:
+            cut = paragraph.rfind("\n", 0, size)
+            cut = cut if cut > 0 else size
+            pieces.append(paragraph[:cut])
+            paragraph = paragraph[cut:].lstrip("\n")
+        current = paragraph
+    if current:
+        pieces.append(current)
+    return [piece for piece in pieces if piece.strip()]
+
+
+def fit(pieces: list[str], room: int) -> list[str]:
+    """At most ``room`` pieces; when some must go, the last one says so."""
+    if len(pieces) <= room:
+        return pieces
+    return [*pieces[: room - 1], "_The rest is too long to show here._"]
+
+
+def separator():
+    """A fresh ``joiner``: the first call gives nothing, later calls a comma between JSON items."""
+    return jinja2.utils.Joiner(",")

@@ -1,0 +1,1 @@
+"""Cadence on Microsoft Teams."""

@@ -1,0 +1,311 @@
+"""Delivering outbox rows to Teams through the Bot Connector, and turning every answer into sent,
+retry or failed.
+
+- Teams' limits (about 50 requests a second per app and tenant; 7 a second and 60 in 30 seconds per
+  conversation) are kept to by spacing calls before they are made; a 429 holds the conversation for
+  its ``Retry-After`` (or backs off when there is none);
+- 412 (the conversation is busy), 5xx, connection errors and time-outs: retry with backoff;
+- 403 and 404 (the person removed Cadence, the chat is gone) won't get better: failed, with why.
+
+A direct message to someone goes to their chat with Cadence; for someone who never wrote, the chat
+is created first (``POST /v3/conversations``) and remembered, once. Teams has no private replies in
+a channel, so those go to the person's chat too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from microsoft_teams.api import MessageActivityInput
+from microsoft_teams.api.clients.conversation.params import CreateConversationParams
+
+from bot.outbox_sender import Failed, Outcome, RetryLater, Sent
+from bot.teams.cards import Card, Renderers
+from bot.teams.sdk import TeamsSdk
+from bot.teams.side import chat_with, service_url_of
+from bot.teams.translate import message_ref
+from conversations.destinations import ChannelPost, Destination, ReplyHere, destination_from_dict, reader_of
+from conversations.messages import Platform, outbound_from_dict
+from conversations.words import mentioned_person_ids
+from conversations.workspace_settings import load_settings
+from storage import connections, people
+from storage.conversation_store import remember_reference
+from storage.database import Database
+from storage.models import OutboxDelivery, Person, Workspace
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUSES = frozenset({408, 412, 429, 500, 502, 503, 504})
+GONE_STATUSES = {
+    403: "Teams refused it (403): the person removed Cadence, or Cadence may not write there",
+    404: "the chat is gone (404): the person removed Cadence, or the conversation was deleted",
+}
+
+
+class DeliveryRefused(Exception):
+    """A delivery that can't be made for a reason on our side (no Teams account, no tenant)."""
+
+
+@dataclass
+class Window:
+    """Calls in one rolling window: at most ``limit`` in ``seconds``."""
+
+    limit: int
+    seconds: float
+    calls: deque[float] = field(default_factory=deque)
+
+    def wait(self, now: float) -> float:
+        while self.calls and self.calls[0] <= now - self.seconds:
+            self.calls.popleft()
+        return 0.0 if len(self.calls) < self.limit else self.calls[0] + self.seconds - now
+
+    def take(self, now: float) -> None:
+        self.calls.append(now)
+
+
+class TeamsLimits:
+    """Teams says what its limits are, so they are kept to before a call rather than learnt from
+    429s: per tenant (the app's share of the Bot Connector) and per conversation. A conversation held
+    by a 429 waits for as long as Teams said."""
+
+    def __init__(
+        self,
+        clock: Callable[[], datetime],
+        *,
+        per_tenant: int = 50,
+        max_inline_wait: timedelta = timedelta(seconds=2),
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.clock = clock
+        self.per_tenant = per_tenant
+        self.max_inline_wait = max_inline_wait
+        self.monotonic = monotonic
+        self.tenants: dict[str, Window] = {}
+        self.conversations: dict[str, tuple[Window, Window]] = {}
+        self.held_until: dict[str, datetime] = {}
+
+    def windows(self, tenant: str, conversation: str) -> tuple[Window, ...]:
+        tenant_window = self.tenants.setdefault(tenant, Window(self.per_tenant, 1.0))
+        second, half_minute = self.conversations.setdefault(conversation, (Window(7, 1.0), Window(60, 30.0)))
+        return tenant_window, second, half_minute
+
+    async def before(self, tenant: str, conversation: str) -> None:
+        """Wait for this call's turn; ``Throttled`` when that is too long to hold a sender."""
+        held = self.held_until.get(conversation)
+        if held is not None:
+            remaining = held - self.clock()
+            if remaining > self.max_inline_wait:
+                raise Throttled(remaining)
+            if remaining > timedelta(0):
+                await asyncio.sleep(remaining.total_seconds())
+            self.held_until.pop(conversation, None)
+        windows = self.windows(tenant, conversation)
+        while True:
+            now = self.monotonic()
+            wait = max(window.wait(now) for window in windows)
+            if wait <= 0:
+                break
+            if wait > self.max_inline_wait.total_seconds():
+                raise Throttled(timedelta(seconds=wait))
+            await asyncio.sleep(wait)
+        for window in windows:
+            window.take(now)
+
+    def limited(self, conversation: str, retry_after: timedelta) -> None:
+        until = self.clock() + retry_after
+        self.held_until[conversation] = max(until, self.held_until.get(conversation, until))
+
+
+class Throttled(Exception):
+    def __init__(self, wait: timedelta) -> None:
+        super().__init__(f"held for {wait.total_seconds():.0f} s by Teams' rate limit")
+        self.wait = wait
+
+
+def retry_after(response: httpx.Response) -> timedelta | None:
+    value = response.headers.get("retry-after")
+    try:
+        return timedelta(seconds=max(1.0, float(str(value).strip())))
+    except (TypeError, ValueError):
+        return None
+
+
+def classify(error: httpx.HTTPStatusError) -> Outcome:
+    status = error.response.status_code
+    if status == 429:
+        return RetryLater("Teams answered 429 (too many requests)", after=retry_after(error.response), throttled=True)
+    if status in RETRYABLE_STATUSES:
+        return RetryLater(f"Teams answered HTTP {status}")
+    return Failed(GONE_STATUSES.get(status) or f"Teams refused it: HTTP {status} {_error_code(error.response)}".strip())
+
+
+def _error_code(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    error = body.get("error") if isinstance(body, Mapping) else None
+    return str(error.get("code") or "") if isinstance(error, Mapping) else ""
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """What a delivery needs from the database: the tenant, its templates and Bot Connector, for a
+    person their Entra id and chat with Cadence, and the Teams ids of everyone the message mentions."""
+
+    tenant: str | None
+    templates_dir: str | None
+    service_url: str | None
+    person: Person | None = None
+    teams_user: str | None = None
+    chat: Mapping[str, Any] | None = None
+    mentioned: Mapping[int, str] = field(default_factory=dict)
+
+    def recipient(self) -> Person:
+        if self.person is None:
+            raise DeliveryRefused("the recipient no longer exists, or the message is for no one person")
+        return self.person
+
+
+class TeamsTransport:
+    def __init__(
+        self,
+        database: Database,
+        sdk: TeamsSdk,
+        clock: Callable[[], datetime],
+        renderers: Renderers,
+        *,
+        default_service_url: str,
+        limits: TeamsLimits | None = None,
+    ) -> None:
+        self.database = database
+        self.sdk = sdk
+        self.renderers = renderers
+        self.default_service_url = default_service_url
+        self.limits = limits or TeamsLimits(clock)
+        self.created: dict[int, asyncio.Future[Mapping[str, Any]]] = {}
+
+    async def close(self) -> None:
+        """The SDK's HTTP client lives as long as the process."""
+
+    async def deliver(self, delivery: OutboxDelivery) -> Outcome:
+        outbound = outbound_from_dict(delivery.payload["outbound"])
+        destination = destination_from_dict(delivery.payload["destination"])
+        addressee = self.look_up(delivery, destination)
+        if not addressee.tenant:
+            return Failed("the organisation is not connected to Teams")
+        cards = self.renderers.get(addressee.templates_dir)
+        card = cards.form(outbound.form) if outbound.form is not None else cards.message(outbound, addressee.mentioned)
+        conversation = ""
+        try:
+            conversation, service_url = await self.conversation_for(destination, addressee)
+            activity_id = await self.send(addressee.tenant, service_url, conversation, card)
+            return Sent(message_ref(conversation, activity_id))
+        except DeliveryRefused as refused:
+            return Failed(str(refused))
+        except Throttled as throttled:
+            return RetryLater(str(throttled), after=throttled.wait, throttled=True)
+        except httpx.HTTPStatusError as error:
+            if error.response.status_code == 429:
+                self.limits.limited(conversation, retry_after(error.response) or timedelta(seconds=2))
+            return classify(error)
+        except (httpx.TransportError, TimeoutError) as error:
+            return RetryLater(f"could not reach Teams: {type(error).__name__}: {error}")
+        except ValueError as error:  # the SDK's token manager: Microsoft's login refused the app
+            return RetryLater(f"could not sign in to Microsoft: {error}")
+
+    def look_up(self, delivery: OutboxDelivery, destination: Destination) -> Addressee:
+        with self.database.session_scope() as session:
+            workspace = session.get(Workspace, delivery.workspace_id)
+            if workspace is None or workspace.id is None:
+                return Addressee(None, None, None)
+            outbound = delivery.payload.get("outbound") or {}
+            mentioned = people.identities(session, mentioned_person_ids(outbound.get("data")), Platform.TEAMS)
+            addressee = Addressee(
+                connections.external_id_of(session, workspace.id, Platform.TEAMS),
+                load_settings(workspace.settings).templates_dir,
+                service_url_of(session, workspace.id),
+                mentioned=mentioned,
+            )
+            person_id = reader_of(destination)
+            person = session.get(Person, person_id) if person_id is not None else None
+            if person is None or person.id is None:
+                return addressee
+            return Addressee(
+                addressee.tenant,
+                addressee.templates_dir,
+                addressee.service_url,
+                person=person,
+                teams_user=people.identity_of(session, person.id, Platform.TEAMS),
+                chat=chat_with(session, person.id),
+                mentioned=mentioned,
+            )
+
+    async def conversation_for(self, destination: Destination, addressee: Addressee) -> tuple[str, str]:
+        """Where the message goes, and the Bot Connector that serves it."""
+        service_url = addressee.service_url or self.default_service_url
+        if isinstance(destination, ReplyHere) and (addressee.chat is None or destination.person_id is None):
+            return destination.conversation, service_url
+        if isinstance(destination, ChannelPost):
+            if not destination.channel.startswith("19:"):
+                raise DeliveryRefused(
+                    f"{destination.channel!r} is not a Teams channel id; set it to the channel's id, which is "
+                    "in its link (Get link to channel): 19:…@thread.tacv2"
+                )
+            return destination.channel, service_url
+        chat = await self.chat_of(addressee)
+        return str(chat["conversation"]), str(chat.get("service_url") or service_url)
+
+    async def chat_of(self, addressee: Addressee) -> Mapping[str, Any]:
+        """The recipient's chat with Cadence: known, or created once (concurrent sends to someone
+        new share one creation) and remembered."""
+        person = addressee.recipient()
+        if addressee.chat is not None:
+            return addressee.chat
+        if not addressee.teams_user:
+            raise DeliveryRefused(
+                f"{person.display_name} has no Teams account linked; add their teams_id to the org file"
+            )
+        assert person.id is not None and addressee.tenant is not None
+        pending = self.created.get(person.id)
+        if pending is None:
+            pending = asyncio.ensure_future(self.create_chat(person, addressee))
+            self.created[person.id] = pending
+        try:
+            return await pending
+        finally:
+            if pending.done():
+                self.created.pop(person.id, None)
+
+    async def create_chat(self, person: Person, addressee: Addressee) -> Mapping[str, Any]:
+        assert addressee.tenant is not None and addressee.teams_user is not None and person.id is not None
+        service_url = addressee.service_url or self.default_service_url
+        await self.limits.before(addressee.tenant, f"create:{addressee.tenant}")
+        params = CreateConversationParams.model_validate(
+            {
+                "members": [{"id": addressee.teams_user}],
+                "tenantId": addressee.tenant,
+                "isGroup": False,
+                "bot": {"id": f"28:{self.sdk.app_id}"},
+                "channelData": {"tenant": {"id": addressee.tenant}},
+            }
+        )
+        created = await self.sdk.client_for(service_url).conversations.create(params)
+        chat = {"conversation": created.id, "service_url": service_url, "tenant": addressee.tenant, "user_key": ""}
+        with self.database.session_scope() as session:
+            remember_reference(session, person.workspace_id, person.id, Platform.TEAMS, chat)
+        return chat
+
+    async def send(self, tenant: str, service_url: str, conversation: str, card: Card) -> str:
+        await self.limits.before(tenant, conversation)
+        activity = MessageActivityInput.model_validate(card.activity())
+        sent = await self.sdk.client_for(service_url).conversations.create_activity(conversation, activity)
+        return str(sent.id)

@@ -1,0 +1,160 @@
+"""The real Cadence ASGI service under uvicorn on 127.0.0.1 (port 0), serving Teams against fakes of
+Microsoft: its login (over TLS, as MSAL demands), the Bot Framework signing keys and the Bot Connector.
+
+Activities are the samples in ``tests/fixtures/teams`` with our ids put in, signed with a token the
+fake mints and the SDK validates through ``TEAMS_OPENID_METADATA_URL``, and posted over HTTP to
+``/api/messages``; everything Cadence sends arrives at the fake Bot Connector.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from bot.config import AppConfig
+from bot.outbox_sender import RetryPolicy
+from bot.runtime import Runtime
+from conversations.flows import all_flows
+from storage import migrate
+from storage.database import Database
+from tests.bot.slack.harness import STARTUP_TIMEOUT, wait_until
+from tests.fakes.teams_services import APP_ID, APP_SECRET, BOT_ID, TENANT_ID, FakeMicrosoft
+
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "teams"
+
+
+def activity(name: str, **values: Any) -> dict[str, Any]:
+    """A sample activity with ``{{placeholders}}`` filled (JSON-escaped) and any extra keys merged in."""
+    text = (FIXTURES / f"{name}.json").read_text()
+    extra = values.pop("extra", {})
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", json.dumps(str(value))[1:-1])
+    body = json.loads(text)
+    body.update(extra)
+    return body
+
+
+class Person:
+    """Someone on Teams: their Bot Framework id, Entra id, name, and their chat with Cadence."""
+
+    def __init__(self, key: str, aad: str, name: str, conversation: str | None = None) -> None:
+        self.key = key
+        self.aad = aad
+        self.name = name
+        self.conversation = conversation or f"a:chat-{key}"
+
+
+class RunningTeams:
+    def __init__(
+        self,
+        tmp_path: Path,
+        microsoft: FakeMicrosoft,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        **settings: Any,
+    ) -> None:
+        self.microsoft = microsoft
+        self.database = Database(f"sqlite:///{tmp_path / 'teams.db'}")
+        migrate.upgrade(self.database.engine)
+        values = {
+            "teams_app_id": APP_ID,
+            "teams_app_password": APP_SECRET,
+            "teams_tenant_id": TENANT_ID,
+            "teams_login_url": microsoft.login_url,
+            "teams_openid_metadata_url": microsoft.openid_metadata_url,
+            "teams_token_issuer": microsoft.issuer,
+            "teams_service_url": microsoft.base_url,
+            **settings,
+        }
+        self.config = AppConfig(_env_file=None, **values)
+        self.runtime = Runtime(
+            self.config,
+            self.database,
+            clock or (lambda: datetime.now(UTC)),
+            all_flows(),
+            [],
+            poll_interval=0.05,
+            inbox_retries=RetryPolicy(max_attempts=3, base_delay=timedelta(milliseconds=50)),
+        )
+        self.server = uvicorn.Server(
+            uvicorn.Config(self.runtime.service, host="127.0.0.1", port=0, lifespan="on", log_level="warning")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.ids = itertools.count(1)
+
+    def __enter__(self) -> RunningTeams:
+        self.thread.start()
+        wait_until(lambda: self.server.started or not self.thread.is_alive(), STARTUP_TIMEOUT, "the server to start")
+        if not self.server.started:
+            raise RuntimeError("the service failed to start; see the log above")
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.http.close()
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.database.dispose()
+
+    def post(
+        self, body: Mapping[str, Any], *, headers: Mapping[str, str] | None = None, signed: bool = True
+    ) -> httpx.Response:
+        auth = self.microsoft.authorization(APP_ID, str(body.get("serviceUrl") or "")) if signed else {}
+        return self.http.post("/api/messages", json=dict(body), headers={**auth, **(headers or {})})
+
+    def fill(self, person: Person, **values: Any) -> dict[str, Any]:
+        return {
+            "activity_id": f"act-{next(self.ids)}-{uuid.uuid4().hex[:6]}",
+            "service_url": self.microsoft.base_url,
+            "user_key": person.key,
+            "user_name": person.name,
+            "aad_object_id": person.aad,
+            "tenant_id": TENANT_ID,
+            "conversation_id": person.conversation,
+            "bot_id": BOT_ID,
+            **values,
+        }
+
+    def say(self, person: Person, text: str, **values: Any) -> httpx.Response:
+        return self.post(activity("message_personal", **self.fill(person, text=text, **values)))
+
+    def press(self, person: Person, reply_to: str, data: Mapping[str, Any]) -> httpx.Response:
+        body = activity("invoke_card_action", **self.fill(person, reply_to_id=reply_to))
+        body["value"]["action"]["data"] = dict(data)
+        return self.post(body)
+
+    def install(self, person: Person, *, removed: bool = False) -> httpx.Response:
+        name = "installation_update_remove" if removed else "installation_update_add"
+        return self.post(activity(name, **self.fill(person)))
+
+    def sent(self, conversation: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """The activities Cadence sent to ``conversation``, once there are at least ``count``, each with
+        the id the Bot Connector gave it."""
+        wait_until(
+            lambda: len(self.microsoft.sent(conversation)) >= count, timeout, f"{count} message(s) in {conversation}"
+        )
+        return [{**sent.body, "id": sent.activity_id} for sent in self.microsoft.sent_activities(conversation)]
+
+
+def card_of(sent: Mapping[str, Any]) -> dict[str, Any]:
+    (attachment,) = sent["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    return attachment["content"]
+
+
+def card_text(card: Mapping[str, Any]) -> str:
+    return "\n".join(element.get("text", "") for element in card.get("body", []) if element.get("type") == "TextBlock")
+
+
+def buttons(card: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return {action["title"]: action["data"] for action in card.get("actions", [])}

@@ -1,0 +1,118 @@
+"""Teams end to end: activities posted over HTTP to /api/messages as the Bot Connector posts them,
+signed with tokens the SDK validates, and what Cadence sends arriving at the fake Bot Connector."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.teams.side import chat_with
+from storage import people
+from storage.models import InboxRequest
+from tests.bot.slack.harness import wait_until
+from tests.bot.teams.conftest import ADA
+from tests.bot.teams.harness import RunningTeams, activity, card_of, card_text
+from tests.fakes.teams_services import APP_ID
+
+
+def inbox_rows(teams: RunningTeams) -> int:
+    with teams.database.session_scope() as session:
+        return len(session.exec(select(InboxRequest)).all())
+
+
+def test_help_in_the_personal_chat_is_answered_there(teams: RunningTeams) -> None:
+    response = teams.say(ADA, "help")
+    assert response.status_code == 200, response.text
+    (reply,) = teams.sent(ADA.conversation)
+    text = card_text(card_of(reply))
+    assert "kudos" in text and "checkin" in text
+    assert reply["summary"]
+
+
+def test_forged_expired_wrong_audience_and_unsigned_requests_get_401_and_nothing_is_recorded(
+    teams: RunningTeams,
+) -> None:
+    body = activity("message_personal", **teams.fill(ADA, text="help"))
+    service_url = body["serviceUrl"]
+    microsoft = teams.microsoft
+    for headers in (
+        {},
+        {"Authorization": "Bearer not-a-token"},
+        {"Authorization": f"Bearer {microsoft.mint(APP_ID, service_url, key='other')}"},
+        {"Authorization": f"Bearer {microsoft.mint(APP_ID, service_url, expired=True)}"},
+        {"Authorization": f"Bearer {microsoft.mint('someone-else', service_url)}"},
+        {"Authorization": f"Bearer {microsoft.mint(APP_ID, 'https://elsewhere.example/')}"},
+        {"Authorization": f"Bearer {microsoft.mint(APP_ID, service_url, issuer='https://impostor.example')}"},
+    ):
+        response = teams.post(body, headers=headers, signed=False)
+        assert response.status_code == 401, (headers, response.text)
+    assert inbox_rows(teams) == 0
+    assert microsoft.sent(ADA.conversation) == []
+
+
+def test_malformed_activities_get_400_without_a_traceback(teams: RunningTeams) -> None:
+    for content in (b"{not json", b"[1, 2]", b'{"type": "message"}'):
+        response = teams.http.post(
+            "/api/messages",
+            content=content,
+            headers={"content-type": "application/json", **teams.microsoft.authorization(APP_ID, None)},
+        )
+        assert response.status_code == 400, content
+        assert "Traceback" not in response.text and response.text.startswith("malformed request")
+    assert inbox_rows(teams) == 0
+
+
+def test_an_invoke_cadence_does_not_know_gets_an_invoke_response_not_a_500(teams: RunningTeams) -> None:
+    body = activity("invoke_card_action", **teams.fill(ADA, reply_to_id="1"))
+    body["name"] = "composeExtension/query"
+    response = teams.post(body)
+    assert response.status_code == 200
+    assert response.json()["statusCode"] == 501
+    unknown_data = activity("invoke_card_action", **teams.fill(ADA, reply_to_id="1"))
+    assert teams.post(unknown_data).json()["statusCode"] == 501, "a card action without Cadence's data"
+
+
+def test_an_activity_of_a_kind_cadence_ignores_is_acknowledged(teams: RunningTeams) -> None:
+    body = activity("message_personal", **teams.fill(ADA, text="x"))
+    body["type"] = "endOfConversation"
+    assert teams.post(body).status_code == 200
+    body["type"] = "typing"
+    assert teams.post(body).status_code == 200
+    assert inbox_rows(teams) == 0
+
+
+def test_a_redelivered_message_is_answered_once(teams: RunningTeams) -> None:
+    body = activity("message_personal", **teams.fill(ADA, text="whoami"))
+    assert teams.post(body).status_code == 200
+    assert teams.post(body).status_code == 200
+    teams.say(ADA, "help")
+    first, second = teams.sent(ADA.conversation, 2)
+    assert "Ada Lovelace" in card_text(card_of(first)) and "kudos" in card_text(card_of(second))
+    assert inbox_rows(teams) == 2
+    assert len(teams.microsoft.sent(ADA.conversation)) == 2, "whoami once, help once"
+
+
+def test_installing_cadence_stores_the_chat_and_says_what_it_will_ask_when_and_who_sees_it(
+    teams: RunningTeams,
+) -> None:
+    assert teams.install(ADA).status_code == 200
+    (welcome,) = teams.sent(ADA.conversation)
+    text = card_text(card_of(welcome))
+    assert "Hi Ada, I'm Cadence" in text
+    assert "Every Friday at 10:00 your time (Europe/London)" in text
+    assert "Grace Hopper and the managers above them" in text
+    with teams.database.session_scope() as session:
+        ada = people.by_email(session, 1, "ada@acme.example")
+        assert chat_with(session, ada.id)["conversation"] == ADA.conversation
+
+
+def test_uninstalling_closes_the_chat_and_nothing_more_is_sent_there(teams: RunningTeams) -> None:
+    teams.install(ADA)
+    teams.sent(ADA.conversation)
+    assert teams.install(ADA, removed=True).status_code == 200
+    wait_until(lambda: chat_is_gone(teams), what="the chat to be marked gone")
+
+
+def chat_is_gone(teams: RunningTeams) -> bool:
+    with teams.database.session_scope() as session:
+        ada = people.by_email(session, 1, "ada@acme.example")
+        return chat_with(session, ada.id) is None

@@ -67,13 +67,16 @@ def _giver_and_settings(session: Session, actor: Actor):
 def resolve(
     session: Session, workspace_id: int, platform: Platform, user_ids: Sequence[str]
 ) -> tuple[list[dict], list[dict]]:
-    """People for platform user ids, in order without repeats, and the ids nobody here has."""
+    """People for platform user ids (or handles typed where the platform has no mention of its own:
+    a colleague on another platform), in order without repeats, and the ids nobody here has."""
     found: list[dict] = []
     unknown: list[dict] = []
     wanted = list(dict.fromkeys(str(value) for value in user_ids if value))
     known = people.by_platform_ids(session, workspace_id, platform, wanted)
     for user_id in wanted:
         person = known.get(user_id.lower() if platform is Platform.SHELL else user_id)
+        if person is None and platform is not Platform.SHELL:
+            person = people.by_handle(session, workspace_id, user_id)  # a typed @ada: someone on another platform
         if person is None:
             unknown.append({"display_name": user_id, "platform_user_id": user_id})
         else:

@@ -121,16 +121,36 @@ def cmd_org_import(args: argparse.Namespace, context: Context) -> int:
                 print(f"{args.file}: {error}", file=context.err)
             print(f"cadence: {report.summary()}", file=context.err)
             return 1
+        if args.teams_tenant:
+            _check_tenant(args.teams_tenant)
+            try:
+                connections.connect(session, workspace, Platform.TEAMS, args.teams_tenant)
+            except connections.AlreadyConnected as error:
+                session.rollback()
+                raise CliError(f"{error}; nothing imported") from error
+        wanted = {Platform.SLACK: args.workspace, Platform.TEAMS: args.teams_tenant}
         connected = [
-            platform
-            for platform in Platform
-            if args.workspace and connections.external_id_of(session, workspace.id, platform) == args.workspace
+            (platform, external_id)
+            for platform, external_id in wanted.items()
+            if external_id and connections.external_id_of(session, workspace.id, platform) == external_id
         ]
         name = workspace.name
     print(f"{args.file}: {report.summary()}", file=context.out)
-    for platform in connected:
-        print(f"{name} is connected to {platform.value.capitalize()} ({args.workspace})", file=context.out)
+    for platform, external_id in connected:
+        print(f"{name} is connected to {PLATFORM_NAMES[platform]} ({external_id})", file=context.out)
     return 0
+
+
+PLATFORM_NAMES = {Platform.SLACK: "Slack", Platform.TEAMS: "Teams", Platform.SHELL: "the shell"}
+_TENANT = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def _check_tenant(tenant: str) -> None:
+    if not _TENANT.match(tenant):
+        raise CliError(
+            f"{tenant!r} is not a Microsoft tenant id; it is a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47 "
+            "(Entra admin center → Overview → Tenant ID)"
+        )
 
 
 def cmd_org_show(args: argparse.Namespace, context: Context) -> int:
@@ -529,7 +549,48 @@ def cmd_run(args: argparse.Namespace, context: Context) -> int:
     return _run_demo(context, args.as_email)
 
 
+def cmd_org_sync_teams(args: argparse.Namespace, context: Context) -> int:
+    import httpx
+
+    from bot.config import check_teams
+    from bot.teams.people_sync import RosterOutcome, sync_team
+    from bot.teams.sdk import build_sdk
+    from bot.teams.side import bind_tenant, service_url_of
+
+    config = context.config
+    if not config.teams_app_id or not config.teams_tenant_id:
+        raise CliError(
+            "TEAMS_APP_ID and TEAMS_TENANT_ID must be set; org sync --teams reads the team's roster as your bot"
+        )
+    try:
+        check_teams(config)
+    except ConfigError as error:
+        raise CliError(str(error)) from error
+    database = context.migrated_database()
+    with database.session_scope() as session:
+        workspace = bind_tenant(session, config.teams_tenant_id, config.teams_tenant_id)
+        assert workspace.id is not None
+        workspace_id, name = workspace.id, workspace.name
+        service_url = service_url_of(session, workspace_id) or config.teams_service_url
+    sdk = build_sdk(config)
+    try:
+        counts = asyncio.run(sync_team(sdk, database, workspace_id, args.teams, service_url))
+    except httpx.HTTPStatusError as error:
+        status = error.response.status_code
+        raise CliError(
+            f"Teams refused to list the members of {args.teams} (HTTP {status}); check the team id "
+            "(a team's id looks like 19:…@thread.tacv2) and that Cadence is installed in that team"
+        ) from error
+    except (httpx.TransportError, ValueError) as error:
+        raise CliError(f"can't reach Teams at {service_url}: {error}") from error
+    summary = ", ".join(f"{counts.get(outcome, 0)} {outcome.value}" for outcome in RosterOutcome)
+    print(f"{name}: {summary}", file=context.out)
+    return 0
+
+
 def cmd_org_sync(args: argparse.Namespace, context: Context) -> int:
+    if args.teams:
+        return cmd_org_sync_teams(args, context)
     from bot.slack.app import CONNECTION_ERRORS, identify, web_client
     from bot.slack.installations import bind_workspace
     from bot.slack.people_sync import SyncOutcome, sync_workspace
@@ -573,6 +634,28 @@ def cmd_manifest_slack(args: argparse.Namespace, context: Context) -> int:
     return 0
 
 
+def cmd_manifest_teams(args: argparse.Namespace, context: Context) -> int:
+    from bot.teams.manifest import PLACEHOLDER_BASE_URL, build_package
+
+    app_id = args.app_id or context.config.teams_app_id
+    if not app_id:
+        raise CliError("no app id: pass --app-id with the Microsoft App ID of Cadence's Azure bot, or set TEAMS_APP_ID")
+    try:
+        path = build_package(app_id, args.out, base_url=args.url)
+    except ValueError as error:
+        raise CliError(str(error)) from error
+    except OSError as error:
+        raise CliError(f"could not write {args.out}: {error.strerror or error}") from error
+    print(path, file=context.out)
+    if args.url is None:
+        print(
+            "cadence: the website, privacy and terms links in this package are placeholders; build it with the "
+            f"public https address of this server, for example `cadence manifest teams --url {PLACEHOLDER_BASE_URL}`",
+            file=context.err,
+        )
+    return 0
+
+
 def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser:
     class BoundParser(Parser):
         streams: ClassVar[dict[object, TextIO]] = {sys.stdout: out or sys.stdout, sys.stderr: err or sys.stderr}
@@ -605,6 +688,11 @@ def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser
     org_import_cmd.add_argument(
         "--workspace",
         help="workspace name or id (defaults to the only one); a Slack team id (T0123ABCD) connects it to that team",
+    )
+    org_import_cmd.add_argument(
+        "--teams-tenant",
+        metavar="TENANT_ID",
+        help="connect the organisation to this Microsoft Teams tenant (a GUID) as well",
     )
     workspace_option(command("show", cmd_org_show, "print the org chart", org))
 
@@ -662,8 +750,13 @@ def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser
         serve.add_argument("--host", help="listen address (default HOST or 127.0.0.1)")
         serve.add_argument("--port", type=int, help="listen port (default PORT or 3000)")
 
-    org_sync = command("sync", cmd_org_sync, "pull names, time zones and deactivations from Slack's users.list", org)
+    org_sync = command(
+        "sync", cmd_org_sync, "pull names, time zones and deactivations from Slack, or link a Teams team's roster", org
+    )
     workspace_option(org_sync)
+    org_sync.add_argument(
+        "--teams", metavar="TEAM_ID", help="link the members of this Teams team (19:…@thread.tacv2) by email instead"
+    )
 
     manifest = commands.add_parser("manifest", help="platform app manifests").add_subparsers(
         dest="manifest_command", required=True
@@ -675,6 +768,14 @@ def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser
     slack_manifest.add_argument(
         "--socket-mode", action="store_true", help="a manifest for Socket Mode (no request URLs)"
     )
+    teams_manifest = command(
+        "teams", cmd_manifest_teams, "write the Teams app package (manifest and icons, zipped) to upload", manifest
+    )
+    teams_manifest.add_argument(
+        "--app-id", metavar="ID", help="the Microsoft App ID of Cadence's Azure bot (default TEAMS_APP_ID)"
+    )
+    teams_manifest.add_argument("--out", default="cadence-teams.zip", metavar="FILE.zip", help="where to write it")
+    teams_manifest.add_argument("--url", help="public base URL of this Cadence, e.g. https://cadence.example.com")
 
     run = command("run", cmd_run, "serve the configured platforms, or open the demo shell without any")
     run.add_argument("--as", dest="as_email", metavar="EMAIL", help=argparse.SUPPRESS)

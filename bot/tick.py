@@ -43,8 +43,8 @@ class TickReport:
             names = ", ".join(self.unserved)
             lines.append(
                 f"nothing went to {names}: not connected to a platform Cadence serves here; connect it by "
-                "running `cadence serve` with SLACK_BOT_TOKEN set, or `cadence org import people.csv --workspace "
-                "T0123ABCD` with your Slack team id"
+                "running `cadence serve` with SLACK_BOT_TOKEN (or TEAMS_TENANT_ID) set, or `cadence org import "
+                "people.csv --workspace T0123ABCD` with your Slack team id (`--teams-tenant TENANT_ID` for Teams)"
             )
         return "\n".join(lines)
 

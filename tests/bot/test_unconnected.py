@@ -63,8 +63,8 @@ def test_an_organisation_on_no_platform_gets_nothing_and_the_tick_says_what_to_r
         f"tick at {datetime(2026, 12, 4, 9, 0, tzinfo=UTC).isoformat()}: 0 new messages queued, 0 sent, "
         "0 to retry, 0 failed",
         "nothing went to Cadence: not connected to a platform Cadence serves here; connect it by running "
-        "`cadence serve` with SLACK_BOT_TOKEN set, or `cadence org import people.csv --workspace T0123ABCD` "
-        "with your Slack team id",
+        "`cadence serve` with SLACK_BOT_TOKEN (or TEAMS_TENANT_ID) set, or `cadence org import people.csv "
+        "--workspace T0123ABCD` with your Slack team id (`--teams-tenant TENANT_ID` for Teams)",
     ]
     assert outbox_rows(cadence) == [], "nothing printed, nothing marked sent: the prompts wait"
 

@@ -116,3 +116,12 @@ def chat_is_gone(teams: RunningTeams) -> bool:
     with teams.database.session_scope() as session:
         ada = people.by_email(session, 1, "ada@acme.example")
         return chat_with(session, ada.id) is None
+
+
+def test_a_deployment_with_only_teams_serves_it_and_reports_it(teams: RunningTeams) -> None:
+    health = teams.http.get("/healthz")
+    lines = health.text.splitlines()
+    assert health.status_code == 200 and lines[0] == "ok"
+    assert any(line.startswith("teams: app ") for line in lines) and not any(line.startswith("slack") for line in lines)
+    assert teams.http.post("/slack/events").status_code == 404, "no Slack routes without Slack"
+    assert "Teams over HTTP at http://x/api/messages" in teams.runtime.serving("http://x")

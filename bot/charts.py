@@ -88,6 +88,21 @@ def render_chart(chart: Mapping[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
+COMPACT_COLOURS = 32
+
+
+def render_compact_chart(chart: Mapping[str, Any]) -> bytes:
+    """The same chart in a palette of a few colours (a quarter of the bytes, and it looks the same:
+    it is lines on a flat background), small enough to travel inside a message where a platform has
+    no file upload for bots (a Teams card)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(render_chart(chart))).convert("RGB").quantize(colors=COMPACT_COLOURS)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
 def _gaps(values: Sequence[float | None]) -> list[float]:
     """None as NaN: matplotlib leaves a gap in the line there, never a zero."""
     return [float("nan") if value is None else float(value) for value in values]

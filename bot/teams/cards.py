@@ -10,6 +10,7 @@ cut at paragraph boundaries and the last piece says the rest is too long.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -63,6 +64,10 @@ def entities(rendered: Rendered) -> list[dict[str, Any]]:
     ]
 
 
+def png_data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
 class AdaptiveCards:
     def __init__(self, override_dirs: Iterable[Path] = ()) -> None:
         override_dirs = list(override_dirs)
@@ -89,11 +94,18 @@ class AdaptiveCards:
         return candidate
 
     def message(
-        self, outbound: Outbound, teams_ids: Mapping[int, str] | None = None, *, note: str = "", buttons: bool = True
+        self,
+        outbound: Outbound,
+        teams_ids: Mapping[int, str] | None = None,
+        *,
+        note: str = "",
+        buttons: bool = True,
+        image: bytes | None = None,
     ) -> Card:
         """``teams_ids`` (person id → Entra object id) turns the people it mentions into mentions;
         ``note`` is a line under the body, and ``buttons=False`` leaves the buttons off (a card
-        whose button was pressed, shown again so it can't be pressed twice)."""
+        whose button was pressed, shown again so it can't be pressed twice); ``image`` a PNG shown
+        under the words (a digest's chart), inside the card since bots can't upload files to a chat."""
         rendered = self.words.render(outbound.kind, outbound.data, teams_ids)
         plain = self.plain_words.render(outbound.kind, outbound.data)
         title = plain.title
@@ -105,6 +117,7 @@ class AdaptiveCards:
                     "title": title,
                     "body_chunks": pieces,
                     "note": note,
+                    "image": {"url": png_data_url(image), "alt": plain.text or title} if image else None,
                     "fallback": plain.text or title or outbound.kind,
                     "choices": outbound.choices if buttons else (),
                     "choice_set": outbound.choice_set if buttons else None,

@@ -27,12 +27,14 @@ import httpx
 from microsoft_teams.api import MessageActivityInput
 from microsoft_teams.api.clients.conversation.params import CreateConversationParams
 
+from bot.charts import render_compact_chart
 from bot.outbox_sender import Failed, Outcome, RetryLater, Sent
 from bot.teams.cards import Card, Renderers
 from bot.teams.sdk import TeamsSdk
 from bot.teams.side import chat_with, service_url_of
 from bot.teams.translate import message_ref
 from conversations.destinations import ChannelPost, Destination, ReplyHere, destination_from_dict, reader_of
+from conversations.digest import DIGEST_CHART
 from conversations.messages import Platform, outbound_from_dict
 from conversations.words import mentioned_person_ids
 from conversations.workspace_settings import load_settings
@@ -203,7 +205,13 @@ class TeamsTransport:
         if not addressee.tenant:
             return Failed("the organisation is not connected to Teams")
         cards = self.renderers.get(addressee.templates_dir)
-        card = cards.form(outbound.form) if outbound.form is not None else cards.message(outbound, addressee.mentioned)
+        if outbound.form is not None:
+            card = cards.form(outbound.form)
+        elif outbound.kind == DIGEST_CHART:
+            png = await asyncio.to_thread(render_compact_chart, outbound.data)
+            card = cards.message(outbound, addressee.mentioned, image=png)
+        else:
+            card = cards.message(outbound, addressee.mentioned)
         conversation = ""
         try:
             conversation, service_url = await self.conversation_for(destination, addressee)

@@ -10,7 +10,7 @@ from storage import people
 from storage.models import InboxRequest
 from tests.bot.slack.harness import wait_until
 from tests.bot.teams.conftest import ADA
-from tests.bot.teams.harness import RunningTeams, activity, card_of, card_text
+from tests.bot.teams.harness import Person, RunningTeams, activity, card_of, card_text
 from tests.fakes.teams_services import APP_ID
 
 
@@ -125,3 +125,20 @@ def test_a_deployment_with_only_teams_serves_it_and_reports_it(teams: RunningTea
     assert any(line.startswith("teams: app ") for line in lines) and not any(line.startswith("slack") for line in lines)
     assert teams.http.post("/slack/events").status_code == 404, "no Slack routes without Slack"
     assert "Teams over HTTP at http://x/api/messages" in teams.runtime.serving("http://x")
+
+
+def test_time_off_whoami_and_unknown_text_in_the_chat(teams: RunningTeams) -> None:
+    teams.say(ADA, "checkin away 2026-12-21 to 2026-12-31")
+    away = card_text(card_of(teams.sent(ADA.conversation, 1)[-1]))
+    assert "21 Dec" in away or "2026-12-21" in away, away
+    teams.say(ADA, "whoami")
+    assert "Grace Hopper" in card_text(card_of(teams.sent(ADA.conversation, 2)[-1]))
+    teams.say(ADA, "what is the meaning of life")
+    confused = card_text(card_of(teams.sent(ADA.conversation, 3)[-1]))
+    assert "**help**" in confused, "unknown text points at help, in the words Teams users type"
+
+
+def test_someone_not_in_the_org_file_is_told_how_to_get_in(teams: RunningTeams) -> None:
+    stranger = Person("29:1guest", "guest-aad", "Gus Guest", "a:chat-guest")
+    teams.say(stranger, "help")
+    assert "I don't know you yet" in card_text(card_of(teams.sent(stranger.conversation)[0]))

@@ -26,6 +26,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import AppConfig, SlackUnreachable
+from bot.outbound_http import proxy_for, ssl_context
 from bot.slack.inbox import SlackInbox
 from bot.slack.installations import (
     BotIdentity,
@@ -47,16 +48,19 @@ log = logging.getLogger(__name__)
 
 def web_client(config: AppConfig, token: str | None = None) -> AsyncWebClient:
     """A client for calls made while answering a request: short retries only, the outbox does the rest."""
-    return AsyncWebClient(
+    client = AsyncWebClient(
         token=token,
         base_url=config.slack_api_url,
         timeout=10,
+        ssl=ssl_context(),
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=1),
             AsyncRateLimitErrorRetryHandler(max_retry_count=1),
             AsyncServerErrorRetryHandler(max_retry_count=1),
         ],
     )
+    client.proxy = proxy_for(config.slack_api_url)  # slack_sdk reads HTTPS_PROXY itself, but not NO_PROXY
+    return client
 
 
 CONNECTION_ERRORS = (aiohttp.ClientConnectionError, TimeoutError)

@@ -30,6 +30,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.charts import render_chart
+from bot.outbound_http import proxy_for, ssl_context
 from bot.outbox_sender import Failed, Outcome, RetryLater, Sent
 from bot.slack.render import BlockKit, Renderers
 from bot.slack.translate import message_ref, parse_message_ref
@@ -290,13 +291,16 @@ class SlackTransport:
         only when its connection dropped before Slack answered (``resend_on_dropped_connection``)."""
         session = self.session()
         if token not in self.clients:
-            self.clients[token] = AsyncWebClient(
+            client = AsyncWebClient(
                 token=token,
                 base_url=self.api_url,
                 timeout=self.timeout_seconds,
+                ssl=ssl_context(),
                 retry_handlers=[resend_on_dropped_connection()],
                 session=session,
             )
+            client.proxy = proxy_for(self.api_url)  # slack_sdk reads HTTPS_PROXY itself, but not NO_PROXY
+            self.clients[token] = client
         return self.clients[token]
 
     async def close(self) -> None:
@@ -364,9 +368,11 @@ class SlackTransport:
         webhook = AsyncWebhookClient(
             response_url,
             timeout=self.timeout_seconds,
+            ssl=ssl_context(),
             session=self.session(),
             retry_handlers=[resend_on_dropped_connection()],
         )
+        webhook.proxy = proxy_for(response_url)
         answer = await webhook.send_dict(body)
         if answer.status_code == 200:
             return Sent()

@@ -136,6 +136,8 @@ class Person(SQLModel, table=True):
     preferred_platform: Platform | None = Field(default=None, sa_type=enum_type(Platform), nullable=True)
     last_platform: Platform | None = Field(default=None, sa_type=enum_type(Platform), nullable=True)
     timezone: str = Field(default="UTC", max_length=64)
+    timezone_from_org_file: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    """The org file named the time zone: a platform's guess (Teams' client) never overrides it."""
     manager_id: int | None = Field(default=None, foreign_key="people.id", ondelete="SET NULL", index=True)
     team_id: int | None = Field(default=None, foreign_key="teams.id", ondelete="SET NULL", index=True)
     role: Role = Field(default=Role.MEMBER, sa_type=enum_type(Role), nullable=False)
@@ -442,7 +444,10 @@ class OutboxDelivery(SQLModel, table=True):
     """A message Cadence owes someone; the unique ``dedupe_key`` makes every send happen once."""
 
     __tablename__ = "outbox_deliveries"
-    __table_args__ = (sa.Index("ix_outbox_deliveries_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+        sa.Index("ix_outbox_deliveries_platform_message_id", "platform_message_id"),  # a pressed card, a reaction
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)

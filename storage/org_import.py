@@ -232,6 +232,7 @@ def _write(session: Session, workspace_id: int, rows: Iterable[OrgRow], existing
             "display_name": row.name,
             "team_id": teams[row.team].id if row.team else None,
             "timezone": row.timezone or person.timezone or "UTC",
+            "timezone_from_org_file": bool(row.timezone) or bool(person.timezone_from_org_file),
             "role": row.role or person.role or Role.MEMBER,
         }
         changed = is_new or any(getattr(person, key) != value for key, value in wanted.items())

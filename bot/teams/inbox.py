@@ -35,6 +35,7 @@ from storage import people
 from storage.conversation_store import remember_reference
 from storage.database import Database
 from storage.models import InboxRequest, Person, Team, Workspace
+from storage.org_import import known_timezones
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,11 @@ class TeamsInbox:
         return added
 
     async def record_said(self, said: Said, request_key: str) -> bool:
-        payload = {"inbound": inbound_to_dict(said.inbound), "mentions": [list(pair) for pair in said.mentions]}
+        payload = {
+            "inbound": inbound_to_dict(said.inbound),
+            "mentions": [list(pair) for pair in said.mentions],
+            "timezone": said.timezone,
+        }
         return await self.record(said.where, request_key, RequestKind.INBOUND, payload)
 
     async def record_installed(self, installed: Installed, request_key: str) -> bool:
@@ -99,6 +104,8 @@ class TeamsInbox:
                 inbound = inbound_from_dict(request.payload["inbound"])
                 mentions = [tuple(pair) for pair in request.payload.get("mentions") or ()]
                 inbound = await self.know_people(where, inbound, mentions)
+                if request.payload.get("timezone"):
+                    await asyncio.to_thread(self.learn_timezone, where, str(request.payload["timezone"]))
                 await asyncio.to_thread(
                     self.runner.handle,
                     self.side,
@@ -189,6 +196,19 @@ class TeamsInbox:
                 person = people.by_email(session, workspace.id, str(email))
                 if person is not None and people.identity_of(session, person.id, Platform.TEAMS) is None:
                     people.set_identity(session, person, Platform.TEAMS, str(aad))
+
+    def learn_timezone(self, where: Where, zone: str) -> None:
+        """The zone someone's Teams client reports, for a person the org file gave none: prompts then
+        come at their own local hour. A zone the org file named is never overridden."""
+        if zone not in known_timezones():
+            return
+        with self.database.session_scope() as session:
+            workspace = self.side.workspace(session, where.tenant)
+            assert workspace.id is not None
+            person = people.by_platform_id(session, workspace.id, Platform.TEAMS, where.user)
+            if person is not None and not person.timezone_from_org_file and person.timezone != zone:
+                person.timezone = zone
+                session.add(person)
 
     def installed(self, session: Session, where: Where, key: str, now: datetime) -> None:
         """Keep the chat's reference before anything else, and welcome someone who just added Cadence."""

@@ -65,6 +65,7 @@ class Said:
     inbound: Inbound
     pressed: str | None = None  # the id of the card whose button was pressed (its activity id)
     mentions: tuple[tuple[str, str], ...] = ()  # (Bot Framework id, name) of people mentioned
+    timezone: str | None = None  # the IANA zone the sender's Teams client reports
 
 
 @dataclass(frozen=True)
@@ -212,7 +213,7 @@ def _message(activity: Any, where: Where, bot_name: str) -> TeamsRequest:
         for entity in activity.entities or ()
         if getattr(entity, "type", None) == "mention" and str(entity.mentioned.id) != bot
     )
-    return Said(where, _inbound(where, text=text), mentions=mentions)
+    return Said(where, _inbound(where, text=text), mentions=mentions, timezone=timezone_of(activity))
 
 
 def _card_action(activity: Any, where: Where, body: Mapping[str, Any]) -> TeamsRequest:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.teams.side import chat_with
-from storage import people
+from storage import org_import, people
 from storage.models import InboxRequest
 from tests.bot.slack.harness import wait_until
 from tests.bot.teams.conftest import ADA
@@ -142,3 +142,20 @@ def test_someone_not_in_the_org_file_is_told_how_to_get_in(teams: RunningTeams) 
     stranger = Person("29:1guest", "guest-aad", "Gus Guest", "a:chat-guest")
     teams.say(stranger, "help")
     assert "I don't know you yet" in card_text(card_of(teams.sent(stranger.conversation)[0]))
+
+
+def person_zone(teams: RunningTeams, email: str) -> str:
+    with teams.database.session_scope() as session:
+        return people.by_email(session, 1, email).timezone
+
+
+def test_the_time_zone_teams_reports_is_learnt_only_where_the_org_file_gave_none(teams: RunningTeams) -> None:
+    with teams.database.session_scope() as session:
+        assert org_import.import_org(session, 1, "email,name,teams_id\nlinus@acme.example,Linus T,linus-aad\n").ok
+    linus = Person("29:1linus", "linus-aad", "Linus T", "a:chat-linus")
+    teams.say(linus, "whoami")  # the sample's clientInfo says Europe/Berlin
+    teams.sent(linus.conversation)
+    wait_until(lambda: person_zone(teams, "linus@acme.example") == "Europe/Berlin", what="the zone to be learnt")
+    teams.say(ADA, "whoami")
+    teams.sent(ADA.conversation)
+    assert person_zone(teams, "ada@acme.example") == "Europe/London", "the org file's zone stays"

@@ -109,6 +109,9 @@ class PlatformConnection(SQLModel, table=True):
     platform: Platform = Field(sa_type=enum_type(Platform), nullable=False)
     external_id: str = Field(max_length=128)
     name: str = Field(default="", max_length=200)
+    details: dict[str, Any] = json_field()
+    """What the platform told about the account that later messages need (Teams: the tenant's Bot
+    Connector address, and the channels of the teams Cadence was added to, by name)."""
     created_at: datetime = created_timestamp()
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
@@ -25,7 +25,7 @@ from bot.inbox_recorder import InboxRecorder, Recording
 from bot.metrics import Metrics
 from bot.request_runner import RequestRunner, enqueue_one
 from bot.teams.sdk import TeamsSdk
-from bot.teams.side import TeamsSide, mark_gone
+from bot.teams.side import TeamsSide, mark_gone, remember_tenant
 from bot.teams.translate import Installed, Said, Where
 from conversations.commands import typed_handles
 from conversations.destinations import DirectMessage, ReplyHere
@@ -117,6 +117,13 @@ class TeamsInbox:
                 )
             case RequestKind.INSTALLED:
                 await self.know_people(where, None, [])
+                channels = await self.team_channels(where) if where.team else None
+                await asyncio.to_thread(
+                    self.runner.in_unit_of_work,
+                    lambda session, now: self.remember_tenant(session, where, channels),
+                    None,
+                    self.clock(),
+                )
                 await asyncio.to_thread(
                     self.runner.in_unit_of_work,
                     lambda session, now: self.installed(session, where, request.request_key, now),
@@ -173,6 +180,20 @@ class TeamsInbox:
             log.warning("could not look up a member of %s: %s", where.conversation, error)
             return None
         return account.model_dump(by_alias=True, exclude_none=True)
+
+    async def team_channels(self, where: Where) -> dict[str, str] | None:
+        """The team's channels by name (the General channel has none in Teams' answer)."""
+        try:
+            found = await self.sdk.client_for(where.service_url).teams.get_conversations(where.team)
+        except (httpx.HTTPError, ValueError) as error:
+            log.warning("could not list the channels of team %s: %s", where.team, error)
+            return None
+        return {str(channel.name or "General"): str(channel.id) for channel in found}
+
+    def remember_tenant(self, session: Session, where: Where, channels: Mapping[str, str] | None) -> None:
+        workspace = self.side.workspace(session, where.tenant)
+        assert workspace.id is not None
+        remember_tenant(session, workspace.id, where, channels)
 
     def unknown_ids(self, where: Where, ids: Sequence[str]) -> list[str]:
         with self.database.session_scope() as session:

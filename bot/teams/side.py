@@ -4,6 +4,7 @@ else is the neutral runner's (``bot/request_runner.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -69,9 +70,38 @@ def mark_gone(session: Session, workspace_id: int, person_id: int) -> None:
         remember_reference(session, workspace_id, person_id, Platform.TEAMS, {**reference, GONE: True})
 
 
+def remember_tenant(session: Session, workspace_id: int, where: Where, channels: Mapping[str, str] | None) -> None:
+    """The tenant's Bot Connector address, and a team's channels by name (``kudos.channel.teams:
+    Kudos``), from an install: what later messages to people and channels there need."""
+    connection = connections.connection_of(session, workspace_id, Platform.TEAMS)
+    if connection is None:
+        return
+    details = dict(connection.details or {})
+    if where.service_url:
+        details["service_url"] = where.service_url
+    if channels:
+        details["channels"] = {**dict(details.get("channels") or {}), **channels}
+    if details != connection.details:
+        connection.details = details
+        session.add(connection)
+
+
+def channel_named(session: Session, workspace_id: int, name: str) -> str | None:
+    """The id of the channel a setting names (``Kudos``, ``#kudos``), among the teams Cadence is in."""
+    connection = connections.connection_of(session, workspace_id, Platform.TEAMS)
+    channels = dict((connection.details or {}).get("channels") or {}) if connection else {}
+    wanted = name.strip().lstrip("#").casefold()
+    return next((channel for known, channel in channels.items() if known.casefold() == wanted), None)
+
+
+def channel_names(session: Session, workspace_id: int) -> list[str]:
+    connection = connections.connection_of(session, workspace_id, Platform.TEAMS)
+    return sorted(dict((connection.details or {}).get("channels") or {})) if connection else []
+
+
 def service_url_of(session: Session, workspace_id: int) -> str | None:
-    """Where the tenant's Bot Connector is, from the latest chat Cadence has there: what creating a
-    chat with someone who never wrote needs."""
+    """Where the tenant's Bot Connector is, from the latest chat Cadence has there (or the install):
+    what creating a chat with someone who never wrote needs."""
     for row in session.exec(
         select(ConversationReference)
         .where(ConversationReference.workspace_id == workspace_id, ConversationReference.platform == Platform.TEAMS)
@@ -80,4 +110,6 @@ def service_url_of(session: Session, workspace_id: int) -> str | None:
     ):
         if row.reference.get("service_url"):
             return str(row.reference["service_url"])
-    return None
+    connection = connections.connection_of(session, workspace_id, Platform.TEAMS)
+    url = (connection.details or {}).get("service_url") if connection else None
+    return str(url) if url else None

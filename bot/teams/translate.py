@@ -47,6 +47,7 @@ class Where:
     user: str = ""  # the sender's Entra object id
     user_key: str = ""  # the sender's Bot Framework id (29:…), what creating a chat with them takes
     personal: bool = True
+    team: str = ""  # the team the conversation belongs to, for a channel
 
     def reference(self) -> dict[str, str]:
         return {
@@ -128,6 +129,12 @@ def _tenant(body: Mapping[str, Any]) -> str:
     )
 
 
+def _team(body: Mapping[str, Any]) -> str:
+    channel_data = body.get("channelData")
+    team = channel_data.get("team") if isinstance(channel_data, Mapping) else None
+    return str(team.get("id") or "") if isinstance(team, Mapping) else ""
+
+
 def _where(activity: Any, body: Mapping[str, Any]) -> Where:
     sender = activity.from_
     conversation = activity.conversation
@@ -139,6 +146,7 @@ def _where(activity: Any, body: Mapping[str, Any]) -> Where:
         user=str(sender.aad_object_id or sender.id),
         user_key=str(sender.id),
         personal=kind == "personal",
+        team=_team(body),
     )
 
 

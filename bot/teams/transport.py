@@ -19,7 +19,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,7 +31,7 @@ from bot.charts import render_compact_chart
 from bot.outbox_sender import Failed, Outcome, RetryLater, Sent
 from bot.teams.cards import Card, Renderers
 from bot.teams.sdk import TeamsSdk
-from bot.teams.side import chat_with, service_url_of
+from bot.teams.side import channel_named, channel_names, chat_with, service_url_of
 from bot.teams.translate import message_ref
 from conversations.destinations import ChannelPost, Destination, ReplyHere, destination_from_dict, reader_of
 from conversations.digest import DIGEST_CHART
@@ -170,6 +170,8 @@ class Addressee:
     teams_user: str | None = None
     chat: Mapping[str, Any] | None = None
     mentioned: Mapping[int, str] = field(default_factory=dict)
+    channel: str | None = None  # the id of the channel a ChannelPost names, when it names one by name
+    channel_names: tuple[str, ...] = ()
 
     def recipient(self) -> Person:
         if self.person is None:
@@ -243,18 +245,21 @@ class TeamsTransport:
                 service_url_of(session, workspace.id),
                 mentioned=mentioned,
             )
+            if isinstance(destination, ChannelPost) and not destination.channel.startswith("19:"):
+                return replace(
+                    addressee,
+                    channel=channel_named(session, workspace.id, destination.channel),
+                    channel_names=tuple(channel_names(session, workspace.id)),
+                )
             person_id = reader_of(destination)
             person = session.get(Person, person_id) if person_id is not None else None
             if person is None or person.id is None:
                 return addressee
-            return Addressee(
-                addressee.tenant,
-                addressee.templates_dir,
-                addressee.service_url,
+            return replace(
+                addressee,
                 person=person,
                 teams_user=people.identity_of(session, person.id, Platform.TEAMS),
                 chat=chat_with(session, person.id),
-                mentioned=mentioned,
             )
 
     async def conversation_for(self, destination: Destination, addressee: Addressee) -> tuple[str, str]:
@@ -263,12 +268,15 @@ class TeamsTransport:
         if isinstance(destination, ReplyHere) and (addressee.chat is None or destination.person_id is None):
             return destination.conversation, service_url
         if isinstance(destination, ChannelPost):
-            if not destination.channel.startswith("19:"):
+            if destination.channel.startswith("19:"):
+                return destination.channel, service_url
+            if addressee.channel is None:
+                known = ", ".join(addressee.channel_names) or "none yet: add Cadence to a team"
                 raise DeliveryRefused(
-                    f"{destination.channel!r} is not a Teams channel id; set it to the channel's id, which is "
-                    "in its link (Get link to channel): 19:…@thread.tacv2"
+                    f"no channel {destination.channel!r} in the teams Cadence was added to (it knows: {known}); "
+                    "name one of those, or give the channel's id from Get link to channel (19:…@thread.tacv2)"
                 )
-            return destination.channel, service_url
+            return addressee.channel, service_url
         chat = await self.chat_of(addressee)
         return str(chat["conversation"]), str(chat.get("service_url") or service_url)
 

@@ -19,7 +19,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -41,7 +41,8 @@ from bot.teams.translate import (
     message_ref,
     translate,
 )
-from conversations.messages import Outbound, outbound_from_dict
+from conversations.commands import typed_handles
+from conversations.messages import FieldKind, Form, Inbound, Outbound, outbound_from_dict
 from conversations.workspace_settings import load_settings
 from storage import outbox
 from storage.database import Database
@@ -187,6 +188,18 @@ class TeamsRoute:
         note = cards.labels("pressed", label=label) if label else ""
         return card_answer(cards.message(outbound, note=note, buttons=False))
 
+    def people_picked(self, submitted: Submitted, form: Form | None) -> Inbound:
+        """A card has no people picker Cadence can rely on, so people are typed (``@sam, ada@acme.example``):
+        each field that asks for people becomes the Teams ids of those named, as a picker would give."""
+        values = dict(submitted.inbound.form or {})
+        for field in form.fields if form is not None else ():
+            if field.kind is FieldKind.PEOPLE and isinstance(values.get(field.id), str):
+                handles = typed_handles(values[field.id]) or [
+                    part.strip() for part in values[field.id].split(",") if part.strip()
+                ]
+                values[field.id] = self.inbox.teams_ids_of(submitted.where, handles)
+        return replace(submitted.inbound, form=values)
+
     def delivered(self, message_id: str) -> tuple[Outbound, str | None] | None:
         with self.database.session_scope() as session:
             row = outbox.by_message(session, message_id)
@@ -198,15 +211,16 @@ class TeamsRoute:
 
     async def submitted(self, submitted: Submitted, key: str) -> Answer:
         """A form from a card, checked now: its problems on the card, or the card saying it was sent."""
-        handled = await asyncio.to_thread(
-            self.runner.handle, self.side, submitted.inbound, key, forms_in_conversation=True, now=self.clock()
-        )
         found = (
             await asyncio.to_thread(self.delivered, message_ref(submitted.where.conversation, submitted.card))
             if submitted.card
             else None
         )
         form = found[0].form if found else None
+        inbound = await asyncio.to_thread(self.people_picked, submitted, form)
+        handled = await asyncio.to_thread(
+            self.runner.handle, self.side, inbound, key, forms_in_conversation=True, now=self.clock()
+        )
         cards = self.renderers.get(handled.templates_dir)
         if handled.form_errors is not None and form is not None:
             return card_answer(cards.form(form, cards.form_problems(handled.form_errors)))

@@ -103,6 +103,7 @@ TOKEN = "token"
 TENANT_DISCOVERY = "tenant_discovery"
 OPENID_CONFIGURATION = "openid_configuration"
 JWKS = "jwks"
+TEAM_CHANNELS = "team_channels"
 UNKNOWN = "unknown"
 CONNECTOR_KINDS = frozenset({CREATE_CONVERSATION, SEND, REPLY, UPDATE, DELETE, PAGED_MEMBERS, MEMBERS, MEMBER})
 LOGIN_KINDS = frozenset({TOKEN, TENANT_DISCOVERY})
@@ -457,6 +458,7 @@ _ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
         ("GET", _CONVERSATION + r"/paged[mM]embers", PAGED_MEMBERS),
         ("GET", _CONVERSATION + r"/members", MEMBERS),
         ("GET", _CONVERSATION + r"/members/(?P<member>[^/]+)", MEMBER),
+        ("GET", r"(?P<prefix>(?:/[^/]+)*?)/v3/teams/(?P<team>[^/]+)/conversations", TEAM_CHANNELS),
     )
 )
 
@@ -541,6 +543,9 @@ class FakeMicrosoft:
         self.connector_audience = connector_audience
         self.roster: list[Payload] = default_roster() if roster is None else roster
         self.rosters: dict[str, list[Payload]] = {}
+        self.channels: dict[str, list[Payload]] = {}
+        """A team's channels by team id, as ``GET /v3/teams/{team}/conversations`` lists them
+        (``{"id": "19:…@thread.tacv2", "name": "Kudos"}``; the General channel has no name)."""
         self.rate_limit_retry_after = rate_limit_retry_after
         self.token_lifetime = token_lifetime
         self.max_activity_bytes = max_activity_bytes
@@ -1290,6 +1295,12 @@ class FakeMicrosoft:
             )
         return _Answer(200, member)
 
+    def _team_channels(self, incoming: _Incoming) -> _Answer:
+        team = incoming.params["team"]
+        if team not in self.channels:
+            return _Answer(404, _connector_error(404, "NotFound", "The team was not found."))
+        return _Answer(200, {"conversations": list(self.channels[team])})
+
     _handlers: Mapping[str, Callable[[FakeMicrosoft, _Incoming], _Answer]] = {
         OPENID_CONFIGURATION: _openid_configuration,
         JWKS: _jwks,
@@ -1303,4 +1314,5 @@ class FakeMicrosoft:
         PAGED_MEMBERS: _paged_members,
         MEMBERS: _members,
         MEMBER: _member,
+        TEAM_CHANNELS: _team_channels,
     }

@@ -94,3 +94,60 @@ def card_recorded(teams: RunningTeams) -> bool:
     with teams.database.session_scope() as session:
         card = session.exec(select(OutboxDelivery).where(OutboxDelivery.kind == "kudos_card")).first()
         return bool(card and card.platform_message_id)
+
+
+def test_kudos_alone_opens_the_card_form_and_names_typed_in_it_are_people(teams: RunningTeams) -> None:
+    teams.say(ADA, "kudos")
+    (form,) = teams.sent(ADA.conversation)
+    card = card_of(form)
+    people_field = next(element for element in card["body"] if element.get("id") == "people")
+    assert people_field["type"] == "Input.Text" and "@sam" in people_field["placeholder"]
+    (send,) = card["actions"]
+    empty = teams.press(ADA, form["id"], {**send["data"], "people": "", "message": ""}).json()["value"]
+    assert [element for element in empty["body"] if element.get("color") == "Attention"], "problems on the card"
+    assert kudos_rows(teams) == []
+    done = teams.press(ADA, form["id"], {**send["data"], "people": "@grace", "message": "for the launch"})
+    assert card_text(done.json()["value"]).endswith("Sent ✓")
+    assert kudos_rows(teams) == [("Ada Lovelace", "Grace Hopper", "shortcut")], "as from Slack's form"
+    teams.sent(KUDOS_CHANNEL)
+
+
+def test_added_to_a_team_cadence_learns_its_channels_so_settings_can_name_them(
+    tmp_path: Path, microsoft: FakeMicrosoft
+) -> None:
+    team = "19:team-platform@thread.tacv2"
+    microsoft.channels[team] = [{"id": team}, {"id": "19:praise@thread.tacv2", "name": "Praise"}]
+    settings, _ = validate_settings({"kudos": {"channel": {"teams": "#praise"}}})
+    with RunningTeams(tmp_path, microsoft) as teams:
+        seed_org(teams)
+        with teams.database.session_scope() as session:
+            workspace = connections.workspace_for(session, Platform.TEAMS, TENANT_ID)
+            workspaces.apply_settings(session, workspace, settings)
+        in_team = TeamsPerson(ADA.key, ADA.aad, ADA.name, team)
+        added = activity("conversation_update_bot_added", **teams.fill(in_team))
+        assert teams.post(added).status_code == 200
+        wait_until(lambda: channels_known(teams) == {"General": team, "Praise": "19:praise@thread.tacv2"})
+        teams.say(ADA, "kudos @grace for the launch")
+        (card,) = teams.sent("19:praise@thread.tacv2")
+        assert "the launch" in card_text(card_of(card))
+
+
+def channels_known(teams: RunningTeams) -> dict[str, str]:
+    with teams.database.session_scope() as session:
+        connection = connections.connection_of(session, 1, Platform.TEAMS)
+        return dict((connection.details or {}).get("channels") or {})
+
+
+def test_a_channel_name_no_team_has_fails_the_card_with_what_cadence_knows(teams: RunningTeams) -> None:
+    with teams.database.session_scope() as session:
+        workspace = connections.workspace_for(session, Platform.TEAMS, TENANT_ID)
+        workspaces.apply_settings(session, workspace, validate_settings({"kudos": {"channel": "#kudos"}})[0])
+    teams.say(ADA, "kudos @grace for the launch")
+    wait_until(lambda: failed_card(teams) is not None, what="the card to fail")
+    assert "no channel '#kudos' in the teams Cadence was added to" in failed_card(teams)
+
+
+def failed_card(teams: RunningTeams) -> str | None:
+    with teams.database.session_scope() as session:
+        card = session.exec(select(OutboxDelivery).where(OutboxDelivery.kind == "kudos_card")).first()
+        return card.last_error if card is not None and card.status.value == "failed" else None

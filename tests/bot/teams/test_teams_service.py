@@ -3,6 +3,9 @@ signed with tokens the SDK validates, and what Cadence sends arriving at the fak
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from sqlmodel import select
 
 from bot.teams.side import chat_with
@@ -11,7 +14,7 @@ from storage.models import InboxRequest
 from tests.bot.slack.harness import wait_until
 from tests.bot.teams.conftest import ADA
 from tests.bot.teams.harness import Person, RunningTeams, activity, card_of, card_text
-from tests.fakes.teams_services import APP_ID
+from tests.fakes.teams_services import APP_ID, APP_SECRET
 
 
 def inbox_rows(teams: RunningTeams) -> int:
@@ -159,3 +162,14 @@ def test_the_time_zone_teams_reports_is_learnt_only_where_the_org_file_gave_none
     teams.say(ADA, "whoami")
     teams.sent(ADA.conversation)
     assert person_zone(teams, "ada@acme.example") == "Europe/London", "the org file's zone stays"
+
+
+def test_no_token_is_ever_logged(teams: RunningTeams, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    teams.say(ADA, "help")
+    teams.sent(ADA.conversation)
+    teams.post(activity("message_personal", **teams.fill(ADA, text="x")), headers={"Authorization": "Bearer forged"})
+    secrets = [*teams.microsoft.issued_tokens, APP_SECRET]
+    assert teams.microsoft.issued_tokens, "Cadence signed in to send"
+    logged = "\n".join(f"{record.getMessage()} {record.args}" for record in caplog.records)
+    assert not [secret for secret in secrets if secret in logged]

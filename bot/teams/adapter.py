@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+from msal.exceptions import MsalError
+
 from bot.config import AppConfig, ConfigError, check_teams
 from bot.inbox_worker import RequestHandler
 from bot.outbox_sender import Transport
@@ -61,7 +63,7 @@ class TeamsAdapter:
         if sdk.tokens is not None:
             try:
                 await sdk.tokens.prepare()
-            except (ValueError, OSError) as error:
+            except (ValueError, MsalError, OSError) as error:
                 raise TeamsRefused(
                     f"Microsoft's login refused TEAMS_APP_ID/TEAMS_APP_PASSWORD or couldn't be reached: {error}"
                 ) from error

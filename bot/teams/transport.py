@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 from microsoft_teams.api import MessageActivityInput
 from microsoft_teams.api.clients.conversation.params import CreateConversationParams
+from msal.exceptions import MsalError
 
 from bot.charts import render_compact_chart
 from bot.outbox_sender import Failed, Outcome, RetryLater, Sent
@@ -229,8 +230,8 @@ class TeamsTransport:
             return classify(error)
         except (httpx.TransportError, TimeoutError) as error:
             return RetryLater(f"could not reach Teams: {type(error).__name__}: {error}")
-        except ValueError as error:  # the SDK's token manager: Microsoft's login refused the app
-            return RetryLater(f"could not sign in to Microsoft: {error}")
+        except (ValueError, MsalError, OSError) as error:  # signing in: Microsoft's login refused or unreachable
+            return RetryLater(f"could not sign in to Microsoft: {type(error).__name__}: {error}")
 
     def look_up(self, delivery: OutboxDelivery, destination: Destination) -> Addressee:
         with self.database.session_scope() as session:

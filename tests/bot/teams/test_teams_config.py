@@ -3,15 +3,23 @@ environment variables and .env file change nothing Cadence does."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.config import AppConfig, ConfigError, check_teams
+from bot.runtime import Runtime
 from bot.teams.sdk import build_sdk, cloud_for
+from conversations.flows import all_flows
+from storage import migrate
+from storage.database import Database
+from tests.fakes.teams_services import APP_ID as FAKE_APP_ID
+from tests.fakes.teams_services import TENANT_ID
 
 APP_ID = "8c2d5a1e-3f4b-4c6d-9e7f-0a1b2c3d4e5f"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -106,3 +114,24 @@ print("isolated")
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "isolated"
+
+
+def test_a_password_microsoft_refuses_stops_start_up_with_one_line(microsoft, tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'refused.db'}")
+    migrate.upgrade(database.engine)
+    wrong = AppConfig(
+        _env_file=None,
+        teams_app_id=FAKE_APP_ID,
+        teams_app_password="not-the-secret",
+        teams_tenant_id=TENANT_ID,
+        teams_login_url=microsoft.login_url,
+        teams_openid_metadata_url=microsoft.openid_metadata_url,
+        teams_token_issuer=microsoft.issuer,
+    )
+    runtime = Runtime(wrong, database, lambda: datetime.now(UTC), all_flows(), [])
+    with pytest.raises(ConfigError) as refused:
+        asyncio.run(runtime.connect())
+    message = str(refused.value)
+    assert message.startswith("Microsoft's login refused TEAMS_APP_ID/TEAMS_APP_PASSWORD") and "\n" not in message
+    assert "not-the-secret" not in message
+    database.dispose()

@@ -95,21 +95,24 @@ class TeamsLimits:
         self.conversations: dict[str, tuple[Window, Window]] = {}
         self.held_until: dict[str, datetime] = {}
 
-    def windows(self, tenant: str, conversation: str) -> tuple[Window, ...]:
+    def windows(self, tenant: str, conversation: str | None) -> tuple[Window, ...]:
         tenant_window = self.tenants.setdefault(tenant, Window(self.per_tenant, 1.0))
+        if conversation is None:
+            return (tenant_window,)
         second, half_minute = self.conversations.setdefault(conversation, (Window(7, 1.0), Window(60, 30.0)))
         return tenant_window, second, half_minute
 
-    async def before(self, tenant: str, conversation: str) -> None:
-        """Wait for this call's turn; ``Throttled`` when that is too long to hold a sender."""
-        held = self.held_until.get(conversation)
+    async def before(self, tenant: str, conversation: str | None = None) -> None:
+        """Wait for this call's turn; ``Throttled`` when that is too long to hold a sender. A call in no
+        conversation yet (creating a chat) counts against the tenant only."""
+        held = self.held_until.get(conversation) if conversation is not None else None
         if held is not None:
             remaining = held - self.clock()
             if remaining > self.max_inline_wait:
                 raise Throttled(remaining)
             if remaining > timedelta(0):
                 await asyncio.sleep(remaining.total_seconds())
-            self.held_until.pop(conversation, None)
+            self.held_until.pop(str(conversation), None)
         windows = self.windows(tenant, conversation)
         while True:
             now = self.monotonic()
@@ -305,7 +308,7 @@ class TeamsTransport:
     async def create_chat(self, person: Person, addressee: Addressee) -> Mapping[str, Any]:
         assert addressee.tenant is not None and addressee.teams_user is not None and person.id is not None
         service_url = addressee.service_url or self.default_service_url
-        await self.limits.before(addressee.tenant, f"create:{addressee.tenant}")
+        await self.limits.before(addressee.tenant)  # a chat being created is in no conversation yet
         params = CreateConversationParams.model_validate(
             {
                 "members": [{"id": addressee.teams_user}],

@@ -172,3 +172,20 @@ async def _tenant_limit() -> int:
             break
         made += 1
     return made
+
+
+def test_creating_chats_counts_against_the_tenant_only() -> None:
+    """A chat being created is in no conversation yet: 50 a second, not one conversation's 7."""
+    limits = TeamsLimits(lambda: NOW, monotonic=lambda: 5.0, max_inline_wait=timedelta(0))
+
+    async def creations() -> int:
+        made = 0
+        for _ in range(60):
+            try:
+                await limits.before(TENANT_ID)
+            except Throttled:
+                break
+            made += 1
+        return made
+
+    assert asyncio.run(creations()) == 50

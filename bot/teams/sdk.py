@@ -112,11 +112,40 @@ class TeamsSdk:
     async def validate(self, authorization: str | None, service_url: str | None) -> Mapping[str, Any]:
         """The claims of the request's bearer token, or ``jwt.InvalidTokenError``.
 
-        Run in a thread: the SDK fetches the signing keys with a blocking call (cached for five minutes)."""
+        The SDK fetches Microsoft's signing keys with a blocking call when its five-minute cache runs
+        out, which must not stall the event loop (and every other request) while it waits. So a token
+        signed by a key in the cache is checked on the loop, a fraction of a millisecond; otherwise the
+        keys are fetched in a thread first, and a token whose key still isn't there (a key Microsoft
+        just rotated in, or a forgery) is checked in a thread of its own."""
         scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
             raise jwt.InvalidTokenError("no bearer token")
-        return await asyncio.to_thread(lambda: asyncio.run(self.validator.validate_token(token.strip(), service_url)))
+        keys = self._service_keys()
+        if keys is not None and not self._cached(keys, token):
+            await asyncio.to_thread(keys.get_jwk_set)
+        if keys is not None and self._cached(keys, token):
+            return await self.validator.validate_token(token, service_url)
+        return await asyncio.to_thread(lambda: asyncio.run(self.validator.validate_token(token, service_url)))
+
+    def _service_keys(self) -> jwt.PyJWKClient | None:
+        """The SDK's client for the Bot Framework signing keys (2.1.1 keeps it on its service validator)."""
+        service_validator = getattr(self.validator, "_service_validator", None)
+        keys = getattr(service_validator, "_jwks_client", None)
+        return keys if isinstance(keys, jwt.PyJWKClient) else None
+
+    def _cached(self, keys: jwt.PyJWKClient, token: str) -> bool:
+        """Whether checking ``token`` needs nothing fetched: a Bot Framework token (not an Entra one,
+        which the SDK checks against other keys) signed by a key in the unexpired cache."""
+        cached = keys.jwk_set_cache.get() if keys.jwk_set_cache is not None else None
+        if cached is None:
+            return False
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+        except jwt.PyJWTError:
+            return False
+        return issuer == self.cloud.token_issuer and any(key.key_id == kid for key in cached.keys)
 
     def client_for(self, service_url: str) -> ApiClient:
         return self.api.from_service_url(service_url)

@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import jwt
 import pytest
 
 from bot.config import AppConfig, ConfigError, check_teams
@@ -19,7 +20,7 @@ from conversations.flows import all_flows
 from storage import migrate
 from storage.database import Database
 from tests.fakes.teams_services import APP_ID as FAKE_APP_ID
-from tests.fakes.teams_services import TENANT_ID
+from tests.fakes.teams_services import JWKS, TENANT_ID
 
 APP_ID = "8c2d5a1e-3f4b-4c6d-9e7f-0a1b2c3d4e5f"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -135,3 +136,29 @@ def test_a_password_microsoft_refuses_stops_start_up_with_one_line(microsoft, tm
     assert message.startswith("Microsoft's login refused TEAMS_APP_ID/TEAMS_APP_PASSWORD") and "\n" not in message
     assert "not-the-secret" not in message
     database.dispose()
+
+
+def test_tokens_are_checked_on_the_loop_once_the_keys_are_fetched(microsoft) -> None:
+    sdk = build_sdk(
+        AppConfig(
+            _env_file=None,
+            teams_app_id=FAKE_APP_ID,
+            teams_app_password="x",
+            teams_openid_metadata_url=microsoft.openid_metadata_url,
+            teams_token_issuer=microsoft.issuer,
+        )
+    )
+    url = microsoft.base_url
+
+    async def check(headers: dict[str, str]):
+        return await sdk.validate(headers["Authorization"], url)
+
+    for _ in range(3):
+        claims = asyncio.run(check(microsoft.authorization(FAKE_APP_ID, url)))
+        assert claims["aud"] == FAKE_APP_ID
+    assert microsoft.count(JWKS) == 1, "fetched once, in a thread; then from the cache"
+    forged = {"Authorization": f"Bearer {microsoft.mint(FAKE_APP_ID, url, headers={'kid': 'unknown'})}"}
+    with pytest.raises(jwt.PyJWTError):
+        asyncio.run(check(forged))
+    with pytest.raises(jwt.PyJWTError):
+        asyncio.run(check({"Authorization": f"Bearer {microsoft.mint(FAKE_APP_ID, url, key='other')}"}))

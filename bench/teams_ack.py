@@ -2,26 +2,26 @@
 
 Both run under uvicorn in their own processes on this machine, against the same fake Microsoft on
 loopback (its login over TLS, the Bot Framework signing keys, the Bot Connector), which runs in this
-process. 20 concurrent clients POST message activities to ``/api/messages``, each with a bearer
-token signed by the fake and validated by the SDK's validator in both servers (the keys cached).
-The messages are ``kudos @pN for the release #ownership``, typed in each giver's chat with Cadence.
-Cadence validates, translates and records each one in its inbox inside the ack; its inbox worker
-then checks the kudos, writes it and the deliveries it owes (the confirmation in the giver's chat,
-the DM in the recipient's chat), and its outbox sender delivers them to the Bot Connector, all in
-the same process while the load goes on. The bare app (``bench/bare_teams_app.py``) only routes the
-activity to a no-op handler. Rounds alternate between the two (each Cadence round ends only when
+process. 20 concurrent clients POST message activities to ``/api/messages``, each with its own bearer
+token, signed by the fake before the clock starts and validated by the SDK's validator in both
+servers (signing keys cached); before measuring, each server must refuse a token signed with the
+wrong key. The messages are ``kudos @pN for the release #ownership``, typed in the giver's chat with
+Cadence. Cadence validates, translates and records each one in its inbox inside the ack; its inbox
+worker then checks the kudos, writes it and the deliveries it owes (the confirmation in the giver's
+chat, the DM in the recipient's chat), and its outbox sender delivers them to the Bot Connector, all
+in the same process while the load goes on. The bare app (``bench/bare_teams_app.py``) only routes
+the activity to a no-op handler. Rounds alternate between the two (each Cadence round ends only when
 every delivery of the round has reached the fake Bot Connector, so no backlog spills into the next
 round); the figures are the medians of the rounds.
 
 Target: Cadence reaches at least 0.8x the bare SDK app's throughput, p99 under 500 ms. "Delivered"
 is the rate from the first request sent to the last delivery of the round at the Bot Connector.
 
-Givers and recipients are random pairs of 1,000 people who all have a chat with Cadence already,
-and no Teams kudos channel is configured: Cadence keeps to Teams' limits itself (7 messages a second
-and 60 in 30 seconds per conversation), so a single recipient, a kudos channel or chats still to be
-created would each hold deliveries to about two a second in one conversation. What remains bounds
-the delivered rate: Cadence's 50 calls a second per tenant, Teams' own limit for an app. The fake's
-per-app limit is off, so it is Cadence's own spacing that is measured.
+Givers and recipients are random pairs of 1,000 people who all have a chat with Cadence already, and
+no Teams kudos channel is configured: Cadence keeps to Teams' limits before each call (50 calls a
+second per tenant; 7 a second and 60 in 30 seconds per conversation), so one recipient, one kudos
+channel or chats still to be created would hold each round's deliveries to about two a second in
+one conversation. The fake's per-app limit is off: the spacing measured is Cadence's own.
 
     .venv/bin/python bench/teams_ack.py [--requests 2000] [--rounds 3] [--concurrency 20]
 """
@@ -43,6 +43,7 @@ import uuid
 from pathlib import Path
 from typing import IO
 
+import aiohttp
 from sqlmodel import select
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,27 +124,43 @@ def seed(database_url: str, service_url: str) -> None:
     database.dispose()
 
 
+def kudos_activity(giver: int, recipient: int, activity_id: str, service_url: str) -> bytes:
+    """A message typed in the giver's chat with Cadence, as the Bot Connector posts it."""
+    body = activity(
+        "message_personal",
+        text=f"kudos @p{recipient} for the release #ownership",
+        activity_id=activity_id,
+        service_url=service_url,
+        user_key=f"29:bench-{giver}",
+        user_name=f"Person {giver}",
+        aad_object_id=aad(giver),
+        tenant_id=TENANT_ID,
+        conversation_id=chat(giver),
+        bot_id=BOT_ID,
+    )
+    return json.dumps(body).encode()
+
+
 def signed_messages(count: int, rng: random.Random, microsoft: FakeMicrosoft, label: str) -> list[tuple[bytes, dict]]:
-    """Signed kudos activities from many givers (so no daily allowance runs out), each typed in the
-    giver's chat with Cadence, signed before the clock starts."""
+    """Kudos from many givers (so no daily allowance runs out), each with a token of its own, signed
+    before the clock starts."""
     requests = []
     for index in range(count):
         giver, recipient = rng.sample(range(PEOPLE), 2)
-        body = activity(
-            "message_personal",
-            text=f"kudos @p{recipient} for the release #ownership",
-            activity_id=f"bench-{label}-{index}-{rng.getrandbits(32):08x}",
-            service_url=microsoft.base_url,
-            user_key=f"29:bench-{giver}",
-            user_name=f"Person {giver}",
-            aad_object_id=aad(giver),
-            tenant_id=TENANT_ID,
-            conversation_id=chat(giver),
-            bot_id=BOT_ID,
-        )
+        body = kudos_activity(giver, recipient, f"bench-{label}-{index}-{rng.getrandbits(32):08x}", microsoft.base_url)
         headers = {**microsoft.authorization(APP_ID, microsoft.base_url), "content-type": "application/json"}
-        requests.append((json.dumps(body).encode(), headers))
+        requests.append((body, headers))
     return requests
+
+
+async def status_with_a_forged_token(url: str, microsoft: FakeMicrosoft) -> int:
+    """The status a server answers a kudos whose token is signed with a key Microsoft doesn't serve."""
+    forged = microsoft.mint(APP_ID, microsoft.base_url, key="other")
+    headers = {"Authorization": f"Bearer {forged}", "content-type": "application/json"}
+    async with aiohttp.ClientSession() as client:
+        body = kudos_activity(0, 1, f"bench-forged-{uuid.uuid4().hex}", microsoft.base_url)
+        async with client.post(url, data=body, headers=headers) as response:
+            return response.status
 
 
 def delivered_at(microsoft: FakeMicrosoft) -> list[float]:
@@ -246,6 +263,12 @@ def main() -> None:
         delivered: list[float] = []
         expected = 0
         try:
+            for name, url in urls.items():
+                status = asyncio.run(status_with_a_forged_token(url, microsoft))
+                if status != 401:
+                    sys.exit(
+                        f"{name} answered {status} to a forged token, not 401: it would be measured without validating"
+                    )
             for name, url in urls.items():  # warm up: imports, the signing keys, SQLite caches
                 asyncio.run(drive(url, signed_messages(200, rng, microsoft, "warm"), args.concurrency))
                 if name == "cadence":

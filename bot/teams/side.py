@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.teams.translate import Where
 from conversations.messages import Actor, Inbound, Platform
@@ -100,16 +100,17 @@ def channel_names(session: Session, workspace_id: int) -> list[str]:
 
 
 def service_url_of(session: Session, workspace_id: int) -> str | None:
-    """Where the tenant's Bot Connector is, from the latest chat Cadence has there (or the install):
-    what creating a chat with someone who never wrote needs."""
+    """Where the tenant's Bot Connector is, from the install (or a chat Cadence has there): what
+    creating a chat with someone who never wrote, or posting in a channel, needs."""
+    connection = connections.connection_of(session, workspace_id, Platform.TEAMS)
+    url = (connection.details or {}).get("service_url") if connection else None
+    if url:
+        return str(url)
     for row in session.exec(
         select(ConversationReference)
         .where(ConversationReference.workspace_id == workspace_id, ConversationReference.platform == Platform.TEAMS)
-        .order_by(col(ConversationReference.updated_at).desc())
         .limit(20)
     ):
         if row.reference.get("service_url"):
             return str(row.reference["service_url"])
-    connection = connections.connection_of(session, workspace_id, Platform.TEAMS)
-    url = (connection.details or {}).get("service_url") if connection else None
-    return str(url) if url else None
+    return None

@@ -246,24 +246,26 @@ class TeamsTransport:
             addressee = Addressee(
                 connections.external_id_of(session, workspace.id, Platform.TEAMS),
                 load_settings(workspace.settings).templates_dir,
-                service_url_of(session, workspace.id),
+                None,
                 mentioned=mentioned,
             )
+            person_id = reader_of(destination)
+            person = session.get(Person, person_id) if person_id is not None else None
+            chat = chat_with(session, person.id) if person is not None and person.id is not None else None
+            if chat is not None and chat.get("service_url"):
+                addressee = replace(addressee, service_url=str(chat["service_url"]))
+            else:  # a channel, or someone whose chat is still to be created: the tenant's Bot Connector
+                addressee = replace(addressee, service_url=service_url_of(session, workspace.id))
             if isinstance(destination, ChannelPost) and not destination.channel.startswith("19:"):
                 return replace(
                     addressee,
                     channel=channel_named(session, workspace.id, destination.channel),
                     channel_names=tuple(channel_names(session, workspace.id)),
                 )
-            person_id = reader_of(destination)
-            person = session.get(Person, person_id) if person_id is not None else None
             if person is None or person.id is None:
                 return addressee
             return replace(
-                addressee,
-                person=person,
-                teams_user=people.identity_of(session, person.id, Platform.TEAMS),
-                chat=chat_with(session, person.id),
+                addressee, person=person, teams_user=people.identity_of(session, person.id, Platform.TEAMS), chat=chat
             )
 
     async def conversation_for(self, destination: Destination, addressee: Addressee) -> tuple[str, str]:

@@ -508,6 +508,11 @@ def _runtime(context: Context, *, socket_mode: bool, serve: bool = True):
         raise CliError(str(error)) from error
 
 
+def _port(args: argparse.Namespace, context: Context) -> int:
+    """``--port``, where 0 asks for any free port (the line saying where it serves tells which), else PORT."""
+    return args.port if args.port is not None else context.config.port
+
+
 def _serve(context: Context, host: str, port: int, *, socket_mode: bool) -> int:
     import uvicorn
 
@@ -534,11 +539,11 @@ def _serve(context: Context, host: str, port: int, *, socket_mode: bool) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, context: Context) -> int:
-    return _serve(context, args.host or context.config.host, args.port or context.config.port, socket_mode=False)
+    return _serve(context, args.host or context.config.host, _port(args, context), socket_mode=False)
 
 
 def cmd_socket(args: argparse.Namespace, context: Context) -> int:
-    return _serve(context, args.host or context.config.host, args.port or context.config.port, socket_mode=True)
+    return _serve(context, args.host or context.config.host, _port(args, context), socket_mode=True)
 
 
 def cmd_run(args: argparse.Namespace, context: Context) -> int:

@@ -279,3 +279,17 @@ def test_an_impossible_date_or_number_in_a_file_is_a_line_not_a_traceback(cadenc
     )
     imported = cadence("goals", "import", goals)
     assert imported.code == 1 and "Traceback" not in imported.err and "fix the 2 problems above" in imported.err
+
+
+def test_serve_port_zero_asks_for_any_free_port_not_the_default() -> None:
+    import argparse
+    import io
+    from datetime import UTC, datetime
+
+    from bot.cli import Context, _port
+    from bot.config import AppConfig
+
+    streams = io.StringIO()
+    context = Context(AppConfig(_env_file=None, port=3000), streams, streams, streams, lambda: datetime.now(UTC))
+    assert _port(argparse.Namespace(port=0), context) == 0
+    assert _port(argparse.Namespace(port=None), context) == 3000

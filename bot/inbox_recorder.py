@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.metrics import Metrics
 from bot.traffic import Traffic
 from conversations.messages import Platform
 from storage import inbox
@@ -50,6 +51,16 @@ class InboxRecorder:
             self.committing = True
             self.committer = asyncio.create_task(self.commit_waiting())
         return await added
+
+    async def record_for_worker(self, recording: Recording, wake_worker: Callable[[], None], metrics: Metrics) -> bool:
+        """Record a request and wake the inbox worker for it; a redelivery (its key is recorded
+        already) is only counted, as every platform's duplicate. True when this call recorded it."""
+        added = await self.record(recording)
+        if added:
+            wake_worker()
+        else:
+            metrics.event(recording.platform.value, "duplicate")
+        return added
 
     async def commit_waiting(self) -> None:
         try:

@@ -77,12 +77,8 @@ class SlackInbox:
 
     async def record(self, team: str, request_key: str, kind: RequestKind, payload: dict[str, Any]) -> bool:
         """Queue a request for the worker; False (and counted) when Slack delivered it before."""
-        added = await self.recorder.record(Recording(Platform.SLACK, request_key, team, kind, payload))
-        if added:
-            self.wake_worker()
-        else:
-            self.metrics.event("slack", "duplicate")
-        return added
+        recording = Recording(Platform.SLACK, request_key, team, kind, payload)
+        return await self.recorder.record_for_worker(recording, self.wake_worker, self.metrics)
 
     async def record_inbound(
         self, inbound: Inbound, request_key: str, *, response_url: str | None = None, trigger_id: str | None = None

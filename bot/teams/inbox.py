@@ -75,12 +75,7 @@ class TeamsInbox:
     async def record(self, where: Where, request_key: str, kind: RequestKind, payload: dict[str, Any]) -> bool:
         """Queue a request for the worker; False (and counted) when Teams delivered it before."""
         recording = Recording(Platform.TEAMS, request_key, where.tenant, kind, {**payload, "where": asdict(where)})
-        added = await self.recorder.record(recording)
-        if added:
-            self.wake_worker()
-        else:
-            self.metrics.event("teams", "duplicate")
-        return added
+        return await self.recorder.record_for_worker(recording, self.wake_worker, self.metrics)
 
     async def record_said(self, said: Said, request_key: str) -> bool:
         payload = {

@@ -6,41 +6,25 @@ signature checks, body limits, Bolt's dispatch, the listeners, the database and 
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
-from bot.config import AppConfig
-from bot.outbox_sender import RetryPolicy
-from bot.runtime import Runtime
 from conversations.flow import Flow
-from conversations.flows import all_flows
-from storage import migrate
-from storage.database import Database
+from tests.bot.served import STARTUP_TIMEOUT, ServedCadence, wait_until
 from tests.fakes.slack_api import RESPONSE_URL, FakeSlackApi
 from tests.fakes.slack_requests import sign, slash_command
 
+__all__ = ["BOT_TOKEN", "SIGNING_SECRET", "STARTUP_TIMEOUT", "RunningCadence", "wait_until"]
+
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
-STARTUP_TIMEOUT = 10.0
 
 
-def wait_until(condition, timeout: float = 5.0, what: str = "condition") -> None:
-    """Block until ``condition()`` holds; for work the server does after it has answered."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
-
-
-class RunningCadence:
+class RunningCadence(ServedCadence):
     def __init__(
         self,
         tmp_path: Path,
@@ -52,45 +36,17 @@ class RunningCadence:
         **settings: Any,
     ) -> None:
         self.slack = slack
-        self.database = Database(f"sqlite:///{tmp_path / 'service.db'}")
-        migrate.upgrade(self.database.engine)
         values = {
             "slack_bot_token": BOT_TOKEN,
             "slack_signing_secret": SIGNING_SECRET,
             "slack_api_url": slack.base_url,
             **settings,
         }
-        self.config = AppConfig(_env_file=None, **values)
-        self.runtime = Runtime(
-            self.config,
-            self.database,
-            clock or (lambda: datetime.now(UTC)),
-            flows if flows is not None else all_flows(),
-            [],
-            socket_mode=socket_mode,
-            poll_interval=0.05,
-            inbox_retries=RetryPolicy(max_attempts=3, base_delay=timedelta(milliseconds=50)),
-        )
-        self.server = uvicorn.Server(
-            uvicorn.Config(self.runtime.service, host="127.0.0.1", port=0, lifespan="on", log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        super().__init__(tmp_path / "service.db", values, flows=flows, socket_mode=socket_mode, clock=clock)
         self.commands_sent = 0
 
     def __enter__(self) -> RunningCadence:
-        self.thread.start()
-        wait_until(lambda: self.server.started or not self.thread.is_alive(), STARTUP_TIMEOUT, "the server to start")
-        if not self.server.started:
-            raise RuntimeError("the service failed to start; see the log above")
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        self.http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.http.close()
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.database.dispose()
+        return super().__enter__()
 
     def post(
         self, built: tuple[str, str], *, timestamp: int | None = None, headers: dict | None = None

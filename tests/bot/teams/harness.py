@@ -10,23 +10,15 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
-from bot.config import AppConfig
-from bot.outbox_sender import RetryPolicy
-from bot.runtime import Runtime
-from conversations.flows import all_flows
-from storage import migrate
-from storage.database import Database
-from tests.bot.slack.harness import STARTUP_TIMEOUT, wait_until
+from tests.bot.served import ServedCadence, wait_until
 from tests.fakes.teams_services import APP_ID, APP_SECRET, BOT_ID, TENANT_ID, FakeMicrosoft
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "teams"
@@ -53,7 +45,7 @@ class Person:
         self.conversation = conversation or f"a:chat-{key}"
 
 
-class RunningTeams:
+class RunningTeams(ServedCadence):
     def __init__(
         self,
         tmp_path: Path,
@@ -63,8 +55,6 @@ class RunningTeams:
         **settings: Any,
     ) -> None:
         self.microsoft = microsoft
-        self.database = Database(f"sqlite:///{tmp_path / 'teams.db'}")
-        migrate.upgrade(self.database.engine)
         values = {
             "teams_app_id": APP_ID,
             "teams_app_password": APP_SECRET,
@@ -75,36 +65,11 @@ class RunningTeams:
             "teams_service_url": microsoft.base_url,
             **settings,
         }
-        self.config = AppConfig(_env_file=None, **values)
-        self.runtime = Runtime(
-            self.config,
-            self.database,
-            clock or (lambda: datetime.now(UTC)),
-            all_flows(),
-            [],
-            poll_interval=0.05,
-            inbox_retries=RetryPolicy(max_attempts=3, base_delay=timedelta(milliseconds=50)),
-        )
-        self.server = uvicorn.Server(
-            uvicorn.Config(self.runtime.service, host="127.0.0.1", port=0, lifespan="on", log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        super().__init__(tmp_path / "teams.db", values, clock=clock)
         self.ids = itertools.count(1)
 
     def __enter__(self) -> RunningTeams:
-        self.thread.start()
-        wait_until(lambda: self.server.started or not self.thread.is_alive(), STARTUP_TIMEOUT, "the server to start")
-        if not self.server.started:
-            raise RuntimeError("the service failed to start; see the log above")
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        self.http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.http.close()
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.database.dispose()
+        return super().__enter__()
 
     def post(
         self, body: Mapping[str, Any], *, headers: Mapping[str, str] | None = None, signed: bool = True

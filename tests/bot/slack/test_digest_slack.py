@@ -3,7 +3,6 @@ the chart uploaded with Slack's external upload flow."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -11,16 +10,13 @@ import pytest
 from bot.digest_tick import digest_producer
 from bot.tick import enqueue_due
 from conversations.messages import Platform
-from storage import checkins, goals, people, workspaces
-from storage.models import Goal, GoalLevel, ResponseStatus
+from storage import people, workspaces
+from tests.bot.digest_week import MONDAY_NINE_IN_NEW_YORK, answered_week
 from tests.bot.slack.block_kit import assert_valid_message
 from tests.bot.slack.conftest import seed_org
 from tests.bot.slack.harness import RunningCadence
 from tests.fakes.slack_api import UPLOAD, FakeSlackApi
 from tests.fakes.slack_requests import block_action
-
-MONDAY_NINE_IN_NEW_YORK = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
-DONE = {"id": "done", "kind": "text", "text": "What got done?", "required": True, "highlight": True}
 
 
 @pytest.fixture
@@ -30,27 +26,7 @@ def cadence(tmp_path: Path, slack: FakeSlackApi):
         with running.database.session_scope() as session:
             workspace = workspaces.find(session, Platform.SLACK, "T0001")
             ada = people.by_platform_id(session, workspace.id, Platform.SLACK, "U0001")
-            template = checkins.template_for(session, workspace.id, [DONE])
-            cycle = checkins.cycle_for(session, workspace.id, "2026-W49", MONDAY_NINE_IN_NEW_YORK)
-            response = checkins.response_for(session, cycle.id, ada.id, MONDAY_NINE_IN_NEW_YORK)
-            response.status, response.mood, response.template_id, response.answers = (
-                ResponseStatus.SUBMITTED,
-                4,
-                template.id,
-                {"done": "Shipped <b>it</b>"},
-            )
-            session.add(response)
-            goal = Goal(workspace_id=workspace.id, number=1, title="Beta", level=GoalLevel.PERSON, period="2026-Q4",
-                        starts_on=date(2026, 10, 1), ends_on=date(2026, 12, 31), owner_id=ada.id)  # fmt: skip
-            session.add(goal)
-            session.flush()
-            goals.add_key_result(
-                session,
-                goal,
-                {"number": 1, "title": "Users", "start": 0, "target": 10, "current": 5},
-                MONDAY_NINE_IN_NEW_YORK,
-            )
-            goals.recompute(session, goal.id, MONDAY_NINE_IN_NEW_YORK)
+            answered_week(session, ada, "Shipped <b>it</b>")
         yield running
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -14,15 +13,12 @@ from bot.digest_tick import digest_producer
 from bot.teams.translate import CHOICE
 from bot.tick import enqueue_due
 from conversations.messages import Platform
-from storage import checkins, connections, goals, people
-from storage.models import Goal, GoalLevel, ResponseStatus
+from storage import connections, people
+from tests.bot.digest_week import MONDAY_NINE_IN_NEW_YORK, answered_week
 from tests.bot.teams.conftest import ADA, GRACE, seed_org
 from tests.bot.teams.harness import Person, RunningTeams, buttons, card_of, card_text
 from tests.bot.teams.test_cards import assert_valid
 from tests.fakes.teams_services import CREATE_CONVERSATION, TENANT_ID, FakeMicrosoft
-
-MONDAY_NINE_IN_NEW_YORK = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
-DONE = {"id": "done", "kind": "text", "text": "What got done?", "required": True, "highlight": True}
 
 
 @pytest.fixture
@@ -32,25 +28,7 @@ def teams(tmp_path: Path, microsoft: FakeMicrosoft) -> Iterator[RunningTeams]:
         with running.database.session_scope() as session:
             workspace = connections.workspace_for(session, Platform.TEAMS, TENANT_ID)
             ada = people.by_email(session, workspace.id, "ada@acme.example")
-            template = checkins.template_for(session, workspace.id, [DONE])
-            cycle = checkins.cycle_for(session, workspace.id, "2026-W49", MONDAY_NINE_IN_NEW_YORK)
-            response = checkins.response_for(session, cycle.id, ada.id, MONDAY_NINE_IN_NEW_YORK)
-            response.status, response.mood, response.template_id, response.answers = (
-                ResponseStatus.SUBMITTED,
-                4,
-                template.id,
-                {"done": "Shipped **it** <at>Everyone</at>"},
-            )
-            session.add(response)
-            goal = Goal(workspace_id=workspace.id, number=1, title="Beta", level=GoalLevel.PERSON, period="2026-Q4",
-                        starts_on=date(2026, 10, 1), ends_on=date(2026, 12, 31), owner_id=ada.id)  # fmt: skip
-            session.add(goal)
-            session.flush()
-            goals.add_key_result(
-                session, goal, {"number": 1, "title": "Users", "start": 0, "target": 10, "current": 5},
-                MONDAY_NINE_IN_NEW_YORK,
-            )  # fmt: skip
-            goals.recompute(session, goal.id, MONDAY_NINE_IN_NEW_YORK)
+            answered_week(session, ada, "Shipped **it** <at>Everyone</at>")
         yield running
 
 

@@ -3,9 +3,13 @@ Teams' Adaptive Cards): cutting text to a platform's limits, and commas between 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 import jinja2
+
+Renderer = TypeVar("Renderer")
 
 SECTION_TEXT_LIMIT = 3000  # characters in one Slack section
 
@@ -48,3 +52,17 @@ def fit(pieces: list[str], room: int) -> list[str]:
 def separator():
     """A fresh ``joiner``: the first call gives nothing, later calls a comma between JSON items."""
     return jinja2.utils.Joiner(",")
+
+
+class PerTemplatesDir(Generic[Renderer]):
+    """One renderer per templates directory a workspace names in its settings (its own wording
+    first, Cadence's after), built once: parsing templates is too slow to do for every message."""
+
+    def __init__(self, build: Callable[[list[Path]], Renderer]) -> None:
+        self.build = build
+        self.by_directory: dict[str | None, Renderer] = {}
+
+    def get(self, templates_dir: str | None = None) -> Renderer:
+        if templates_dir not in self.by_directory:
+            self.by_directory[templates_dir] = self.build([Path(templates_dir)] if templates_dir else [])
+        return self.by_directory[templates_dir]

@@ -20,7 +20,7 @@ from typing import Any
 
 import jinja2
 
-from bot.layout import chunks, fit, limit, separator
+from bot.layout import PerTemplatesDir, chunks, fit, limit, separator
 from bot.slack.dialect import SlackDialect
 from conversations.messages import Choice, Form, Outbound
 from conversations.words import PlainDialect, Words
@@ -129,13 +129,8 @@ class BlockKit:
         return {"response_type": "ephemeral", "text": limit(text, 3000), "blocks": blocks[:MESSAGE_BLOCK_LIMIT]}
 
 
-class Renderers:
+class Renderers(PerTemplatesDir[BlockKit]):
     """One ``BlockKit`` per templates directory a workspace names in its settings, built once."""
 
     def __init__(self) -> None:
-        self.by_directory: dict[str | None, BlockKit] = {}
-
-    def get(self, templates_dir: str | None = None) -> BlockKit:
-        if templates_dir not in self.by_directory:
-            self.by_directory[templates_dir] = BlockKit([Path(templates_dir)] if templates_dir else [])
-        return self.by_directory[templates_dir]
+        super().__init__(BlockKit)

@@ -19,7 +19,7 @@ from typing import Any
 
 import jinja2
 
-from bot.layout import chunks, fit, limit, separator
+from bot.layout import PerTemplatesDir, chunks, fit, limit, separator
 from bot.teams.dialect import TeamsDialect, mention_text
 from bot.teams.translate import CHOICE, CHOICE_SET, FORM, PICKS_INPUT, VERB
 from conversations.messages import Form, Outbound
@@ -163,13 +163,8 @@ class AdaptiveCards:
         return self.message(Outbound("form_sent", {"title": form.title}), note=self.labels("form_sent"), buttons=False)
 
 
-class Renderers:
+class Renderers(PerTemplatesDir[AdaptiveCards]):
     """One ``AdaptiveCards`` per templates directory a workspace names in its settings, built once."""
 
     def __init__(self) -> None:
-        self.by_directory: dict[str | None, AdaptiveCards] = {}
-
-    def get(self, templates_dir: str | None = None) -> AdaptiveCards:
-        if templates_dir not in self.by_directory:
-            self.by_directory[templates_dir] = AdaptiveCards([Path(templates_dir)] if templates_dir else [])
-        return self.by_directory[templates_dir]
+        super().__init__(AdaptiveCards)

@@ -143,13 +143,16 @@ class TeamsInbox:
         for key, _name in mentions:
             if key not in members:
                 members[key] = await self.member(where, key)
-        await asyncio.to_thread(self.link, where, [member for member in members.values() if member])
+        found = [member for member in members.values() if member]
+        if found:
+            await asyncio.to_thread(self.link, where, found)
         if inbound is None:
             return None
         mentioned = [str((members.get(key) or {}).get("aadObjectId") or key) for key, *_ in mentions]
         from_entities = {"@" + "".join(str(name).split()) for _key, name in mentions}
         typed = [handle for handle in typed_handles(inbound.text) if f"@{handle}" not in from_entities]
-        mentioned += await asyncio.to_thread(self.teams_ids_of, where, typed)
+        if typed:
+            mentioned += await asyncio.to_thread(self.teams_ids_of, where, typed)
         return replace(inbound, mentions=tuple(dict.fromkeys((*mentioned, *inbound.mentions))))
 
     def teams_ids_of(self, where: Where, handles: Sequence[str]) -> list[str]:

@@ -54,6 +54,20 @@ class Failed:
 Outcome = Sent | RetryLater | Failed
 
 
+class DeliveryRefused(Exception):
+    """A delivery that can't be made for a reason on our side (no account on the platform, no
+    workspace or tenant connected): a transport answers it as ``Failed``, with this sentence."""
+
+
+class Throttled(Exception):
+    """A platform asked to hold calls for longer than is worth waiting in place: a transport answers
+    it as a throttled ``RetryLater`` after ``wait``."""
+
+    def __init__(self, wait: timedelta, limit: str) -> None:
+        super().__init__(f"held for {wait.total_seconds():.0f} s by {limit}")
+        self.wait = wait
+
+
 class Transport(Protocol):
     async def deliver(self, delivery: OutboxDelivery) -> Outcome: ...
 

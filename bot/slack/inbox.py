@@ -23,11 +23,12 @@ from sqlmodel import Session
 
 from bot.inbox_recorder import InboxRecorder, Recording
 from bot.metrics import Metrics
+from bot.outbox_sender import DeliveryRefused, Throttled
 from bot.request_runner import Handled, RequestRunner, enqueue_one
 from bot.slack.handling import SlackSide
 from bot.slack.installations import bind_workspace
 from bot.slack.people_sync import upsert_slack_user
-from bot.slack.transport import DeliveryRefused, SlackTransport, Throttled
+from bot.slack.transport import SlackTransport
 from conversations.destinations import CommandAnswer, DirectMessage
 from conversations.messages import (
     FORM_TOO_LATE,

@@ -31,7 +31,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.charts import render_chart
 from bot.outbound_http import proxy_for, ssl_context
-from bot.outbox_sender import Failed, Outcome, RetryLater, Sent
+from bot.outbox_sender import DeliveryRefused, Failed, Outcome, RetryLater, Sent, Throttled
 from bot.slack.render import BlockKit, Renderers
 from bot.slack.translate import message_ref, parse_message_ref
 from conversations.destinations import (
@@ -98,18 +98,6 @@ def resend_on_dropped_connection() -> AsyncConnectionErrorRetryHandler:
     )
 
 
-class DeliveryRefused(Exception):
-    """A delivery that can't be made for a reason on our side (no Slack account, no workspace)."""
-
-
-class Throttled(Exception):
-    """Slack asked us to hold this method for longer than is worth waiting in place."""
-
-    def __init__(self, wait: timedelta) -> None:
-        super().__init__(f"held for {wait.total_seconds():.0f} s by Slack's rate limit")
-        self.wait = wait
-
-
 @dataclass
 class Pace:
     """What we have learned about one method in one workspace."""
@@ -158,7 +146,7 @@ class RateLimits:
         held = self.held_for(team_id, method)
         if held is not None:
             if held > self.max_inline_wait:
-                raise Throttled(held)
+                raise Throttled(held, "Slack's rate limit")
             await asyncio.sleep(held.total_seconds())
         pace = self.pace(team_id, method)
         if pace.rate is not None:

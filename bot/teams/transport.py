@@ -29,7 +29,7 @@ from microsoft_teams.api.clients.conversation.params import CreateConversationPa
 from msal.exceptions import MsalError
 
 from bot.charts import render_compact_chart
-from bot.outbox_sender import Failed, Outcome, RetryLater, Sent
+from bot.outbox_sender import DeliveryRefused, Failed, Outcome, RetryLater, Sent, Throttled
 from bot.teams.cards import Card, Renderers
 from bot.teams.sdk import TeamsSdk
 from bot.teams.side import channel_named, channel_names, chat_with, service_url_of
@@ -51,10 +51,6 @@ GONE_STATUSES = {
     403: "Teams refused it (403): the person removed Cadence, or Cadence may not write there",
     404: "the chat is gone (404): the person removed Cadence, or the conversation was deleted",
 }
-
-
-class DeliveryRefused(Exception):
-    """A delivery that can't be made for a reason on our side (no Teams account, no tenant)."""
 
 
 @dataclass
@@ -109,7 +105,7 @@ class TeamsLimits:
         if held is not None:
             remaining = held - self.clock()
             if remaining > self.max_inline_wait:
-                raise Throttled(remaining)
+                raise Throttled(remaining, "Teams' rate limit")
             if remaining > timedelta(0):
                 await asyncio.sleep(remaining.total_seconds())
             self.held_until.pop(str(conversation), None)
@@ -120,7 +116,7 @@ class TeamsLimits:
             if wait <= 0:
                 break
             if wait > self.max_inline_wait.total_seconds():
-                raise Throttled(timedelta(seconds=wait))
+                raise Throttled(timedelta(seconds=wait), "Teams' rate limit")
             await asyncio.sleep(wait)
         for window in windows:
             window.take(now)
@@ -128,12 +124,6 @@ class TeamsLimits:
     def limited(self, conversation: str, retry_after: timedelta) -> None:
         until = self.clock() + retry_after
         self.held_until[conversation] = max(until, self.held_until.get(conversation, until))
-
-
-class Throttled(Exception):
-    def __init__(self, wait: timedelta) -> None:
-        super().__init__(f"held for {wait.total_seconds():.0f} s by Teams' rate limit")
-        self.wait = wait
 
 
 def retry_after(response: httpx.Response) -> timedelta | None:

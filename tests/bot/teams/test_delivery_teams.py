@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from bot.config import AppConfig
-from bot.outbox_sender import Failed, RetryLater, Sent
+from bot.outbox_sender import Failed, RetryLater, Sent, Throttled
 from bot.teams.cards import Renderers
 from bot.teams.sdk import build_sdk
 from bot.teams.side import bind_tenant
-from bot.teams.transport import TeamsLimits, TeamsTransport, Throttled
+from bot.teams.transport import TeamsLimits, TeamsTransport
 from conversations.destinations import DirectMessage
 from conversations.messages import Outbound, Platform
 from storage import migrate, org_import, outbox, people

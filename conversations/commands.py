@@ -12,7 +12,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-ALIASES = {"goals": "goal", "check-in": "checkin", "checkins": "checkin", "?": "help"}
+ALIASES = {
+    "goals": "goal",
+    "check-in": "checkin",
+    "checkins": "checkin",
+    "?": "help",
+    "1:1": "1on1",
+    "one-on-one": "1on1",
+    "1-on-1": "1on1",
+}
 """Words people type for a command that is spelled differently."""
 
 

@@ -40,7 +40,8 @@ from conversations.validation_words import RULE_ERROR, KeyPath, SettingError, de
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-QuestionKind = Literal["text", "mood", "single_choice", "multiple_choice", "number", "goal_progress"]
+QuestionKind = Literal["text", "mood", "single_choice", "multiple_choice", "number", "goal_progress", "upward"]
+"""``upward``: what a report tells their manager ("How can your manager help you?"); only the manager reads it."""
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _OFFSET = re.compile(r"^\+(\d+)\s*(m|h|d)$")
@@ -303,6 +304,9 @@ class CheckinSettings(Strict):
     notify_manager: Literal["immediately", "digest"] = "immediately"
     team_summary: bool = False
     team_channel: PlatformChannels | None = None
+    upward_anonymous: bool = False
+    """Upward answers reach the manager without names, and only once enough reports answered
+    (``anonymity_threshold``): a manager of two can't tell who wrote what."""
 
     @model_validator(mode="after")
     def _fields_agree(self) -> CheckinSettings:
@@ -359,6 +363,24 @@ class GoalSettings(Strict):
     personal_goals_public: bool = False
 
 
+class FeedbackSettings(Strict):
+    reminder_workdays: Annotated[int, Field(ge=1, le=20)] = 3
+    """A peer who hasn't answered a request is reminded once, this many working days after it, in their time zone."""
+    closes_after_days: Annotated[int, Field(ge=1, le=90)] = 14
+
+
+class OneOnOneSettings(Strict):
+    """When a manager and each report meet (in the manager's time zone) unless the pair set their
+    own, and when the agenda reaches each of them: ``agenda_workdays_before`` working days before
+    the meeting's day (0: that day), at ``agenda_time`` in each person's own time zone."""
+
+    cadence: Literal["weekly", "biweekly"] = "weekly"
+    day: Weekday = "thursday"
+    time: ClockTime = "15:00"
+    agenda_workdays_before: Annotated[int, Field(ge=0, le=5)] = 1
+    agenda_time: ClockTime = "09:00"
+
+
 class TeamOverride(Strict):
     checkins: dict[str, Any] = Field(default_factory=dict)
     digest: dict[str, Any] = Field(default_factory=dict)
@@ -369,10 +391,19 @@ class WorkspaceSettings(Strict):
     digest: DigestSettings = DigestSettings()
     kudos: KudosSettings = KudosSettings()
     goals: GoalSettings = GoalSettings()
+    feedback: FeedbackSettings = FeedbackSettings()
+    one_on_ones: OneOnOneSettings = OneOnOneSettings()
+    skills: tuple[Annotated[CompanyValueSetting, Field()], ...] = ()
+    """Skills people grow in, named in feedback (and kudos): the same shape as company values."""
     anonymity_threshold: Annotated[int, Field(ge=2, le=100)] = 5
     holidays: tuple[date, ...] = ()
     templates_dir: str | None = None
     teams: dict[str, TeamOverride] = Field(default_factory=dict)
+
+    @field_validator("skills", mode="before")
+    @classmethod
+    def _skills_may_be_plain_names(cls, skills: Any) -> Any:
+        return [_value_from_text(skill) for skill in skills] if isinstance(skills, list | tuple) else skills
 
     def for_team(self, team: str | None) -> WorkspaceSettings:
         """The settings a member of ``team`` lives by: the workspace's, with the team's overrides."""
@@ -428,6 +459,16 @@ SETTING_EXAMPLES = {
     "label": 'label: "Customer first"',
     "description": 'description: "We start from what the customer needs."',
     "goals": "goals: {personal_goals_public: true}",
+    "upward_anonymous": "upward_anonymous: true",
+    "feedback": "feedback: {reminder_workdays: 3, closes_after_days: 14}",
+    "reminder_workdays": "reminder_workdays: 3",
+    "closes_after_days": "closes_after_days: 14",
+    "one_on_ones": 'one_on_ones: {cadence: weekly, day: thursday, time: "15:00"}',
+    "cadence": "cadence: biweekly",
+    "agenda_workdays_before": "agenda_workdays_before: 1",
+    "agenda_time": 'agenda_time: "09:00"',
+    "skills": "skills: [mentoring, system-design]",
+    "skills[]": 'mentoring, or {slug: system-design, label: "System design"}',
     "anonymity_threshold": "anonymity_threshold: 5",
     "holidays": 'holidays: ["2026-12-25", "2027-01-01"]',
     "holidays[]": "2026-12-25",
@@ -486,6 +527,12 @@ def _duplicates(document: Mapping[str, Any]) -> list[SettingError]:
                     ("checkins", "questions", index, "options"),
                     lambda option: f'the option "{option}" is listed twice; list each option once',
                 )
+    found += _repeated(
+        _listed(document, "skills"),
+        _slug_of,
+        ("skills",),
+        lambda slug: f'two skills are called "{slug}"; list each skill once',
+    )
     kudos = document.get("kudos")
     if isinstance(kudos, Mapping):
         found += _repeated(

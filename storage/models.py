@@ -508,3 +508,149 @@ class SlackOAuthState(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     state: str = Field(max_length=128, unique=True)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class FeedbackAudience(enum.StrEnum):
+    """Who reads a piece of feedback besides the person who wrote it."""
+
+    RECIPIENT = "recipient"
+    RECIPIENT_AND_MANAGER = "recipient_and_manager"
+
+
+class Feedback(SQLModel, table=True):
+    """Feedback one person wrote for another, given unasked or as the answer to a request."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (sa.CheckConstraint("giver_id <> recipient_id", name="not_to_self"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    giver_id: int | None = Field(default=None, foreign_key="people.id", ondelete="SET NULL", index=True)
+    recipient_id: int = Field(foreign_key="people.id", ondelete="CASCADE", index=True)
+    request_id: int | None = Field(default=None, foreign_key="feedback_requests.id", ondelete="SET NULL", index=True)
+    went_well: str = Field(default="", sa_type=sa.Text)
+    could_be_better: str = Field(default="", sa_type=sa.Text)
+    value_slug: str | None = Field(default=None, max_length=64)
+    skill: str | None = Field(default=None, max_length=64)
+    audience: FeedbackAudience = Field(
+        default=FeedbackAudience.RECIPIENT, sa_type=enum_type(FeedbackAudience), nullable=False
+    )
+    given_at: datetime = created_timestamp()
+    thanked_at: datetime | None = optional_timestamp()
+
+
+class FeedbackRequest(SQLModel, table=True):
+    """Someone asking peers for feedback about a topic; each peer asked is a :class:`FeedbackAsk`."""
+
+    __tablename__ = "feedback_requests"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    requester_id: int = Field(foreign_key="people.id", ondelete="CASCADE", index=True)
+    topic: str = Field(default="", max_length=200)
+    audience: FeedbackAudience = Field(
+        default=FeedbackAudience.RECIPIENT, sa_type=enum_type(FeedbackAudience), nullable=False
+    )
+    created_at: datetime = created_timestamp()
+    closes_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class AskStatus(enum.StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    DECLINED = "declined"
+    CLOSED = "closed"  # nobody answered before the request closed
+
+
+class FeedbackAsk(SQLModel, table=True):
+    """One peer asked in a request: reminded once, answered, declined, or closed unanswered."""
+
+    __tablename__ = "feedback_asks"
+    __table_args__ = (
+        sa.UniqueConstraint("request_id", "peer_id"),
+        sa.Index("ix_feedback_asks_status_remind_at", "status", "remind_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="feedback_requests.id", ondelete="CASCADE", index=True)
+    peer_id: int = Field(foreign_key="people.id", ondelete="CASCADE", index=True)
+    status: AskStatus = Field(default=AskStatus.OPEN, sa_type=enum_type(AskStatus), nullable=False)
+    remind_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    reminded_at: datetime | None = optional_timestamp()
+    answered_at: datetime | None = optional_timestamp()
+    feedback_id: int | None = Field(default=None, foreign_key="feedback.id", ondelete="SET NULL")
+
+
+class OneOnOneCadence(enum.StrEnum):
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+
+
+class OneOnOnePair(SQLModel, table=True):
+    """A manager and one report who meet; ``cadence``, ``weekday`` and ``local_time`` (in the
+    manager's time zone) override the settings' when set; ``anchor`` fixes which weeks a biweekly
+    pair meets in."""
+
+    __tablename__ = "one_on_one_pairs"
+    __table_args__ = (sa.UniqueConstraint("manager_id", "report_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    manager_id: int = Field(foreign_key="people.id", ondelete="CASCADE", index=True)
+    report_id: int = Field(foreign_key="people.id", ondelete="CASCADE", index=True)
+    cadence: OneOnOneCadence | None = Field(default=None, sa_type=enum_type(OneOnOneCadence), nullable=True)
+    weekday: str | None = Field(default=None, max_length=10)
+    local_time: str | None = Field(default=None, max_length=5)
+    anchor: date
+    created_at: datetime = created_timestamp()
+
+
+class OneOnOneMeeting(SQLModel, table=True):
+    """One 1:1 of a pair at its time; ``seed`` is what the report's latest check-in said when its
+    agenda was built (blockers, mood against their baseline, key results at risk)."""
+
+    __tablename__ = "one_on_one_meetings"
+    __table_args__ = (sa.UniqueConstraint("pair_id", "starts_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pair_id: int = Field(foreign_key="one_on_one_pairs.id", ondelete="CASCADE", index=True)
+    starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    seed: dict[str, Any] = json_field()
+    created_at: datetime = created_timestamp()
+
+
+class OneOnOneItemKind(enum.StrEnum):
+    TALKING_POINT = "talking_point"
+    SHARED_NOTE = "shared_note"
+    ACTION_ITEM = "action_item"
+
+
+class OneOnOneItem(SQLModel, table=True):
+    """What both sides of a pair read: a talking point (until discussed), a shared note (of one
+    meeting), an action item with its owner (until done). Open points and actions carry over."""
+
+    __tablename__ = "one_on_one_items"
+
+    id: int | None = Field(default=None, primary_key=True)
+    pair_id: int = Field(foreign_key="one_on_one_pairs.id", ondelete="CASCADE", index=True)
+    meeting_id: int | None = Field(default=None, foreign_key="one_on_one_meetings.id", ondelete="SET NULL")
+    kind: OneOnOneItemKind = Field(sa_type=enum_type(OneOnOneItemKind), nullable=False)
+    author_id: int | None = Field(default=None, foreign_key="people.id", ondelete="SET NULL")
+    owner_id: int | None = Field(default=None, foreign_key="people.id", ondelete="SET NULL")
+    text: str = Field(sa_type=sa.Text)
+    created_at: datetime = created_timestamp()
+    closed_at: datetime | None = optional_timestamp()
+    """A talking point discussed, an action item done; None while it is still open."""
+
+
+class OneOnOnePrivateNote(SQLModel, table=True):
+    """A note one side of a pair keeps for themselves: nobody else reads it, admins included."""
+
+    __tablename__ = "one_on_one_private_notes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    pair_id: int = Field(foreign_key="one_on_one_pairs.id", ondelete="CASCADE", index=True)
+    meeting_id: int | None = Field(default=None, foreign_key="one_on_one_meetings.id", ondelete="SET NULL")
+    author_id: int = Field(foreign_key="people.id", ondelete="CASCADE", index=True)
+    text: str = Field(sa_type=sa.Text)
+    created_at: datetime = created_timestamp()

@@ -46,6 +46,19 @@ SLASH_COMMANDS: tuple[SlashCommand, ...] = (
         "[new | update [KR-34 45, confidence 4, note] | show G-12 | close G-12 done|missed|dropped | reopen G-12 "
         "| status G-12 at risk why]",
     ),
+    SlashCommand(
+        "/feedback",
+        "Give someone feedback, or ask peers for theirs",
+        'give @someone | request @a @b about "Q4 launch" | list',
+        escapes_mentions=True,
+    ),
+    SlashCommand(
+        "/1on1",
+        "Your 1:1s: the shared agenda, talking points, notes and action items",
+        '@someone | add @someone "career plan" | note @someone … | private @someone … | action @someone … '
+        "| every @someone week|2 weeks",
+        escapes_mentions=True,
+    ),
 )
 
 SHORTCUTS: tuple[Shortcut, ...] = (Shortcut("Give kudos", "kudos.give", "Thank someone, with a company value"),)

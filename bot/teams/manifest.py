@@ -77,15 +77,18 @@ class BotCommand:
 COMMANDS: tuple[BotCommand, ...] = (
     BotCommand("help", "What Cadence can do for you, and who sees what", (PERSONAL, TEAM)),
     BotCommand("checkin", "Answer this week's check-in now, or change your answers"),
-    BotCommand("checkin history", "Your last check-ins"),
     BotCommand(
         "checkin away", "No check-ins while you're away: checkin away next week, Dec 21 to Jan 4, list or cancel"
     ),
     BotCommand("kudos", "Thank someone in public: kudos @sam for untangling the release #ownership", (PERSONAL, TEAM)),
-    BotCommand("kudos top", "The kudos leaderboard: kudos top [week|month|quarter] [#value]", (PERSONAL, TEAM)),
+    BotCommand("kudos top", "The kudos leaderboard: kudos top [week|month|quarter] [#value]", (TEAM,)),
     BotCommand("goal", "Your goals and your team's, with their ids; goal show G-1, goal close G-1 done"),
     BotCommand("goal new", "Set a goal with key results"),
     BotCommand("goal update", "Move a key result: goal update KR-3 40, or goal update alone for a form"),
+    BotCommand(
+        "feedback", 'Give feedback (feedback give @sam) or ask for it (feedback request @a @b about "Q4 launch")'
+    ),
+    BotCommand("1on1", 'Your next 1:1 with someone and its agenda: 1on1 @sam, 1on1 add @sam "career plan"'),
     BotCommand("whoami", "What Cadence knows about you: team, manager, time zone"),
 )
 

@@ -661,6 +661,13 @@ def cmd_manifest_teams(args: argparse.Namespace, context: Context) -> int:
     return 0
 
 
+def cmd_privacy(args: argparse.Namespace, context: Context) -> int:
+    from storage import privacy
+
+    print(privacy.table(), file=context.out)
+    return 0
+
+
 def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser:
     class BoundParser(Parser):
         streams: ClassVar[dict[object, TextIO]] = {sys.stdout: out or sys.stdout, sys.stderr: err or sys.stderr}
@@ -781,6 +788,8 @@ def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser
     )
     teams_manifest.add_argument("--out", default="cadence-teams.zip", metavar="FILE.zip", help="where to write it")
     teams_manifest.add_argument("--url", help="public base URL of this Cadence, e.g. https://cadence.example.com")
+
+    command("privacy", cmd_privacy, "print who may read each kind of record (the README's table, from the code)")
 
     run = command("run", cmd_run, "serve the configured platforms, or open the demo shell without any")
     run.add_argument("--as", dest="as_email", metavar="EMAIL", help=argparse.SUPPRESS)

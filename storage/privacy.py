@@ -1,15 +1,75 @@
-"""Who may see and change what, in one readable place.
+"""Who may read and change what, in one readable place.
 
-A check-in response is visible to the person, everyone above them in the manager chain, and
-admins: nobody else, not even their peers. The rules are code here, not configuration, so anyone
-can read exactly what Cadence allows.
+Every rule about people's words (check-ins, moods, upward answers, feedback, 1:1s) is a row of
+:data:`READERS`: a kind of record and the relations to it that may read it. A viewer may read a
+record when any one of their relations to it is allowed. The README's table is generated from
+these rows (``cadence privacy table``), and a test checks the two agree, so what the README
+promises is what the code does.
+
+Some choices worth knowing:
+
+- admins don't read feedback or 1:1s: they run the organisation's settings, not its
+  conversations; a check-in is visible to them because a check-in is a work report;
+- an upward answer ("How can your manager help you?") is for the direct manager alone, not for
+  anyone higher up, so people can be honest about their manager to their manager;
+- a 1:1 belongs to its two sides, the manager they had it with and the report: a new manager
+  doesn't inherit the old one's 1:1s, and a private note is its author's alone.
 """
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Mapping
+
 from sqlmodel import Session
 
-from storage.models import Goal, GoalLevel, Person, Role
+from storage.models import (
+    Feedback,
+    FeedbackAudience,
+    Goal,
+    GoalLevel,
+    OneOnOnePair,
+    OneOnOnePrivateNote,
+    Person,
+    Role,
+)
+
+
+class Relation(enum.StrEnum):
+    """How a viewer stands to a record; one viewer may stand in several ways (a manager who is an admin)."""
+
+    SUBJECT = "the person it is about"
+    AUTHOR = "who wrote it"
+    MANAGER = "their manager"
+    SKIP_LEVEL = "managers above"
+    ADMIN = "admins"
+    ANYONE_ELSE = "anyone else"
+
+
+class Record(enum.StrEnum):
+    CHECKIN = "check-in answers and mood"
+    UPWARD_ANSWER = "upward answers (how the manager can help)"
+    FEEDBACK = "feedback, shared with the recipient only"
+    FEEDBACK_WITH_MANAGER = "feedback shared with the recipient's manager"
+    REQUEST_ANSWERERS = "who answered a feedback request"
+    ONE_ON_ONE = "a 1:1's agenda, shared notes and action items"
+    PRIVATE_NOTE = "a private 1:1 note"
+
+
+R = Relation
+READERS: Mapping[Record, frozenset[Relation]] = {
+    Record.CHECKIN: frozenset({R.SUBJECT, R.MANAGER, R.SKIP_LEVEL, R.ADMIN}),
+    Record.UPWARD_ANSWER: frozenset({R.SUBJECT, R.MANAGER}),
+    Record.FEEDBACK: frozenset({R.SUBJECT, R.AUTHOR}),
+    Record.FEEDBACK_WITH_MANAGER: frozenset({R.SUBJECT, R.AUTHOR, R.MANAGER}),
+    Record.REQUEST_ANSWERERS: frozenset({R.SUBJECT}),
+    Record.ONE_ON_ONE: frozenset({R.SUBJECT, R.MANAGER}),
+    Record.PRIVATE_NOTE: frozenset({R.AUTHOR}),
+}
+"""Each kind of record, and who reads it. For a check-in and an upward answer, the person it is about
+wrote it; for feedback, it is about the recipient and the giver wrote it; for a feedback request,
+it is about the person who asked; for a 1:1, it is about the report, and "their manager" is the
+manager on the 1:1."""
 
 
 def manager_chain(session: Session, person: Person) -> list[Person]:
@@ -27,10 +87,95 @@ def manager_chain(session: Session, person: Person) -> list[Person]:
     return chain
 
 
+def relations(
+    session: Session,
+    viewer: Person,
+    subject: Person,
+    *,
+    author_id: int | None = None,
+    manager_id: int | None = None,
+) -> frozenset[Relation]:
+    """How ``viewer`` stands to a record about ``subject`` written by ``author_id``; ``manager_id``
+    names the manager when the record fixes one (a 1:1's), instead of the subject's manager now.
+    Nobody stands in any way to a record of another organisation."""
+    if viewer.workspace_id != subject.workspace_id:
+        return frozenset()
+    found: set[Relation] = set()
+    if viewer.id == subject.id:
+        found.add(Relation.SUBJECT)
+    if author_id is not None and viewer.id == author_id:
+        found.add(Relation.AUTHOR)
+    if manager_id is not None:
+        if viewer.id == manager_id:
+            found.add(Relation.MANAGER)
+    else:
+        chain = manager_chain(session, subject)
+        if chain and chain[0].id == viewer.id:
+            found.add(Relation.MANAGER)
+        elif any(manager.id == viewer.id for manager in chain[1:]):
+            found.add(Relation.SKIP_LEVEL)
+    if viewer.role is Role.ADMIN:
+        found.add(Relation.ADMIN)
+    return frozenset(found) or frozenset({Relation.ANYONE_ELSE})
+
+
+def may_read(record: Record, standing: frozenset[Relation]) -> bool:
+    return bool(READERS[record] & standing)
+
+
 def can_see_checkins_of(session: Session, viewer: Person, subject: Person) -> bool:
-    if viewer.id == subject.id or viewer.role is Role.ADMIN:
-        return viewer.workspace_id == subject.workspace_id
-    return any(manager.id == viewer.id for manager in manager_chain(session, subject))
+    return may_read(Record.CHECKIN, relations(session, viewer, subject))
+
+
+def can_read_upward_answers(session: Session, viewer: Person, subject: Person) -> bool:
+    return may_read(Record.UPWARD_ANSWER, relations(session, viewer, subject))
+
+
+def feedback_record(feedback: Feedback) -> Record:
+    if feedback.audience is FeedbackAudience.RECIPIENT_AND_MANAGER:
+        return Record.FEEDBACK_WITH_MANAGER
+    return Record.FEEDBACK
+
+
+def can_read_feedback(session: Session, viewer: Person, feedback: Feedback) -> bool:
+    recipient = session.get(Person, feedback.recipient_id)
+    if recipient is None or recipient.workspace_id != feedback.workspace_id:
+        return False
+    standing = relations(session, viewer, recipient, author_id=feedback.giver_id)
+    return may_read(feedback_record(feedback), standing)
+
+
+def feedback_readers(session: Session, feedback: Feedback) -> list[Person]:
+    """Who reads ``feedback`` besides its giver, as the giver is told: the recipient, and their
+    manager when it is shared with them (someone without a manager is read by the recipient alone)."""
+    recipient = session.get(Person, feedback.recipient_id)
+    if recipient is None:
+        return []
+    readers = [recipient]
+    if feedback_record(feedback) is Record.FEEDBACK_WITH_MANAGER:
+        chain = manager_chain(session, recipient)
+        if chain and chain[0].id != feedback.giver_id:
+            readers.append(chain[0])
+    return readers
+
+
+def can_see_who_answered(session: Session, viewer: Person, requester: Person) -> bool:
+    return may_read(Record.REQUEST_ANSWERERS, relations(session, viewer, requester))
+
+
+def can_read_one_on_one(session: Session, viewer: Person, pair: OneOnOnePair) -> bool:
+    report = session.get(Person, pair.report_id)
+    if report is None or report.workspace_id != pair.workspace_id:
+        return False
+    return may_read(Record.ONE_ON_ONE, relations(session, viewer, report, manager_id=pair.manager_id))
+
+
+def can_read_private_note(viewer: Person, note: OneOnOnePrivateNote) -> bool:
+    """Only its author's relation can allow it, so no lookup of the chain is needed to refuse everyone else."""
+    standing = {Relation.AUTHOR} if viewer.id == note.author_id else {Relation.ANYONE_ELSE}
+    if viewer.role is Role.ADMIN:
+        standing.add(Relation.ADMIN)
+    return may_read(Record.PRIVATE_NOTE, frozenset(standing))
 
 
 def can_edit_goal(session: Session, viewer: Person, goal: Goal) -> bool:
@@ -57,3 +202,16 @@ def can_see_goal(session: Session, viewer: Person, goal: Goal, personal_goals_pu
         return True
     owner = session.get(Person, goal.owner_id) if goal.owner_id else None
     return owner is not None and can_see_checkins_of(session, viewer, owner)
+
+
+def table() -> str:
+    """:data:`READERS` as the Markdown table the README shows."""
+    columns = list(Relation)
+    lines = [
+        "| | " + " | ".join(relation.value for relation in columns) + " |",
+        "|---" * (len(columns) + 1) + "|",
+    ]
+    for record, readers in READERS.items():
+        cells = ["yes" if relation in readers else "—" for relation in columns]
+        lines.append(f"| {record.value} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -15,6 +15,7 @@ from conversations.goals import (
 )
 from conversations.help import HelpFlow
 from conversations.kudos import KudosFlow, KudosReactionFlow, KudosStatsFlow, KudosTopFlow
+from conversations.privacy import PrivacyFlow
 from conversations.time_off import TimeOffFlow
 from conversations.whoami import WhoamiFlow
 from conversations.words import Labels
@@ -25,6 +26,7 @@ def all_flows(labels: Labels | None = None) -> tuple[Flow, ...]:
     return (
         HelpFlow(),
         WhoamiFlow(),
+        PrivacyFlow(),
         CheckinFlow(labels),
         TimeOffFlow(),
         CheckinHistoryFlow(),

@@ -28,7 +28,7 @@ class Scope:
 
 
 SLASH_COMMANDS: tuple[SlashCommand, ...] = (
-    SlashCommand("/cadence", "What Cadence can do for you, and what it knows about you", "help | whoami"),
+    SlashCommand("/cadence", "What Cadence can do for you, and what it knows about you", "help | whoami | privacy"),
     SlashCommand(
         "/checkin",
         "Your weekly check-in: answer now, record time off, or see your last answers",

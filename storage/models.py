@@ -548,6 +548,8 @@ class Feedback(SQLModel, table=True):
     )
     given_at: datetime = created_timestamp()
     thanked_at: datetime | None = optional_timestamp()
+    quoted_in_snapshot: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    """The recipient chose to let its words be quoted in their quarterly snapshot; otherwise only counted."""
 
 
 class FeedbackRequest(SQLModel, table=True):

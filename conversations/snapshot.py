@@ -155,8 +155,10 @@ def chart(snapshot: Mapping[str, Any]) -> dict[str, Any]:
     average progress of their goals by week."""
     return {
         "title": f"{snapshot['person']['display_name']} · {snapshot['period']}",
+        "mood_title": "Mood (1–5)",
+        "gap_reason": "no check-in answered",
         "weeks": list(snapshot["weeks"]),
         "mood": list(snapshot["mood"]["by_week"]),
         "baseline": snapshot["mood"]["baseline"],
-        "progress": list(snapshot["goal_progress"]),
+        "goal_progress": list(snapshot["goal_progress"]),
     }

@@ -48,6 +48,17 @@ class UnknownPeriod(ValueError):
     """Not a period Cadence can summarise (``2026-Q4``)."""
 
 
+def period_problem(period: str, today: date) -> str | None:
+    """Why ``period`` can't be summarised on ``today``, in one sentence with an example, or None."""
+    parsed = parse_period(period)
+    if parsed is None:
+        return f'"{period}" is not a period; write a quarter like 2026-Q4 (or a half, 2026-H2, or a year, 2026)'
+    name, first, _ = parsed
+    if first > today:
+        return f"{name} hasn't started yet; ask for a quarter that has, for example {today.year}-Q{(today.month - 1) // 3 + 1}"
+    return None
+
+
 def quarter_bounds(period: str) -> tuple[str, date, date]:
     parsed = parse_period(period)
     if parsed is None:

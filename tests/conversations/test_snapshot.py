@@ -114,3 +114,4 @@ def test_only_feedback_the_recipient_let_be_quoted_is_quoted() -> None:
     assert snapshot["feedback"]["by_skill"] == [{"label": "Mentoring", "count": 2}]
     assert snapshot["expectations"] == [{"skill": "Mentoring", "statements": ["Grows the people around them"]}]
     assert chart(snapshot)["mood"] == [4, 2, 3, None, None, None, 4]
+    assert chart(snapshot)["baseline"] is None

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from statistics import mean
-from typing import Any
+from typing import Any, ClassVar
 
-from conversations.digest import response_rate
+from conversations.digest import DIGEST_CHART, response_rate
+from conversations.flow import State, StepResult
+from conversations.messages import Inbound, Outbound
 from conversations.schedule import week_key
 
 SNAPSHOT = "snapshot"  # an outbound kind: one person's quarter
-SNAPSHOT_CHART = "snapshot_chart"  # an outbound kind: its chart (mood and goal progress by week)
+SNAPSHOT_PROBLEM = "snapshot_problem"  # an outbound kind: why a snapshot can't be shown, in one sentence
 BASELINE_WEEKS = 13  # a person's own earlier quarter is what their mood is compared with
 STEADY = 0.5  # a mood change smaller than this, either way, is steady
 SHOWN_HIGHLIGHTS = 5
@@ -162,3 +164,24 @@ def chart(snapshot: Mapping[str, Any]) -> dict[str, Any]:
         "baseline": snapshot["mood"]["baseline"],
         "goal_progress": list(snapshot["goal_progress"]),
     }
+
+
+class SnapshotFlow:
+    """``/cadence snapshot [@person] [2026-Q4]``: someone's quarter, for them, their manager chain and
+    admins; the storage context checks who may read it and builds it, the step only answers."""
+
+    stateless: ClassVar[bool] = True
+    name: ClassVar[str] = "snapshot"
+    commands: ClassVar[tuple[str, ...]] = ("snapshot",)
+    keywords: ClassVar[tuple[str, ...]] = ()
+
+    def step(self, state: State | None, inbound: Inbound, now: datetime) -> StepResult:
+        assert state is not None, "the snapshot context always seeds a state"
+        data = state.data
+        if data.get("problem"):
+            return StepResult(outbound=(Outbound(SNAPSHOT_PROBLEM, dict(data["problem"]), private=True),))
+        snapshot = data["snapshot"]
+        messages = [Outbound(SNAPSHOT, dict(snapshot), private=True)]
+        if snapshot["has_data"]:
+            messages.append(Outbound(DIGEST_CHART, chart(snapshot), private=True))
+        return StepResult(outbound=tuple(messages))

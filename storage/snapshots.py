@@ -12,15 +12,19 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from conversations.checkin_answers import display
 from conversations.digest import weeks_back
-from conversations.goal_progress import parse_period
+from conversations.flow import State
+from conversations.goal_progress import current_period, parse_period
+from conversations.messages import Actor, Inbound
 from conversations.schedule import week_before, week_ends_at
 from conversations.snapshot import BASELINE_WEEKS, period_weeks, summarise
 from conversations.workspace_settings import WorkspaceSettings, load_settings
+from storage import kudos, privacy
 from storage.digests import ProgressReplay
 from storage.goals import goal_health
 from storage.models import (
@@ -266,3 +270,37 @@ def _feedback(
             }
         )
     return found
+
+
+def prepare_snapshot(session: Session, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State:
+    """Whose snapshot of which quarter the person asked for, whether they may read it, and the
+    snapshot itself when they may: a problem to word otherwise."""
+    viewer = session.get(Person, actor.person_id)
+    assert viewer is not None
+    today = now.astimezone(ZoneInfo(viewer.timezone)).date()
+
+    def refused(code: str, **values: Any) -> State:
+        return State(flow="snapshot", step="show", data={"problem": {"code": code, **values}})
+
+    period = None
+    for word in inbound.text.split():
+        if parse_period(word) is not None:
+            period = word.upper()
+        elif "@" not in word:
+            return refused("usage", word=word)
+    found, unknown = kudos.resolve(session, actor.workspace_id, inbound.platform, inbound.mentions)
+    if unknown:
+        return refused("unknown_person", name=unknown[0]["display_name"])
+    subject = session.get(Person, found[0]["id"]) if found else viewer
+    assert subject is not None
+    if not privacy.may_read(privacy.Record.SNAPSHOT, privacy.relations(session, viewer, subject)):
+        return refused("not_allowed")
+    period = period or current_period(today)
+    problem = period_problem(period, today)
+    if problem:
+        return refused("period", reason=problem)
+    snapshot = build_snapshots(session, actor.workspace_id, period, [subject.id], today)[subject.id]
+    return State(flow="snapshot", step="show", data={"snapshot": snapshot})
+
+
+CONTEXTS = {"snapshot": prepare_snapshot}

@@ -14,11 +14,14 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from statistics import mean
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from conversations.digest import DIGEST_CHART, response_rate
 from conversations.flow import State, StepResult
+from conversations.goal_progress import current_period, parse_period
 from conversations.messages import Inbound, Outbound
-from conversations.schedule import week_key
+from conversations.schedule import is_workday, local_instant, week_key
+from conversations.workspace_settings import parse_clock
 
 SNAPSHOT = "snapshot"  # an outbound kind: one person's quarter
 SNAPSHOT_PROBLEM = "snapshot_problem"  # an outbound kind: why a snapshot can't be shown, in one sentence
@@ -26,6 +29,30 @@ BASELINE_WEEKS = 13  # a person's own earlier quarter is what their mood is comp
 STEADY = 0.5  # a mood change smaller than this, either way, is steady
 SHOWN_HIGHLIGHTS = 5
 SUBMITTED, SKIPPED, AWAY = "submitted", "skipped", "away"
+
+
+CATCH_UP_DAYS = 7  # a snapshot missed while Cadence was down still goes out within a week; older ones don't
+
+
+def quarter_of(day: date) -> tuple[str, date, date]:
+    """The calendar quarter ``day`` is in: its name (``2026-Q4``), first and last day."""
+    quarter = parse_period(current_period(day))
+    assert quarter is not None
+    return quarter
+
+
+def snapshot_due(now: datetime, zone: str, clock: str, holidays: Sequence[date]) -> str | None:
+    """The quarter whose snapshots reach a reader in ``zone`` now, or None: the first working day
+    after the quarter ended, at ``clock`` (the digest's time) in the reader's own time zone, and
+    for a week after that (a tick after downtime still sends it, once)."""
+    today = now.astimezone(ZoneInfo(zone)).date()
+    _, first, _ = quarter_of(today)
+    ended, _, _ = quarter_of(first - timedelta(days=1))
+    day = first
+    while not is_workday(day, holidays):
+        day += timedelta(days=1)
+    due_at = local_instant(day, parse_clock(clock), ZoneInfo(zone))
+    return ended if due_at <= now < due_at + timedelta(days=CATCH_UP_DAYS) else None
 
 
 def period_weeks(first: date, last: date) -> list[str]:

@@ -122,7 +122,8 @@ def _labels(named: Sequence[Any]) -> dict[str, str]:
 def _check_ins(
     session: Session, workspace_id: int, ids: list[int], weeks: Sequence[str]
 ) -> dict[int, dict[str, dict[str, Any]]]:
-    """Each person's weeks: the status, and for an answered week its mood, blockers and highlights."""
+    """Each person's weeks: the status, and for an answered week its mood, blockers and highlights.
+    The questions are read once per template, not once per answer."""
     rows = session.exec(
         select(
             CheckinResponse.person_id,
@@ -131,15 +132,18 @@ def _check_ins(
             CheckinResponse.mood,
             CheckinResponse.blockers,
             CheckinResponse.answers,
-            CheckinTemplate.questions,
+            CheckinResponse.template_id,
         )
         .join(CheckinCycle, col(CheckinCycle.id) == CheckinResponse.cycle_id)
-        .outerjoin(CheckinTemplate, col(CheckinTemplate.id) == CheckinResponse.template_id)
         .where(CheckinCycle.workspace_id == workspace_id, col(CheckinCycle.week).in_(list(weeks)))
         .where(col(CheckinResponse.person_id).in_(ids))
     ).all()
+    highlight_questions = {
+        template.id: [question for question in template.questions if question.get("highlight")]
+        for template in session.exec(select(CheckinTemplate).where(CheckinTemplate.workspace_id == workspace_id))
+    }
     history: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
-    for person_id, week, status, mood, blockers, answers, questions in rows:
+    for person_id, week, status, mood, blockers, answers, template_id in rows:
         submitted = status is ResponseStatus.SUBMITTED
         history[person_id][week] = {
             "status": status.value,
@@ -147,8 +151,9 @@ def _check_ins(
             "blockers": blockers if submitted else None,
             "highlights": [
                 display(question, answers[question["id"]])
-                for question in questions or ()
-                if submitted and question.get("highlight") and answers.get(question["id"]) not in (None, "")
+                for question in highlight_questions.get(template_id, ())
+                if submitted
+                if answers.get(question["id"]) not in (None, "")
             ],
         }
     return history

@@ -226,6 +226,8 @@ class Goal(SQLModel, table=True):
     description: str = Field(default="", sa_type=sa.Text)
     level: GoalLevel = Field(sa_type=enum_type(GoalLevel), nullable=False)
     kind: GoalKind = Field(default=GoalKind.BUSINESS, sa_type=enum_type(GoalKind), nullable=False)
+    skill: str | None = Field(default=None, max_length=64)
+    """The skill a growth goal grows (a slug of the settings' ``skills``)."""
     period: str = Field(max_length=16)
     starts_on: date
     ends_on: date

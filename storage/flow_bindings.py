@@ -11,15 +11,15 @@ from sqlmodel import Session
 from conversations.engine import Channel, Engine
 from conversations.flow import Flow, State
 from conversations.messages import Actor, Inbound
-from storage import checkins, goals, kudos, privacy
+from storage import checkins, feedback, goals, kudos, privacy
 from storage.change_sink import SqlChangeSink
 from storage.conversation_store import SqlDirectory, SqlStateStore
 from storage.models import Workspace
 
 Preparer = Callable[[Session, Actor, Inbound, State | None, datetime], State | None]
 
-CONTEXTS: Mapping[str, Preparer] = {**checkins.CONTEXTS, **kudos.CONTEXTS, **goals.CONTEXTS, **privacy.CONTEXTS}
-APPLIERS = {**checkins.APPLIERS, **kudos.APPLIERS, **goals.APPLIERS}
+CONTEXTS: Mapping[str, Preparer] = {**checkins.CONTEXTS, **kudos.CONTEXTS, **goals.CONTEXTS, **privacy.CONTEXTS, **feedback.CONTEXTS}
+APPLIERS = {**checkins.APPLIERS, **kudos.APPLIERS, **goals.APPLIERS, **feedback.APPLIERS}
 
 
 class SqlFlowContext:

@@ -176,7 +176,7 @@ def person_problem(
     if unknown:
         return {"code": "unknown_person", "names": list(unknown), "example": example}
     if not people:
-        return {"code": "nobody", "example": example}
+        return {"code": "nobody_to_ask" if asking else "nobody", "limit": MAX_PEERS, "example": example}
     for person in people:
         if person["id"] == actor_id:
             return {"code": "self_request" if asking else "self", "example": example}

@@ -18,7 +18,13 @@ from storage.models import Workspace
 
 Preparer = Callable[[Session, Actor, Inbound, State | None, datetime], State | None]
 
-CONTEXTS: Mapping[str, Preparer] = {**checkins.CONTEXTS, **kudos.CONTEXTS, **goals.CONTEXTS, **privacy.CONTEXTS, **feedback.CONTEXTS}
+CONTEXTS: Mapping[str, Preparer] = {
+    **checkins.CONTEXTS,
+    **kudos.CONTEXTS,
+    **goals.CONTEXTS,
+    **privacy.CONTEXTS,
+    **feedback.CONTEXTS,
+}
 APPLIERS = {**checkins.APPLIERS, **kudos.APPLIERS, **goals.APPLIERS, **feedback.APPLIERS}
 
 

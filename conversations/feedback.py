@@ -22,6 +22,7 @@ and loads requests; the flows only decide. Problems are codes worded by ``feedba
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,7 +45,6 @@ MAX_TOPIC = 200  # FeedbackRequest.topic's column
 EXAMPLE_GIVE = "/feedback give @grace"
 EXAMPLE_REQUEST = '/feedback request @grace @linus about "Q4 launch"'
 
-GIVE_FORM = "feedback.give"
 REQUEST_FORM = "feedback_request.form"
 TEXT_FIELDS = ("went_well", "could_be_better")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -55,6 +55,35 @@ _WITH_MANAGER = re.compile(
     re.IGNORECASE,
 )
 _CONNECTORS = re.compile(r"^(?:\s*(?:,|;|and|&|about|on|for|re:?)(?=\s|$))+\s*", re.IGNORECASE)
+
+
+class Action(enum.StrEnum):
+    """What a button or form of the ``feedback`` flow asks for: the part of its value before the ``:``
+    (after it, a :class:`Ref` or a person's id)."""
+
+    GIVE = "feedback.give"
+    THANK = "feedback.thank"
+    ANSWER = "feedback.answer"
+    DECLINE = "feedback.decline"
+
+    def on(self, argument: object) -> str:
+        """A button's or form's value: ``feedback.answer:12:1806...``."""
+        return f"{self.value}:{argument}"
+
+
+def read_action(inbound: Inbound) -> tuple[Action | None, str]:
+    """The action a button or form asks for and its argument; (None, "") for a typed command."""
+    prefix, _, argument = (inbound.choice or inbound.form_id or "").partition(":")
+    return next((action for action in Action if action.value == prefix), None), argument
+
+
+ONLY_THEM = "recipient"
+WITH_MANAGER = "recipient_and_manager"
+
+
+def shares_with_manager(form: Mapping[str, Any]) -> bool:
+    """The form's "who sees it" says the recipient's manager too."""
+    return str(form.get("audience") or ONLY_THEM) == WITH_MANAGER
 
 
 @dataclass(frozen=True)
@@ -187,6 +216,14 @@ def person_problem(
     return None
 
 
+def recipient_problem(context: Mapping[str, Any], actor_id: int) -> dict[str, Any] | None:
+    """What is wrong with whom the feedback is for: ``person_problem``, or more than one person."""
+    wrong = person_problem(context["recipients"], context["unknown"], actor_id, asking=False)
+    if wrong is None and len(context["recipients"]) > 1:
+        return {"code": "one_at_a_time", "example": EXAMPLE_GIVE}
+    return wrong
+
+
 def text_problems(values: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     """Problems with the written parts, by field: too long, or neither written."""
     errors = {
@@ -231,8 +268,8 @@ def others_than(readers: Sequence[Mapping[str, Any]], person_id: int) -> list[di
 def answer_choices(labels: Labels, request: Ref) -> tuple[Choice, ...]:
     """The two buttons of a request a peer is asked, reminded of, or sees waiting in their list."""
     return (
-        Choice(labels("feedback_give"), f"feedback.answer:{request.value}", "primary"),
-        Choice(labels("feedback_not_this_time"), f"feedback.decline:{request.value}"),
+        Choice(labels("feedback_give"), Action.ANSWER.on(request.value), "primary"),
+        Choice(labels("feedback_not_this_time"), Action.DECLINE.on(request.value)),
     )
 
 
@@ -249,22 +286,20 @@ class FeedbackFlow:
     def step(self, state: State | None, inbound: Inbound, now: datetime) -> StepResult:
         assert state is not None and inbound.actor is not None, "the feedback context always seeds a state"
         context = state.data
-        action, _, argument = (inbound.choice or inbound.form_id or "").partition(":")
-        if action == "feedback.thank":
+        action, argument = read_action(inbound)
+        if action is Action.THANK:
             return self.thank(context, inbound, now)
-        if action == "feedback.answer" and inbound.form_id is None:
+        if action is Action.ANSWER and inbound.form_id is None:
             return self.answer_form(context)
-        if action == "feedback.answer":
+        if action is Action.ANSWER:
             return self.answer(context, inbound, now)
-        if action == "feedback.decline":
+        if action is Action.DECLINE:
             return self.decline(context)
-        if action == GIVE_FORM and inbound.form_id is not None:
+        if action is Action.GIVE and inbound.form_id is not None:
             return self.give(context, inbound, now, fixed=bool(argument))
-        if action == GIVE_FORM or (not inbound.text.strip() and not inbound.mentions):
+        if action is Action.GIVE or (not inbound.text.strip() and not inbound.mentions):
             return StepResult(outbound=(self.give_form(context, None),))
-        wrong = person_problem(context["recipients"], context["unknown"], inbound.actor.person_id, asking=False)
-        if wrong is None and len(context["recipients"]) > 1:
-            wrong = {"code": "one_at_a_time", "example": EXAMPLE_GIVE}
+        wrong = recipient_problem(context, inbound.actor.person_id)
         if wrong is not None:
             return StepResult(outbound=(problem(**wrong),))
         return StepResult(outbound=(self.give_form(context, context["recipients"][0]),))
@@ -275,9 +310,9 @@ class FeedbackFlow:
         fields = [] if recipient else [FormField("people", self.labels("feedback_person"), FieldKind.PEOPLE, True)]
         fields += self.written_fields(self.labels("feedback_give_hint", name=name, limit=MAX_TEXT))
         fields += self.theme_field(context)
-        audience = [Choice(self.labels("feedback_only", name=name), "recipient")]
+        audience = [Choice(self.labels("feedback_only", name=name), ONLY_THEM)]
         if recipient is None or recipient.get("manager"):
-            audience.append(Choice(self.labels("feedback_and_manager", name=name), "recipient_and_manager"))
+            audience.append(Choice(self.labels("feedback_and_manager", name=name), WITH_MANAGER))
         fields.append(
             FormField(
                 "audience",
@@ -285,11 +320,11 @@ class FeedbackFlow:
                 FieldKind.SINGLE_CHOICE,
                 True,
                 tuple(audience),
-                "recipient",
+                ONLY_THEM,
             )
         )
         form = Form(
-            id=f"{GIVE_FORM}:{recipient['id']}" if recipient else GIVE_FORM,
+            id=Action.GIVE.on(recipient["id"]) if recipient else Action.GIVE.value,
             title=self.labels("feedback_form_title"),
             fields=tuple(fields),
             submit_label=self.labels("feedback_submit"),
@@ -326,9 +361,7 @@ class FeedbackFlow:
         form = inbound.form or {}
         recipients = list(context["recipients"])
         errors: dict[str, dict[str, Any]] = {}
-        wrong = person_problem(recipients, context["unknown"], inbound.actor.person_id, asking=False)
-        if wrong is None and len(recipients) > 1:
-            wrong = {"code": "one_at_a_time", "example": EXAMPLE_GIVE}
+        wrong = recipient_problem(context, inbound.actor.person_id)
         if wrong is not None:
             errors["went_well" if fixed else "people"] = wrong
         texts = written(form)
@@ -336,7 +369,7 @@ class FeedbackFlow:
         theme = read_theme(form.get("theme"), context["themes"])
         if theme is None:
             errors["theme"] = {"code": "unknown_theme"}
-        with_manager = str(form.get("audience") or "recipient") == "recipient_and_manager"
+        with_manager = shares_with_manager(form)
         if not errors and with_manager and not recipients[0].get("manager"):
             errors["audience"] = {"code": "no_manager", "name": recipients[0]["display_name"]}
         if errors:
@@ -367,7 +400,7 @@ class FeedbackFlow:
             "topic": request["topic"] if request else "",
             "asked": request is not None,
         }
-        thanks = Choice(self.labels("thanks"), f"feedback.thank:{Ref(giver['id'], now).value}", "primary")
+        thanks = Choice(self.labels("thanks"), Action.THANK.on(Ref(giver["id"], now).value), "primary")
         readers = others_than(context["readers"], giver["id"])  # storage.privacy.feedback_readers
         messages = [Outbound("feedback_received", shown, (thanks,), to_person_id=recipient["id"])]
         messages += [
@@ -409,7 +442,7 @@ class FeedbackFlow:
             "feedback_answer_hint", requester=requester, topic=request["topic"], readers=readers, limit=MAX_TEXT
         )
         form = Form(
-            id=f"feedback.answer:{request['ref']}",
+            id=Action.ANSWER.on(request["ref"]),
             title=self.labels("feedback_form_title"),
             fields=(*self.written_fields(hint), *self.theme_field(context)),
             submit_label=self.labels("feedback_submit"),
@@ -595,13 +628,13 @@ class FeedbackListFlow:
         choices = [
             Choice(
                 self.labels("feedback_give_to", name=ask["requester"]["display_name"]),
-                f"feedback.answer:{ask['ref']}",
+                Action.ANSWER.on(ask["ref"]),
                 "primary",
             )
             for ask in data["waiting"]
         ]
         choices += [
-            Choice(self.labels("feedback_give"), GIVE_FORM),
+            Choice(self.labels("feedback_give"), Action.GIVE.value),
             Choice(self.labels("feedback_ask"), f"{COMMAND_CHOICE}feedback request"),
         ]
         return StepResult(outbound=(Outbound("feedback_list", data, tuple(choices), private=True),))

@@ -18,13 +18,15 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
 from conversations.feedback import (
-    GIVE_FORM,
+    Action,
     AskDeclined,
     FeedbackGiven,
     FeedbackRequested,
     FeedbackThanked,
     Ref,
     local_day_text,
+    read_action,
+    shares_with_manager,
 )
 from conversations.flow import State
 from conversations.messages import Actor, Inbound
@@ -176,7 +178,7 @@ def prepare_feedback(session: Session, actor: Actor, inbound: Inbound, state: St
     workspace = session.get(Workspace, actor.workspace_id)
     assert me is not None and me.id is not None and workspace is not None
     settings = load_settings(workspace.settings)
-    action, _, argument = (inbound.choice or inbound.form_id or "").partition(":")
+    action, argument = read_action(inbound)
     form = inbound.form or {}
     data: dict[str, Any] = {
         "actor": person_ref(me),
@@ -185,14 +187,14 @@ def prepare_feedback(session: Session, actor: Actor, inbound: Inbound, state: St
         "unknown": [],
         "readers": [],
     }
-    if action == "feedback.thank":
+    if action is Action.THANK:
         data["feedback"] = thanks_view(session, me.id, Ref.read(argument))
-    elif action in ("feedback.answer", "feedback.decline"):
+    elif action in (Action.ANSWER, Action.DECLINE):
         found = request_view(session, me, Ref.read(argument), now)
         data["request"] = found[0] if found else None
         if found is not None:
             data["readers"] = readers_of(session, me.id, found[1], found[0]["with_manager"])
-    elif action != GIVE_FORM or inbound.form_id is not None:
+    elif action is not Action.GIVE or inbound.form_id is not None:
         wanted = (
             [
                 person
@@ -208,8 +210,7 @@ def prepare_feedback(session: Session, actor: Actor, inbound: Inbound, state: St
             wanted = [person for ref in found_refs if (person := session.get(Person, ref["id"])) is not None]
         data["recipients"] = [person_with_manager(session, person) for person in wanted]
         if len(wanted) == 1 and inbound.form_id is not None:
-            with_manager = str(form.get("audience") or "") == "recipient_and_manager"
-            data["readers"] = readers_of(session, me.id, wanted[0], with_manager)
+            data["readers"] = readers_of(session, me.id, wanted[0], shares_with_manager(form))
     return State(flow="feedback", step="give", data=data)
 
 

@@ -77,8 +77,22 @@ def read_action(inbound: Inbound) -> tuple[Action | None, str]:
     return next((action for action in Action if action.value == prefix), None), argument
 
 
+class AskState(enum.StrEnum):
+    """Where a peer's ask stands, as the flow reads it: as stored, except that an ask whose request is
+    past its closing is closed even before the tick has marked it so."""
+
+    OPEN = "open"
+    DECLINED = "declined"  # may still answer while the request is open
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
 ONLY_THEM = "recipient"
 WITH_MANAGER = "recipient_and_manager"
+
+
+JUST_ME = "me"
+ME_AND_MY_MANAGER = "me_and_manager"  # who reads the answers to a request
 
 
 def shares_with_manager(form: Mapping[str, Any]) -> bool:
@@ -288,7 +302,7 @@ class FeedbackFlow:
         context = state.data
         action, argument = read_action(inbound)
         if action is Action.THANK:
-            return self.thank(context, inbound, now)
+            return self.thank(context)
         if action is Action.ANSWER and inbound.form_id is None:
             return self.answer_form(context)
         if action is Action.ANSWER:
@@ -375,12 +389,11 @@ class FeedbackFlow:
         if errors:
             return StepResult(outbound=(form_problems(errors),))
         assert theme is not None
-        return self.delivered(context, inbound, now, recipients[0], texts, theme, with_manager, None)
+        return self.delivered(context, now, recipients[0], texts, theme, with_manager, None)
 
     def delivered(
         self,
         context: Mapping[str, Any],
-        inbound: Inbound,
         now: datetime,
         recipient: Mapping[str, Any],
         texts: Mapping[str, str],
@@ -390,8 +403,7 @@ class FeedbackFlow:
     ) -> StepResult:
         """The feedback to its recipient (with Thanks), a copy to their manager when chosen, and the
         giver told who reads it."""
-        assert inbound.actor is not None
-        giver = context["actor"]  # the actor gives it
+        giver = context["actor"]
         shown = {
             "giver": giver,
             "recipient": dict(recipient),
@@ -424,9 +436,9 @@ class FeedbackFlow:
         """Why the actor can't answer or decline this request now, or None when they can."""
         if request is None:
             return problem("not_asked")
-        if request["status"] == "closed":
+        if request["status"] == AskState.CLOSED:
             return problem("request_closed", requester=request["requester"], closed_on=request["closes_on"])
-        if request["status"] == "answered":
+        if request["status"] == AskState.ANSWERED:
             return problem("already_answered", requester=request["requester"], topic=request["topic"])
         return None
 
@@ -465,7 +477,7 @@ class FeedbackFlow:
             return StepResult(outbound=(form_problems(errors),))
         assert theme is not None
         recipient = request["requester"]
-        return self.delivered(context, inbound, now, recipient, texts, theme, request["with_manager"], request)
+        return self.delivered(context, now, recipient, texts, theme, request["with_manager"], request)
 
     def decline(self, context: Mapping[str, Any]) -> StepResult:
         request = context.get("request")
@@ -473,7 +485,7 @@ class FeedbackFlow:
         if wrong is not None:
             return StepResult(outbound=(wrong,))
         assert request is not None
-        if request["status"] == "declined":
+        if request["status"] == AskState.DECLINED:
             return StepResult(outbound=(problem("already_declined", requester=request["requester"]),))
         ref = Ref.read(request["ref"])
         assert ref is not None
@@ -482,7 +494,7 @@ class FeedbackFlow:
         )
         return StepResult(outbound=(note,), changes=(AskDeclined(ref),))
 
-    def thank(self, context: Mapping[str, Any], inbound: Inbound, now: datetime) -> StepResult:
+    def thank(self, context: Mapping[str, Any]) -> StepResult:
         feedback = context.get("feedback")
         if feedback is None:
             return StepResult(outbound=(problem("not_yours"),))
@@ -519,10 +531,10 @@ class FeedbackRequestFlow:
         if inbound.form_id is not None:
             form = inbound.form or {}
             topic = " ".join(str(form.get("topic") or "").split())
-            with_manager = str(form.get("audience") or "") == "me_and_manager"
+            with_manager = str(form.get("audience") or "") == ME_AND_MY_MANAGER
             wrong = self.what_is_wrong(context, inbound.actor.person_id, topic, with_manager)
             if wrong is not None:
-                field = {"topic_too_long": "topic", "no_manager": "audience"}.get(wrong["code"], "people")
+                field = {"topic_too_long": "topic", "no_manager_of_mine": "audience"}.get(wrong["code"], "people")
                 return StepResult(outbound=(form_problems({field: wrong}),))
             return self.asked(context, now, topic, with_manager)
         if not inbound.text.strip() and not inbound.mentions:
@@ -561,12 +573,17 @@ class FeedbackRequestFlow:
         manager = context["requester"].get("manager")
         if manager:
             options = (
-                Choice(self.labels("feedback_request_me"), "me"),
-                Choice(self.labels("feedback_request_me_and_manager", manager=manager), "me_and_manager"),
+                Choice(self.labels("feedback_request_me"), JUST_ME),
+                Choice(self.labels("feedback_request_me_and_manager", manager=manager), ME_AND_MY_MANAGER),
             )
             fields.append(
                 FormField(
-                    "audience", self.labels("feedback_request_audience"), FieldKind.SINGLE_CHOICE, True, options, "me"
+                    "audience",
+                    self.labels("feedback_request_audience"),
+                    FieldKind.SINGLE_CHOICE,
+                    True,
+                    options,
+                    JUST_ME,
                 )
             )
         return Form(

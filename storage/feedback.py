@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select, update
 from conversations.feedback import (
     Action,
     AskDeclined,
+    AskState,
     FeedbackGiven,
     FeedbackRequested,
     FeedbackThanked,
@@ -116,13 +117,12 @@ def ask_of(session: Session, request: FeedbackRequest, peer_id: int) -> Feedback
     ).first()
 
 
-def ask_state(ask: FeedbackAsk, request: FeedbackRequest, now: datetime) -> str:
-    """``open``, ``declined`` (may still answer), ``answered`` or ``closed``, as the flow reads it."""
+def ask_state(ask: FeedbackAsk, request: FeedbackRequest, now: datetime) -> AskState:
     if ask.status is AskStatus.ANSWERED:
-        return "answered"
+        return AskState.ANSWERED
     if ask.status is AskStatus.CLOSED or request.closes_at <= now:
-        return "closed"
-    return "declined" if ask.status is AskStatus.DECLINED else "open"
+        return AskState.CLOSED
+    return AskState.DECLINED if ask.status is AskStatus.DECLINED else AskState.OPEN
 
 
 def request_view(

@@ -379,6 +379,10 @@ def test_the_request_form_submitted_asks_the_peers_and_its_problems_show_under_t
     assert good.changes[0].topic == "Q4 launch" and good.changes[0].with_manager is False
     bad = ask(request_context(()), form_id="feedback_request.form", form={"people": [], "topic": "", "audience": "me"})
     assert list(form_errors(bad)) == ["people"]
+    stale = {"people": ["g"], "topic": "", "audience": "me_and_manager"}  # the manager left while it was open
+    assert list(form_errors(ask(request_context(manager=None), form_id="feedback_request.form", form=stale))) == [
+        "audience"
+    ]
 
 
 def answer_context(status: str = "open", with_manager: bool = True) -> State:

@@ -144,6 +144,8 @@ class Person(SQLModel, table=True):
     manager_id: int | None = Field(default=None, foreign_key="people.id", ondelete="SET NULL", index=True)
     team_id: int | None = Field(default=None, foreign_key="teams.id", ondelete="SET NULL", index=True)
     role: Role = Field(default=Role.MEMBER, sa_type=enum_type(Role), nullable=False)
+    level: str | None = Field(default=None, max_length=64)
+    """Their track and level (``engineer/senior``), from the org file: which written expectations they are held to."""
     active: bool = Field(default=True)
     is_bot: bool = Field(default=False)
     away_until: date | None = Field(default=None)
@@ -371,6 +373,15 @@ class KudosValue(SQLModel, table=True):
     value_id: int = Field(foreign_key="company_values.id", ondelete="CASCADE", primary_key=True)
 
 
+class KudosSkill(SQLModel, table=True):
+    """A skill a kudos names (``~mentoring``): skills live in the settings, so the slug is kept as written."""
+
+    __tablename__ = "kudos_skills"
+
+    kudos_id: int = Field(foreign_key="kudos.id", ondelete="CASCADE", primary_key=True)
+    skill: str = Field(max_length=64, primary_key=True)
+
+
 class ConversationState(SQLModel, table=True):
     """Where a person is in a multi-turn flow; steps are strings so saved state survives refactors."""
 
@@ -537,6 +548,8 @@ class Feedback(SQLModel, table=True):
     )
     given_at: datetime = created_timestamp()
     thanked_at: datetime | None = optional_timestamp()
+    quoted_in_snapshot: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    """The recipient chose to let its words be quoted in their quarterly snapshot; otherwise only counted."""
 
 
 class FeedbackRequest(SQLModel, table=True):

@@ -59,6 +59,7 @@ class Record(enum.StrEnum):
     REQUEST_ANSWERERS = "who answered a feedback request"
     ONE_ON_ONE = "a 1:1's agenda, shared notes and action items"
     PRIVATE_NOTE = "a private 1:1 note"
+    SNAPSHOT = "a quarterly snapshot"
 
 
 R = Relation
@@ -70,6 +71,7 @@ READERS: Mapping[Record, frozenset[Relation]] = {
     Record.REQUEST_ANSWERERS: frozenset({R.SUBJECT}),
     Record.ONE_ON_ONE: frozenset({R.SUBJECT, R.MANAGER}),
     Record.PRIVATE_NOTE: frozenset({R.AUTHOR}),
+    Record.SNAPSHOT: frozenset({R.SUBJECT, R.MANAGER, R.SKIP_LEVEL, R.ADMIN}),
 }
 """Each kind of record, and who reads it. For a check-in and an upward answer, the person it is about
 wrote it; for feedback, it is about the recipient and the giver wrote it; for a feedback request,

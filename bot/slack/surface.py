@@ -37,7 +37,7 @@ SLASH_COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(
         "/kudos",
         "Thank someone for their work, tagged with a company value",
-        "@someone for what they did #value | stats | top [week|month|quarter] [#value]",
+        "@someone for what they did #value ~skill | stats | top [week|month|quarter] [#value]",
         escapes_mentions=True,
     ),
     SlashCommand(

@@ -73,20 +73,13 @@ def person_with_manager(session: Session, person: Person) -> dict[str, Any]:
     return {**person_ref(person), "timezone": person.timezone, "manager": manager}
 
 
-def skill_label(slug: str, label: str) -> str:
-    return label or slug.replace("-", " ").replace("_", " ").capitalize()
-
-
 def themes(session: Session, workspace_id: int, settings: WorkspaceSettings) -> list[dict[str, str]]:
     """What feedback can be about: the active company values, then the skills of the settings."""
     values = [
         {"kind": "value", "slug": value.slug, "label": value.label}
         for value in company_values.active(session, workspace_id)
     ]
-    skills = [
-        {"kind": "skill", "slug": skill.slug, "label": skill_label(skill.slug, skill.label)}
-        for skill in settings.skills
-    ]
+    skills = [{"kind": "skill", "slug": skill.slug, "label": skill.shown_label} for skill in settings.skills]
     return values + skills
 
 
@@ -334,7 +327,7 @@ def received_since(session: Session, person_id: int, since: datetime) -> list[di
         value.slug: value.label
         for value in session.exec(select(CompanyValue).where(CompanyValue.workspace_id == person.workspace_id))
     }
-    skills = {skill.slug: skill_label(skill.slug, skill.label) for skill in settings.skills}
+    skills = {skill.slug: skill.shown_label for skill in settings.skills}
     rows = session.exec(
         select(Feedback, Person, FeedbackRequest)
         .join(Person, col(Person.id) == Feedback.giver_id, isouter=True)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
+from conversations.commands import typed_handles
 from conversations.feedback import (
     Action,
     AskDeclined,
@@ -92,6 +93,15 @@ def readers_of(session: Session, giver_id: int, recipient: Person, with_manager:
         audience=audience(with_manager),
     )
     return [person_ref(reader) for reader in feedback_readers(session, planned)]
+
+
+def named_in(inbound: Inbound) -> tuple[str, ...]:
+    """Who a command or form names: the people picked in the form, the mentions, or else the handles
+    typed in the text. The last is a command run again from a button (Slack opens a form only from a
+    click): the button keeps the words, ``@grace``, not the mention."""
+    if inbound.form_id is not None:
+        return tuple((inbound.form or {}).get("people") or ())
+    return inbound.mentions or tuple(typed_handles(inbound.text))
 
 
 def request_by_ref(session: Session, workspace_id: int, ref: Ref) -> FeedbackRequest | None:
@@ -198,7 +208,7 @@ def prepare_feedback(session: Session, actor: Actor, inbound: Inbound, state: St
             else None
         )
         if wanted is None:
-            mentioned = tuple(form.get("people") or ()) if inbound.form_id else inbound.mentions
+            mentioned = named_in(inbound)
             found_refs, data["unknown"] = resolve(session, actor.workspace_id, inbound.platform, mentioned)
             wanted = [person for ref in found_refs if (person := session.get(Person, ref["id"])) is not None]
         data["recipients"] = [person_with_manager(session, person) for person in wanted]
@@ -213,8 +223,7 @@ def prepare_request(session: Session, actor: Actor, inbound: Inbound, state: Sta
     workspace = session.get(Workspace, actor.workspace_id)
     assert me is not None and workspace is not None
     settings = load_settings(workspace.settings)
-    mentioned = tuple((inbound.form or {}).get("people") or ()) if inbound.form_id else inbound.mentions
-    found, unknown = resolve(session, actor.workspace_id, inbound.platform, mentioned)
+    found, unknown = resolve(session, actor.workspace_id, inbound.platform, named_in(inbound))
     peers = [person_with_manager(session, person) for ref in found if (person := session.get(Person, ref["id"]))]
     data = {
         "requester": person_with_manager(session, me),

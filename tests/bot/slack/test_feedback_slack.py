@@ -17,7 +17,13 @@ from storage.models import Feedback
 from tests.bot.slack.block_kit import assert_valid_message, assert_valid_view
 from tests.bot.slack.harness import RunningCadence, wait_until
 from tests.fakes.slack_api import RESPONSE_URL, FakeSlackApi
-from tests.fakes.slack_requests import block_action, slash_command, text_input_state, view_submission
+from tests.fakes.slack_requests import (
+    block_action,
+    event_callback,
+    slash_command,
+    text_input_state,
+    view_submission,
+)
 
 ORG = """email,name,slack_id,manager_email,timezone
 grace@acme.example,Grace Hopper,U0002,,America/New_York
@@ -151,3 +157,19 @@ def test_a_request_reaches_each_peer_and_an_answer_in_the_modal_reaches_the_requ
     assert "Ada Lovelace shared the answers with you, their manager" in copy.args["text"] and buttons(copy) == []
     press(cadence, give, "U0003")
     said_to(slack, "You already answered Ada Lovelace's request about Q4 launch; thank you!")
+
+
+def test_feedback_typed_in_the_dm_offers_the_button_slack_needs_and_it_opens_the_form_for_the_person_named(
+    cadence: RunningCadence, slack: FakeSlackApi
+) -> None:
+    typed = {"type": "message", "channel_type": "im", "user": "U0001", "text": "feedback give <@U0003>"}
+    assert cadence.post(event_callback({**typed, "channel": "DU0001", "ts": "1.1"})).status_code == 200
+    (offer,) = messages_to(slack, "DU0001")
+    (button,) = buttons(offer)
+    assert button["text"]["text"] == "Give feedback"
+    press(cadence, button, "U0001")
+    modal = view_of(slack.wait_for_calls("views.open")[0])
+    assert_valid_view(modal)
+    assert modal["callback_id"].startswith("feedback.give:") and "For Linus T." in modal["blocks"][0]["hint"]["text"]
+    options = [option["text"]["text"] for option in modal["blocks"][-1]["element"]["options"]]
+    assert options == ["Linus T only", "Linus T and their manager"]

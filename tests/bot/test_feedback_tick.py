@@ -31,6 +31,13 @@ ASKED = datetime(2027, 3, 26, 15, 0, tzinfo=UTC)  # Friday 16:00 in Berlin (wint
 WORDS = Words(PlainDialect())
 
 
+@pytest.fixture
+def database(any_database: Database) -> Database:
+    """Each test on SQLite and, when configured, PostgreSQL: the closing notice's outbox key is
+    matched in SQL on both."""
+    return any_database
+
+
 def utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=UTC)
 

@@ -174,6 +174,18 @@ def thanks_view(session: Session, recipient_id: int, ref: Ref | None) -> dict[st
     }
 
 
+def recipients_named(
+    session: Session, me: Person, inbound: Inbound, argument: str
+) -> tuple[list[Person], list[dict[str, Any]]]:
+    """The people feedback is for, and the names nobody here has: the one person a form was opened
+    for (its id after the ``:``), or whoever the command or form names."""
+    if argument.isdigit():
+        person = session.get(Person, int(argument))
+        return ([person] if person is not None and person.workspace_id == me.workspace_id else []), []
+    found, unknown = resolve(session, me.workspace_id, inbound.platform, named_in(inbound))
+    return [person for ref in found if (person := session.get(Person, ref["id"])) is not None], unknown
+
+
 def prepare_feedback(session: Session, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State:
     """Who the feedback is for (named, picked in the form, or the requester of the request being
     answered), who would read it, the request or feedback a button names, and the values and skills."""
@@ -198,19 +210,7 @@ def prepare_feedback(session: Session, actor: Actor, inbound: Inbound, state: St
         if found is not None:
             data["readers"] = readers_of(session, me.id, found[1], found[0]["with_manager"])
     elif action is not Action.GIVE or inbound.form_id is not None:
-        wanted = (
-            [
-                person
-                for person in [session.get(Person, int(argument))]
-                if person and person.workspace_id == me.workspace_id
-            ]
-            if argument.isdigit()
-            else None
-        )
-        if wanted is None:
-            mentioned = named_in(inbound)
-            found_refs, data["unknown"] = resolve(session, actor.workspace_id, inbound.platform, mentioned)
-            wanted = [person for ref in found_refs if (person := session.get(Person, ref["id"])) is not None]
+        wanted, data["unknown"] = recipients_named(session, me, inbound, argument)
         data["recipients"] = [person_with_manager(session, person) for person in wanted]
         if len(wanted) == 1 and inbound.form_id is not None:
             data["readers"] = readers_of(session, me.id, wanted[0], shares_with_manager(form))

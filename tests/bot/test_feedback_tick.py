@@ -11,14 +11,11 @@ from sqlmodel import select
 
 from bot.feedback_tick import feedback_producer
 from bot.tick import enqueue_due
-from conversations.messages import Platform, outbound_from_dict
+from conversations.messages import outbound_from_dict
 from conversations.words import Labels, PlainDialect, Words
-from conversations.workspace_settings import validate_settings
-from storage import org_import, people, workspaces
-from storage.connections import new_organisation
 from storage.database import Database
 from storage.models import AskStatus, FeedbackAsk, OutboxDelivery, Person
-from tests.storage.test_feedback import run
+from tests.storage.test_feedback import organisation, run
 
 ORG = """email,name,manager_email,timezone
 ada@acme.test,Ada Lovelace,,Europe/Berlin
@@ -40,16 +37,6 @@ def database(any_database: Database) -> Database:
 
 def utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=UTC)
-
-
-def organisation(database: Database, **settings) -> dict[str, int]:
-    parsed, errors = validate_settings(settings)
-    assert errors == []
-    with database.session_scope() as session:
-        workspace = new_organisation(session, "Acme", Platform.SHELL, "acme")
-        assert org_import.import_org(session, workspace.id, ORG).ok
-        workspaces.apply_settings(session, workspace, parsed)
-        return {person.email.split("@")[0]: person.id for person in people.all_in(session, workspace.id)}
 
 
 def ask_everyone(database: Database) -> list:
@@ -93,7 +80,7 @@ def answer(database: Database, who: str, message, at: datetime) -> None:
 
 @pytest.fixture
 def asked(database: Database) -> dict:
-    ids = organisation(database)
+    ids = organisation(database, ORG)
     peers = {message.to_person_id: message for message in ask_everyone(database)}
     return {"ids": ids, "to": {name: peers[ids[name]] for name in ("bert", "lou", "nia", "kavi")}}
 
@@ -132,7 +119,7 @@ def test_each_peer_who_hasnt_answered_is_reminded_once_on_wednesday_at_the_clock
 
 
 def test_a_holiday_in_the_settings_is_skipped_when_counting_working_days(database: Database) -> None:
-    organisation(database, holidays=["2027-03-29"])  # Easter Monday
+    organisation(database, ORG, holidays=["2027-03-29"])  # Easter Monday
     ask_everyone(database)
     assert tick(database, utc(2027, 3, 31, 14, 0)) == 0
     assert tick(database, utc(2027, 3, 31, 15, 0)) == 0

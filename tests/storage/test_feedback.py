@@ -30,18 +30,26 @@ kim@acme.test,Kim Left,lee@acme.test,Europe/Berlin
 NOW = datetime(2027, 3, 26, 15, 0, 0, 123456, tzinfo=UTC)
 
 
+def organisation(database: Database, org_file: str, **settings) -> dict[str, int]:
+    """An organisation on the shell from ``org_file``, living by ``settings``: each person's id by
+    the part of their email before the @."""
+    parsed, errors = validate_settings(settings)
+    assert errors == []
+    with database.session_scope() as session:
+        workspace = new_organisation(session, "Acme", Platform.SHELL, "acme")
+        assert org_import.import_org(session, workspace.id, org_file).ok
+        workspaces.apply_settings(session, workspace, parsed)
+        return {person.email.split("@")[0]: person.id for person in people.all_in(session, workspace.id)}
+
+
 @pytest.fixture
 def org(any_database: Database) -> dict[str, int]:
-    settings, errors = validate_settings({"kudos": {"values": ["ownership"]}, "skills": ["mentoring"]})
-    assert errors == []
+    ids = organisation(any_database, ORG, kudos={"values": ["ownership"]}, skills=["mentoring"])
     with any_database.session_scope() as session:
-        workspace = new_organisation(session, "Acme", Platform.SHELL, "acme")
-        assert org_import.import_org(session, workspace.id, ORG).ok
-        workspaces.apply_settings(session, workspace, settings)
-        everyone = {person.email.split("@")[0]: person for person in people.all_in(session, workspace.id)}
-        everyone["kim"].active = False
-        session.add(everyone["kim"])
-        return {"workspace": workspace.id, **{name: person.id for name, person in everyone.items()}}
+        kim = session.get(Person, ids["kim"])
+        kim.active = False
+        session.add(kim)
+    return ids
 
 
 def run(database: Database, who: str, at: datetime = NOW, **fields) -> list[Outbound]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conversations.checkin import CheckinFeedbackFlow, CheckinFlow, CheckinHistoryFlow, CheckinViewFlow
+from conversations.feedback import FeedbackFlow, FeedbackListFlow, FeedbackRequestFlow
 from conversations.flow import Flow
 from conversations.goals import (
     GoalCloseFlow,
@@ -45,4 +46,7 @@ def all_flows(labels: Labels | None = None) -> tuple[Flow, ...]:
         GoalCloseFlow(),
         GoalReopenFlow(),
         GoalStatusFlow(),
+        FeedbackFlow(labels),
+        FeedbackRequestFlow(labels),
+        FeedbackListFlow(labels),
     )

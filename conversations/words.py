@@ -204,6 +204,7 @@ class Words:
             command=self._markup(dialect.command),
             quote=self._markup(dialect.quote),
             mention=self._mention,
+            names=self._names,
             link=lambda url, label="": Markup(dialect.link(str(url), self._escape(label or url))),
             plural=plural,
             number=format_number,
@@ -222,6 +223,11 @@ class Words:
         if rendering is not None:
             rendering.mentioned.append(Mention(person_id, display_name(person), platform_id))
         return Markup(self.dialect.mention(person, platform_id))
+
+    def _names(self, people: Iterable[Mapping[str, Any]]) -> Markup:
+        """``Ada, Grace and Linus``: people's names as a sentence lists them."""
+        shown = [self._escape(display_name(person)) for person in people]
+        return Markup(f"{', '.join(shown[:-1])} and {shown[-1]}" if len(shown) > 1 else "".join(shown))
 
     def _escape(self, value: Any) -> str:
         return value if isinstance(value, Markup) else self.dialect.escape(_stringify(value))

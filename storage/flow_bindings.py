@@ -11,7 +11,7 @@ from sqlmodel import Session
 from conversations.engine import Channel, Engine
 from conversations.flow import Flow, State
 from conversations.messages import Actor, Inbound
-from storage import checkins, goals, kudos, privacy, snapshots
+from storage import checkins, feedback, goals, kudos, privacy, snapshots
 from storage.change_sink import SqlChangeSink
 from storage.conversation_store import SqlDirectory, SqlStateStore
 from storage.models import Workspace
@@ -24,8 +24,9 @@ CONTEXTS: Mapping[str, Preparer] = {
     **goals.CONTEXTS,
     **privacy.CONTEXTS,
     **snapshots.CONTEXTS,
+    **feedback.CONTEXTS,
 }
-APPLIERS = {**checkins.APPLIERS, **kudos.APPLIERS, **goals.APPLIERS}
+APPLIERS = {**checkins.APPLIERS, **kudos.APPLIERS, **goals.APPLIERS, **feedback.APPLIERS}
 
 
 class SqlFlowContext:

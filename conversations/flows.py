@@ -14,6 +14,7 @@ from conversations.goals import (
     GoalUpdateFlow,
 )
 from conversations.help import HelpFlow
+from conversations.home import HomeFlow
 from conversations.kudos import KudosFlow, KudosReactionFlow, KudosStatsFlow, KudosTopFlow
 from conversations.time_off import TimeOffFlow
 from conversations.whoami import WhoamiFlow
@@ -25,6 +26,7 @@ def all_flows(labels: Labels | None = None) -> tuple[Flow, ...]:
     return (
         HelpFlow(),
         WhoamiFlow(),
+        HomeFlow(labels),
         CheckinFlow(labels),
         TimeOffFlow(),
         CheckinHistoryFlow(),

@@ -175,6 +175,11 @@ def is_upward(question: Mapping[str, Any]) -> bool:
     return question["kind"] == UPWARD
 
 
+def is_highlight(question: Mapping[str, Any]) -> bool:
+    """Answers to it are highlights (what got done), in digests, team summaries and snapshots."""
+    return bool(question.get("highlight")) and not is_upward(question)
+
+
 def mood_of(questions: Sequence[Mapping[str, Any]], answers: Mapping[str, Any]) -> int | None:
     return next((answers.get(q["id"]) for q in questions if q["kind"] == "mood" and answers.get(q["id"])), None)
 

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from conversations.checkin import HARD_MOOD
-from conversations.checkin_answers import UPWARD, display, is_upward
+from conversations.checkin_answers import UPWARD, display, is_highlight, is_upward
 from conversations.digest import (
     BASELINE_WEEKS,
     CHART_WEEKS,
@@ -145,7 +145,7 @@ def highlights_in(answered: WeekAnswers) -> dict[int, list[dict[str, str]]]:
         person_id: [
             {"question": q["text"], "answer": display(q, answers[q["id"]])}
             for q in questions
-            if q.get("highlight") and not is_upward(q) and answers.get(q["id"]) not in (None, "")
+            if is_highlight(q) and answers.get(q["id"]) not in (None, "")
         ]
         for person_id, (answers, questions) in answered.items()
     }

@@ -1,6 +1,6 @@
 """Who reads an upward answer, end to end: check-ins submitted through the engine, the week's digests,
-roll-up and team summary produced by the tick, and the "open check-in" button pressed by everyone who
-could try. Every message Cadence owes is read back from the outbox, as data and as the words shown:
+roll-up and team summary produced by the tick, the "open check-in" button pressed by everyone who
+could try, and the quarter's snapshot read by those above. Every message Cadence owes is read back from the outbox, as data and as the words shown:
 an answer for the manager reaches its writer and their direct manager, and nobody else."""
 
 from __future__ import annotations
@@ -130,6 +130,8 @@ def run_the_week(week: Week) -> list[Delivered]:
     week.opens_checkin_of("ada", "ann")  # an admin
     week.opens_checkin_of("fay", "ann")  # a peer
     week.says("ann", MONDAY, command="checkin", text="history")
+    for reader in ("cleo", "ada"):  # a skip-level manager and an admin read Ann's quarter so far
+        week.says(reader, MONDAY, text="snapshot @ann@acme.test 2026-Q4", mentions=("ann@acme.test",))
     return week.delivered()
 
 
@@ -141,6 +143,9 @@ def test_only_the_writer_and_their_direct_manager_ever_get_an_upward_answer(name
     delivered = run_the_week(named_week)
     kinds = {message.kind for message in delivered}
     assert {"digest", "company_rollup", "team_weekly_summary", "checkin_team_summary"} <= kinds, kinds
+    snapshots = [message for message in delivered if message.kind == "snapshot"]
+    assert sorted(message.recipient for message in snapshots) == ["ada", "cleo"]
+    assert all("ann shipped things" in message.words for message in snapshots), "highlights are in the snapshot"
     for writer, manager in MANAGER.items():
         assert {recipient for recipient, _ in readers_of(delivered, ask_of(writer))} == {writer, manager}, writer
     assert readers_of(delivered, ask_of("ann")) == [

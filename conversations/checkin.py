@@ -30,6 +30,7 @@ from conversations.checkin_answers import (
     Parsed,
     blockers_of,
     display,
+    is_upward,
     key_result_updates,
     key_result_value_field,
     mood_of,
@@ -488,11 +489,15 @@ class CheckinFlow:
                     "hard_week": hard_week,
                     "manager": manager or {},
                     "notify_manager": data.get("notify_manager") or "",
+                    "upward": self._upward_promise(data),
                 },
                 (Choice(self.labels("edit_answers"), f"checkin.start:{data['week']}"),),
             )
         ]
-        if manager and data.get("notify_manager") == "immediately":
+        told = self._for_manager(data)
+        told_answers = [item for question, item in zip(questions, shown, strict=True) if question in told]
+        told_changes = self._what_changed(data, told) if edited else []
+        if manager and data.get("notify_manager") == "immediately" and (told_changes or not edited):
             reference = f"{person['id']}:{data['week']}"
             messages.append(
                 Outbound(
@@ -500,9 +505,9 @@ class CheckinFlow:
                     {
                         "person": person,
                         "week": data["week"],
-                        "answers": shown,
+                        "answers": told_answers,
                         "edited": edited,
-                        "changes": changes,
+                        "changes": told_changes,
                         "hard_week": hard_week,
                     },
                     (
@@ -518,6 +523,7 @@ class CheckinFlow:
                 for q in questions
                 if q["kind"] != "mood"
                 and q["kind"] not in KEY_RESULT_KINDS
+                and not is_upward(q)
                 and not q.get("blocker")
                 and answers.get(q["id"]) is not None
             ]
@@ -530,7 +536,10 @@ class CheckinFlow:
             )
         return StepResult(None, tuple(messages), self._saved(data, submitted=True))
 
-    def _what_changed(self, data: Mapping[str, Any]) -> list[dict[str, str]]:
+    def _what_changed(
+        self, data: Mapping[str, Any], questions: Sequence[Mapping[str, Any]] | None = None
+    ) -> list[dict[str, str]]:
+        """The answers an edit changed, among ``questions`` (all of them when not given)."""
         original = data.get("original_answers") or {}
         return [
             {
@@ -539,9 +548,24 @@ class CheckinFlow:
                 "before": "" if q["kind"] in KEY_RESULT_KINDS else display(q, original.get(q["id"])),
                 "after": display(q, data["answers"].get(q["id"])),
             }
-            for q in data["questions"]
+            for q in (data["questions"] if questions is None else questions)
             if original.get(q["id"]) != data["answers"].get(q["id"])
         ]
+
+    @staticmethod
+    def _upward_promise(data: Mapping[str, Any]) -> dict[str, Any]:
+        """Who reads the answers to questions for the manager, as the person is told when they're in
+        (nothing when there were none)."""
+        if not any(is_upward(q) and data["answers"].get(q["id"]) is not None for q in data["questions"]):
+            return {}
+        return {"anonymous": bool(data.get("upward_anonymous")), "threshold": data.get("anonymity_threshold") or 0}
+
+    @staticmethod
+    def _for_manager(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        """The questions whose answers the manager's message shows: all of them, except the upward
+        ones when they are anonymous (a message naming its writer can't carry them)."""
+        questions = data["questions"]
+        return [q for q in questions if not is_upward(q)] if data.get("upward_anonymous") else list(questions)
 
     def _form_message(self, data: Mapping[str, Any]) -> Outbound:
         fields = tuple(

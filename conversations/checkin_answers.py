@@ -29,6 +29,7 @@ NO_BLOCKER = re.compile(
 KR_UPDATE = "kr_update"  # one key result in one answer: value, confidence and a note
 KR_VALUE, KR_CONFIDENCE, KR_COMMENT = "kr_value", "kr_confidence", "kr_comment"  # check-ins saved before KR_UPDATE
 KEY_RESULT_KINDS = frozenset({KR_UPDATE, KR_VALUE, KR_CONFIDENCE, KR_COMMENT})
+UPWARD = "upward"
 MAX_TEXT = 3000
 MAX_NOTE = 500
 _CONFIDENCE = re.compile(r"(?:^|(?<=[\s,;]))(?:confidence|conf)\s*[:=]?\s*([1-5])(?:\s*/\s*5)?(?=$|[\s,;.])", re.I)
@@ -168,6 +169,17 @@ def key_result_update_text(kr: Mapping[str, Any], update: Mapping[str, Any]) -> 
     return " · ".join(parts) or "—"
 
 
+def is_upward(question: Mapping[str, Any]) -> bool:
+    """A question to the manager ("How can your manager help you?"): only the person and their direct
+    manager read its answers, so it never counts as a mood, a blocker or a highlight, whatever its flags."""
+    return question["kind"] == UPWARD
+
+
+def is_highlight(question: Mapping[str, Any]) -> bool:
+    """Answers to it are highlights (what got done), in digests, team summaries and snapshots."""
+    return bool(question.get("highlight")) and not is_upward(question)
+
+
 def mood_of(questions: Sequence[Mapping[str, Any]], answers: Mapping[str, Any]) -> int | None:
     return next((answers.get(q["id"]) for q in questions if q["kind"] == "mood" and answers.get(q["id"])), None)
 
@@ -178,6 +190,7 @@ def blockers_of(questions: Sequence[Mapping[str, Any]], answers: Mapping[str, An
         str(answers[q["id"]]).strip()
         for q in questions
         if q.get("blocker")
+        and not is_upward(q)
         and answers.get(q["id"]) is not None
         and not NO_BLOCKER.match(" ".join(str(answers[q["id"]]).lower().split()).rstrip(".!:)"))
     ]

@@ -1,9 +1,11 @@
 """The arithmetic of a manager's digest, on plain data: response rates, mood against each person's
-own baseline, how long blockers stay open, and the anonymity rule for group figures."""
+own baseline, how long blockers stay open, the anonymity rule for group figures, and what the
+team asks of its manager (upward answers), named or anonymous."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from statistics import mean
 from typing import Any
 
@@ -54,6 +56,42 @@ def blocker_age(blockers_by_week: Mapping[str, str | None], week: str) -> int:
 def response_rate(answered: int, expected: int) -> int | None:
     """Answered as a share of those who were not away, in whole percent."""
     return round(answered / expected * 100) if expected else None
+
+
+@dataclass(frozen=True)
+class UpwardAnswer:
+    """One report's answer to one question for their manager, in the week digested."""
+
+    person: Mapping[str, Any]  # a person ref: id and display name
+    question: str
+    answer: str
+
+
+def upward_section(answers: Sequence[UpwardAnswer], *, anonymous: bool, threshold: int) -> dict[str, Any]:
+    """What the team asks of its manager, for the digest's "What your team asks of you".
+
+    Named: each person's answers under their name, people in the order given. Anonymous: no names
+    and no ids anywhere in it (the digest waits in the outbox as data), each question's answers
+    sorted by their text so their order says nothing about who wrote them, and only once at least
+    ``threshold`` people answered; below that, only how many did."""
+    people = {answer.person["id"] for answer in answers}
+    section: dict[str, Any] = {"anonymous": anonymous, "answered": len(people), "threshold": threshold}
+    if not anonymous:
+        named: dict[int, dict[str, Any]] = {}
+        for answer in answers:
+            entry = named.setdefault(answer.person["id"], {"person": dict(answer.person), "items": []})
+            entry["items"].append({"question": answer.question, "answer": answer.answer})
+        return {**section, "shown": True, "people": list(named.values())}
+    if len(people) < threshold:
+        return {**section, "shown": False, "questions": []}
+    by_question: dict[str, list[str]] = {}
+    for answer in answers:
+        by_question.setdefault(answer.question, []).append(answer.answer)
+    questions = [
+        {"question": question, "answers": sorted(texts, key=lambda text: (text.casefold(), text))}
+        for question, texts in sorted(by_question.items(), key=lambda item: (item[0].casefold(), item[0]))
+    ]
+    return {**section, "shown": True, "questions": questions}
 
 
 def person_buttons(people: Sequence[Mapping[str, Any]], week: str) -> tuple[Choice, ...]:

@@ -15,6 +15,7 @@ from conversations.goals import (
     GoalUpdateFlow,
 )
 from conversations.help import HelpFlow
+from conversations.home import HomeFlow
 from conversations.kudos import KudosFlow, KudosReactionFlow, KudosStatsFlow, KudosTopFlow
 from conversations.privacy import PrivacyFlow
 from conversations.snapshot import SnapshotFlow
@@ -30,6 +31,7 @@ def all_flows(labels: Labels | None = None) -> tuple[Flow, ...]:
         WhoamiFlow(),
         PrivacyFlow(),
         SnapshotFlow(),
+        HomeFlow(labels),
         CheckinFlow(labels),
         TimeOffFlow(),
         CheckinHistoryFlow(),

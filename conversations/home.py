@@ -1,30 +1,163 @@
-"""The person's home page (Slack's Home tab, later Teams' personal tab): what Cadence does for them.
+"""The person's home page: Slack's Home tab, and the same page as a message wherever a person types
+``home`` (a Teams chat, the shell, Slack's direct messages): what Cadence does for them, their goals,
+the kudos and feedback they received, the feedback waiting for their answer and their own requests.
 
-Later capabilities add their sections (goals, check-ins, kudos) through ``data``; the words live in
-``templates/home.j2``.
+The storage side gathers the facts (``storage/home.py``); the words live in ``templates/_home.j2``,
+shown by ``home.j2`` (the tab) and ``home_message.j2`` (the message).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, time
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
-from conversations.messages import Actor, Outbound
+from conversations.flow import State, StepResult
+from conversations.goal_progress import current_period, parse_period
+from conversations.messages import Actor, Choice, Inbound, Outbound
+from conversations.words import Labels
 
-HOME = "home"
+HOME = "home"  # the Home tab (Slack publishes it as a view)
+HOME_MESSAGE = "home_message"  # the same page, answering a typed ``home``
+LATEST_FEEDBACK = 3
+OPENING_WORDS = 12
 
 
-def home_page(
-    actor: Actor, recent_kudos: Sequence[Mapping[str, Any]] = (), goals: Sequence[Mapping[str, Any]] = ()
-) -> Outbound:
+@dataclass(frozen=True)
+class ReceivedFeedback:
+    """A piece of feedback as the page lists it: who gave it, the day, and how it begins."""
+
+    giver: Mapping[str, Any] | None  # a person ref; None once the giver has left Cadence
+    day: str  # the day it was given, in the reader's time zone (ISO)
+    opening: str
+
+
+@dataclass(frozen=True)
+class WaitingAsk:
+    """Someone asked the person for feedback, and it waits for their answer."""
+
+    ask_id: int
+    requester: Mapping[str, Any]
+    topic: str
+    closes_on: str  # the last day to answer, in the reader's time zone (ISO)
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    """A request for feedback the person made that is still open: who answered so far (never who declined)."""
+
+    topic: str
+    asked_on: str
+    answered_by: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class FeedbackPart:
+    quarter: str = ""  # "2026-Q4", in the reader's time zone
+    received: int = 0  # how many pieces of feedback this quarter
+    latest: tuple[ReceivedFeedback, ...] = ()
+    waiting: tuple[WaitingAsk, ...] = ()
+    requests: tuple[OpenRequest, ...] = ()
+
+
+@dataclass(frozen=True)
+class HomeFacts:
+    """What the page shows beyond who the person is, gathered by the storage side."""
+
+    recent_kudos: tuple[Mapping[str, Any], ...] = ()
+    goals: tuple[Mapping[str, Any], ...] = ()
+    feedback: FeedbackPart = field(default_factory=FeedbackPart)
+    next_one_on_one: Mapping[str, Any] | None = None
+    """The person's next 1:1, for the 1:1 work to fill (and word in ``_home.j2``); None shows nothing."""
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain JSON data, to travel in a flow's state."""
+        return asdict(self)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> HomeFacts:
+        feedback = dict(data.get("feedback") or {})
+        return cls(
+            recent_kudos=tuple(data.get("recent_kudos") or ()),
+            goals=tuple(data.get("goals") or ()),
+            feedback=FeedbackPart(
+                quarter=str(feedback.get("quarter") or ""),
+                received=int(feedback.get("received") or 0),
+                latest=tuple(ReceivedFeedback(**item) for item in feedback.get("latest") or ()),
+                waiting=tuple(WaitingAsk(**item) for item in feedback.get("waiting") or ()),
+                requests=tuple(
+                    OpenRequest(item["topic"], item["asked_on"], tuple(item.get("answered_by") or ()))
+                    for item in feedback.get("requests") or ()
+                ),
+            ),
+            next_one_on_one=data.get("next_one_on_one"),
+        )
+
+
+def quarter_began_at(now: datetime, zone: str) -> datetime:
+    """The start of the calendar quarter the person is in, at midnight where they live: feedback given
+    on 30 September at 23:00 in Tokyo belongs to the third quarter there, whatever the hour in UTC."""
+    local = ZoneInfo(zone)
+    parsed = parse_period(current_period(now.astimezone(local).date()))
+    assert parsed is not None, "the current quarter always reads as a period"
+    return datetime.combine(parsed[1], time(), local)
+
+
+def quarter_name(now: datetime, zone: str) -> str:
+    return current_period(now.astimezone(ZoneInfo(zone)).date())
+
+
+def local_day(instant: datetime, zone: str) -> str:
+    return instant.astimezone(ZoneInfo(zone)).date().isoformat()
+
+
+def opening_words(*texts: str, count: int = OPENING_WORDS) -> str:
+    """The first words of what someone wrote, on one line, marked when cut: enough to recognise it."""
+    words = " ".join(text for text in texts if text).split()
+    return " ".join(words[:count]) + ("…" if len(words) > count else "")
+
+
+def home_page(actor: Actor, facts: HomeFacts | None = None, labels: Labels | None = None, kind: str = HOME) -> Outbound:
+    """The page, with a "Give feedback" button for each request waiting for the person's answer."""
+    facts = facts or HomeFacts()
+    labels = labels or Labels()
+    feedback = facts.feedback
+    choices = tuple(
+        Choice(
+            labels("feedback_give_to", name=ask.requester.get("display_name") or ""), f"feedback.answer:{ask.ask_id}"
+        )
+        for ask in feedback.waiting
+    )
     return Outbound(
-        HOME,
+        kind,
         {
             "name": actor.display_name,
             "manager": actor.manager_name or "",
             "is_manager": actor.report_count > 0,
             "is_admin": actor.role == "admin",
-            "recent_kudos": [dict(kudos) for kudos in recent_kudos],
-            "goals": [dict(goal) for goal in goals],
+            "recent_kudos": [dict(kudos) for kudos in facts.recent_kudos],
+            "goals": [dict(goal) for goal in facts.goals],
+            "feedback": asdict(feedback),
+            "next_one_on_one": dict(facts.next_one_on_one) if facts.next_one_on_one else None,
         },
+        choices,
     )
+
+
+@dataclass
+class HomeFlow:
+    """``home``: the Home tab's page as a message, for the platforms and places that have no Home tab."""
+
+    labels: Labels
+    stateless: ClassVar[bool] = True
+    name: ClassVar[str] = "home"
+    commands: ClassVar[tuple[str, ...]] = ("home",)
+    keywords: ClassVar[tuple[str, ...]] = ("home", "my home", "my page", "dashboard")
+
+    def step(self, state: State | None, inbound: Inbound, now: datetime) -> StepResult:
+        actor = inbound.actor
+        assert actor is not None
+        facts = HomeFacts.from_data(state.data) if state is not None else HomeFacts()
+        return StepResult(outbound=(home_page(actor, facts, self.labels, HOME_MESSAGE),))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from conversations.checkin import CheckinSaved, CheckinSkipped, Status, Step
-from conversations.checkin_answers import KR_UPDATE, display
+from conversations.checkin_answers import KR_UPDATE, display, is_upward
 from conversations.flow import State
 from conversations.messages import Actor, Inbound
 from conversations.numbers import small_int
@@ -37,7 +38,7 @@ from storage.models import (
     Workspace,
     utcnow,
 )
-from storage.privacy import can_see_checkins_of
+from storage.privacy import can_read_upward_answers, can_see_checkins_of
 
 HISTORY_WEEKS = 5
 
@@ -180,9 +181,13 @@ def prepare_checkin(session: Session, actor: Actor, inbound: Inbound, state: Sta
     person = session.get(Person, actor.person_id)
     assert person is not None
     window = window_for(session, person, now)
-    if state is not None and state.data.get("week") == window.week:
-        return state
     settings = settings_for(session, person)
+    privacy = {
+        "upward_anonymous": settings.checkins.upward_anonymous,
+        "anonymity_threshold": settings.anonymity_threshold,
+    }
+    if state is not None and state.data.get("week") == window.week:
+        return replace(state, data={**state.data, **privacy})  # as the settings say now, not when it began
     questions = expand_questions(session, person, settings)
     template = template_for(session, person.workspace_id, questions)
     response = existing_response(session, person.workspace_id, window.week, actor.person_id)
@@ -204,6 +209,7 @@ def prepare_checkin(session: Session, actor: Actor, inbound: Inbound, state: Sta
             if settings.checkins.team_summary and settings.checkins.team_channel
             else None
         ),
+        **privacy,
     }
     return State(flow="checkin", step=Step.READY, data=data, expires_at=window.closes_at)
 
@@ -269,7 +275,8 @@ def prepare_feedback(session: Session, actor: Actor, inbound: Inbound, state: St
 
 
 def prepare_view(session: Session, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State:
-    """A report's answers for a week, when the actor may see them (their manager chain, admins)."""
+    """A report's answers for a week, when the actor may see them (their manager chain, admins); the
+    answers to questions for the manager only when the actor is that manager and they carry a name."""
     feedback = prepare_feedback(session, actor, inbound, state, now)
     subject = dict(feedback.data["subject"])
     if subject.get("allowed"):
@@ -277,12 +284,23 @@ def prepare_view(session: Session, actor: Actor, inbound: Inbound, state: State 
         response = existing_response(session, actor.workspace_id, subject["week"], subject["id"]) if person else None
         template = session.get(CheckinTemplate, response.template_id) if response and response.template_id else None
         questions = template.questions if template else []
+        if person is not None and not reads_upward_answers_of(session, actor, person):
+            questions = [q for q in questions if not is_upward(q)]
         subject["answers"] = [
             {"question": question_text(q), "answer": display(q, response.answers[q["id"]])}
             for q in questions
             if response and response.answers.get(q["id"]) is not None
         ]
     return State(flow="checkin_view", step="show", data={"subject": subject})
+
+
+def reads_upward_answers_of(session: Session, actor: Actor, subject: Person) -> bool:
+    """The upward answers of ``subject`` are shown to ``actor`` with their name on them: the subject
+    themselves, and their direct manager unless those answers are anonymous."""
+    viewer = session.get(Person, actor.person_id)
+    if viewer is None or not can_read_upward_answers(session, viewer, subject):
+        return False
+    return viewer.id == subject.id or not settings_for(session, subject).checkins.upward_anonymous
 
 
 def prompt_key(person_id: int | None, week: str) -> str:

@@ -21,14 +21,16 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from conversations.checkin import HARD_MOOD
-from conversations.checkin_answers import display
+from conversations.checkin_answers import UPWARD, display, is_highlight, is_upward
 from conversations.digest import (
     BASELINE_WEEKS,
     CHART_WEEKS,
+    UpwardAnswer,
     blocker_age,
     group_mood,
     mood_change,
     response_rate,
+    upward_section,
     weeks_back,
 )
 from conversations.goal_progress import health, key_result_progress, weighted_progress
@@ -51,6 +53,7 @@ from storage.models import (
     Team,
     Workspace,
 )
+from storage.privacy import can_read_upward_answers
 
 HISTORY_WEEKS = CHART_WEEKS + BASELINE_WEEKS
 MAX_DEPTH = 30
@@ -113,10 +116,12 @@ def response_history(
     return history
 
 
-def highlights(
-    session: Session, workspace_id: int, person_ids: Sequence[int], week: str
-) -> dict[int, list[dict[str, str]]]:
-    """What each person said under the highlight questions (what got done) this week."""
+WeekAnswers = dict[int, tuple[dict[str, Any], list[dict[str, Any]]]]
+"""Each person's submitted answers of one week, with the questions they were asked."""
+
+
+def week_answers(session: Session, workspace_id: int, person_ids: Sequence[int], week: str) -> WeekAnswers:
+    """What each person answered in their submitted check-in of ``week``, in one statement."""
     rows = session.exec(
         select(CheckinResponse.person_id, CheckinResponse.answers, CheckinTemplate.questions)
         .join(CheckinCycle, col(CheckinCycle.id) == CheckinResponse.cycle_id)
@@ -124,14 +129,59 @@ def highlights(
         .where(CheckinCycle.workspace_id == workspace_id, CheckinCycle.week == week)
         .where(col(CheckinResponse.person_id).in_(list(person_ids)), CheckinResponse.status == ResponseStatus.SUBMITTED)
     ).all()
-    found: dict[int, list[dict[str, str]]] = {}
-    for person_id, answers, questions in rows:
-        found[person_id] = [
+    return {person_id: (answers, questions) for person_id, answers, questions in rows}
+
+
+def highlights(
+    session: Session, workspace_id: int, person_ids: Sequence[int], week: str
+) -> dict[int, list[dict[str, str]]]:
+    """What each person said under the highlight questions (what got done) this week."""
+    return highlights_in(week_answers(session, workspace_id, person_ids, week))
+
+
+def highlights_in(answered: WeekAnswers) -> dict[int, list[dict[str, str]]]:
+    """The highlights among a week's answers; a question for the manager never is one, whatever its flags."""
+    return {
+        person_id: [
             {"question": q["text"], "answer": display(q, answers[q["id"]])}
             for q in questions
-            if q.get("highlight") and answers.get(q["id"]) not in (None, "")
+            if is_highlight(q) and answers.get(q["id"]) not in (None, "")
         ]
+        for person_id, (answers, questions) in answered.items()
+    }
+
+
+def upward_answers_in(answered: WeekAnswers, people: Sequence[dict[str, Any]]) -> list[UpwardAnswer]:
+    """The answers ``people`` (person refs, in the order to show them) gave to the questions for their manager."""
+    found = []
+    for person in people:
+        answers, questions = answered.get(person["id"], ({}, []))
+        found.extend(
+            UpwardAnswer(person, q["text"], display(q, answers[q["id"]]))
+            for q in questions
+            if is_upward(q) and str(answers.get(q["id"]) or "").strip()
+        )
     return found
+
+
+def upward_digest(
+    session: Session,
+    workspace: Workspace,
+    settings: WorkspaceSettings,
+    direct: Sequence[Person],
+    answers: Sequence[UpwardAnswer],
+) -> dict[str, Any] | None:
+    """The digest's "What your team asks of you" (``settings`` the manager's), or None when nobody in
+    the team is asked anything of the kind. Anonymous when the manager's settings or those of any of
+    their reports' teams say so: a team half named and half not would name the rest by elimination."""
+    team_ids = {person.team_id for person in direct if person.team_id is not None}
+    names = dict(session.exec(select(Team.id, Team.name).where(col(Team.id).in_(team_ids))).all()) if team_ids else {}
+    everyone = load_settings(workspace.settings)
+    applying = [settings, *(everyone.for_team(name) for name in {names.get(person.team_id) for person in direct})]
+    if not answers and not any(q.kind == UPWARD for each in applying for q in each.checkins.questions):
+        return None
+    anonymous = any(each.checkins.upward_anonymous for each in applying)
+    return upward_section(answers, anonymous=anonymous, threshold=settings.anonymity_threshold)
 
 
 def statuses(people: Sequence[Person], history: dict[int, dict[str, Any]], week: str) -> dict[str, list[dict]]:
@@ -400,7 +450,8 @@ def build_digest(session: Session, manager: Person, week: str, now: datetime) ->
     org_ids = [person.id for person, _ in org]
     history = response_history(session, workspace.id, org_ids, weeks)
     groups = statuses(direct, history, week)
-    said = highlights(session, workspace.id, [p["id"] for p in groups["answered"]], week)
+    answered = week_answers(session, workspace.id, [p["id"] for p in groups["answered"]], week)
+    said = highlights_in(answered)
     threshold = settings.anonymity_threshold
     people_moods, this_week_moods, new_blockers, open_blockers = [], [], [], []
     for person in direct:
@@ -426,6 +477,8 @@ def build_digest(session: Session, manager: Person, week: str, now: datetime) ->
         session, [manager.id, *[person.id for person in direct]], team_ids, now, today, settings, week_ends
     )
     direct_ids = [person.id for person in direct]
+    by_id = {person.id: person for person in direct}
+    upward_writers = [p for p in groups["answered"] if can_read_upward_answers(session, manager, by_id[p["id"]])]
     return {
         "manager": ref(manager),
         "week": week,
@@ -449,6 +502,7 @@ def build_digest(session: Session, manager: Person, week: str, now: datetime) ->
             "average_progress": goals["progress_by_week"][-1],  # the chart's last point: the same number
             "kudos": kudos_figures(session, direct_ids, week, now, settings.digest.no_kudos_days, direct),
         },
+        "upward": upward_digest(session, workspace, settings, direct, upward_answers_in(answered, upward_writers)),
         "skip_level": skip_level(org, manager.id, history, week, threshold),
         "chart": {
             "team": team.name if team else f"{first_name(manager)}'s team",

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from conversations.engine import Channel, Engine
 from conversations.flow import Flow, State
 from conversations.messages import Actor, Inbound
-from storage import checkins, feedback, goals, kudos, privacy, snapshots
+from storage import checkins, feedback, goals, home, kudos, privacy, snapshots
 from storage.change_sink import SqlChangeSink
 from storage.conversation_store import SqlDirectory, SqlStateStore
 from storage.models import Workspace
@@ -25,6 +25,7 @@ CONTEXTS: Mapping[str, Preparer] = {
     **privacy.CONTEXTS,
     **snapshots.CONTEXTS,
     **feedback.CONTEXTS,
+    **home.CONTEXTS,
 }
 APPLIERS = {**checkins.APPLIERS, **kudos.APPLIERS, **goals.APPLIERS, **feedback.APPLIERS}
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from conversations.checkin_answers import display
+from conversations.checkin_answers import display, is_highlight
 from conversations.digest import weeks_back
 from conversations.flow import State
 from conversations.goal_progress import current_period, parse_period
@@ -139,7 +139,7 @@ def _check_ins(
         .where(col(CheckinResponse.person_id).in_(ids))
     ).all()
     highlight_questions = {
-        template.id: [question for question in template.questions if question.get("highlight")]
+        template.id: [question for question in template.questions if is_highlight(question)]
         for template in session.exec(select(CheckinTemplate).where(CheckinTemplate.workspace_id == workspace_id))
     }
     history: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)

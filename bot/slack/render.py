@@ -73,35 +73,36 @@ class BlockKit:
     def message(self, outbound: Outbound, slack_ids: Mapping[int, str] | None = None) -> dict[str, Any]:
         """``text`` (the notification and accessibility fallback) and ``blocks`` for chat.postMessage;
         ``slack_ids`` (person id → Slack user id) turns the people it mentions into Slack mentions."""
+        context, text = self._blocks(outbound, slack_ids, MESSAGE_BLOCK_LIMIT)
+        blocks = self._layout(self._layout_name(outbound.kind, "message.json.j2"), context)
+        return {"text": limit(text or outbound.kind, 3000), "blocks": blocks}
+
+    def home(self, outbound: Outbound, slack_ids: Mapping[int, str] | None = None) -> dict[str, Any]:
+        """The Home tab: a message's blocks, buttons included, as a home view."""
+        context, _ = self._blocks(outbound, slack_ids, VIEW_BLOCK_LIMIT)
+        return self._layout("home_view.json.j2", context)
+
+    def _blocks(
+        self, outbound: Outbound, slack_ids: Mapping[int, str] | None, block_limit: int
+    ) -> tuple[dict[str, Any], str]:
+        """What a message's layout arranges, its body cut to fit ``block_limit``, and its text fallback."""
         rendered = self.words.render(outbound.kind, outbound.data, slack_ids)
         title = self.plain_words.render(outbound.kind, outbound.data).title
         button_rows = rows(outbound.choices)
         choice_set_blocks = CHOICE_SET_BLOCKS if outbound.choice_set is not None else 0
-        room = MESSAGE_BLOCK_LIMIT - bool(title) - len(button_rows) - choice_set_blocks
-        blocks = self._layout(
-            self._layout_name(outbound.kind, "message.json.j2"),
-            {
-                "title": title,
-                "body_chunks": fit(chunks(rendered.body), room),
-                "choices": outbound.choices,
-                "button_rows": button_rows,
-                "choice_set": outbound.choice_set,
-                "picks_block": PICKS_BLOCK,
-                "picks_action": PICKS_ACTION,
-                "send_picks_action": SEND_PICKS_ACTION,
-                "data": outbound.data,
-            },
-        )
-        return {"text": limit(rendered.text or title or outbound.kind, 3000), "blocks": blocks}
-
-    def home(self, outbound: Outbound, slack_ids: Mapping[int, str] | None = None) -> dict[str, Any]:
-        rendered = self.words.render(outbound.kind, outbound.data, slack_ids)
-        title = self.plain_words.render(outbound.kind, outbound.data).title
-        room = VIEW_BLOCK_LIMIT - bool(title)
-        return self._layout(
-            "home_view.json.j2",
-            {"title": title, "body_chunks": fit(chunks(rendered.body), room), "data": outbound.data},
-        )
+        room = block_limit - bool(title) - len(button_rows) - choice_set_blocks
+        context = {
+            "title": title,
+            "body_chunks": fit(chunks(rendered.body), room),
+            "choices": outbound.choices,
+            "button_rows": button_rows,
+            "choice_set": outbound.choice_set,
+            "picks_block": PICKS_BLOCK,
+            "picks_action": PICKS_ACTION,
+            "send_picks_action": SEND_PICKS_ACTION,
+            "data": outbound.data,
+        }
+        return context, rendered.text or title
 
     def modal(self, form: Form, metadata: Mapping[str, Any], intro: str = "") -> dict[str, Any]:
         private_metadata = json.dumps(dict(metadata), separators=(",", ":"))

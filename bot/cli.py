@@ -74,12 +74,14 @@ class Context:
 
 
 def default_producers() -> list[Producer]:
-    """What the tick looks for: check-in prompts and reminders, weekly digests and summaries."""
+    """What the tick looks for: check-in prompts and reminders, weekly digests and summaries, 1:1 agendas."""
     from bot.checkin_tick import checkin_producer
     from bot.digest_tick import digest_producer
+    from bot.one_on_one_tick import one_on_one_producer
     from conversations.words import Labels
 
-    return [checkin_producer(Labels()), digest_producer()]
+    labels = Labels()
+    return [checkin_producer(labels), digest_producer(), one_on_one_producer(labels)]
 
 
 def cmd_db_upgrade(args: argparse.Namespace, context: Context) -> int:

@@ -30,13 +30,16 @@ def group_mood(moods: Sequence[int], threshold: int) -> float | None:
     return round(mean(moods), 1) if len(moods) >= threshold and moods else None
 
 
-def mood_change(moods_by_week: Mapping[str, int | None], week: str) -> dict[str, Any] | None:
-    """This week's mood against the person's own average of the four weeks before (when they had any)."""
+def mood_change(
+    moods_by_week: Mapping[str, int | None], week: str, baseline_weeks: int = BASELINE_WEEKS
+) -> dict[str, Any] | None:
+    """This week's mood against the person's own average of the ``baseline_weeks`` weeks before
+    (when they had any): four in the digest, eight on a 1:1 agenda."""
     mood = moods_by_week.get(week)
     if mood is None:
         return None
     earlier = [
-        moods_by_week[w] for w in weeks_back(week_before(week), BASELINE_WEEKS) if moods_by_week.get(w) is not None
+        moods_by_week[w] for w in weeks_back(week_before(week), baseline_weeks) if moods_by_week.get(w) is not None
     ]
     baseline = round(mean(earlier), 1) if earlier else None
     return {"mood": mood, "baseline": baseline, "change": round(mood - baseline, 1) if baseline is not None else None}

@@ -15,6 +15,7 @@ from conversations.goals import (
 )
 from conversations.help import HelpFlow
 from conversations.kudos import KudosFlow, KudosReactionFlow, KudosStatsFlow, KudosTopFlow
+from conversations.one_on_ones import OneOnOneFlow
 from conversations.time_off import TimeOffFlow
 from conversations.whoami import WhoamiFlow
 from conversations.words import Labels
@@ -41,4 +42,5 @@ def all_flows(labels: Labels | None = None) -> tuple[Flow, ...]:
         GoalCloseFlow(),
         GoalReopenFlow(),
         GoalStatusFlow(),
+        OneOnOneFlow(labels),
     )

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from conversations.dates import day_text
 from conversations.schedule import is_workday, local_instant
 from conversations.workspace_settings import WEEKDAYS, OneOnOneSettings, parse_clock
 
@@ -112,9 +113,7 @@ def workdays_before(day: date, count: int, holidays: Iterable[date]) -> date:
     return day
 
 
-def agenda_time(
-    start: datetime, zone: str, settings: OneOnOneSettings, holidays: Iterable[date]
-) -> datetime:
+def agenda_time(start: datetime, zone: str, settings: OneOnOneSettings, holidays: Iterable[date]) -> datetime:
     """When the agenda of the 1:1 starting at ``start`` is due for someone living in ``zone``: the
     working days the settings say before the meeting's date there, at the agenda time there."""
     person_zone = ZoneInfo(zone)
@@ -129,3 +128,11 @@ def agenda_due(now: datetime, start: datetime, send_at: datetime) -> bool:
     if now >= start:
         return False
     return now >= send_at or send_at >= start
+
+
+def moment_text(instant: datetime, zone: str, now: datetime) -> str:
+    """A 1:1's start as the person in ``zone`` reads it: ``Thu 25 Mar 15:00`` (with the year when it
+    isn't this one)."""
+    person_zone = ZoneInfo(zone)
+    local = instant.astimezone(person_zone)
+    return f"{day_text(local.date(), now.astimezone(person_zone).date())} {local:%H:%M}"

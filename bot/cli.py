@@ -81,7 +81,7 @@ def default_producers() -> list[Producer]:
     from conversations.words import Labels
 
     labels = Labels()
-    return [checkin_producer(labels), digest_producer(), one_on_one_producer(labels)]
+    return [checkin_producer(labels), digest_producer(labels), one_on_one_producer(labels)]
 
 
 def cmd_db_upgrade(args: argparse.Namespace, context: Context) -> int:

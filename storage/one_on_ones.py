@@ -319,12 +319,12 @@ def _other(session: Session, actor: Actor, inbound: Inbound, reader: Person) -> 
     mentioned = []
     for user_id in list(dict.fromkeys(inbound.mentions or typed))[:MAX_MENTIONS]:
         found, unknown = resolve(session, actor.workspace_id, inbound.platform, [user_id])
-        mentioned.append(found[0] if found else {"unknown": unknown[0]["display_name"]})
+        mentioned.append(found[0] if found else {"unknown": unknown[0]})
     if not mentioned:
         return None, {"code": "nobody"}, []
     first = mentioned[0]
     if "unknown" in first:
-        return None, {"code": "unknown_person", "name": first["unknown"]}, mentioned
+        return None, {"code": "unknown_person", "person": first["unknown"]}, mentioned
     return session.get(Person, first["id"]), {}, mentioned
 
 

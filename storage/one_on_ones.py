@@ -407,34 +407,26 @@ def apply_started(session: Session, actor: Actor, change: PairStarted, now: date
     ensure_pair(session, actor.workspace_id, change.pair, now)
 
 
-def apply_point(session: Session, actor: Actor, change: TalkingPointAdded, now: datetime) -> None:
-    pair = ensure_pair(session, actor.workspace_id, change.pair, now)
+def _add_item(
+    session: Session, actor: Actor, key: PairKey, kind: OneOnOneItemKind, text: str, now: datetime, **fields: Any
+) -> None:
+    """One item both sides read, written by the actor, in the pair (started if need be)."""
+    pair = ensure_pair(session, actor.workspace_id, key, now)
     session.add(
-        OneOnOneItem(
-            pair_id=pair.id,
-            kind=OneOnOneItemKind.TALKING_POINT,
-            author_id=actor.person_id,
-            text=change.text,
-            created_at=now,
-        )
+        OneOnOneItem(pair_id=pair.id, kind=kind, author_id=actor.person_id, text=text, created_at=now, **fields)
     )
+
+
+def apply_point(session: Session, actor: Actor, change: TalkingPointAdded, now: datetime) -> None:
+    _add_item(session, actor, change.pair, OneOnOneItemKind.TALKING_POINT, change.text, now)
 
 
 def apply_action(session: Session, actor: Actor, change: ActionItemAdded, now: datetime) -> None:
-    pair = ensure_pair(session, actor.workspace_id, change.pair, now)
-    session.add(
-        OneOnOneItem(
-            pair_id=pair.id,
-            kind=OneOnOneItemKind.ACTION_ITEM,
-            author_id=actor.person_id,
-            owner_id=change.owner_id,
-            text=change.text,
-            created_at=now,
-        )
-    )
+    _add_item(session, actor, change.pair, OneOnOneItemKind.ACTION_ITEM, change.text, now, owner_id=change.owner_id)
 
 
 def apply_note(session: Session, actor: Actor, change: NoteAdded, now: datetime) -> None:
+    """On the 1:1 it was written for: shared with the other side, or the author's alone."""
     pair = ensure_pair(session, actor.workspace_id, change.pair, now)
     meeting = ensure_meeting(session, pair, change.meeting_starts_at, now)
     if change.private:
@@ -444,16 +436,7 @@ def apply_note(session: Session, actor: Actor, change: NoteAdded, now: datetime)
             )
         )
     else:
-        session.add(
-            OneOnOneItem(
-                pair_id=pair.id,
-                meeting_id=meeting.id,
-                kind=OneOnOneItemKind.SHARED_NOTE,
-                author_id=actor.person_id,
-                text=change.text,
-                created_at=now,
-            )
-        )
+        _add_item(session, actor, change.pair, OneOnOneItemKind.SHARED_NOTE, change.text, now, meeting_id=meeting.id)
 
 
 def apply_closed(session: Session, actor: Actor, change: ItemsClosed, now: datetime) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from conversations.digest import digest_message
 from conversations.flow import State
 from conversations.messages import FORM_ERRORS, PICKED, Inbound, Platform
 from conversations.one_on_ones import (
@@ -27,6 +28,7 @@ from conversations.one_on_ones import (
     split_handles,
 )
 from conversations.words import Labels
+from tests.fixtures.sample_messages import SAMPLES
 
 NOW = datetime(2027, 3, 16, 9, tzinfo=UTC)
 SAM = {"id": 2, "display_name": "Sam Okafor"}
@@ -206,3 +208,28 @@ def test_the_agenda_offers_a_checkbox_per_open_item_and_the_two_forms() -> None:
     ]
     assert [choice.value for choice in agenda.choices] == ["one_on_one.point:3", "one_on_one.note:3"]
     assert agenda.private, "an agenda holds private notes: never shown to a channel"
+
+
+def test_the_digest_offers_a_1on1_with_the_reports_who_have_a_blocker_or_a_mood_drop() -> None:
+    people = [{"id": number, "display_name": f"Person{number} Surname"} for number in range(1, 10)]
+    team = {
+        **SAMPLES["digest"]["team"],
+        "answered": people[:2],
+        "blockers_new": [{"person": people[2], "text": "x", "weeks": 1}],
+        "blockers_open": [{"person": people[3], "text": "y", "weeks": 4}],
+        "people": [
+            {"person": people[4], "mood": 2, "baseline": 4, "change": -2, "dropped": True},
+            {"person": people[5], "mood": 4, "baseline": 4, "change": 0, "dropped": False},
+            *({"person": person, "mood": 1, "baseline": 4, "change": -3, "dropped": True} for person in people[6:]),
+        ],
+    }
+    data = {**SAMPLES["digest"], "team": team}
+    offered = [choice for choice in digest_message(data, labels=Labels()).choices if choice.value.startswith("one_")]
+    assert [(choice.label, choice.value) for choice in offered] == [
+        ("1:1 with Person4", "one_on_one.open:4"),  # the longest-standing blocker first
+        ("1:1 with Person3", "one_on_one.open:3"),
+        ("1:1 with Person5", "one_on_one.open:5"),
+        ("1:1 with Person7", "one_on_one.open:7"),
+        ("1:1 with Person8", "one_on_one.open:8"),
+    ], "at most five, however big the team"
+    assert not [choice for choice in digest_message(data).choices if choice.value.startswith("one_")]

@@ -324,3 +324,10 @@ def test_the_agenda_is_seeded_from_the_reports_latest_check_in(org: Org) -> None
     assert "• KR-3 Beta users (G-1) is 🔴 off track at 20%" in seeded
     theirs = text(the_one(org.say("grace", "1on1 @sam"), "one_on_one_agenda"))
     assert "From your check-ins" in theirs and "waiting on legal" in theirs
+
+
+def test_the_1on1_button_on_a_check_in_or_a_digest_opens_the_agenda_and_starts_the_pair(org: Org) -> None:
+    [agenda] = org.press("sam", f"one_on_one.open:{org.ids['linus']}")
+    assert agenda.kind == "one_on_one_agenda" and "1:1 with Linus Tanaka" in text(agenda)
+    assert "Next: Thu 18 Mar 15:00" in text(agenda)
+    assert org.rows()["one_on_one_pairs"] == 1

@@ -258,9 +258,9 @@ class OneOnOneFlow:
         if request.ask in (Ask.POINT_FORM, Ask.NOTE_FORM):
             return self._submitted(request.ask, inbound.form or {}, target, context)
         if request.ask is Ask.DONE:
-            return self._done_typed(rest, target, context)
+            return self._done_typed(rest, target)
         if request.ask is Ask.PICKED:
-            return self._done_picked(inbound.form or {}, target, context)
+            return self._done_picked(inbound.form or {}, target)
         if request.ask is Ask.EVERY:
             return self._every(rest, target, context, now)
         if request.ask is Ask.ACTION:
@@ -399,7 +399,7 @@ class OneOnOneFlow:
             messages.append(Outbound("one_on_one_heads_up", heads_up, show_theirs, to_person_id=other["id"]))
         return messages
 
-    def _done_typed(self, rest: str, target: Mapping[str, Any], context: Mapping[str, Any]) -> StepResult:
+    def _done_typed(self, rest: str, target: Mapping[str, Any]) -> StepResult:
         items = self._open_items(target)
         example = self._example(Ask.DONE, target["handle"])
         words = rest.replace(",", " ").split()
@@ -430,9 +430,7 @@ class OneOnOneFlow:
             picked.append(by_number[number])
         return self._close(picked, target)
 
-    def _done_picked(
-        self, form: Mapping[str, Any], target: Mapping[str, Any], context: Mapping[str, Any]
-    ) -> StepResult:
+    def _done_picked(self, form: Mapping[str, Any], target: Mapping[str, Any]) -> StepResult:
         items = {str(item["id"]): item for item in self._open_items(target)}
         ticked = [str(value) for value in form.get(PICKED) or []]
         if not ticked:

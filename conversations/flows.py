@@ -16,6 +16,8 @@ from conversations.goals import (
 from conversations.help import HelpFlow
 from conversations.kudos import KudosFlow, KudosReactionFlow, KudosStatsFlow, KudosTopFlow
 from conversations.one_on_ones import OneOnOneFlow
+from conversations.privacy import PrivacyFlow
+from conversations.snapshot import SnapshotFlow
 from conversations.time_off import TimeOffFlow
 from conversations.whoami import WhoamiFlow
 from conversations.words import Labels
@@ -26,6 +28,8 @@ def all_flows(labels: Labels | None = None) -> tuple[Flow, ...]:
     return (
         HelpFlow(),
         WhoamiFlow(),
+        PrivacyFlow(),
+        SnapshotFlow(),
         CheckinFlow(labels),
         TimeOffFlow(),
         CheckinHistoryFlow(),

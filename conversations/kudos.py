@@ -36,6 +36,7 @@ MAX_MESSAGE = 1000
 PERIODS = ("week", "month", "quarter")
 _LEADING_MENTIONS = re.compile(r"^(?:\s*(?:@\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|,|and|&)\s*)+", re.IGNORECASE)
 _VALUE_TAG = re.compile(r"(?<![\w#])#([^\W\d_][\w-]*)", re.UNICODE)  # #ownership, not #42
+_SKILL_TAG = re.compile(r"(?<![\w~])~([^\W\d_][\w-]*)", re.UNICODE)  # ~mentoring, not ~5 or a~b
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class KudosGiven(Change):
     source: str
     giver_local_date: date
     source_ref: str | None = None
+    skills: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,10 +61,15 @@ def parse_kudos_text(text: str) -> tuple[str, tuple[str, ...]]:
     """The message and the value tags of ``@a @b for shipping it #ownership``: leading mentions and
     tags are not part of the message; mentions further in stay, as the words they are."""
     values = tuple(dict.fromkeys(tag.lower().rstrip("-") for tag in _VALUE_TAG.findall(text)))
-    message = _VALUE_TAG.sub("", text)
+    message = _SKILL_TAG.sub("", _VALUE_TAG.sub("", text))
     message = _LEADING_MENTIONS.sub("", message, count=1)
     message = re.sub(r"\s+([.!?,;:])", r"\1", re.sub(r"\s+", " ", message)).strip(" ,;:-")
     return message, values
+
+
+def skill_tags(text: str) -> tuple[str, ...]:
+    """The skills ``~mentoring ~system-design`` tags name, in order without repeats."""
+    return tuple(dict.fromkeys(tag.lower().rstrip("-") for tag in _SKILL_TAG.findall(text)))
 
 
 def problem(code: str, **values: Any) -> Outbound:
@@ -70,7 +77,11 @@ def problem(code: str, **values: Any) -> Outbound:
 
 
 def check(
-    context: Mapping[str, Any], recipients: Sequence[Mapping[str, Any]], message: str, values: Sequence[str]
+    context: Mapping[str, Any],
+    recipients: Sequence[Mapping[str, Any]],
+    message: str,
+    values: Sequence[str],
+    skills: Sequence[str] = (),
 ) -> tuple[str, dict[str, Any]] | None:
     """The first thing wrong with these kudos, as (code, details), or None when they can be given."""
     giver = context["giver"]
@@ -95,6 +106,10 @@ def check(
         return "unknown_value", {"value": unknown_values[0], "configured": sorted(configured)}
     if context["settings"]["require_value"] and not values:
         return "value_required", {"configured": sorted(configured)}
+    listed = [skill["slug"] for skill in context.get("skills", ())]
+    unknown_skills = [skill for skill in skills if skill not in listed]
+    if unknown_skills:
+        return "unknown_skill", {"skill": unknown_skills[0], "listed": sorted(listed)}
     left = context["allowance"]["limit"] - context["allowance"]["used"]
     if len(recipients) > left:
         return "allowance", {"left": max(left, 0), "wanted": len(recipients), **context["allowance"]}
@@ -107,11 +122,14 @@ def recognition(
     message: str,
     values: Sequence[str],
     conversation: str,
+    skills: Sequence[str] = (),
 ) -> list[Outbound]:
     """The card (kudos channel, and the channel it was given in when the settings say so) and a DM to each recipient."""
     giver = context["giver"]
     labels = {value["slug"]: value["label"] for value in context["values"]}
     shown_values = [labels.get(slug, slug) for slug in values]
+    skill_labels = {skill["slug"]: skill["label"] for skill in context.get("skills", ())}
+    shown_skills = [skill_labels.get(slug, slug) for slug in skills]
     card = {
         "giver": giver,
         "recipients": list(recipients),
@@ -119,6 +137,7 @@ def recognition(
         "message": message,
         "values": shown_values,
         "value_slugs": list(values),
+        "skills": shown_skills,
     }
     settings = context["settings"]
     configured = ConfiguredChannel.read(settings.get("channel") or {})  # the kudos channel on each platform
@@ -132,7 +151,9 @@ def recognition(
         messages.append(Outbound("kudos_card", card, to_channel=conversation))
     messages += [
         Outbound(
-            "kudos_received", {"giver": giver, "message": message, "values": shown_values}, to_person_id=person["id"]
+            "kudos_received",
+            {"giver": giver, "message": message, "values": shown_values, "skills": shown_skills},
+            to_person_id=person["id"],
         )
         for person in recipients
     ]
@@ -158,15 +179,17 @@ class KudosFlow:
             form = inbound.form or {}
             message = " ".join(str(form.get("message") or "").split())
             values = tuple(str(value) for value in form.get("values") or ())
+            skills = tuple(str(skill) for skill in form.get("skills") or ())
         else:
             message, values = parse_kudos_text(inbound.text)
+            skills = skill_tags(inbound.text)
         recipients = list(context["recipients"])
-        wrong = check(context, recipients, message, values)
+        wrong = check(context, recipients, message, values, skills)
         if wrong is not None:
             code, details = wrong
             if from_form:
                 field = {"no_recipient": "people", "unknown_person": "people", "self": "people", "bot": "people", "inactive": "people",
-                         "unknown_value": "values", "value_required": "values"}.get(code, "message")  # fmt: skip
+                         "unknown_value": "values", "value_required": "values", "unknown_skill": "skills"}.get(code, "message")  # fmt: skip
                 return StepResult(
                     outbound=(
                         Outbound(
@@ -182,12 +205,13 @@ class KudosFlow:
             values=values,
             source="shortcut" if from_form else "command",
             giver_local_date=date.fromisoformat(context["allowance"]["today"]),
+            skills=skills,
         )
         confirmation = Outbound(
             "kudos_sent", {"recipients": recipients, "left": left, **context["allowance"]}, private=True
         )
         return StepResult(
-            outbound=(confirmation, *recognition(context, recipients, message, values, inbound.conversation)),
+            outbound=(confirmation, *recognition(context, recipients, message, values, inbound.conversation, skills)),
             changes=(change,),
         )
 
@@ -204,6 +228,9 @@ class KudosFlow:
                     values,
                 )
             )
+        skills = tuple(Choice(skill["label"], skill["slug"]) for skill in context.get("skills", ()))
+        if skills:
+            fields.append(FormField("skills", self.labels("kudos_skills"), FieldKind.MULTIPLE_CHOICE, False, skills))
         fields.append(
             FormField("message", self.labels("kudos_message"), FieldKind.LONG_TEXT, True, max_length=MAX_MESSAGE)
         )

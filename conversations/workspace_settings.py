@@ -34,6 +34,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from conversations.commands import suggestion
 from conversations.messages import Platform
 from conversations.numbers import MAX_ABS
 from conversations.validation_words import RULE_ERROR, KeyPath, SettingError, describe_errors, repeats, unknown_team
@@ -90,7 +91,20 @@ def _slug(value: str) -> str:
     return text
 
 
+_LEVEL = re.compile(r"^[a-z][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")
+
+
+def _level(value: str) -> str:
+    text = str(value).strip().lower()
+    if not _LEVEL.match(text):
+        raise ValueError(f'"{value}" is not a level; write the track and the level, like "engineer/senior"')
+    return text
+
+
 ClockTime = Annotated[str, AfterValidator(_clock)]
+Level = Annotated[str, AfterValidator(_level)]
+"""A track and a level, as the org file's ``level`` column writes it: ``engineer/senior``."""
+Statement = Annotated[str, Field(min_length=1, max_length=300)]
 Reminder = Annotated[str, AfterValidator(_reminder)]
 Slug = Annotated[str, AfterValidator(_slug)]
 
@@ -237,6 +251,37 @@ def _checkin_rules(checkins: Mapping[str, Any]) -> list[tuple[KeyPath, str]]:
     return found
 
 
+def _expectation_rules(document: Mapping[str, Any]) -> list[tuple[KeyPath, str]]:
+    """Expectations are kept by levels written as the org file writes them, and name skills the
+    settings list, so a misspelt level or skill can't quietly hold nobody to anything."""
+    expectations = document.get("expectations")
+    if not isinstance(expectations, Mapping):
+        return []
+    listed = sorted({_slug_of(skill) for skill in _listed(document, "skills") or ()} - {None})
+    found: list[tuple[KeyPath, str]] = []
+    for level, by_skill in expectations.items():
+        if _readable(_LEVEL_NAME, level) is None:
+            found.append(
+                (
+                    ("expectations", level),
+                    f'"{level}" is not a level; write the track and the level, like "engineer/senior"',
+                )
+            )
+        for skill in by_skill if isinstance(by_skill, Mapping) else ():
+            slug = _readable(_SLUG_NAME, skill)
+            if slug is None or slug in listed:
+                continue
+            close = suggestion(slug, listed)
+            fix = f'did you mean "{close}"?' if close else f"add it to skills, for example skills: [{slug}]"
+            found.append(
+                (
+                    ("expectations", level, skill),
+                    f'"{slug}" is not one of the skills ({", ".join(listed) or "none yet"}); {fix}',
+                )
+            )
+    return found
+
+
 def _names_a_channel(value: Any) -> bool:
     channels = value if isinstance(value, PlatformChannels) else _readable(_CHANNELS, value)
     return bool(channels)
@@ -323,9 +368,17 @@ class DigestSettings(Strict):
 
 
 class CompanyValueSetting(Strict):
+    """A company value, or a skill: its slug as people tag it (``#customer-first``, ``~mentoring``)
+    and the label people read."""
+
     slug: Slug
     label: str = ""
     description: Annotated[str, Field(max_length=500)] = ""
+
+    @property
+    def shown_label(self) -> str:
+        """The label, or the slug written as words (``customer-first`` → ``Customer first``)."""
+        return self.label or self.slug.replace("-", " ").replace("_", " ").capitalize()
 
 
 def _value_from_text(value: Any) -> Any:
@@ -395,10 +448,20 @@ class WorkspaceSettings(Strict):
     one_on_ones: OneOnOneSettings = OneOnOneSettings()
     skills: tuple[Annotated[CompanyValueSetting, Field()], ...] = ()
     """Skills people grow in, named in feedback (and kudos): the same shape as company values."""
+    expectations: dict[str, dict[Slug, Annotated[tuple[Statement, ...], Field(min_length=1, max_length=10)]]] = Field(
+        default_factory=dict
+    )
+    """What good looks like, per track and level and per skill, in a few short statements: shown
+    beside every quarterly snapshot, so everyone at a level is judged against the same written bar."""
     anonymity_threshold: Annotated[int, Field(ge=2, le=100)] = 5
     holidays: tuple[date, ...] = ()
     templates_dir: str | None = None
     teams: dict[str, TeamOverride] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _expectations_agree(self) -> WorkspaceSettings:
+        _refuse(_expectation_rules(self.model_dump(mode="json", include={"skills", "expectations"})))
+        return self
 
     @field_validator("skills", mode="before")
     @classmethod
@@ -468,6 +531,7 @@ SETTING_EXAMPLES = {
     "agenda_workdays_before": "agenda_workdays_before: 1",
     "agenda_time": 'agenda_time: "09:00"',
     "skills": "skills: [mentoring, system-design]",
+    "expectations": 'expectations: {engineer/senior: {system-design: ["Designs services others can run"]}}',
     "skills[]": 'mentoring, or {slug: system-design, label: "System design"}',
     "anonymity_threshold": "anonymity_threshold: 5",
     "holidays": 'holidays: ["2026-12-25", "2027-01-01"]',
@@ -485,6 +549,7 @@ EMPTY_FILE = (
 
 _REMINDER = TypeAdapter(Reminder)
 _SLUG_NAME = TypeAdapter(Slug)
+_LEVEL_NAME = TypeAdapter(Level)
 _REACTION = TypeAdapter(ReactionName)
 _DATE = TypeAdapter(date)
 
@@ -579,6 +644,7 @@ def _rule_problems(document: Mapping[str, Any]) -> list[SettingError]:
     kudos = document.get("kudos")
     if isinstance(kudos, Mapping):
         found += [SettingError(("kudos", *path), message) for path, message in _kudos_rules(kudos)]
+    found += [SettingError(path, message) for path, message in _expectation_rules(document)]
     found += _duplicates(document)
     return [SettingError(_written_part(document, problem.path), problem.message) for problem in found]
 

@@ -16,7 +16,7 @@ from conversations.kudos import PERIODS, KudosGiven, KudosTakenBack, parse_top_a
 from conversations.messages import Actor, Inbound, Platform, outbound_from_dict
 from conversations.workspace_settings import load_settings
 from storage import company_values, outbox, people
-from storage.models import CompanyValue, Kudos, KudosValue, Person, Workspace
+from storage.models import CompanyValue, Kudos, KudosSkill, KudosValue, Person, Workspace
 
 LEADERBOARD_SIZE = 10
 KUDOS = Kudos.__table__
@@ -95,6 +95,7 @@ def prepare_kudos(session: Session, actor: Actor, inbound: Inbound, state: State
         "values": [
             {"slug": value.slug, "label": value.label} for value in company_values.active(session, actor.workspace_id)
         ],
+        "skills": [{"slug": skill.slug, "label": skill.shown_label} for skill in settings.skills],
         "settings": {
             "channel": settings.kudos.channel.by_platform() if settings.kudos.channel else None,
             "post_in_origin_channel": settings.kudos.post_in_origin_channel,
@@ -229,6 +230,9 @@ def apply_given(session: Session, actor: Actor, change: KudosGiven, now: datetim
         links = [{"kudos_id": kudos_id, "value_id": value_id} for kudos_id in kudos_ids for value_id in value_ids]
         if links:
             connection.execute(sa.insert(KudosValue.__table__), links)
+    if change.skills:
+        named = [{"kudos_id": kudos_id, "skill": skill} for kudos_id in kudos_ids for skill in change.skills]
+        connection.execute(sa.insert(KudosSkill.__table__), named)
 
 
 def apply_taken_back(session: Session, actor: Actor, change: KudosTakenBack, now: datetime) -> None:

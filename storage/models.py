@@ -144,6 +144,8 @@ class Person(SQLModel, table=True):
     manager_id: int | None = Field(default=None, foreign_key="people.id", ondelete="SET NULL", index=True)
     team_id: int | None = Field(default=None, foreign_key="teams.id", ondelete="SET NULL", index=True)
     role: Role = Field(default=Role.MEMBER, sa_type=enum_type(Role), nullable=False)
+    level: str | None = Field(default=None, max_length=64)
+    """Their track and level (``engineer/senior``), from the org file: which written expectations they are held to."""
     active: bool = Field(default=True)
     is_bot: bool = Field(default=False)
     away_until: date | None = Field(default=None)
@@ -224,6 +226,8 @@ class Goal(SQLModel, table=True):
     description: str = Field(default="", sa_type=sa.Text)
     level: GoalLevel = Field(sa_type=enum_type(GoalLevel), nullable=False)
     kind: GoalKind = Field(default=GoalKind.BUSINESS, sa_type=enum_type(GoalKind), nullable=False)
+    skill: str | None = Field(default=None, max_length=64)
+    """The skill a growth goal grows (a slug of the settings' ``skills``)."""
     period: str = Field(max_length=16)
     starts_on: date
     ends_on: date
@@ -369,6 +373,15 @@ class KudosValue(SQLModel, table=True):
 
     kudos_id: int = Field(foreign_key="kudos.id", ondelete="CASCADE", primary_key=True)
     value_id: int = Field(foreign_key="company_values.id", ondelete="CASCADE", primary_key=True)
+
+
+class KudosSkill(SQLModel, table=True):
+    """A skill a kudos names (``~mentoring``): skills live in the settings, so the slug is kept as written."""
+
+    __tablename__ = "kudos_skills"
+
+    kudos_id: int = Field(foreign_key="kudos.id", ondelete="CASCADE", primary_key=True)
+    skill: str = Field(max_length=64, primary_key=True)
 
 
 class ConversationState(SQLModel, table=True):
@@ -537,6 +550,8 @@ class Feedback(SQLModel, table=True):
     )
     given_at: datetime = created_timestamp()
     thanked_at: datetime | None = optional_timestamp()
+    quoted_in_snapshot: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    """The recipient chose to let its words be quoted in their quarterly snapshot; otherwise only counted."""
 
 
 class FeedbackRequest(SQLModel, table=True):

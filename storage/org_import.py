@@ -21,12 +21,14 @@ from conversations.messages import Platform
 from storage import people
 from storage.models import Person, Role, utcnow
 
-COLUMNS = ("email", "name", "slack_id", "teams_id", "manager_email", "team", "timezone", "role")
+COLUMNS = ("email", "name", "slack_id", "teams_id", "manager_email", "team", "timezone", "role", "level")
 REQUIRED_COLUMNS = ("email", "name")
 EXAMPLE_HEADER = ",".join(COLUMNS)
 ID_COLUMNS = {"slack_id": Platform.SLACK, "teams_id": Platform.TEAMS}
 """The org file's columns that say who a person is on a platform."""
-LIMITS = {"email": 320, "name": 200, "slack_id": 32, "teams_id": 128, "team": 120, "timezone": 64}
+LIMITS = {"email": 320, "name": 200, "slack_id": 32, "teams_id": 128, "team": 120, "timezone": 64, "level": 64}
+_LEVEL = re.compile(r"^[a-z][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")
+"""A track and a level, ``engineer/senior``: what the expectations in the settings are kept by."""
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 
@@ -46,6 +48,7 @@ class OrgRow:
     team: str | None
     timezone: str | None
     role: Role | None
+    level: str | None = None
 
 
 @dataclass
@@ -117,6 +120,9 @@ def parse(text: str) -> tuple[list[OrgRow], list[str], set[int]]:
         role_text = (_cell(record, "role") or "").lower()
         if role_text and role_text not in {role.value for role in Role}:
             problems.append(f"unknown role {role_text!r}; use member, manager or admin")
+        level = (_cell(record, "level") or "").lower() or None
+        if level is not None and not _LEVEL.match(level):
+            problems.append(f"{level!r} is not a level; write the track and the level, e.g. engineer/senior")
         manager_email = (_cell(record, "manager_email") or "").lower() or None
         if manager_email is not None and manager_email == email:
             problems.append(f"{email} can't be their own manager; leave manager_email empty for the top of the tree")
@@ -135,6 +141,7 @@ def parse(text: str) -> tuple[list[OrgRow], list[str], set[int]]:
                 team=_cell(record, "team"),
                 timezone=timezone,
                 role=Role(role_text) if role_text else None,
+                level=level,
             )
         )
     return rows, errors, bad_lines
@@ -234,6 +241,7 @@ def _write(session: Session, workspace_id: int, rows: Iterable[OrgRow], existing
             "timezone": row.timezone or person.timezone or "UTC",
             "timezone_from_org_file": bool(row.timezone) or bool(person.timezone_from_org_file),
             "role": row.role or person.role or Role.MEMBER,
+            "level": row.level or person.level,  # an empty cell keeps the level Cadence has
         }
         changed = is_new or any(getattr(person, key) != value for key, value in wanted.items())
         for key, value in wanted.items():

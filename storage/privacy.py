@@ -20,9 +20,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from conversations.flow import State
+from conversations.messages import Actor, Inbound
+from conversations.workspace_settings import load_settings
 from storage.models import (
     Feedback,
     FeedbackAudience,
@@ -32,6 +36,7 @@ from storage.models import (
     OneOnOnePrivateNote,
     Person,
     Role,
+    Workspace,
 )
 
 
@@ -54,6 +59,7 @@ class Record(enum.StrEnum):
     REQUEST_ANSWERERS = "who answered a feedback request"
     ONE_ON_ONE = "a 1:1's agenda, shared notes and action items"
     PRIVATE_NOTE = "a private 1:1 note"
+    SNAPSHOT = "a quarterly snapshot"
 
 
 R = Relation
@@ -65,6 +71,7 @@ READERS: Mapping[Record, frozenset[Relation]] = {
     Record.REQUEST_ANSWERERS: frozenset({R.SUBJECT}),
     Record.ONE_ON_ONE: frozenset({R.SUBJECT, R.MANAGER}),
     Record.PRIVATE_NOTE: frozenset({R.AUTHOR}),
+    Record.SNAPSHOT: frozenset({R.SUBJECT, R.MANAGER, R.SKIP_LEVEL, R.ADMIN}),
 }
 """Each kind of record, and who reads it. For a check-in and an upward answer, the person it is about
 wrote it; for feedback, it is about the recipient and the giver wrote it; for a feedback request,
@@ -215,3 +222,65 @@ def table() -> str:
         cells = ["yes" if relation in readers else "—" for relation in columns]
         lines.append(f"| {record.value} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+MINE = (
+    Record.CHECKIN,
+    Record.UPWARD_ANSWER,
+    Record.FEEDBACK,
+    Record.FEEDBACK_WITH_MANAGER,
+    Record.REQUEST_ANSWERERS,
+    Record.ONE_ON_ONE,
+    Record.PRIVATE_NOTE,
+)
+"""The records ``/cadence privacy`` explains to a person, in the order people ask about them."""
+
+
+def readers_of_mine(session: Session, person: Person) -> dict[str, list[str]]:
+    """For each kind of record about ``person`` (their check-ins, the feedback they receive, their
+    1:1s with their manager, their private notes), who reads it, by name: worked out from
+    :data:`READERS`, so the answer to "who sees my check-ins?" is the rule itself. ``you`` is the
+    person; ``author`` stands for whoever wrote it (the giver of feedback), named by the words."""
+    chain = manager_chain(session, person)
+    admins = session.exec(
+        select(Person)
+        .where(Person.workspace_id == person.workspace_id, Person.role == Role.ADMIN, Person.active)
+        .order_by(Person.display_name)
+    ).all()
+    names = {
+        Relation.SUBJECT: ["you"],
+        Relation.MANAGER: [chain[0].display_name] if chain else [],
+        Relation.SKIP_LEVEL: [manager.display_name for manager in chain[1:]],
+        Relation.ADMIN: [admin.display_name for admin in admins if admin.id != person.id],
+    }
+    shown: dict[str, list[str]] = {}
+    for record in MINE:
+        readers: list[str] = []
+        for relation in Relation:
+            if relation not in READERS[record]:
+                continue
+            if relation is Relation.AUTHOR:
+                found = ["you"] if record is Record.PRIVATE_NOTE else ["author"]
+            else:
+                found = names.get(relation, [])
+            readers += [name for name in found if name not in readers]
+        shown[record.name.lower()] = readers
+    return shown
+
+
+def prepare_privacy(session: Session, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State:
+    """The privacy flow's context: who reads what of the person asking, and the anonymity rule
+    their team's check-ins follow."""
+    person = session.get(Person, actor.person_id)
+    workspace = session.get(Workspace, actor.workspace_id)
+    assert person is not None and workspace is not None
+    settings = load_settings(workspace.settings).for_team(actor.team)
+    data = {
+        "readers": readers_of_mine(session, person),
+        "upward_anonymous": settings.checkins.upward_anonymous,
+        "anonymity_threshold": settings.anonymity_threshold,
+    }
+    return State(flow="privacy", step="show", data=data)
+
+
+CONTEXTS = {"privacy": prepare_privacy}

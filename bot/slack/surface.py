@@ -28,7 +28,7 @@ class Scope:
 
 
 SLASH_COMMANDS: tuple[SlashCommand, ...] = (
-    SlashCommand("/cadence", "What Cadence can do for you, and what it knows about you", "help | whoami"),
+    SlashCommand("/cadence", "What Cadence can do for you, and what it knows about you", "help | whoami | privacy"),
     SlashCommand(
         "/checkin",
         "Your weekly check-in: answer now, record time off, or see your last answers",
@@ -37,7 +37,7 @@ SLASH_COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(
         "/kudos",
         "Thank someone for their work, tagged with a company value",
-        "@someone for what they did #value | stats | top [week|month|quarter] [#value]",
+        "@someone for what they did #value ~skill | stats | top [week|month|quarter] [#value]",
         escapes_mentions=True,
     ),
     SlashCommand(

@@ -84,12 +84,12 @@ COMMANDS: tuple[BotCommand, ...] = (
     BotCommand("kudos top", "The kudos leaderboard: kudos top [week|month|quarter] [#value]", (TEAM,)),
     BotCommand("goal", "Your goals and your team's, with their ids; goal show G-1, goal close G-1 done"),
     BotCommand("goal new", "Set a goal with key results"),
-    BotCommand("goal update", "Move a key result: goal update KR-3 40, or goal update alone for a form"),
     BotCommand(
         "feedback", 'Give feedback (feedback give @sam) or ask for it (feedback request @a @b about "Q4 launch")'
     ),
     BotCommand("1on1", 'Your next 1:1 with someone and its agenda: 1on1 @sam, 1on1 add @sam "career plan"'),
     BotCommand("whoami", "What Cadence knows about you: team, manager, time zone"),
+    BotCommand("privacy", "Who can read your check-ins, feedback and 1:1 notes, by name"),
 )
 
 

@@ -209,3 +209,37 @@ def test_a_reaction_beyond_the_allowance_is_explained_privately() -> None:
 )
 def test_leaderboard_arguments(text: str, expected) -> None:
     assert parse_top_arguments(text) == expected
+
+
+def test_skill_tags_are_read_apart_from_the_message_and_the_values() -> None:
+    from conversations.kudos import skill_tags
+
+    text = "@ana for pairing on the migration ~mentoring #craft ~System-Design ~mentoring"
+    assert parse_kudos_text(text) == ("for pairing on the migration", ("craft",))
+    assert skill_tags(text) == ("mentoring", "system-design")
+    assert skill_tags("costs ~5 and a~b") == ()
+
+
+SKILLS = [{"slug": "mentoring", "label": "Mentoring"}, {"slug": "system-design", "label": "System design"}]
+
+
+def test_kudos_naming_a_skill_record_it_and_show_its_label_on_the_card_and_to_the_recipient() -> None:
+    result = give("@grace for pairing on the migration ~mentoring", context(skills=SKILLS), mentions=("U2",))
+    assert result.changes[0].skills == ("mentoring",)
+    card = next(message for message in result.outbound if message.kind == "kudos_card")
+    received = next(message for message in result.outbound if message.kind == "kudos_received")
+    assert card.data["skills"] == received.data["skills"] == ["Mentoring"]
+    assert card.data["message"] == "for pairing on the migration"
+
+
+def test_kudos_naming_an_unknown_skill_are_refused_with_the_listed_ones() -> None:
+    result = give("@grace for the design ~sistem-design", context(skills=SKILLS), mentions=("U2",))
+    assert result.changes == ()
+    [refusal] = result.outbound
+    assert refusal.data == {"code": "unknown_skill", "skill": "sistem-design", "listed": ["mentoring", "system-design"]}
+
+
+def test_the_kudos_form_offers_the_skills_when_some_are_set_up() -> None:
+    inbound = Inbound(Platform.SLACK, "T1", "U1", "", actor=ADA, choice="kudos.give")
+    [form_message] = KudosFlow(Labels()).step(context(skills=SKILLS), inbound, NOW).outbound
+    assert [field.id for field in form_message.form.fields] == ["people", "values", "skills", "message"]

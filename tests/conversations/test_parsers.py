@@ -569,6 +569,9 @@ def test_what_is_not_a_key_result_line(line: str) -> None:
 
 COMMANDS = (
     "checkin",
+    "1on1",
+    "feedback",
+    "privacy",
     "kudos",
     "goal",
     "whoami",

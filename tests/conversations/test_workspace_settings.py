@@ -225,7 +225,7 @@ def test_settings_stored_with_duplicates_by_an_older_version_still_load() -> Non
         (
             {"chekins": {}},
             "chekins",
-            "anonymity_threshold, checkins, digest, feedback, goals, holidays, kudos, one_on_ones, skills, teams, templates_dir",
+            "anonymity_threshold, checkins, digest, expectations, feedback, goals, holidays, kudos, one_on_ones, skills, teams, templates_dir",
         ),
         ({"teams": {"Platform": {"chekins": {}}}}, "teams.Platform.chekins", "checkins, digest"),
         ({"teams": {"Platform": {"digest": {"tme": "10:00"}}}}, "teams.Platform.digest.tme", "day, mood_drop"),
@@ -360,3 +360,33 @@ def test_reactions_are_shown_as_they_apply_and_read_back_the_same() -> None:
     assert chosen.model_dump(mode="json")["kudos"]["reactions"] == {"slack": ["taco"], "teams": ["like"]}
     for settings in (defaults, chosen):
         assert load_settings(settings.model_dump(mode="json")) == settings
+
+
+def test_expectations_are_kept_per_level_and_skill_as_short_statements() -> None:
+    settings, problems = validate_settings(
+        {
+            "skills": ["mentoring", {"slug": "system-design", "label": "System design"}],
+            "expectations": {"engineer/senior": {"system-design": ["Designs services others can run"]}},
+        }
+    )
+    assert problems == []
+    assert settings.expectations == {"engineer/senior": {"system-design": ("Designs services others can run",)}}
+
+
+def test_expectations_naming_a_misspelt_skill_suggest_the_listed_one() -> None:
+    _, problems = validate_settings(
+        {"skills": ["mentoring", "system-design"], "expectations": {"engineer/senior": {"mentorin": ["Helps"]}}}
+    )
+    assert [(problem.path, problem.message) for problem in problems] == [
+        (
+            ("expectations", "engineer/senior", "mentorin"),
+            '"mentorin" is not one of the skills (mentoring, system-design); did you mean "mentoring"?',
+        )
+    ]
+
+
+def test_expectations_for_a_level_written_without_its_track_are_refused_once() -> None:
+    _, problems = validate_settings({"skills": ["mentoring"], "expectations": {"Senior": {"mentoring": ["Helps"]}}})
+    assert [problem.message for problem in problems] == [
+        '"Senior" is not a level; write the track and the level, like "engineer/senior"'
+    ]

@@ -158,3 +158,28 @@ def test_reports_without_recent_kudos_are_the_recognition_gap(any_database: Data
     with any_database.session_scope() as session:
         gap = kudos.reports_without_kudos(session, everyone["Lee"].id, 30, now)
     assert [person.display_name for person in gap] == ["Ada", "Lou"]
+
+
+def test_the_skills_a_kudos_names_are_stored_with_each_recipients_row(any_database: Database) -> None:
+    from storage.models import KudosSkill
+
+    everyone = setup(any_database)
+    at = datetime(2026, 12, 4, 9, tzinfo=UTC)
+    with any_database.session_scope() as session:
+        actor = people.actor_for(session, session.get(Person, everyone["Ada"].id))
+        change = KudosGiven(
+            (everyone["Kavi"].id, everyone["Lou"].id),
+            "for pairing",
+            (),
+            "command",
+            date(2026, 12, 4),
+            skills=("mentoring", "system-design"),
+        )
+        kudos.apply_given(session, actor, change, at)
+    with any_database.session_scope() as session:
+        rows = session.exec(select(Kudos.recipient_id, KudosSkill.skill).join(KudosSkill)).all()
+    assert sorted(rows) == sorted(
+        (recipient, skill)
+        for recipient in (everyone["Kavi"].id, everyone["Lou"].id)
+        for skill in ("mentoring", "system-design")
+    )

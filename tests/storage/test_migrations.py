@@ -50,3 +50,27 @@ def test_every_constraint_and_index_has_a_stable_name() -> None:
             assert constraint.name, f"unnamed constraint on {table.name}"
         for index in table.indexes:
             assert index.name and index.name.startswith("ix_"), index
+
+
+def test_the_feedback_and_one_on_one_tables_come_and_go_with_their_migration(any_database: Database) -> None:
+    import sqlalchemy as sa
+    from alembic import command
+
+    new_tables = {
+        "feedback",
+        "feedback_requests",
+        "feedback_asks",
+        "one_on_one_pairs",
+        "one_on_one_meetings",
+        "one_on_one_items",
+        "one_on_one_private_notes",
+    }
+    engine = any_database.engine
+    assert new_tables <= set(sa.inspect(engine).get_table_names())
+    with engine.begin() as connection:
+        command.downgrade(migrate.alembic_config(engine.url.render_as_string(False), connection), "0007")
+    assert not new_tables & set(sa.inspect(engine).get_table_names())
+    assert migrate.current_revision(engine) == "0007"
+    migrate.upgrade(engine)
+    assert new_tables <= set(sa.inspect(engine).get_table_names())
+    assert pending_changes(any_database) == []

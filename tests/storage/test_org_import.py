@@ -135,3 +135,23 @@ def test_values_longer_than_the_database_keeps_are_refused_by_line(any_database:
     report = run_import(any_database, workspace, HEADER + "long@acme.test," + "N" * 201 + ",,,,Team,,\n")
     assert report.errors == ["line 2: the name is 201 characters long; keep it to 200"]
     assert everyone(any_database) == {}
+
+
+def test_the_level_column_sets_each_persons_track_and_level_and_an_empty_cell_keeps_it(database: Database) -> None:
+    workspace = new_workspace(database)
+    with_levels = "email,name,level\nada@acme.test,Ada,Engineer/Senior\nbob@acme.test,Bob,manager/lead\n"
+    assert run_import(database, workspace, with_levels).ok
+    assert {email: person.level for email, person in everyone(database).items()} == {
+        "ada@acme.test": "engineer/senior",
+        "bob@acme.test": "manager/lead",
+    }
+    report = run_import(database, workspace, "email,name,level\nada@acme.test,Ada,\n")
+    assert report.ok and report.unchanged == 1
+    assert everyone(database)["ada@acme.test"].level == "engineer/senior"
+
+
+def test_a_level_without_its_track_is_refused_with_an_example_and_nothing_is_written(database: Database) -> None:
+    workspace = new_workspace(database)
+    report = run_import(database, workspace, "email,name,level\nada@acme.test,Ada,senior\n")
+    assert report.errors == ["line 2: 'senior' is not a level; write the track and the level, e.g. engineer/senior"]
+    assert everyone(database) == {}

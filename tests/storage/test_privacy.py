@@ -166,3 +166,15 @@ def test_cadence_privacy_prints_the_same_table() -> None:
     out = io.StringIO()
     assert main(["privacy"], out=out) == 0
     assert out.getvalue().strip() == privacy.table()
+
+
+def test_a_person_is_told_by_name_who_reads_their_records(database, org) -> None:
+    with database.session_scope() as session:
+        mine = privacy.readers_of_mine(session, session.get(Person, org["Ravi"].id))
+    assert mine["checkin"] == ["you", "Mira", "Sofia", "Ada"]
+    assert mine["upward_answer"] == ["you", "Mira"]
+    assert mine["feedback"] == ["you", "author"]
+    assert mine["feedback_with_manager"] == ["you", "author", "Mira"]
+    assert mine["request_answerers"] == ["you"]
+    assert mine["one_on_one"] == ["you", "Mira"]
+    assert mine["private_note"] == ["you"]

@@ -75,14 +75,22 @@ class Context:
 
 def default_producers() -> list[Producer]:
     """What the tick looks for: check-in prompts and reminders, weekly digests and summaries, feedback
-    reminders and requests that closed."""
+    reminders and requests that closed, 1:1 agendas, quarterly snapshots."""
     from bot.checkin_tick import checkin_producer
     from bot.digest_tick import digest_producer
     from bot.feedback_tick import feedback_producer
+    from bot.one_on_one_tick import one_on_one_producer
     from bot.snapshot_tick import snapshot_producer
     from conversations.words import Labels
 
-    return [checkin_producer(Labels()), digest_producer(), feedback_producer(Labels()), snapshot_producer()]
+    labels = Labels()
+    return [
+        checkin_producer(labels),
+        digest_producer(labels),
+        feedback_producer(labels),
+        one_on_one_producer(labels),
+        snapshot_producer(),
+    ]
 
 
 def cmd_db_upgrade(args: argparse.Namespace, context: Context) -> int:

@@ -19,6 +19,7 @@ from conversations.destinations import ChannelPost, Destination, DirectMessage
 from conversations.digest import DIGEST_CHART, digest_message
 from conversations.messages import Outbound, Platform
 from conversations.schedule import covered_week, digest_instant
+from conversations.words import Labels
 from conversations.workspace_settings import WorkspaceSettings, load_settings
 from storage import digests, outbox
 from storage.models import OutboxDelivery, Person, Role, Team, Workspace
@@ -27,8 +28,17 @@ from storage.reach import Reach
 CATCH_UP = timedelta(days=1)
 
 
-def digest_producer() -> Producer:
-    return enqueue_due_reports
+def digest_producer(labels: Labels | None = None) -> Producer:
+    """``labels`` word the digest's "1:1 with …" buttons; without them the digest offers none."""
+    if labels is None:
+        return enqueue_due_reports
+
+    def enqueue_due_reports_with_one_on_ones(
+        session: Session, workspace: Workspace, now: datetime, reach: Reach
+    ) -> int:
+        return enqueue_due_reports(session, workspace, now, reach, labels)
+
+    return enqueue_due_reports_with_one_on_ones
 
 
 def due_week(settings: WorkspaceSettings, now: datetime, zone: str) -> str | None:
@@ -37,7 +47,9 @@ def due_week(settings: WorkspaceSettings, now: datetime, zone: str) -> str | Non
     return covered_week(settings, due_at, zone) if now - due_at < CATCH_UP else None
 
 
-def enqueue_due_reports(session: Session, workspace: Workspace, now: datetime, reach: Reach) -> int:
+def enqueue_due_reports(
+    session: Session, workspace: Workspace, now: datetime, reach: Reach, labels: Labels | None = None
+) -> int:
     """The reports due now: a digest or roll-up on the platform its reader is reached on (none for a
     reader Cadence can't reach), a team summary in the team's channel on each platform in play."""
     assert workspace.id is not None
@@ -78,7 +90,9 @@ def enqueue_due_reports(session: Session, workspace: Workspace, now: datetime, r
             today = now.astimezone(ZoneInfo(zone)).date()
             platform = platform or reach.of(reader.id)
             assert platform is not None, "only readers Cadence can reach are due a report"
-            rows.extend(_report_rows(session, workspace, settings, key, kind, reader, week, now, today, platform))
+            rows.extend(
+                _report_rows(session, workspace, settings, key, kind, reader, week, now, today, platform, labels)
+            )
     outbox.enqueue_many(session, rows)
     return len(rows)
 
@@ -111,7 +125,9 @@ def _row(
     )
 
 
-def _report_rows(session, workspace, settings, key, kind, reader, week, now, today, platform: Platform) -> list[dict]:
+def _report_rows(
+    session, workspace, settings, key, kind, reader, week, now, today, platform: Platform, labels: Labels | None = None
+) -> list[dict]:
     if kind == "team":
         team_settings = settings.for_team(reader.name)
         summary = digests.team_summary(session, reader, week, now, team_settings, today)
@@ -121,7 +137,7 @@ def _report_rows(session, workspace, settings, key, kind, reader, week, now, tod
         data = digests.build_digest(session, reader, week, now)
         if data is None:
             return []
-        rows = [_row(workspace, key, DirectMessage(reader.id), digest_message(data), now, platform)]
+        rows = [_row(workspace, key, DirectMessage(reader.id), digest_message(data, labels=labels), now, platform)]
         if has_data(data["chart"]):
             chart = Outbound(DIGEST_CHART, data["chart"])
             rows.append(

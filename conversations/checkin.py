@@ -513,6 +513,10 @@ class CheckinFlow:
                     (
                         Choice(self.labels("reply"), f"checkin_feedback.reply:{reference}", "primary"),
                         Choice(self.labels("thanks"), f"checkin_feedback.thanks:{reference}"),
+                        Choice(
+                            self.labels("one_on_one_with", name=person["display_name"].split()[0]),
+                            f"one_on_one.open:{person['id']}",
+                        ),
                     ),
                     to_person_id=manager["id"],
                 )

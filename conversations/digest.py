@@ -11,11 +11,13 @@ from typing import Any
 
 from conversations.messages import Choice, Outbound
 from conversations.schedule import week_before
+from conversations.words import Labels
 
 DIGEST_CHART = "digest_chart"  # an outbound kind: the digest's chart, drawn where it is delivered
 BASELINE_WEEKS = 4
 CHART_WEEKS = 8
 MAX_PERSON_BUTTONS = 20
+MAX_ONE_ON_ONE_BUTTONS = 5  # a big team's digest offers a 1:1 only with those who most need one
 
 
 def weeks_back(week: str, count: int) -> list[str]:
@@ -32,13 +34,16 @@ def group_mood(moods: Sequence[int], threshold: int) -> float | None:
     return round(mean(moods), 1) if len(moods) >= threshold and moods else None
 
 
-def mood_change(moods_by_week: Mapping[str, int | None], week: str) -> dict[str, Any] | None:
-    """This week's mood against the person's own average of the four weeks before (when they had any)."""
+def mood_change(
+    moods_by_week: Mapping[str, int | None], week: str, baseline_weeks: int = BASELINE_WEEKS
+) -> dict[str, Any] | None:
+    """This week's mood against the person's own average of the ``baseline_weeks`` weeks before
+    (when they had any): four in the digest, eight on a 1:1 agenda."""
     mood = moods_by_week.get(week)
     if mood is None:
         return None
     earlier = [
-        moods_by_week[w] for w in weeks_back(week_before(week), BASELINE_WEEKS) if moods_by_week.get(w) is not None
+        moods_by_week[w] for w in weeks_back(week_before(week), baseline_weeks) if moods_by_week.get(w) is not None
     ]
     baseline = round(mean(earlier), 1) if earlier else None
     return {"mood": mood, "baseline": baseline, "change": round(mood - baseline, 1) if baseline is not None else None}
@@ -102,5 +107,25 @@ def person_buttons(people: Sequence[Mapping[str, Any]], week: str) -> tuple[Choi
     )
 
 
-def digest_message(data: Mapping[str, Any], to_person_id: int | None = None) -> Outbound:
-    return Outbound("digest", data, person_buttons(data["team"]["answered"], data["week"]), to_person_id=to_person_id)
+def worth_a_one_on_one(team: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The reports to talk with first: those with a blocker (the longest-standing first), then those
+    whose mood dropped, at most :data:`MAX_ONE_ON_ONE_BUTTONS`."""
+    blocked = sorted([*team["blockers_open"], *team["blockers_new"]], key=lambda item: -item["weeks"])
+    dropped = [row for row in team["people"] if row.get("dropped") or row.get("hard_week")]
+    people = {item["person"]["id"]: item["person"] for item in [*blocked, *dropped]}
+    return list(people.values())[:MAX_ONE_ON_ONE_BUTTONS]
+
+
+def digest_message(data: Mapping[str, Any], to_person_id: int | None = None, labels: Labels | None = None) -> Outbound:
+    """The digest with a button per report who answered and, given ``labels``, a "1:1 with …" button
+    per report worth a 1:1 (their agenda opens with the blocker and the mood already on it)."""
+    buttons = person_buttons(data["team"]["answered"], data["week"])
+    if labels is not None:
+        buttons += tuple(
+            Choice(
+                labels("one_on_one_with", name=str(person["display_name"]).split()[0]),
+                f"one_on_one.open:{person['id']}",
+            )
+            for person in worth_a_one_on_one(data["team"])
+        )
+    return Outbound("digest", data, buttons, to_person_id=to_person_id)

@@ -17,6 +17,7 @@ from conversations.goals import (
 from conversations.help import HelpFlow
 from conversations.home import HomeFlow
 from conversations.kudos import KudosFlow, KudosReactionFlow, KudosStatsFlow, KudosTopFlow
+from conversations.one_on_ones import OneOnOneFlow
 from conversations.privacy import PrivacyFlow
 from conversations.snapshot import SnapshotFlow
 from conversations.time_off import TimeOffFlow
@@ -51,4 +52,5 @@ def all_flows(labels: Labels | None = None) -> tuple[Flow, ...]:
         FeedbackFlow(labels),
         FeedbackRequestFlow(labels),
         FeedbackListFlow(labels),
+        OneOnOneFlow(labels),
     )

@@ -122,6 +122,7 @@ def test_finishing_saves_the_answers_and_tells_the_manager_and_the_team_channel_
     assert [choice.value for choice in manager.choices] == [
         "checkin_feedback.reply:1:2026-W49",
         "checkin_feedback.thanks:1:2026-W49",
+        "one_on_one.open:1",
     ]
     assert channel.to_channel is None and channel.to_configured_channel.on(Platform.SLACK) == "#platform"
     assert channel.data["answers"] == [{"question": "What got done?", "answer": "Shipped the importer"}]

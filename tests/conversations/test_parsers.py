@@ -585,6 +585,7 @@ COMMANDS = (
     "stats",
     "top",
     "away",
+    "1on1",  # what the aliases 1:1, one-on-one and 1-on-1 stand for
 )
 
 

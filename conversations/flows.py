@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conversations.checkin import CheckinFeedbackFlow, CheckinFlow, CheckinHistoryFlow, CheckinViewFlow
+from conversations.fairness_view import FairnessFlow
 from conversations.flow import Flow
 from conversations.goals import (
     GoalCloseFlow,
@@ -27,6 +28,7 @@ def all_flows(labels: Labels | None = None) -> tuple[Flow, ...]:
         HelpFlow(),
         WhoamiFlow(),
         PrivacyFlow(),
+        FairnessFlow(),
         CheckinFlow(labels),
         TimeOffFlow(),
         CheckinHistoryFlow(),

@@ -11,14 +11,20 @@ from sqlmodel import Session
 from conversations.engine import Channel, Engine
 from conversations.flow import Flow, State
 from conversations.messages import Actor, Inbound
-from storage import checkins, goals, kudos, privacy
+from storage import checkins, fairness, goals, kudos, privacy
 from storage.change_sink import SqlChangeSink
 from storage.conversation_store import SqlDirectory, SqlStateStore
 from storage.models import Workspace
 
 Preparer = Callable[[Session, Actor, Inbound, State | None, datetime], State | None]
 
-CONTEXTS: Mapping[str, Preparer] = {**checkins.CONTEXTS, **kudos.CONTEXTS, **goals.CONTEXTS, **privacy.CONTEXTS}
+CONTEXTS: Mapping[str, Preparer] = {
+    **checkins.CONTEXTS,
+    **kudos.CONTEXTS,
+    **goals.CONTEXTS,
+    **privacy.CONTEXTS,
+    **fairness.CONTEXTS,
+}
 APPLIERS = {**checkins.APPLIERS, **kudos.APPLIERS, **goals.APPLIERS}
 
 

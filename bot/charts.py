@@ -155,6 +155,7 @@ def _draw_progress(axis: Axes, positions: list[int], progress: Sequence[float | 
 
 FAIRNESS_BAR = "#2f4858"
 ORGANISATION_LINE = "#d08c00"
+LABEL_INSIDE_FROM = 60.0  # percent: from here a bar's label is written inside it
 
 
 def fairness_chart_title(chart: Mapping[str, Any]) -> str:
@@ -189,18 +190,21 @@ def fairness_chart_figure(chart: Mapping[str, Any]) -> Figure:
     axis.barh(positions, shares, color=FAIRNESS_BAR, height=0.6)
     axis.set_yticks(positions, [team["name"] for team in teams])
     axis.invert_yaxis()  # the first team on top, as the message lists them
-    axis.set_xlim(0, 118)  # room for the labels after a full bar
+    axis.set_xlim(0, 100)
     axis.set_xticks([0, 25, 50, 75, 100], [format_percent(tick) for tick in (0, 25, 50, 75, 100)])
     axis.set_xlabel("people who received no kudos", color=NOTE_COLOUR, fontsize="small")
     axis.grid(axis="x", color="#dddddd", linewidth=0.6)
     axis.set_axisbelow(True)
     for position, team in zip(positions, teams, strict=True):
-        axis.text(team["no_kudos_share"] + 1.5, position, fairness_bar_label(team), va="center", fontsize="small")
+        share = team["no_kudos_share"]
+        inside = share >= LABEL_INSIDE_FROM  # a long bar carries its label, which would run off the chart
+        axis.text(share - 1.5 if inside else share + 1.5, position, fairness_bar_label(team), va="center",
+                  ha="right" if inside else "left", color="white" if inside else "black", fontsize="small")  # fmt: skip
     organisation = chart.get("organisation_no_kudos_share")
     if organisation is not None:
         axis.axvline(organisation, color=ORGANISATION_LINE, linestyle="--", linewidth=1.5,
                      label=f"everyone: {format_percent(organisation)}")  # fmt: skip
-        axis.legend(loc="lower right", fontsize="small", frameon=False)
+        axis.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False)  # above the bars
     note = fairness_hidden_note(chart)
     if note is not None:
         figure.supxlabel(note, color=NOTE_COLOUR, fontsize="small")

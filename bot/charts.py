@@ -1,6 +1,6 @@
-"""The charts sent with messages: the digest's and the fairness view's.
-
-The digest's chart: a manager's team over the last weeks, drawn to be read at a glance.
+"""The charts sent with messages: the digest's, a manager's team over the last weeks; the
+snapshot's, one person over a quarter; and the fairness view's, the kudos spread by team. Each
+is drawn to be read at a glance.
 
 Two small panels on one time axis rather than two scales on one axis, where a reader has to work
 out which line belongs to which scale:
@@ -13,6 +13,10 @@ out which line belongs to which scale:
 
 A title names the team and the span ("Platform · last 8 weeks"), and each week on the x axis is
 the date of its Monday ("30 Nov"), as people read a calendar, not an ISO week number.
+
+A snapshot's chart is the same two panels for one person: their mood by week with a dashed line at
+their own usual mood (``baseline``), and the progress of their goals; a week without a mood there
+is a week without a check-in (``gap_reason``), not a hidden one.
 
 ``chart_figure`` builds the figure (tests inspect it); ``render_chart`` turns it into a PNG with
 matplotlib's Agg backend (no display needed). Outbox rows enqueued before the chart had a team
@@ -60,7 +64,7 @@ def nothing_to_draw(chart: Mapping[str, Any]) -> str:
 
 
 def chart_title(chart: Mapping[str, Any]) -> str:
-    return f"{chart.get('team') or 'Your team'} · last {len(chart['weeks'])} weeks"
+    return chart.get("title") or f"{chart.get('team') or 'Your team'} · last {len(chart['weeks'])} weeks"
 
 
 def hidden_mood_note(chart: Mapping[str, Any]) -> str | None:
@@ -69,6 +73,8 @@ def hidden_mood_note(chart: Mapping[str, Any]) -> str | None:
     hidden = sum(1 for mood in moods if mood is None)
     if not hidden:
         return None
+    if chart.get("gap_reason"):
+        return f"no mood in {hidden} of {len(moods)} weeks: {chart['gap_reason']}"
     threshold = chart.get("threshold")
     reason = f"fewer than {threshold} answers" if threshold else "too few answers"
     weeks = "" if hidden == len(moods) else f" in {hidden} of {len(moods)} weeks"
@@ -113,11 +119,15 @@ def _gaps(values: Sequence[float | None]) -> list[float]:
 
 def _draw_mood(axis: Axes, positions: list[int], chart: Mapping[str, Any]) -> None:
     moods = chart["mood"]
-    axis.set_title("Team mood (1–5)", loc="left", fontsize="medium")
+    axis.set_title(chart.get("mood_title") or "Team mood (1–5)", loc="left", fontsize="medium")
     axis.plot(positions, _gaps(moods), marker="o", color=MOOD_COLOUR, linewidth=2)
     axis.set_ylim(0.6, 5.4)
     axis.set_yticks([1, 2, 3, 4, 5])
     axis.grid(axis="y", color="#dddddd", linewidth=0.6)
+    baseline = chart.get("baseline")
+    if baseline is not None:
+        axis.axhline(baseline, color=MOOD_COLOUR, linestyle="--", linewidth=1, alpha=0.6)
+        axis.text(0.0, baseline, f" their usual {baseline:g}", va="bottom", color=NOTE_COLOUR, fontsize="small")
     note = hidden_mood_note(chart)
     if note is None:
         return

@@ -77,9 +77,10 @@ def default_producers() -> list[Producer]:
     """What the tick looks for: check-in prompts and reminders, weekly digests and summaries."""
     from bot.checkin_tick import checkin_producer
     from bot.digest_tick import digest_producer
+    from bot.snapshot_tick import snapshot_producer
     from conversations.words import Labels
 
-    return [checkin_producer(Labels()), digest_producer()]
+    return [checkin_producer(Labels()), digest_producer(), snapshot_producer()]
 
 
 def cmd_db_upgrade(args: argparse.Namespace, context: Context) -> int:
@@ -746,6 +747,57 @@ def cmd_manifest_teams(args: argparse.Namespace, context: Context) -> int:
     return 0
 
 
+def cmd_snapshot(args: argparse.Namespace, context: Context) -> int:
+    from bot import snapshot_export
+    from conversations.goal_progress import current_period
+    from storage import snapshots
+
+    database = context.migrated_database()
+    now = context.clock()
+    with database.session_scope() as session:
+        workspace = _existing_workspace(session, args.workspace)
+        assert workspace.id is not None
+        person = people.by_email(session, workspace.id, args.person)
+        if person is None:
+            raise CliError(f"no person {args.person!r} in {workspace.name}; see `cadence org show` for emails")
+        today = now.astimezone(ZoneInfo(person.timezone)).date()
+        period = (args.period or current_period(today)).strip().upper()
+        problem = snapshots.period_problem(period, today)
+        if problem:
+            raise CliError(problem)
+        snapshot = snapshots.build_snapshots(session, workspace.id, period, [person.id], today)[person.id]
+    if not snapshot["has_data"]:
+        raise CliError(Words(PlainDialect()).render("snapshot", snapshot).body)
+    if args.format == "json":
+        _write_or_print(context, args.out, snapshot_export.to_json(snapshot))
+    elif args.format == "pdf":
+        out = Path(args.out or f"snapshot-{person.email or person.id}-{period}.pdf")
+        _write_file(out, snapshot_export.to_pdf(snapshot))
+        print(f"cadence: wrote {person.display_name}'s {period} snapshot to {out}", file=context.err)
+    else:
+        link = None
+        if args.out:
+            chart_path = Path(args.out).with_suffix(".png")
+            _write_file(chart_path, snapshot_export.render_chart(snapshot_export.chart(snapshot)))
+            link = chart_path.name
+        _write_or_print(context, args.out, snapshot_export.to_markdown(snapshot, link))
+    return 0
+
+
+def _write_or_print(context: Context, out: str | None, text: str) -> None:
+    if out is None:
+        print(text, file=context.out, end="" if text.endswith("\n") else "\n")
+    else:
+        _write_file(Path(out), text.encode())
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as error:
+        raise CliError(f"can't write {path}: {error.strerror or error}") from error
+
+
 def cmd_privacy(args: argparse.Namespace, context: Context) -> int:
     from storage import privacy
 
@@ -874,6 +926,18 @@ def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser
     teams_manifest.add_argument("--out", default="cadence-teams.zip", metavar="FILE.zip", help="where to write it")
     teams_manifest.add_argument("--url", help="public base URL of this Cadence, e.g. https://cadence.example.com")
 
+    snapshot = command(
+        "snapshot", cmd_snapshot, "a person's quarter: goals, check-ins, mood, blockers, kudos, feedback, expectations"
+    )
+    snapshot.add_argument("--person", required=True, metavar="EMAIL")
+    snapshot.add_argument("--period", help="the quarter, e.g. 2026-Q4 (default: the current one, in their time zone)")
+    snapshot.add_argument("--format", choices=("markdown", "json", "pdf"), default="markdown")
+    snapshot.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write it there (Markdown: the chart goes beside it as FILE.png); PDF needs a file",
+    )
+    workspace_option(snapshot)
     fairness = command(
         "fairness", cmd_fairness, "print the fairness view of a period (kudos, check-ins, goals, feedback by group)"
     )

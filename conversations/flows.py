@@ -17,6 +17,7 @@ from conversations.goals import (
 from conversations.help import HelpFlow
 from conversations.kudos import KudosFlow, KudosReactionFlow, KudosStatsFlow, KudosTopFlow
 from conversations.privacy import PrivacyFlow
+from conversations.snapshot import SnapshotFlow
 from conversations.time_off import TimeOffFlow
 from conversations.whoami import WhoamiFlow
 from conversations.words import Labels
@@ -28,6 +29,7 @@ def all_flows(labels: Labels | None = None) -> tuple[Flow, ...]:
         HelpFlow(),
         WhoamiFlow(),
         PrivacyFlow(),
+        SnapshotFlow(),
         FairnessFlow(),
         CheckinFlow(labels),
         TimeOffFlow(),

@@ -17,6 +17,7 @@ an entity on Teams; without one it writes the name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -89,6 +90,37 @@ class PlainDialect:
 
     def command(self, text: str) -> str:
         return text
+
+
+class MarkdownDialect:
+    """Markdown for files people keep (a snapshot exported with ``cadence snapshot``): what a
+    person wrote is escaped so it stays their words, never markup."""
+
+    _SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+    def escape(self, text: str) -> str:
+        return self._SPECIAL.sub(r"\\\1", text)
+
+    def bold(self, text: str) -> str:
+        return f"**{text}**" if text.strip() else text
+
+    def italic(self, text: str) -> str:
+        return f"_{text}_" if text.strip() else text
+
+    def code(self, text: str) -> str:
+        return f"`{text}`"
+
+    def link(self, url: str, label: str) -> str:
+        return f"[{label}]({url})"
+
+    def mention(self, person: Mapping[str, Any], platform_id: str | None) -> str:
+        return self.escape(display_name(person))
+
+    def quote(self, text: str) -> str:
+        return "\n".join(f"> {line}" for line in text.splitlines() or [""])
+
+    def command(self, text: str) -> str:
+        return f"`{text}`"
 
 
 def display_name(person: Mapping[str, Any]) -> str:

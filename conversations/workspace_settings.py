@@ -368,9 +368,17 @@ class DigestSettings(Strict):
 
 
 class CompanyValueSetting(Strict):
+    """A company value, or a skill: its slug as people tag it (``#customer-first``, ``~mentoring``)
+    and the label people read."""
+
     slug: Slug
     label: str = ""
     description: Annotated[str, Field(max_length=500)] = ""
+
+    @property
+    def shown_label(self) -> str:
+        """The label, or the slug written as words (``customer-first`` → ``Customer first``)."""
+        return self.label or self.slug.replace("-", " ").replace("_", " ").capitalize()
 
 
 def _value_from_text(value: Any) -> Any:

@@ -28,7 +28,7 @@ def sync(session: Session, workspace_id: int, wanted: Iterable[CompanyValueSetti
     wanted_slugs = set()
     for setting in wanted:
         wanted_slugs.add(setting.slug)
-        label = setting.label or setting.slug.replace("-", " ").replace("_", " ").capitalize()
+        label = setting.shown_label
         row = existing.get(setting.slug)
         if row is None:
             session.add(

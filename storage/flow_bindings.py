@@ -11,7 +11,7 @@ from sqlmodel import Session
 from conversations.engine import Channel, Engine
 from conversations.flow import Flow, State
 from conversations.messages import Actor, Inbound
-from storage import checkins, fairness, goals, kudos, privacy
+from storage import checkins, fairness, goals, kudos, privacy, snapshots
 from storage.change_sink import SqlChangeSink
 from storage.conversation_store import SqlDirectory, SqlStateStore
 from storage.models import Workspace
@@ -23,6 +23,7 @@ CONTEXTS: Mapping[str, Preparer] = {
     **kudos.CONTEXTS,
     **goals.CONTEXTS,
     **privacy.CONTEXTS,
+    **snapshots.CONTEXTS,
     **fairness.CONTEXTS,
 }
 APPLIERS = {**checkins.APPLIERS, **kudos.APPLIERS, **goals.APPLIERS}

@@ -15,7 +15,7 @@ work, or nothing. Key results missing from the file are kept: history is never d
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, TypeVar
@@ -23,13 +23,14 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session, col, select
 
+from conversations.commands import suggestion
 from conversations.goal_progress import parse_period
 from conversations.goals import parse_ref
 from conversations.numbers import counted
 from conversations.validation_words import KeyPath, SettingError, describe_errors, unknown_team
-from conversations.workspace_settings import Figure
+from conversations.workspace_settings import Figure, load_settings
 from storage import goals as goal_store
-from storage.models import Goal, GoalKind, GoalLevel, GoalState, KeyResult, MetricKind, Person, Team
+from storage.models import Goal, GoalKind, GoalLevel, GoalState, KeyResult, MetricKind, Person, Team, Workspace
 
 
 class Strict(BaseModel):
@@ -56,6 +57,8 @@ class GoalSpec(Strict):
     owner: str | None = None
     team: str | None = None
     kind: Literal["business", "growth"] = "business"
+    skill: str | None = None
+    """The skill a growth goal grows, from the settings' ``skills``."""
     period: str | None = None
     description: str = ""
     state: Literal["open", "achieved", "missed", "dropped"] = "open"
@@ -88,6 +91,8 @@ GOAL_EXAMPLES = {
     "current": "current: 50",
     "unit": "unit: EUR",
     "weight": "weight: 1",
+    "skill": "skill: mentoring",
+    "kind": "kind: growth",
 }
 """A snippet to copy for each key (``key[]``: one item of that list), used in error messages."""
 
@@ -261,10 +266,13 @@ class _Stored:
     teams: dict[str, Team]
     goals: dict[int, Goal]  # by number
     key_results: dict[int, KeyResult]  # by number
+    skills: tuple[str, ...] = ()  # the settings' skill slugs
 
     @classmethod
     def load(cls, session: Session, workspace_id: int) -> _Stored:
+        workspace = session.get(Workspace, workspace_id)
         return cls(
+            skills=tuple(skill.slug for skill in load_settings(workspace.settings).skills) if workspace else (),
             people={
                 person.email.lower(): person
                 for person in session.exec(select(Person).where(Person.workspace_id == workspace_id))
@@ -417,7 +425,26 @@ def _plan_goal(
             errors.append(SettingError((*path, "team"), unknown_team(spec.team, stored.teams)))
     elif goal.readable("team", "level") and spec.level == "team":
         errors.append(SettingError((*path, "team"), "a team goal names its team, for example team: Platform"))
+    if goal.readable("skill", "kind"):
+        skill_problem = _skill_problem(spec.kind, spec.skill, stored.skills)
+        if skill_problem:
+            errors.append(SettingError((*path, "skill"), skill_problem))
     return item
+
+
+def _skill_problem(kind: str, skill: str | None, listed: Sequence[str]) -> str | None:
+    """What is wrong with a goal's skill: a growth goal names one of the listed skills; others name none."""
+    if kind != "growth":
+        return "only a growth goal names a skill; add kind: growth, or leave the skill out" if skill else None
+    if not skill:
+        example = listed[0] if listed else "mentoring"
+        return f"a growth goal names the skill it grows, for example skill: {example}"
+    slug = skill.strip().lstrip("~").lower()
+    if slug in listed:
+        return None
+    close = suggestion(slug, listed)
+    known = ", ".join(listed) or "none yet; list them under skills in the settings"
+    return f'"{skill}" is not one of the skills ({known})' + (f'; did you mean "{close}"?' if close else "")
 
 
 def _match_by_title(
@@ -528,6 +555,7 @@ def import_goals(session: Session, workspace_id: int, data: Any, now: datetime, 
         goal.title = item.spec.title
         goal.level = GoalLevel(item.spec.level)
         goal.kind = GoalKind(item.spec.kind)
+        goal.skill = item.spec.skill.strip().lstrip("~").lower() if item.spec.skill else None
         goal.description = item.spec.description
         goal.period, goal.starts_on, goal.ends_on = item.period
         goal.owner_id = item.owner.id if item.owner else goal.owner_id
@@ -605,6 +633,8 @@ def export_goals(session: Session, workspace_id: int, period: str | None = None)
         if goal.team_id in teams:
             entry["team"] = teams[goal.team_id]
         entry |= {"kind": goal.kind.value, "period": goal.period}
+        if goal.skill:
+            entry["skill"] = goal.skill
         if goal.description:
             entry["description"] = goal.description
         if goal.state is not GoalState.OPEN:

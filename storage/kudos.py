@@ -95,7 +95,7 @@ def prepare_kudos(session: Session, actor: Actor, inbound: Inbound, state: State
         "values": [
             {"slug": value.slug, "label": value.label} for value in company_values.active(session, actor.workspace_id)
         ],
-        "skills": [{"slug": skill.slug, "label": skill.label or skill.slug} for skill in settings.skills],
+        "skills": [{"slug": skill.slug, "label": skill.shown_label} for skill in settings.skills],
         "settings": {
             "channel": settings.kudos.channel.by_platform() if settings.kudos.channel else None,
             "post_in_origin_channel": settings.kudos.post_in_origin_channel,

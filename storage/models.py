@@ -226,6 +226,8 @@ class Goal(SQLModel, table=True):
     description: str = Field(default="", sa_type=sa.Text)
     level: GoalLevel = Field(sa_type=enum_type(GoalLevel), nullable=False)
     kind: GoalKind = Field(default=GoalKind.BUSINESS, sa_type=enum_type(GoalKind), nullable=False)
+    skill: str | None = Field(default=None, max_length=64)
+    """The skill a growth goal grows (a slug of the settings' ``skills``)."""
     period: str = Field(max_length=16)
     starts_on: date
     ends_on: date
@@ -548,6 +550,8 @@ class Feedback(SQLModel, table=True):
     )
     given_at: datetime = created_timestamp()
     thanked_at: datetime | None = optional_timestamp()
+    quoted_in_snapshot: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    """The recipient chose to let its words be quoted in their quarterly snapshot; otherwise only counted."""
 
 
 class FeedbackRequest(SQLModel, table=True):

@@ -59,6 +59,7 @@ class Record(enum.StrEnum):
     REQUEST_ANSWERERS = "who answered a feedback request"
     ONE_ON_ONE = "a 1:1's agenda, shared notes and action items"
     PRIVATE_NOTE = "a private 1:1 note"
+    SNAPSHOT = "a quarterly snapshot"
     FAIRNESS = "the fairness view (figures about groups of people)"
 
 
@@ -71,6 +72,7 @@ READERS: Mapping[Record, frozenset[Relation]] = {
     Record.REQUEST_ANSWERERS: frozenset({R.SUBJECT}),
     Record.ONE_ON_ONE: frozenset({R.SUBJECT, R.MANAGER}),
     Record.PRIVATE_NOTE: frozenset({R.AUTHOR}),
+    Record.SNAPSHOT: frozenset({R.SUBJECT, R.MANAGER, R.SKIP_LEVEL, R.ADMIN}),
     Record.FAIRNESS: frozenset({R.ADMIN}),
 }
 """Each kind of record, and who reads it. For a check-in and an upward answer, the person it is about

@@ -371,3 +371,48 @@ def test_no_goal_file_message_uses_the_validation_library_wording(data) -> None:
     for error in errors:
         assert not [phrase for phrase in LIBRARY_WORDING if phrase.lower() in error.message.lower()], error
         assert "None" not in error.message, error
+
+
+def with_skills(database: Database, workspace_id: int) -> None:
+    from conversations.workspace_settings import validate_settings
+    from storage import workspaces
+
+    settings, _ = validate_settings({"skills": ["mentoring", "system-design"]})
+    with database.session_scope() as session:
+        workspaces.apply_settings(session, session.get(Workspace, workspace_id), settings)
+
+
+def growth_goal(**fields) -> dict:
+    return {"period": "2026-Q4", "goals": [{"title": "Mentor two juniors", "owner": "ada@acme.test", **fields}]}
+
+
+def test_a_growth_goal_names_the_skill_it_grows_and_exports_it(any_database: Database) -> None:
+    everyone = setup(any_database)
+    workspace_id = everyone["Ada"].workspace_id
+    with_skills(any_database, workspace_id)
+    report = load(any_database, workspace_id, growth_goal(kind="growth", skill="Mentoring"))
+    assert report.errors == []
+    goal = goals_by_title(any_database)["Mentor two juniors"]
+    assert (goal.kind.value, goal.skill) == ("growth", "mentoring")
+    with any_database.session_scope() as session:
+        exported = export_goals(session, workspace_id, None)
+    assert exported["goals"][0]["kind"] == "growth" and exported["goals"][0]["skill"] == "mentoring"
+
+
+@pytest.mark.parametrize(
+    ("fields", "said"),
+    [
+        ({"kind": "growth"}, "a growth goal names the skill it grows, for example skill: mentoring"),
+        ({"kind": "growth", "skill": "mentorin"}, '"mentorin" is not one of the skills (mentoring, system-design); did you mean "mentoring"?'),
+        ({"skill": "mentoring"}, "only a growth goal names a skill; add kind: growth, or leave the skill out"),
+    ],
+)  # fmt: skip
+def test_a_growth_goal_without_a_listed_skill_is_refused_and_nothing_written(
+    any_database: Database, fields: dict, said: str
+) -> None:
+    everyone = setup(any_database)
+    workspace_id = everyone["Ada"].workspace_id
+    with_skills(any_database, workspace_id)
+    report = load(any_database, workspace_id, growth_goal(**fields))
+    assert [(error.path[-1], error.message) for error in report.errors] == [("skill", said)]
+    assert goals_by_title(any_database) == {}

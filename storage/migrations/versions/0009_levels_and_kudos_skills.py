@@ -1,11 +1,13 @@
-"""people's track and level (the expectations they are held to), and the skills kudos name
+"""people's track and level (the expectations they are held to), the skills kudos and growth goals
+name, and feedback its recipient lets a snapshot quote
 
 Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-01 17:24:38
 
 ``people.level`` starts empty: the org file's new ``level`` column fills it. ``kudos_skills`` is
-new and starts empty, as no kudos named a skill before.
+new and starts empty, as no kudos named a skill before; so does ``goals.skill``. ``feedback.quoted_in_snapshot`` starts
+false: feedback is only ever quoted in a snapshot once its recipient says so.
 """
 
 from collections.abc import Sequence
@@ -31,9 +33,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.add_column(sa.Column("level", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("goals", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("skill", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("feedback", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("quoted_in_snapshot", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("goals", schema=None) as batch_op:
+        batch_op.drop_column("skill")
+    with op.batch_alter_table("feedback", schema=None) as batch_op:
+        batch_op.drop_column("quoted_in_snapshot")
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.drop_column("level")
 

@@ -1,5 +1,6 @@
-"""The digest's chart, a manager's team over the last weeks, and the snapshot's, one person over a
-quarter: drawn to be read at a glance.
+"""The charts sent with messages: the digest's, a manager's team over the last weeks; the
+snapshot's, one person over a quarter; and the fairness view's, the kudos spread by team. Each
+is drawn to be read at a glance.
 
 Two small panels on one time axis rather than two scales on one axis, where a reader has to work
 out which line belongs to which scale:
@@ -20,22 +21,28 @@ is a week without a check-in (``gap_reason``), not a hidden one.
 ``chart_figure`` builds the figure (tests inspect it); ``render_chart`` turns it into a PNG with
 matplotlib's Agg backend (no display needed). Outbox rows enqueued before the chart had a team
 name or threshold still draw, with plainer words.
+
+The fairness view's chart (``fairness_chart_figure``): the kudos spread by team, one bar per team
+the anonymity rule lets through. :data:`CHARTS` says how each chart kind is drawn, for the platforms.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
 
-from conversations.numbers import format_percent
+from conversations.numbers import format_number, format_percent
 
 matplotlib.use("Agg")
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from conversations.digest import DIGEST_CHART
+from conversations.fairness_view import FAIRNESS_CHART
 from conversations.schedule import day_and_month, week_days
 
 MOOD_COLOUR = "#2f4858"
@@ -102,12 +109,7 @@ def render_compact_chart(chart: Mapping[str, Any]) -> bytes:
     """The same chart in a palette of a few colours (a quarter of the bytes, and it looks the same:
     it is lines on a flat background), small enough to travel inside a message where a platform has
     no file upload for bots (a Teams card)."""
-    from PIL import Image
-
-    image = Image.open(io.BytesIO(render_chart(chart))).convert("RGB").quantize(colors=COMPACT_COLOURS)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()
+    return compact_png(render_chart(chart))
 
 
 def _gaps(values: Sequence[float | None]) -> list[float]:
@@ -159,3 +161,94 @@ def _draw_progress(axis: Axes, positions: list[int], progress: Sequence[float | 
         color=PROGRESS_COLOUR,
         fontweight="bold",
     )
+
+
+FAIRNESS_BAR = "#2f4858"
+ORGANISATION_LINE = "#d08c00"
+LABEL_INSIDE_FROM = 60.0  # percent: from here a bar's label is written inside it
+
+
+def fairness_chart_title(chart: Mapping[str, Any]) -> str:
+    return f"Kudos spread by team · {chart['period']}"
+
+
+def fairness_hidden_note(chart: Mapping[str, Any]) -> str | None:
+    """Which teams have no bar, and why, in words (None when every team has one)."""
+    hidden = chart.get("hidden_teams") or []
+    if not hidden:
+        return None
+    return f"not shown, to keep groups under {chart['threshold']} people anonymous: {', '.join(hidden)}"
+
+
+def fairness_bar_label(team: Mapping[str, Any]) -> str:
+    """``67% · Gini 0.76``: the bar's length and how unevenly the kudos went, with the same
+    rounding as the message's text."""
+    return f"{format_percent(team['no_kudos_share'])} · Gini {format_number(team['kudos_gini'])}"
+
+
+def fairness_chart_figure(chart: Mapping[str, Any]) -> Figure:
+    """One horizontal bar per shown team, its length the share of the team's people who received
+    no kudos in the period (shorter is better), labelled with that share and the team's Gini
+    coefficient; the organisation's own share as a dashed line to compare each team with; teams
+    hidden by the anonymity rule named under the chart rather than silently left out."""
+    teams = list(chart["teams"])
+    figure = Figure(figsize=(6.4, 4.4), dpi=100, layout="constrained")
+    axis = figure.subplots()
+    figure.suptitle(fairness_chart_title(chart), fontweight="bold")
+    positions = list(range(len(teams)))
+    shares = [team["no_kudos_share"] for team in teams]
+    axis.barh(positions, shares, color=FAIRNESS_BAR, height=0.6)
+    axis.set_yticks(positions, [team["name"] for team in teams])
+    axis.invert_yaxis()  # the first team on top, as the message lists them
+    axis.set_xlim(0, 100)
+    axis.set_xticks([0, 25, 50, 75, 100], [format_percent(tick) for tick in (0, 25, 50, 75, 100)])
+    axis.set_xlabel("people who received no kudos", color=NOTE_COLOUR, fontsize="small")
+    axis.grid(axis="x", color="#dddddd", linewidth=0.6)
+    axis.set_axisbelow(True)
+    for position, team in zip(positions, teams, strict=True):
+        share = team["no_kudos_share"]
+        inside = share >= LABEL_INSIDE_FROM  # a long bar carries its label, which would run off the chart
+        axis.text(share - 1.5 if inside else share + 1.5, position, fairness_bar_label(team), va="center",
+                  ha="right" if inside else "left", color="white" if inside else "black", fontsize="small")  # fmt: skip
+    organisation = chart.get("organisation_no_kudos_share")
+    if organisation is not None:
+        axis.axvline(organisation, color=ORGANISATION_LINE, linestyle="--", linewidth=1.5,
+                     label=f"everyone: {format_percent(organisation)}")  # fmt: skip
+        axis.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False)  # above the bars
+    note = fairness_hidden_note(chart)
+    if note is not None:
+        figure.supxlabel(note, color=NOTE_COLOUR, fontsize="small")
+    return figure
+
+
+def render_fairness_chart(chart: Mapping[str, Any]) -> bytes:
+    buffer = io.BytesIO()
+    fairness_chart_figure(chart).savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """How a chart outbound kind is drawn, and the stem of the file it travels as (``2026-W49``)."""
+
+    render: Callable[[Mapping[str, Any]], bytes]
+    file_stem: Callable[[Mapping[str, Any]], str]
+
+
+CHARTS: Mapping[str, Drawing] = {
+    DIGEST_CHART: Drawing(render_chart, lambda chart: str(chart["weeks"][-1])),
+    FAIRNESS_CHART: Drawing(render_fairness_chart, lambda chart: f"fairness-{chart['period']}"),
+}
+"""The outbound kinds that are pictures: each platform sends them as an image (Slack uploads a file,
+Teams puts it in the card, the shell saves it) instead of as words."""
+
+
+def compact_png(png: bytes) -> bytes:
+    """A chart in a palette of a few colours: a quarter of the bytes, and it looks the same (lines
+    and bars on a flat background), small enough to travel inside a message (a Teams card)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=COMPACT_COLOURS)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()

@@ -342,13 +342,98 @@ def _write_chart(path: Path, chart: dict) -> str:
 
     if not has_data(chart):
         return f"no chart: {nothing_to_draw(chart)}, so {path} was not written"
+    _write_png(path, render_chart(chart))
+    return f"chart of {chart_title(chart)} saved to {path}"
+
+
+def _write_png(path: Path, png: bytes) -> None:
     try:
-        path.write_bytes(render_chart(chart))
+        path.write_bytes(png)
     except OSError as error:
         raise CliError(
             f"{path}: can't write the chart ({error.strerror}); give a file in a folder that exists"
         ) from error
-    return f"chart of {chart_title(chart)} saved to {path}"
+
+
+FAIRNESS_COLUMNS = (
+    "kind",
+    "name",
+    "shown",
+    "hidden_because",
+    "people",
+    "kudos",
+    "no_kudos_share",
+    "kudos_gini",
+    "checkins_submitted",
+    "checkins_expected",
+    "checkin_participation",
+    "goal_updates",
+    "goal_weeks",
+    "goal_updates_per_goal_week",
+    "feedback_given_per_person",
+    "feedback_received_per_person",
+)
+
+
+def cmd_fairness(args: argparse.Namespace, context: Context) -> int:
+    """The fairness view as data, for admins at the command line: one row per group, hidden groups
+    with no figures, so a spreadsheet gets what chat shows."""
+    import csv
+    import io
+    import json
+    from zoneinfo import ZoneInfo
+
+    from conversations.fairness_view import PeriodProblem, asked_period
+    from conversations.goal_progress import current_period
+    from storage.fairness import fairness_report
+
+    today = context.clock().astimezone(UTC).date()
+    period = asked_period(args.period or "", today)
+    example = f"for example --period {current_period(today)}"
+    if period is PeriodProblem.UNKNOWN:
+        raise CliError(f"{args.period!r} isn't a period; give a quarter, {example}")
+    if period is PeriodProblem.FUTURE:
+        raise CliError(f"{args.period} hasn't begun yet, so there is nothing to measure; {example}")
+    assert not isinstance(period, PeriodProblem)
+    database = context.migrated_database()
+    with database.session_scope() as session:
+        workspace = _existing_workspace(session, args.workspace)
+        report = fairness_report(session, workspace, period, ZoneInfo("UTC"))
+    if not report["has_data"]:
+        raise CliError(
+            f"nothing to measure in {period.name}: figures appear once people give kudos, answer check-ins, "
+            "update their goals or give feedback in that period"
+        )
+    chart_note = _write_fairness_chart(Path(args.chart), report["chart"]) if args.chart else None
+    if args.format == "json":
+        keys = ("organisation", "period", "first", "last", "through", "weeks", "threshold", "shown", "hidden")
+        print(json.dumps({key: report[key] for key in keys}, indent=2, ensure_ascii=False), file=context.out)
+    else:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, FAIRNESS_COLUMNS, restval="", extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        threshold = report["threshold"]
+        reasons = {
+            "small": f"fewer than {threshold} people",
+            "subtraction": f"would single out fewer than {threshold} people set against a larger group",
+        }
+        for group in report["shown"]:
+            writer.writerow({**group, "shown": "yes"})
+        for group in report["hidden"]:
+            writer.writerow({**group, "shown": "no", "hidden_because": reasons[group["reason"]]})
+        print(buffer.getvalue(), end="", file=context.out)
+    if chart_note:
+        print(f"cadence: {chart_note}", file=context.err)
+    return 0
+
+
+def _write_fairness_chart(path: Path, chart: dict) -> str:
+    from bot.charts import fairness_chart_title, render_fairness_chart
+
+    if not chart["teams"]:
+        return f"no chart: no team has at least {chart['threshold']} people to show, so {path} was not written"
+    _write_png(path, render_fairness_chart(chart))
+    return f"chart of {fairness_chart_title(chart)} saved to {path}"
 
 
 def _no_data_for(session, manager: Person, week: str, latest: str, now: datetime) -> str | None:
@@ -863,6 +948,13 @@ def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser
         help="write it there (Markdown: the chart goes beside it as FILE.png); PDF needs a file",
     )
     workspace_option(snapshot)
+    fairness = command(
+        "fairness", cmd_fairness, "print the fairness view of a period (kudos, check-ins, goals, feedback by group)"
+    )
+    fairness.add_argument("--period", help="e.g. 2026-Q4 (default: the current quarter, in UTC)")
+    fairness.add_argument("--format", choices=("csv", "json"), default="csv")
+    fairness.add_argument("--chart", metavar="FILE.png", help="also write the kudos spread by team there")
+    workspace_option(fairness)
 
     command("privacy", cmd_privacy, "print who may read each kind of record (the README's table, from the code)")
 

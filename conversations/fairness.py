@@ -10,7 +10,13 @@ report to Sam. Such a pair keeps the larger group and hides the smaller one.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from conversations.schedule import week_key
 
 
 def gini(counts: Sequence[float]) -> float:
@@ -43,3 +49,121 @@ def showable(groups: Mapping[str, frozenset[int]], threshold: int) -> set[str]:
                     shown.discard(inner)
                     changed = True
     return shown
+
+
+UNEVEN_GINI = 0.5
+"""A Gini coefficient from which recognition reads as uneven: with five people, one person
+receiving everything is 0.8, two of five sharing it equally is 0.6, everyone but one 0.2."""
+
+
+def uneven_recognition(counts: Sequence[int], threshold: int) -> bool:
+    """Whether a group's kudos (received per person) are uneven enough for a gentle word to its
+    manager: a group of at least ``threshold`` people (a smaller one is never described), at least
+    as many kudos as people (with fewer, someone is bound to have none and that says nothing), and
+    a Gini coefficient of at least :data:`UNEVEN_GINI`."""
+    return len(counts) >= threshold and sum(counts) >= len(counts) > 0 and gini(counts) >= UNEVEN_GINI
+
+
+def period_weeks(first: date, last: date, through: date) -> list[str]:
+    """The ISO weeks of the period from ``first`` to ``last`` that have begun by ``through``: a
+    week belongs to the period its Thursday falls in (the ISO rule that gives a week to a year), so
+    a week across two quarters is counted once."""
+    thursday = first + timedelta(days=(3 - first.weekday()) % 7)
+    weeks = []
+    while thursday <= last and thursday - timedelta(days=3) <= through:
+        weeks.append(week_key(thursday))
+        thursday += timedelta(days=7)
+    return weeks
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What one person did and received in the period, the raw counts every figure is made of."""
+
+    kudos_received: int = 0
+    checkins_submitted: int = 0
+    checkins_expected: int = 0  # check-ins Cadence asked for, not counting the weeks they were away
+    goals: int = 0  # their personal goals of the period
+    goal_updates: int = 0  # updates to those goals during the period
+    feedback_given: int = 0
+    feedback_received: int = 0
+
+    def has_data(self) -> bool:
+        return any(
+            (
+                self.kudos_received,
+                self.checkins_expected,
+                self.goal_updates,
+                self.feedback_given,
+                self.feedback_received,
+            )
+        )
+
+
+def group_figures(tallies: Sequence[Tally], weeks: int) -> dict[str, Any]:
+    """A group's figures from its members' tallies (a shown group has at least one member):
+
+    - ``no_kudos_share``: the percentage of members who received no kudos;
+    - ``kudos_gini``: how unevenly kudos were received (0 even, towards 1 one person got them all);
+    - ``checkin_participation``: submitted check-ins as a percentage of those asked for outside
+      time off (None when none were asked for);
+    - ``goal_updates_per_goal_week``: updates to the members' personal goals of the period, per
+      goal and per week of the period so far (None without goals);
+    - ``feedback_given_per_person`` and ``feedback_received_per_person``."""
+    people = len(tallies)
+    received = [tally.kudos_received for tally in tallies]
+    submitted = sum(tally.checkins_submitted for tally in tallies)
+    expected = sum(tally.checkins_expected for tally in tallies)
+    goal_weeks = sum(tally.goals for tally in tallies) * weeks
+    updates = sum(tally.goal_updates for tally in tallies)
+    return {
+        "people": people,
+        "kudos": sum(received),
+        "no_kudos_share": round(sum(1 for count in received if count == 0) / people * 100, 1),
+        "kudos_gini": round(gini(received), 2),
+        "checkins_submitted": submitted,
+        "checkins_expected": expected,
+        "checkin_participation": round(submitted / expected * 100, 1) if expected else None,
+        "goal_updates": updates,
+        "goal_weeks": goal_weeks,
+        "goal_updates_per_goal_week": round(updates / goal_weeks, 2) if goal_weeks else None,
+        "feedback_given_per_person": round(sum(tally.feedback_given for tally in tallies) / people, 2),
+        "feedback_received_per_person": round(sum(tally.feedback_received for tally in tallies) / people, 2),
+    }
+
+
+class GroupKind(enum.StrEnum):
+    ORGANISATION = "organisation"
+    TEAM = "team"
+    MANAGER = "manager"  # a manager's direct reports
+
+
+@dataclass(frozen=True)
+class Group:
+    kind: GroupKind
+    ident: int  # the team's or the manager's id (two managers may share a name); 0 for everyone
+    name: str  # the team's name, the manager's name; the organisation's name for everyone
+    members: frozenset[int]
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind.value}:{self.ident}"
+
+
+def fairness_view(
+    groups: Sequence[Group], tallies: Mapping[int, Tally], threshold: int, weeks: int
+) -> dict[str, list[dict[str, Any]]]:
+    """The figures of every group that may be shown (see :func:`showable`), in the order given, and
+    the others by kind and name only, with why: ``small`` (fewer than ``threshold`` people) or
+    ``subtraction`` (big enough, but set against a larger shown group it would describe the few
+    people between them). Never their size or figures, which could point at someone."""
+    shown = showable({group.key: group.members for group in groups}, threshold)
+    view: dict[str, list[dict[str, Any]]] = {"shown": [], "hidden": []}
+    for group in groups:
+        if group.key in shown:
+            figures = group_figures([tallies.get(member, Tally()) for member in sorted(group.members)], weeks)
+            view["shown"].append({"kind": group.kind.value, "name": group.name, **figures})
+        else:
+            reason = "small" if len(group.members) < threshold else "subtraction"
+            view["hidden"].append({"kind": group.kind.value, "name": group.name, "reason": reason})
+    return view

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conversations.checkin import CheckinFeedbackFlow, CheckinFlow, CheckinHistoryFlow, CheckinViewFlow
+from conversations.fairness_view import FairnessFlow
 from conversations.feedback import FeedbackFlow, FeedbackListFlow, FeedbackRequestFlow
 from conversations.flow import Flow
 from conversations.goals import (
@@ -33,6 +34,7 @@ def all_flows(labels: Labels | None = None) -> tuple[Flow, ...]:
         PrivacyFlow(),
         SnapshotFlow(),
         HomeFlow(labels),
+        FairnessFlow(),
         CheckinFlow(labels),
         TimeOffFlow(),
         CheckinHistoryFlow(),

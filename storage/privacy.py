@@ -60,6 +60,7 @@ class Record(enum.StrEnum):
     ONE_ON_ONE = "a 1:1's agenda, shared notes and action items"
     PRIVATE_NOTE = "a private 1:1 note"
     SNAPSHOT = "a quarterly snapshot"
+    FAIRNESS = "the fairness view (figures about groups of people)"
 
 
 R = Relation
@@ -72,11 +73,12 @@ READERS: Mapping[Record, frozenset[Relation]] = {
     Record.ONE_ON_ONE: frozenset({R.SUBJECT, R.MANAGER}),
     Record.PRIVATE_NOTE: frozenset({R.AUTHOR}),
     Record.SNAPSHOT: frozenset({R.SUBJECT, R.MANAGER, R.SKIP_LEVEL, R.ADMIN}),
+    Record.FAIRNESS: frozenset({R.ADMIN}),
 }
 """Each kind of record, and who reads it. For a check-in and an upward answer, the person it is about
 wrote it; for feedback, it is about the recipient and the giver wrote it; for a feedback request,
 it is about the person who asked; for a 1:1, it is about the report, and "their manager" is the
-manager on the 1:1."""
+manager on the 1:1. The fairness view is about the whole organisation, so only being an admin counts."""
 
 
 def manager_chain(session: Session, person: Person) -> list[Person]:
@@ -211,6 +213,24 @@ def can_see_goal(session: Session, viewer: Person, goal: Goal, personal_goals_pu
     return owner is not None and can_see_checkins_of(session, viewer, owner)
 
 
+def can_see_fairness(viewer: Person) -> bool:
+    """The fairness view describes groups across the organisation, nobody in particular: only the
+    viewer's standing as an admin can allow it."""
+    standing = frozenset({Relation.ADMIN}) if viewer.role is Role.ADMIN else frozenset({Relation.ANYONE_ELSE})
+    return may_read(Record.FAIRNESS, standing)
+
+
+def admins_of(session: Session, workspace_id: int) -> list[Person]:
+    """The organisation's active admins by name: who to ask for what only admins may do or see."""
+    return list(
+        session.exec(
+            select(Person)
+            .where(Person.workspace_id == workspace_id, Person.role == Role.ADMIN, Person.active)
+            .order_by(Person.display_name)
+        )
+    )
+
+
 def table() -> str:
     """:data:`READERS` as the Markdown table the README shows."""
     columns = list(Relation)
@@ -242,11 +262,7 @@ def readers_of_mine(session: Session, person: Person) -> dict[str, list[str]]:
     :data:`READERS`, so the answer to "who sees my check-ins?" is the rule itself. ``you`` is the
     person; ``author`` stands for whoever wrote it (the giver of feedback), named by the words."""
     chain = manager_chain(session, person)
-    admins = session.exec(
-        select(Person)
-        .where(Person.workspace_id == person.workspace_id, Person.role == Role.ADMIN, Person.active)
-        .order_by(Person.display_name)
-    ).all()
+    admins = admins_of(session, person.workspace_id)
     names = {
         Relation.SUBJECT: ["you"],
         Relation.MANAGER: [chain[0].display_name] if chain else [],

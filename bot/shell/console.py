@@ -1,6 +1,6 @@
 """Delivering shell-platform outbox rows by printing them: in ``cadence shell`` and ``cadence tick``.
 
-A terminal can't show a picture, so a digest's chart is saved as a PNG file instead (in the
+A terminal can't show a picture, so a chart (a digest's, the fairness view's) is saved as a PNG file instead (in the
 current directory unless told otherwise) and the line printed says where.
 """
 
@@ -10,11 +10,10 @@ import re
 from pathlib import Path
 from typing import Protocol, TextIO
 
-from bot.charts import render_chart
+from bot.charts import CHARTS
 from bot.outbox_sender import Failed, Outcome, Sent
 from bot.shell.render import render_text
 from conversations.destinations import ChannelPost, destination_from_dict, reader_of
-from conversations.digest import DIGEST_CHART
 from conversations.messages import Outbound, outbound_from_dict
 from conversations.words import Words
 from storage.database import Database
@@ -49,9 +48,11 @@ class StdoutConsole:
 
 
 def chart_file_name(message: Outbound, person: Person) -> str:
-    """``cadence-chart-2026-W49-sam.okafor.png``: the week and whose digest, safe on any file system."""
+    """``cadence-chart-2026-W49-sam.okafor.png``: what the chart is of (a digest's week, the fairness
+    view's period) and whose it is, safe on any file system."""
     who = (person.email or "").split("@")[0] or person.display_name
-    return f"cadence-chart-{message.data['weeks'][-1]}-{re.sub(r'[^A-Za-z0-9._-]+', '-', who)}.png"
+    stem = f"{CHARTS[message.kind].file_stem(message.data)}-{who}"
+    return f"cadence-chart-{re.sub(r'[^A-Za-z0-9._-]+', '-', stem)}.png"
 
 
 class ConsoleTransport:
@@ -79,14 +80,14 @@ class ConsoleTransport:
         if person_id != self.console.person_id:
             self.console.print(f"--- to {person.display_name} ---")
         self.console.show(message, recipient_id=person_id)
-        if message.kind == DIGEST_CHART:
+        if message.kind in CHARTS:
             return self.save_chart(message, person, delivery)
         return Sent(message_id=f"shell-{delivery.id}")
 
     def save_chart(self, message: Outbound, person: Person, delivery: OutboxDelivery) -> Outcome:
         path = (self.chart_dir or Path.cwd()) / chart_file_name(message, person)
         try:
-            path.write_bytes(render_chart(message.data))
+            path.write_bytes(CHARTS[message.kind].render(message.data))
         except OSError as error:
             self.console.print(f"(the chart could not be saved as {path}: {error.strerror})")
             return Failed(f"can't save the chart as {path}: {error.strerror}")

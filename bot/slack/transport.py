@@ -29,7 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.charts import render_chart
+from bot.charts import CHARTS
 from bot.outbound_http import proxy_for, ssl_context
 from bot.outbox_sender import DeliveryRefused, Failed, Outcome, RetryLater, Sent, Throttled
 from bot.slack.render import BlockKit, Renderers
@@ -43,7 +43,6 @@ from conversations.destinations import (
     destination_from_dict,
     reader_of,
 )
-from conversations.digest import DIGEST_CHART
 from conversations.home import HOME
 from conversations.messages import Outbound, Platform, outbound_from_dict
 from conversations.words import mentioned_person_ids
@@ -306,7 +305,7 @@ class SlackTransport:
             return Failed("the workspace is not connected to Slack")
         blocks = self.renderers.get(addressee.templates_dir)
         try:
-            if isinstance(destination, CommandAnswer):
+            if isinstance(destination, CommandAnswer) and outbound.kind not in CHARTS:
                 answer = blocks.ephemeral_response([outbound], addressee.mentioned)
                 return await self.respond(destination.reply_to, answer)
             api = self.api(addressee.team_id)
@@ -377,14 +376,15 @@ class SlackTransport:
             view = blocks.home(outbound, addressee.mentioned)
             await api("views.publish", user_id=addressee.slack_id(), view=view)
             return Sent()
-        if outbound.kind == DIGEST_CHART:
+        if outbound.kind in CHARTS:  # a command's chart too: a response_url can't carry a file
+            drawing = CHARTS[outbound.kind]
             channel = await self.direct_message_channel(api, addressee)
             caption = blocks.message(outbound, addressee.mentioned)["text"]
             response = await api(
                 "files.upload_v2",
                 channel=channel,
-                content=render_chart(outbound.data),
-                filename=f"cadence-{outbound.data['weeks'][-1]}.png",
+                content=drawing.render(outbound.data),
+                filename=f"cadence-{drawing.file_stem(outbound.data)}.png",
                 title=caption,
                 initial_comment=caption,
             )

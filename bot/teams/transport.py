@@ -28,14 +28,13 @@ from microsoft_teams.api import MessageActivityInput
 from microsoft_teams.api.clients.conversation.params import CreateConversationParams
 from msal.exceptions import MsalError
 
-from bot.charts import render_compact_chart
+from bot.charts import CHARTS, compact_png
 from bot.outbox_sender import DeliveryRefused, Failed, Outcome, RetryLater, Sent, Throttled
 from bot.teams.cards import Card, Renderers
 from bot.teams.sdk import TeamsSdk
 from bot.teams.side import channel_named, channel_names, chat_with, service_url_of
 from bot.teams.translate import message_ref
 from conversations.destinations import ChannelPost, Destination, ReplyHere, destination_from_dict, reader_of
-from conversations.digest import DIGEST_CHART
 from conversations.messages import Platform, outbound_from_dict
 from conversations.words import mentioned_person_ids
 from conversations.workspace_settings import load_settings
@@ -203,8 +202,9 @@ class TeamsTransport:
         cards = self.renderers.get(addressee.templates_dir)
         if outbound.form is not None:
             card = cards.form(outbound.form)
-        elif outbound.kind == DIGEST_CHART:
-            png = await asyncio.to_thread(render_compact_chart, outbound.data)
+        elif outbound.kind in CHARTS:
+            drawing = CHARTS[outbound.kind]
+            png = await asyncio.to_thread(lambda: compact_png(drawing.render(outbound.data)))
             card = cards.message(outbound, addressee.mentioned, image=png)
         else:
             card = cards.message(outbound, addressee.mentioned)

@@ -116,8 +116,8 @@ class Week:
 
 
 @pytest.fixture
-def named_week(database: Database) -> Iterator[Week]:
-    yield Week(database)
+def named_week(any_database: Database) -> Iterator[Week]:
+    yield Week(any_database)
 
 
 def run_the_week(week: Week) -> list[Delivered]:
@@ -178,8 +178,8 @@ def test_the_digest_names_who_asked_what_and_nothing_else_counts_it(named_week: 
     assert refused.kind == "checkin_feedback_refused"
 
 
-def test_anonymous_upward_answers_reach_the_manager_only_in_the_digest_without_names(database: Database) -> None:
-    week = Week(database, upward_anonymous=True)
+def test_anonymous_upward_answers_reach_the_manager_only_in_the_digest_without_names(any_database: Database) -> None:
+    week = Week(any_database, upward_anonymous=True)
     delivered = run_the_week(week)
     for writer, manager in MANAGER.items():
         for recipient, kind in readers_of(delivered, ask_of(writer)):

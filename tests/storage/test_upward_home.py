@@ -75,9 +75,9 @@ def page_of(database: Database, person: Person, now: datetime = NOW):
         return home.home_view(session, session.get(Person, person.id), now)
 
 
-def test_feedback_received_counts_from_the_start_of_the_quarter_in_the_persons_zone(database: Database) -> None:
-    who = setup(database)
-    with database.session_scope() as session:
+def test_feedback_received_counts_from_the_start_of_the_quarter_in_the_persons_zone(any_database: Database) -> None:
+    who = setup(any_database)
+    with any_database.session_scope() as session:
         ada, sam, lin = who["Ada"], who["Sam"], who["Lin"]
         give(session, sam, ada, datetime(2026, 9, 30, 14, 30, tzinfo=UTC), "Still September in Tokyo")  # 23:30 JST
         give(session, sam, ada, datetime(2026, 9, 30, 15, 30, tzinfo=UTC), "Just into October in Tokyo")  # 00:30 JST
@@ -86,7 +86,7 @@ def test_feedback_received_counts_from_the_start_of_the_quarter_in_the_persons_z
         long = "You ran the planning meeting calmly and everyone left knowing exactly what to do next"
         give(session, lin, ada, datetime(2026, 11, 19, 23, 0, tzinfo=UTC), long)  # 20 Nov in Tokyo
         give(session, ada, sam, datetime(2026, 11, 1, 1, 0, tzinfo=UTC), "Not Ada's: she gave it")
-    page = page_of(database, who["Ada"])
+    page = page_of(any_database, who["Ada"])
     feedback = page.data["feedback"]
     assert (feedback["quarter"], feedback["received"]) == ("2026-Q4", 4)
     assert [(item["giver"]["display_name"], item["day"], item["opening"]) for item in feedback["latest"]] == [
@@ -94,16 +94,16 @@ def test_feedback_received_counts_from_the_start_of_the_quarter_in_the_persons_z
         ("Sam", "2026-11-03", "Split the migration into two steps"),
         ("Lin", "2026-10-12", "Great incident write-up"),
     ]
-    with database.session_scope() as session:
+    with any_database.session_scope() as session:
         session.exec(delete(Person).where(Person.id == who["Lin"].id))  # a giver who left: their feedback stays
-    latest = page_of(database, who["Ada"]).data["feedback"]["latest"]
+    latest = page_of(any_database, who["Ada"]).data["feedback"]["latest"]
     assert latest[0]["giver"] is None and latest[0]["opening"].startswith("You ran the planning")
 
 
-def test_requests_waiting_for_an_answer_each_get_a_give_feedback_button(database: Database) -> None:
-    who = setup(database)
+def test_requests_waiting_for_an_answer_each_get_a_give_feedback_button(any_database: Database) -> None:
+    who = setup(any_database)
     ada, sam, lin, ray = who["Ada"], who["Sam"], who["Lin"], who["Ray"]
-    with database.session_scope() as session:
+    with any_database.session_scope() as session:
         [waiting_on_sam] = request(session, sam, "Q4 launch", NOW + timedelta(days=5), [(ada, AskStatus.OPEN)])
         waiting_on_lin, _ = request(
             session, lin, "", NOW + timedelta(days=2), [(ada, AskStatus.OPEN), (ray, AskStatus.OPEN)]
@@ -111,7 +111,7 @@ def test_requests_waiting_for_an_answer_each_get_a_give_feedback_button(database
         request(session, ray, "answered already", NOW + timedelta(days=3), [(ada, AskStatus.ANSWERED)])
         request(session, ray, "declined", NOW + timedelta(days=3), [(ada, AskStatus.DECLINED)])
         request(session, ray, "closed", NOW - timedelta(days=1), [(ada, AskStatus.CLOSED)])
-    page = page_of(database, ada)
+    page = page_of(any_database, ada)
     assert [(choice.label, choice.value) for choice in page.choices] == [
         ("Give feedback to Lin", f"feedback.answer:{waiting_on_lin}"),  # closes first
         ("Give feedback to Sam", f"feedback.answer:{waiting_on_sam}"),
@@ -122,15 +122,15 @@ def test_requests_waiting_for_an_answer_each_get_a_give_feedback_button(database
     assert "answered already" not in text and "declined" not in text and "closed" not in text
 
 
-def test_my_open_requests_say_who_answered_and_never_who_declined(database: Database) -> None:
-    who = setup(database)
+def test_my_open_requests_say_who_answered_and_never_who_declined(any_database: Database) -> None:
+    who = setup(any_database)
     ada, sam, lin, ray, dee = who["Ada"], who["Sam"], who["Lin"], who["Ray"], who["Dee"]
-    with database.session_scope() as session:
+    with any_database.session_scope() as session:
         asks = [(lin, AskStatus.ANSWERED), (ray, AskStatus.DECLINED), (sam, AskStatus.ANSWERED), (dee, AskStatus.OPEN)]
         request(session, ada, "the roadmap", NOW + timedelta(days=4), asks)
         request(session, ada, "hiring", NOW + timedelta(days=10), [(ray, AskStatus.DECLINED)])
         request(session, ada, "long ago", NOW - timedelta(hours=1), [(lin, AskStatus.ANSWERED)])
-    page = page_of(database, ada)
+    page = page_of(any_database, ada)
     requests = page.data["feedback"]["requests"]
     assert [(r["topic"], [p["display_name"] for p in r["answered_by"]]) for r in requests] == [
         ("hiring", []),  # asked last: Ray declined it, and it stays open, saying nobody answered yet

@@ -234,11 +234,13 @@ def form_values(view: Mapping[str, Any]) -> dict[str, Any]:
 
 def from_view_submission(body: Mapping[str, Any]) -> Inbound:
     view = body.get("view") or {}
+    conversation = str(private_metadata(view).get("channel", ""))
     return Inbound(
         platform=Platform.SLACK,
         workspace=team_of(body),
         user=str((body.get("user") or {}).get("id", "")),
-        conversation=str(private_metadata(view).get("channel", "")),
+        conversation=conversation,
         form_id=str(view.get("callback_id", "")),
         form=form_values(view),
+        in_channel=in_channel(conversation),  # a form opened from a channel answers in private, not there
     )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -111,6 +112,20 @@ def test_a_modal_submission_becomes_plain_values_by_field() -> None:
         "who": ["U2"],
         "skip": None,
     }
+
+
+def test_a_form_opened_from_a_channel_is_answered_in_private_not_in_the_channel() -> None:
+    from conversations.destinations import DirectMessage, address
+    from conversations.messages import Actor, Outbound
+
+    view = {"callback_id": "feedback.form", "private_metadata": json.dumps({"channel": "C0GENERAL"}), "state": {}}
+    inbound = translate.from_view_submission(
+        {"type": "view_submission", "user": {"id": "U1", "team_id": "T1"}, "view": view}
+    )
+    assert inbound.in_channel is True
+    actor = Actor(person_id=7, workspace_id=1, display_name="Ada", email=None, timezone="UTC", role="member")
+    confirmation = Outbound("feedback_sent", {}, private=True)
+    assert address(confirmation, replace(inbound, actor=actor)) == DirectMessage(7)
 
 
 def test_broken_private_metadata_is_treated_as_empty() -> None:

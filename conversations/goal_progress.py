@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from conversations.numbers import parse_number
 
@@ -91,6 +92,27 @@ def parse_period(text: str) -> tuple[str, date, date] | None:
 
 def current_period(today: date) -> str:
     return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+
+
+def quarter_of(day: date) -> tuple[str, date, date]:
+    """The calendar quarter ``day`` is in: its name (``2026-Q4``), first and last day."""
+    quarter = parse_period(current_period(day))
+    assert quarter is not None, "a quarter's name always reads as a period"
+    return quarter
+
+
+def quarter_name(now: datetime, zone: str) -> str:
+    """The quarter someone in ``zone`` is in now (``2026-Q4``)."""
+    return current_period(now.astimezone(ZoneInfo(zone)).date())
+
+
+def quarter_began_at(now: datetime, zone: str) -> datetime:
+    """The start of the calendar quarter someone in ``zone`` is in, at midnight where they live:
+    feedback given on 30 September at 23:00 in Tokyo belongs to the third quarter there, whatever
+    the hour in UTC."""
+    local = ZoneInfo(zone)
+    _, first, _ = quarter_of(now.astimezone(local).date())
+    return datetime.combine(first, time(), local)
 
 
 _KR_LINE = re.compile(

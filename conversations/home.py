@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
+from conversations.feedback import Action
 from conversations.flow import State, StepResult
-from conversations.goal_progress import current_period, parse_period
 from conversations.messages import Actor, Choice, Inbound, Outbound
+from conversations.one_on_ones import open_choice
 from conversations.words import Labels
 
 HOME = "home"  # the Home tab (Slack publishes it as a view)
@@ -38,10 +39,10 @@ class ReceivedFeedback:
 class WaitingAsk:
     """Someone asked the person for feedback, and it waits for their answer."""
 
-    ask_id: int
+    ref: str  # the request, as the feedback flow's buttons name it
     requester: Mapping[str, Any]
     topic: str
-    closes_on: str  # the last day to answer, in the reader's time zone (ISO)
+    closes_on: str  # the last day to answer, in the reader's time zone
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class HomeFacts:
     goals: tuple[Mapping[str, Any], ...] = ()
     feedback: FeedbackPart = field(default_factory=FeedbackPart)
     next_one_on_one: Mapping[str, Any] | None = None
-    """The person's next 1:1, for the 1:1 work to fill (and word in ``_home.j2``); None shows nothing."""
+    """The person's soonest 1:1 with its open points and actions (``storage.one_on_ones.next_for``); None: none started."""
 
     def to_data(self) -> dict[str, Any]:
         """Plain JSON data, to travel in a flow's state."""
@@ -96,19 +97,6 @@ class HomeFacts:
         )
 
 
-def quarter_began_at(now: datetime, zone: str) -> datetime:
-    """The start of the calendar quarter the person is in, at midnight where they live: feedback given
-    on 30 September at 23:00 in Tokyo belongs to the third quarter there, whatever the hour in UTC."""
-    local = ZoneInfo(zone)
-    parsed = parse_period(current_period(now.astimezone(local).date()))
-    assert parsed is not None, "the current quarter always reads as a period"
-    return datetime.combine(parsed[1], time(), local)
-
-
-def quarter_name(now: datetime, zone: str) -> str:
-    return current_period(now.astimezone(ZoneInfo(zone)).date())
-
-
 def local_day(instant: datetime, zone: str) -> str:
     return instant.astimezone(ZoneInfo(zone)).date().isoformat()
 
@@ -125,11 +113,11 @@ def home_page(actor: Actor, facts: HomeFacts | None = None, labels: Labels | Non
     labels = labels or Labels()
     feedback = facts.feedback
     choices = tuple(
-        Choice(
-            labels("feedback_give_to", name=ask.requester.get("display_name") or ""), f"feedback.answer:{ask.ask_id}"
-        )
+        Choice(labels("feedback_give_to", name=ask.requester.get("display_name") or ""), Action.ANSWER.on(ask.ref))
         for ask in feedback.waiting
     )
+    if facts.next_one_on_one:
+        choices += (open_choice(labels, facts.next_one_on_one["other"]["id"]),)
     return Outbound(
         kind,
         {

@@ -45,6 +45,11 @@ MAX_TEXT = 500
 SHARED, PRIVATE = "shared", "private"
 
 
+def open_choice(labels: Labels, other_id: int) -> Choice:
+    """The button that shows the next 1:1 with the person ``other_id`` and its agenda."""
+    return Choice(labels("one_on_one_show"), f"{FLOW}.open:{other_id}")
+
+
 class Ask(enum.StrEnum):
     """What a person asked of the 1:1 flow, typed or pressed."""
 
@@ -389,13 +394,13 @@ class OneOnOneFlow:
         """The writer's confirmation, and a short note to the other side when their agenda for the
         next 1:1 has already gone out (before it, the agenda itself tells them)."""
         other, agenda = target["other"], target["agenda"]
-        show = (Choice(self.labels("one_on_one_show"), f"{FLOW}.open:{other['id']}"),)
+        show = (open_choice(self.labels, other["id"]),)
         data = {"kind": kind, "text": text, "other": other, "owner": owner or {}, "next": agenda["next"]}
         messages = [Outbound("one_on_one_added", data, show, private=True)]
         if kind in ("point", "action") and target.get("other_agenda_sent"):
             reader = context["reader"]
             heads_up = {"kind": kind, "text": text, "by": reader, "owner": owner or {}, "when": target["other_next"]}
-            show_theirs = (Choice(self.labels("one_on_one_show"), f"{FLOW}.open:{reader['id']}"),)
+            show_theirs = (open_choice(self.labels, reader["id"]),)
             messages.append(Outbound("one_on_one_heads_up", heads_up, show_theirs, to_person_id=other["id"]))
         return messages
 
@@ -452,7 +457,7 @@ class OneOnOneFlow:
             "points": [item for item in chosen if item["kind"] == "point"],
             "actions": [item for item in chosen if item["kind"] == "action"],
         }
-        show = (Choice(self.labels("one_on_one_show"), f"{FLOW}.open:{target['other']['id']}"),)
+        show = (open_choice(self.labels, target["other"]["id"]),)
         closed = Outbound("one_on_one_closed", data, show, private=True)
         return self._with_pair(target, (closed,), (ItemsClosed(self._pair(target), ids),))
 

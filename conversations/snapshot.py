@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from conversations.digest import DIGEST_CHART, response_rate
 from conversations.flow import State, StepResult
-from conversations.goal_progress import current_period, parse_period
+from conversations.goal_progress import quarter_of
 from conversations.messages import Inbound, Outbound
 from conversations.schedule import is_workday, local_instant, week_key
 from conversations.workspace_settings import parse_clock
@@ -32,13 +32,6 @@ SUBMITTED, SKIPPED, AWAY = "submitted", "skipped", "away"
 
 
 CATCH_UP_DAYS = 7  # a snapshot missed while Cadence was down still goes out within a week; older ones don't
-
-
-def quarter_of(day: date) -> tuple[str, date, date]:
-    """The calendar quarter ``day`` is in: its name (``2026-Q4``), first and last day."""
-    quarter = parse_period(current_period(day))
-    assert quarter is not None
-    return quarter
 
 
 def snapshot_due(now: datetime, zone: str, clock: str, holidays: Sequence[date]) -> str | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
@@ -31,10 +30,11 @@ from conversations.feedback import (
     shares_with_manager,
 )
 from conversations.flow import State
+from conversations.goal_progress import quarter_began_at, quarter_name
 from conversations.messages import Actor, Inbound
 from conversations.workspace_settings import WorkspaceSettings, load_settings
 from storage import company_values
-from storage.kudos import period_start, person_ref, resolve
+from storage.kudos import person_ref, resolve
 from storage.models import (
     AskStatus,
     CompanyValue,
@@ -238,26 +238,14 @@ def prepare_request(session: Session, actor: Actor, inbound: Inbound, state: Sta
     return State(flow="feedback_request", step="ask", data=data)
 
 
-def quarter_start(person: Person, now: datetime) -> datetime:
-    """Midnight on the first day of the person's current quarter, where they live."""
-    zone = ZoneInfo(person.timezone)
-    first = period_start(now.astimezone(zone).date(), "quarter")
-    return datetime.combine(first, datetime.min.time(), tzinfo=zone)
-
-
-def quarter_name(person: Person, now: datetime) -> str:
-    today = now.astimezone(ZoneInfo(person.timezone)).date()
-    return f"Q{(today.month - 1) // 3 + 1} {today.year}"
-
-
 def prepare_list(session: Session, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State:
     me = session.get(Person, actor.person_id)
     assert me is not None and me.id is not None
     data = {
         "waiting": asks_waiting_for(session, me.id, now=now),
         "mine": open_requests_of(session, me.id, now=now),
-        "received": len(received_since(session, me.id, quarter_start(me, now))),
-        "quarter": quarter_name(me, now),
+        "received": len(received_since(session, me.id, quarter_began_at(now, me.timezone))),
+        "quarter": quarter_name(now, me.timezone),
     }
     return State(flow="feedback_list", step="show", data=data)
 
@@ -324,7 +312,9 @@ def apply_declined(session: Session, actor: Actor, change: AskDeclined, now: dat
         session.add(ask)
 
 
-def received_since(session: Session, person_id: int, since: datetime) -> list[dict[str, Any]]:
+def received_since(
+    session: Session, person_id: int, since: datetime, *, now: datetime | None = None
+) -> list[dict[str, Any]]:
     """The feedback a person received since ``since``, newest first, as plain data (for their list
     and their Home view): who gave it, what they wrote, its value or skill, the request it answered."""
     person = session.get(Person, person_id)
@@ -344,7 +334,6 @@ def received_since(session: Session, person_id: int, since: datetime) -> list[di
         .where(Feedback.recipient_id == person_id, Feedback.given_at >= since)
         .order_by(col(Feedback.given_at).desc(), col(Feedback.id).desc())
     ).all()
-    zone = ZoneInfo(person.timezone)
     return [
         {
             "giver": person_ref(giver) if giver else None,
@@ -352,7 +341,7 @@ def received_since(session: Session, person_id: int, since: datetime) -> list[di
             "could_be_better": feedback.could_be_better,
             "theme": values.get(feedback.value_slug or "") or skills.get(feedback.skill or "") or "",
             "topic": request.topic if request else "",
-            "day": feedback.given_at.astimezone(zone).date().isoformat(),
+            "day": local_day_text(feedback.given_at, person.timezone, now or utcnow()),
             "thanked": feedback.thanked_at is not None,
         }
         for feedback, giver, request in rows

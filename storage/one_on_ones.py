@@ -498,3 +498,29 @@ APPLIERS = {
     CadenceSet: apply_cadence,
 }
 CONTEXTS = {FLOW: prepare_one_on_one}
+
+
+def next_for(session: Session, person: Person, settings: WorkspaceSettings, now: datetime) -> dict[str, Any] | None:
+    """The soonest 1:1 ``person`` has (of the pairs started), as their Home view shows it: with whom,
+    when in their own time zone, and its open talking points and action items; None without one."""
+    soonest: tuple[datetime, OneOnOnePair, Sides, Rhythm] | None = None
+    for partner in partners(session, person):
+        manager, report = sides(person, partner) or (partner, person)
+        pair = find_pair(session, manager.id, report.id)
+        if pair is None or not can_read_one_on_one(session, person, pair):
+            continue
+        rhythm = rhythm_of(pair, settings, manager)
+        start = next_meeting(rhythm, now)
+        if soonest is None or start < soonest[0]:
+            soonest = (start, pair, Sides(person, partner, manager, report), rhythm)
+    if soonest is None:
+        return None
+    _, pair, people, rhythm = soonest
+    shown = agenda(session, pair, people, rhythm, settings, now)
+    return {
+        "other": ref(people.other),
+        "handle": handle_of(people.other),
+        "when": shown["next"]["text"],
+        "points": shown["points"],
+        "actions": shown["actions"],
+    }

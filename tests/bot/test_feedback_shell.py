@@ -76,7 +76,7 @@ def test_give_thank_request_answer_decline_and_list_in_the_shell(cadence: Cadenc
         "Noted: not this time. Lukas Weber (demo) won't be told who said so.",
         "You are now Lukas Weber (demo)",
         "Your open requests\n• Q4 launch · 1 of 3 answered: Priya Nair (demo) · open until Fri 18 Dec",
-        "Received this quarter\n2 pieces of feedback so far in Q4 2026.",
+        "Received this quarter\n2 pieces of feedback so far in 2026-Q4.",
         "Clock set to Fri 2026-12-18 10:31 Europe/Berlin.",
         "Your request for feedback about Q4 launch has closed: 1 of 3 answered: Priya Nair (demo).",
     )

@@ -12,6 +12,7 @@ from freezegun import freeze_time
 from sqlmodel import Session, select
 
 from bot.teams.translate import CHOICE
+from conversations.feedback import Ref
 from storage.database import Database
 from storage.models import AskStatus, Feedback, FeedbackAsk, FeedbackRequest, Person
 from tests.bot.cli_helpers import Cadence
@@ -24,9 +25,10 @@ from tests.fakes.teams_services import FakeMicrosoft
 NOVEMBER = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
 
-def seed_feedback(session: Session, ada: Person, grace: Person) -> int:
+def seed_feedback(session: Session, ada: Person, grace: Person) -> str:
     """Grace gave Ada feedback this quarter (and some last quarter), asked her for feedback on the
-    offsite, and answered Ada's request about her first talk. Returns the id of Ada's ask waiting."""
+    offsite, and answered Ada's request about her first talk. Returns how buttons name the request
+    waiting for Ada's answer."""
     for at, words in ((datetime(2026, 11, 18, 9, 0, tzinfo=UTC), "Your *release notes* were <!here> clear"),
                       (datetime(2026, 9, 29, 9, 0, tzinfo=UTC), "Last quarter's")):  # fmt: skip
         session.add(Feedback(workspace_id=ada.workspace_id, giver_id=grace.id, recipient_id=ada.id, went_well=words,
@@ -42,11 +44,10 @@ def seed_feedback(session: Session, ada: Person, grace: Person) -> int:
                            answered_at=NOVEMBER - timedelta(days=1))  # fmt: skip
     session.add_all([waiting, answered])
     session.flush()
-    assert waiting.id is not None
-    return waiting.id
+    return Ref(asked.requester_id, asked.created_at).value
 
 
-def seed_by_email(session: Session) -> int:
+def seed_by_email(session: Session) -> str:
     ada = session.exec(select(Person).where(Person.email == "ada@acme.example")).one()
     grace = session.exec(select(Person).where(Person.email == "grace@acme.example")).one()
     return seed_feedback(session, ada, grace)
@@ -63,16 +64,17 @@ def test_home_in_the_shell_shows_the_feedback_part_and_its_button(cadence: Caden
     assert cadence("org", "import", org).code == 0
     with Database(cadence.database_url).session_scope() as session:
         seed_by_email(session)
-    result = cadence("shell", "--as", "ada@acme.example", stdin="home\n")
+    result = cadence("shell", "--as", "ada@acme.example", stdin="home\n1\n")
     assert result.code == 0, result.err
     transcript(
         result.out,
         "Hi Ada Lovelace 👋",
         "Feedback\n1 piece of feedback received this quarter (2026-Q4), the latest:\n"
-        "• 2026-11-18 · Grace Hopper: Your *release notes* were <!here> clear",
-        "Waiting for your answer:\n• Grace Hopper asked for your feedback on “the offsite”, until 2026-12-02",
-        "Your open requests:\n• “my first talk”, asked 2026-11-17: answered so far by Grace Hopper",
+        "• Wed 18 Nov · Grace Hopper: Your *release notes* were <!here> clear",
+        "Waiting for your answer:\n• Grace Hopper asked for your feedback on “the offsite”, until Wed 2 Dec",
+        "Your open requests:\n• “my first talk”, asked Tue 17 Nov: answered so far by Grace Hopper",
         "[1] Give feedback to Grace Hopper",
+        "Grace Hopper asked for your feedback about the offsite",  # the button opens the answer's form
     )
     assert "Last quarter" not in result.out
 
@@ -86,13 +88,13 @@ def teams(tmp_path: Path, microsoft: FakeMicrosoft) -> Iterator[RunningTeams]:  
 
 def test_home_in_a_teams_chat_shows_the_feedback_part_and_its_button(teams: RunningTeams) -> None:
     with teams.database.session_scope() as session:
-        ask_id = seed_by_email(session)
+        request = seed_by_email(session)
     teams.say(ADA, "home")
     (page,) = teams.sent(ADA.conversation)
     card = card_of(page)
     assert_valid(card)
     text = card_text(card)
     assert "1 piece of feedback received this quarter (2026-Q4), the latest:" in text
-    assert "Grace Hopper asked for your feedback on “the offsite”, until 2026-12-02" in text
+    assert "Grace Hopper asked for your feedback on “the offsite”, until Wed 2 Dec" in text
     assert "answered so far by Grace Hopper" in text and "Last quarter" not in text
-    assert buttons(card) == {"Give feedback to Grace Hopper": {CHOICE: f"feedback.answer:{ask_id}"}}
+    assert buttons(card) == {"Give feedback to Grace Hopper": {CHOICE: f"feedback.answer:{request}"}}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from conversations.flow import State
+from conversations.goal_progress import quarter_began_at, quarter_name
 from conversations.home import (
     HOME,
     HOME_MESSAGE,
@@ -17,8 +18,6 @@ from conversations.home import (
     WaitingAsk,
     home_page,
     opening_words,
-    quarter_began_at,
-    quarter_name,
 )
 from conversations.messages import Actor, Inbound, Platform
 from conversations.words import Labels, PlainDialect, Words
@@ -33,7 +32,7 @@ FACTS = HomeFacts(
             ReceivedFeedback(SAM, "2026-12-03", "Your demo was clear"),
             ReceivedFeedback(None, "2026-11-02", "Thanks for the review"),
         ),
-        waiting=(WaitingAsk(7, LIN, "Q4 launch", "2026-12-18"), WaitingAsk(9, SAM, "", "2026-12-20")),
+        waiting=(WaitingAsk("3:1806", LIN, "Q4 launch", "2026-12-18"), WaitingAsk("2:1807", SAM, "", "2026-12-20")),
         requests=(OpenRequest("the roadmap", "2026-12-01", (SAM,)), OpenRequest("hiring", "2026-12-02")),
     )
 )
@@ -60,10 +59,10 @@ def test_each_request_waiting_for_an_answer_gets_a_give_feedback_button() -> Non
     page = home_page(ADA, FACTS, Labels())
     assert page.kind == HOME
     assert [(choice.label, choice.value) for choice in page.choices] == [
-        ("Give feedback to Lin", "feedback.answer:7"),
-        ("Give feedback to Sam", "feedback.answer:9"),
+        ("Give feedback to Lin", "feedback.answer:3:1806"),
+        ("Give feedback to Sam", "feedback.answer:2:1807"),
     ]
-    assert page.data["next_one_on_one"] is None, "the slot for the next 1:1 is empty until the 1:1 work fills it"
+    assert page.data["next_one_on_one"] is None, "no 1:1 started: nothing about 1:1s on the page"
 
 
 def test_the_feedback_part_reads_received_waiting_and_open_requests() -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import delete
 
+from conversations.feedback import Ref
 from conversations.messages import Platform
 from conversations.words import PlainDialect, Words
 from storage import home, org_import, people
@@ -58,15 +59,14 @@ def request(
     )
     session.add(row)
     session.flush()
-    ids = []
+    ids = [Ref(requester.id, created).value]
     for number, (peer, status) in enumerate(asks):
         answered_at = created + timedelta(days=number) if status is AskStatus.ANSWERED else None
         ask = FeedbackAsk(
             request_id=row.id, peer_id=peer.id, status=status, remind_at=closes_at, answered_at=answered_at
         )
         session.add(ask)
-        session.flush()
-        ids.append(ask.id)
+    session.flush()
     return ids
 
 
@@ -90,9 +90,9 @@ def test_feedback_received_counts_from_the_start_of_the_quarter_in_the_persons_z
     feedback = page.data["feedback"]
     assert (feedback["quarter"], feedback["received"]) == ("2026-Q4", 4)
     assert [(item["giver"]["display_name"], item["day"], item["opening"]) for item in feedback["latest"]] == [
-        ("Lin", "2026-11-20", "You ran the planning meeting calmly and everyone left knowing exactly what…"),
-        ("Sam", "2026-11-03", "Split the migration into two steps"),
-        ("Lin", "2026-10-12", "Great incident write-up"),
+        ("Lin", "Fri 20 Nov", "You ran the planning meeting calmly and everyone left knowing exactly what…"),
+        ("Sam", "Tue 3 Nov", "Split the migration into two steps"),
+        ("Lin", "Mon 12 Oct", "Great incident write-up"),
     ]
     with any_database.session_scope() as session:
         session.exec(delete(Person).where(Person.id == who["Lin"].id))  # a giver who left: their feedback stays
@@ -105,7 +105,7 @@ def test_requests_waiting_for_an_answer_each_get_a_give_feedback_button(any_data
     ada, sam, lin, ray = who["Ada"], who["Sam"], who["Lin"], who["Ray"]
     with any_database.session_scope() as session:
         [waiting_on_sam] = request(session, sam, "Q4 launch", NOW + timedelta(days=5), [(ada, AskStatus.OPEN)])
-        waiting_on_lin, _ = request(
+        [waiting_on_lin] = request(
             session, lin, "", NOW + timedelta(days=2), [(ada, AskStatus.OPEN), (ray, AskStatus.OPEN)]
         )
         request(session, ray, "answered already", NOW + timedelta(days=3), [(ada, AskStatus.ANSWERED)])
@@ -117,8 +117,8 @@ def test_requests_waiting_for_an_answer_each_get_a_give_feedback_button(any_data
         ("Give feedback to Sam", f"feedback.answer:{waiting_on_sam}"),
     ]
     text = Words(PlainDialect()).render(page.kind, page.data).text
-    assert "Waiting for your answer:\n• Lin asked for your feedback, until 2026-11-22\n" in text
-    assert "• Sam asked for your feedback on “Q4 launch”, until 2026-11-25" in text
+    assert "Waiting for your answer:\n• Lin asked for your feedback, until Sun 22 Nov\n" in text
+    assert "• Sam asked for your feedback on “Q4 launch”, until Wed 25 Nov" in text
     assert "answered already" not in text and "declined" not in text and "closed" not in text
 
 
@@ -133,11 +133,11 @@ def test_my_open_requests_say_who_answered_and_never_who_declined(any_database: 
     page = page_of(any_database, ada)
     requests = page.data["feedback"]["requests"]
     assert [(r["topic"], [p["display_name"] for p in r["answered_by"]]) for r in requests] == [
-        ("hiring", []),  # asked last: Ray declined it, and it stays open, saying nobody answered yet
         ("the roadmap", ["Lin", "Sam"]),
+        ("hiring", []),  # Ray declined it, and it stays open, saying nobody answered yet
     ]
     text = Words(PlainDialect()).render(page.kind, page.data).text
-    assert "• “the roadmap”, asked 2026-11-10: answered so far by Lin, Sam\n" in text
-    assert "• “hiring”, asked 2026-11-16: nobody has answered yet" in text
+    assert "• “the roadmap”, asked Tue 10 Nov: answered so far by Lin, Sam\n" in text
+    assert "• “hiring”, asked Mon 16 Nov: nobody has answered yet" in text
     assert "Ray" not in text and "Ray" not in json.dumps(page.data), "who declined is never shown, nor stored"
     assert "long ago" not in text

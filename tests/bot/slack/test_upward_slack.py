@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from storage.models import AskStatus, FeedbackAsk
+from conversations.feedback import Ref
+from storage.models import AskStatus, FeedbackAsk, FeedbackRequest
 from tests.bot.slack.block_kit import assert_valid_message, assert_valid_view
 from tests.bot.slack.conftest import seed_org
 from tests.bot.slack.harness import RunningCadence, wait_until
@@ -29,9 +30,13 @@ def cadence(tmp_path: Path, slack: FakeSlackApi):
         yield running
 
 
-def waiting_ask(cadence: RunningCadence) -> int:
+def waiting_ask(cadence: RunningCadence) -> str:
+    """How buttons name the request waiting for an answer."""
     with cadence.database.session_scope() as session:
-        return session.exec(select(FeedbackAsk.id).where(FeedbackAsk.status == AskStatus.OPEN)).one()
+        request = session.exec(
+            select(FeedbackRequest).join(FeedbackAsk).where(FeedbackAsk.status == AskStatus.OPEN)
+        ).one()
+        return Ref(request.requester_id, request.created_at).value
 
 
 def parsed(value):
@@ -54,12 +59,12 @@ def test_the_home_tab_shows_the_feedback_part_with_a_give_feedback_button(cadenc
     assert view["type"] == "home"
     text = "\n".join(block["text"]["text"] for block in view["blocks"] if block["type"] == "section")
     assert "*Feedback*\n1 piece of feedback received this quarter (2026-Q4), the latest:\n" in text
-    assert "• 2026-11-18 · Grace Hopper: Your *release notes* were &lt;!here&gt; clear" in text, (
+    assert "• Wed 18 Nov · Grace Hopper: Your *release notes* were &lt;!here&gt; clear" in text, (
         "escaped, never a mention"
     )
     assert "Last quarter" not in text
-    assert "Waiting for your answer:\n• Grace Hopper asked for your feedback on “the offsite”, until 2026-12-02" in text
-    assert "• “my first talk”, asked 2026-11-17: answered so far by Grace Hopper" in text
+    assert "Waiting for your answer:\n• Grace Hopper asked for your feedback on “the offsite”, until Wed 2 Dec" in text
+    assert "• “my first talk”, asked Tue 17 Nov: answered so far by Grace Hopper" in text
     assert buttons(view["blocks"]) == [("Give feedback to Grace Hopper", f"feedback.answer:{waiting_ask(cadence)}")]
 
 

@@ -1,0 +1,58 @@
+"""The home page's next 1:1: the soonest 1:1 a person has, when in their own time zone, with its open
+talking points and action items and a button to its agenda; nothing before a 1:1 is started, and
+nothing of anyone else's 1:1s."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from conversations.messages import Platform
+from conversations.one_on_ones import PairKey
+from conversations.words import PlainDialect, Words
+from storage import home, org_import, people
+from storage.connections import new_organisation
+from storage.database import Database
+from storage.models import OneOnOneItem, OneOnOneItemKind, Person
+from storage.one_on_ones import ensure_pair
+
+ORG = """email,name,manager_email,timezone
+sofia@acme.test,Sofia,,Europe/Berlin
+mira@acme.test,Mira,sofia@acme.test,Europe/Berlin
+ravi@acme.test,Ravi,mira@acme.test,Asia/Kolkata
+"""
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday; 1:1s are on Thursdays at 15:00 by default
+
+
+def setup(database: Database) -> dict[str, Person]:
+    with database.session_scope() as session:
+        workspace = new_organisation(session, "Acme", Platform.SHELL, "acme")
+        assert org_import.import_org(session, workspace.id, ORG).ok
+        return {person.display_name: person for person in people.all_in(session, workspace.id)}
+
+
+def page_of(database: Database, person: Person):
+    with database.session_scope() as session:
+        return home.home_view(session, session.get(Person, person.id), NOW)
+
+
+def test_the_next_one_on_one_shows_when_and_its_open_points_in_the_readers_zone(database: Database) -> None:
+    who = setup(database)
+    mira, ravi = who["Mira"], who["Ravi"]
+    assert page_of(database, ravi).data["next_one_on_one"] is None, "no 1:1 started yet"
+    with database.session_scope() as session:
+        pair = ensure_pair(session, mira.workspace_id, PairKey(mira.id, ravi.id, date(2026, 12, 3)), NOW)
+        session.add(OneOnOneItem(pair_id=pair.id, kind=OneOnOneItemKind.TALKING_POINT, author_id=ravi.id,
+                                 text="career plan", created_at=NOW))  # fmt: skip
+        session.add(OneOnOneItem(pair_id=pair.id, kind=OneOnOneItemKind.ACTION_ITEM, author_id=mira.id,
+                                 owner_id=mira.id, text="book the training", created_at=NOW))  # fmt: skip
+    page = page_of(database, ravi)
+    coming = page.data["next_one_on_one"]
+    assert coming["other"]["display_name"] == "Mira"
+    text = Words(PlainDialect()).render(page.kind, page.data).text
+    assert (
+        f"Your next 1:1\nWith Mira, {coming['when']}:\n• 1. career plan (Ravi)\n• 2. book the training · to do: Mira"
+        in text
+    )
+    assert "19:30" in coming["when"], "Thursday 15:00 in Berlin is 19:30 in Kolkata"
+    assert ("Show the agenda", f"one_on_one.open:{mira.id}") in [(c.label, c.value) for c in page.choices]
+    assert page_of(database, who["Sofia"]).data["next_one_on_one"] is None, "Mira's 1:1s are not her manager's"

@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT))
 import bench.digest_build as org_and_history  # noqa: E402
 from conversations.digest import weeks_back  # noqa: E402
 from conversations.messages import Outbound  # noqa: E402
-from conversations.schedule import week_before  # noqa: E402
-from conversations.snapshot import SNAPSHOT, chart, period_weeks  # noqa: E402
+from conversations.schedule import period_weeks, week_before  # noqa: E402
+from conversations.snapshot import SNAPSHOT, chart  # noqa: E402
 from conversations.words import PlainDialect, Words  # noqa: E402
 from conversations.workspace_settings import validate_settings  # noqa: E402
 from storage import workspaces  # noqa: E402

@@ -13,10 +13,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Any
-
-from conversations.schedule import week_key
 
 
 def gini(counts: Sequence[float]) -> float:
@@ -62,18 +59,6 @@ def uneven_recognition(counts: Sequence[int], threshold: int) -> bool:
     as many kudos as people (with fewer, someone is bound to have none and that says nothing), and
     a Gini coefficient of at least :data:`UNEVEN_GINI`."""
     return len(counts) >= threshold and sum(counts) >= len(counts) > 0 and gini(counts) >= UNEVEN_GINI
-
-
-def period_weeks(first: date, last: date, through: date) -> list[str]:
-    """The ISO weeks of the period from ``first`` to ``last`` that have begun by ``through``: a
-    week belongs to the period its Thursday falls in (the ISO rule that gives a week to a year), so
-    a week across two quarters is counted once."""
-    thursday = first + timedelta(days=(3 - first.weekday()) % 7)
-    weeks = []
-    while thursday <= last and thursday - timedelta(days=3) <= through:
-        weeks.append(week_key(thursday))
-        thursday += timedelta(days=7)
-    return weeks
 
 
 @dataclass(frozen=True)

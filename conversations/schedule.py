@@ -48,6 +48,18 @@ def weeks_in_year(year: int) -> int:
     return date(year, 12, 28).isocalendar()[1]
 
 
+def period_weeks(first: date, last: date, through: date | None = None) -> list[str]:
+    """The ISO weeks of the period from ``first`` to ``last`` (that have begun by ``through``, when
+    given), oldest first: a week belongs to the period its Thursday falls in (the ISO rule that
+    gives a week to a year), so a week across two quarters is counted once."""
+    thursday = first + timedelta(days=(3 - first.weekday()) % 7)
+    weeks = []
+    while thursday <= last and (through is None or thursday - timedelta(days=3) <= through):
+        weeks.append(week_key(thursday))
+        thursday += timedelta(days=7)
+    return weeks
+
+
 def week_after(key: str) -> str:
     year, week = parse_week(key)
     return week_key(date.fromisocalendar(year, week, 1) + timedelta(days=7))

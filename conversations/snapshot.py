@@ -20,7 +20,7 @@ from conversations.digest import DIGEST_CHART, response_rate
 from conversations.flow import State, StepResult
 from conversations.goal_progress import quarter_of
 from conversations.messages import Inbound, Outbound
-from conversations.schedule import is_workday, local_instant, week_key
+from conversations.schedule import is_workday, local_instant
 from conversations.workspace_settings import parse_clock
 
 SNAPSHOT = "snapshot"  # an outbound kind: one person's quarter
@@ -46,17 +46,6 @@ def snapshot_due(now: datetime, zone: str, clock: str, holidays: Sequence[date])
         day += timedelta(days=1)
     due_at = local_instant(day, parse_clock(clock), ZoneInfo(zone))
     return ended if due_at <= now < due_at + timedelta(days=CATCH_UP_DAYS) else None
-
-
-def period_weeks(first: date, last: date) -> list[str]:
-    """The ISO weeks of a period, a week belonging to the period its Thursday is in (as ISO
-    weeks belong to years), oldest first."""
-    thursday = first + timedelta(days=(3 - first.weekday()) % 7)
-    weeks = []
-    while thursday <= last:
-        weeks.append(week_key(thursday))
-        thursday += timedelta(days=7)
-    return weeks
 
 
 def participation(history: Mapping[str, Mapping[str, Any]], weeks: Sequence[str]) -> dict[str, Any]:

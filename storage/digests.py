@@ -33,6 +33,7 @@ from conversations.digest import (
     upward_section,
     weeks_back,
 )
+from conversations.fairness import uneven_recognition
 from conversations.goal_progress import health, key_result_progress, weighted_progress
 from conversations.schedule import week_days, week_ends_at, week_label
 from conversations.workspace_settings import WorkspaceSettings, load_settings
@@ -373,8 +374,16 @@ class ProgressReplay:
 
 
 def kudos_figures(
-    session: Session, person_ids_query, week: str, now: datetime, gap_days: int, people: Sequence[Person]
+    session: Session,
+    person_ids_query,
+    week: str,
+    now: datetime,
+    gap_days: int,
+    people: Sequence[Person],
+    threshold: int | None = None,
 ) -> dict[str, Any]:
+    """The week's kudos, who received none in ``gap_days``, and (given the anonymity ``threshold``)
+    whether those days' kudos were spread so unevenly over ``people`` that a word to the manager helps."""
     first, last = week_days(week)  # kudos count in the week of the day they were given, where given
     received = sa.and_(
         col(Kudos.recipient_id).in_(person_ids_query), Kudos.giver_local_date >= first, Kudos.giver_local_date <= last
@@ -389,18 +398,20 @@ def kudos_figures(
         .order_by(sa.func.count().desc(), CompanyValue.label)
         .limit(3)
     ).all()
-    recognised = set(
+    lately = dict(
         session.exec(
-            select(Kudos.recipient_id)
+            select(Kudos.recipient_id, sa.func.count())
             .where(col(Kudos.recipient_id).in_(person_ids_query), Kudos.given_at >= now - timedelta(days=gap_days))
-            .distinct()
+            .group_by(Kudos.recipient_id)
         ).all()
     )
+    counts = [lately.get(person.id, 0) for person in people]
     return {
         "count": count,
         "top_values": [{"label": label, "count": total} for label, total in top_values],
-        "none_lately": [ref(person) for person in people if person.id not in recognised],
+        "none_lately": [ref(person) for person in people if person.id not in lately],
         "days": gap_days,
+        "uneven": threshold is not None and uneven_recognition(counts, threshold),
     }
 
 
@@ -500,7 +511,7 @@ def build_digest(session: Session, manager: Person, week: str, now: datetime) ->
             ],
             **goals,
             "average_progress": goals["progress_by_week"][-1],  # the chart's last point: the same number
-            "kudos": kudos_figures(session, direct_ids, week, now, settings.digest.no_kudos_days, direct),
+            "kudos": kudos_figures(session, direct_ids, week, now, settings.digest.no_kudos_days, direct, threshold),
         },
         "upward": upward_digest(session, workspace, settings, direct, upward_answers_in(answered, upward_writers)),
         "skip_level": skip_level(org, manager.id, history, week, threshold),

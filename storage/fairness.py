@@ -17,12 +17,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from conversations.checkin import Status
-from conversations.fairness import Group, GroupKind, Tally, fairness_view, period_weeks
+from conversations.fairness import Group, GroupKind, Tally, fairness_view
 from conversations.fairness_view import AskedPeriod, PeriodProblem, asked_period, chart_data
 from conversations.flow import State
 from conversations.goal_progress import current_period
 from conversations.messages import Actor, Inbound
-from conversations.schedule import day_and_month, local_instant
+from conversations.schedule import day_and_month, local_instant, period_weeks
 from conversations.workspace_settings import load_settings
 from storage import privacy
 from storage.models import (

@@ -21,8 +21,8 @@ from conversations.digest import weeks_back
 from conversations.flow import State
 from conversations.goal_progress import current_period, parse_period
 from conversations.messages import Actor, Inbound
-from conversations.schedule import week_before, week_ends_at
-from conversations.snapshot import BASELINE_WEEKS, period_weeks, summarise
+from conversations.schedule import period_weeks, week_before, week_ends_at
+from conversations.snapshot import BASELINE_WEEKS, summarise
 from conversations.workspace_settings import WorkspaceSettings, load_settings
 from storage import kudos, privacy
 from storage.digests import ProgressReplay

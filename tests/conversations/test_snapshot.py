@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from conversations.schedule import period_weeks
 from conversations.snapshot import (
     blocker_stretches,
     chart,
     mood_trend,
     participation,
-    period_weeks,
     summarise,
     tally,
 )

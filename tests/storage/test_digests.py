@@ -303,3 +303,17 @@ def test_a_goal_not_started_counts_for_nothing_in_the_average_and_says_so(any_da
     assert "Goals · average progress 25% (not counting 1 goal not started)" in text
     assert "(G-2) is" not in text, "none of its key results reads at risk or off track"
     assert "G-2 Goal 2 has had no update for 70 days" in text, "but it has been quiet, which the manager should know"
+
+
+def test_a_manager_whose_team_is_recognised_very_unevenly_gets_a_gentle_note(any_database: Database, org) -> None:
+    assert build(any_database, org["Mia"])["team"]["kudos"]["uneven"] is False, "3 kudos for 6 people say nothing"
+    with any_database.session_scope() as session:
+        for days_ago in range(1, 7):  # Ann is thanked six more times; Ben, Cat, Dan and Eve never
+            session.add(Kudos(workspace_id=org["Ann"].workspace_id, giver_id=org["Fay"].id, recipient_id=org["Ann"].id,
+                              message="again", given_at=NOW - timedelta(days=days_ago),
+                              giver_local_date=(NOW - timedelta(days=days_ago)).date()))  # fmt: skip
+    digest = build(any_database, org["Mia"])
+    assert digest["team"]["kudos"]["uneven"] is True
+    text = Words(PlainDialect()).render("digest", digest).text
+    assert "Recognition in your team has gone to a few people lately." in text
+    assert build(any_database, org["Mia"], threshold=7)["team"]["kudos"]["uneven"] is False, "6 people: under 7"

@@ -21,8 +21,8 @@ Q4_SO_FAR = AskedPeriod("2026-Q4", date(2026, 10, 1), date(2026, 12, 31), date(2
 
 
 @pytest.fixture
-def report(database: Database) -> dict:
-    with database.session_scope() as session:
+def report(any_database: Database) -> dict:
+    with any_database.session_scope() as session:
         acme = new_organisation(session, "Acme", Platform.SHELL, "acme")
         seed_quarter(session, acme.id)
         return fairness.fairness_report(session, session.get(Workspace, acme.id), Q4_SO_FAR, LONDON)
@@ -94,8 +94,8 @@ def test_the_chart_has_a_bar_per_shown_team_and_names_the_hidden_ones(report: di
     assert (report["weeks"], report["span"], report["has_data"]) == (10, "1 Oct – 4 Dec so far", True)
 
 
-def test_a_quarter_nothing_happened_in_has_no_data(database: Database) -> None:
-    with database.session_scope() as session:
+def test_a_quarter_nothing_happened_in_has_no_data(any_database: Database) -> None:
+    with any_database.session_scope() as session:
         acme = new_organisation(session, "Acme", Platform.SHELL, "acme")
         seed_quarter(session, acme.id)
         period = asked_period("2026-Q1", NOW.date())
@@ -119,7 +119,8 @@ def test_the_period_asked_for(text: str, expected) -> None:
     assert asked_period(text, date(2026, 12, 4)) == expected
 
 
-def test_the_statements_do_not_grow_with_the_organisation(database: Database) -> None:
+def test_the_statements_do_not_grow_with_the_organisation(any_database: Database) -> None:
+    database = any_database
     import sqlalchemy as sa
 
     with database.session_scope() as session:

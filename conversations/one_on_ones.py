@@ -73,10 +73,10 @@ EXAMPLES = {
     Ask.NOTE: "1on1 note {handle} we agreed to move the demo to May",
     Ask.PRIVATE: "1on1 private {handle} ask about the team move",
     Ask.ACTION: "1on1 action {handle} {handle} send the draft by Friday",
-    Ask.DONE: "1on1 done {handle} 1 3",
+    Ask.DONE: "1on1 done {handle} {numbers}",
     Ask.EVERY: "1on1 every {handle} 2 weeks thursday 15:00",
 }
-"""How each command is typed; ``{handle}`` is someone the reader has 1:1s with."""
+"""How each command is typed; ``{handle}`` is someone the reader has 1:1s with, ``{numbers}`` items open."""
 QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’"}
 FORM_ASKS = {"point": Ask.POINT_FORM, "note": Ask.NOTE_FORM}
 _LEADING_HANDLE = re.compile(r"^\s*(@[\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)(?=\s|$)")
@@ -314,8 +314,8 @@ class OneOnOneFlow:
         return StepResult(outbound=(problem(**details),))
 
     @staticmethod
-    def _example(ask: Ask, handle: str) -> str:
-        return EXAMPLES[ask].format(handle=handle or "@name")
+    def _example(ask: Ask, handle: str, numbers: Sequence[int] = (1, 3)) -> str:
+        return EXAMPLES[ask].format(handle=handle or "@name", numbers=" ".join(str(number) for number in numbers[:2]))
 
     @staticmethod
     def _form_problem(details: Mapping[str, Any], field: str = "text") -> StepResult:
@@ -406,7 +406,7 @@ class OneOnOneFlow:
 
     def _done_typed(self, rest: str, target: Mapping[str, Any]) -> StepResult:
         items = self._open_items(target)
-        example = self._example(Ask.DONE, target["handle"])
+        example = self._example(Ask.DONE, target["handle"], sorted(item["number"] for item in items) or (1, 3))
         words = rest.replace(",", " ").split()
         if not items:
             return StepResult(

@@ -244,11 +244,8 @@ def agenda(
     }
     if pair is None:
         return shown
-    items = open_items_of(session, pair)
     names = {person.id: ref(person) for person in (people.manager, people.report)}
-    points = [item for item in items if item.kind is OneOnOneItemKind.TALKING_POINT]
-    actions = [item for item in items if item.kind is OneOnOneItemKind.ACTION_ITEM]
-    for number, item in enumerate([*points, *actions], start=1):
+    for item, number in numbered_open_items(session, pair):
         entry = {
             "id": item.id,
             "number": number,
@@ -463,16 +460,23 @@ def apply_cadence(session: Session, actor: Actor, change: CadenceSet, now: datet
     session.add(pair)
 
 
-def open_items_of(session: Session, pair: OneOnOnePair) -> list[OneOnOneItem]:
-    """A pair's points and actions still open, oldest first (what carries over)."""
-    return list(
-        session.exec(
-            select(OneOnOneItem)
-            .where(OneOnOneItem.pair_id == pair.id, col(OneOnOneItem.closed_at).is_(None))
-            .where(col(OneOnOneItem.kind).in_(OPEN_KINDS))
-            .order_by(OneOnOneItem.created_at, OneOnOneItem.id)
-        )
+def numbered_open_items(session: Session, pair: OneOnOnePair) -> list[tuple[OneOnOneItem, int]]:
+    """A pair's points and actions still open (what carries over), oldest first, each with its
+    number: its place among all the pair's points and actions ever added. A number never changes,
+    so ``/1on1 done @grace 4`` closes the item the agenda showed as 4 even if the other side has
+    added or closed something since."""
+    numbered = (
+        select(OneOnOneItem.id, sa.func.row_number().over(order_by=col(OneOnOneItem.id)).label("number"))
+        .where(OneOnOneItem.pair_id == pair.id, col(OneOnOneItem.kind).in_(OPEN_KINDS))
+        .subquery()
     )
+    rows = session.exec(
+        select(OneOnOneItem, numbered.c.number)
+        .join(numbered, numbered.c.id == OneOnOneItem.id)
+        .where(col(OneOnOneItem.closed_at).is_(None))
+        .order_by(col(OneOnOneItem.id))
+    ).all()
+    return [(item, number) for item, number in rows]
 
 
 def pairs_meeting(session: Session, workspace_id: int) -> list[tuple[OneOnOnePair, Person, Person]]:

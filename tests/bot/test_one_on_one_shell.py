@@ -32,7 +32,7 @@ def test_a_1on1_from_the_first_command_to_the_next_weeks_agenda(cadence: Cadence
         "1on1 add @sam conference budget",
         "/as sam",
         "/time 2026-12-02T09:00",  # Wednesday 09:00 in Berlin: Sam's
-        "1on1 done @priya 1 3",
+        "1on1 done @priya 1 4",
         "/as priya",
         "1on1 add @sam one more thing",
         "/time 2026-12-08T10:00",
@@ -67,14 +67,14 @@ def test_a_1on1_from_the_first_command_to_the_next_weeks_agenda(cadence: Cadence
         "“conference budget”",
         "Clock set to Wed 2026-12-02 09:00 Europe/Berlin.",
         "Agenda for your 1:1 with Priya Nair (demo)",
-        "3. conference budget · added by Priya Nair (demo)",
+        "4. conference budget · added by Priya Nair (demo)",
         "Your private notes (only you read these)\n• ask about the team move",
         "Discussed: “Roadmap for Q1”, “conference budget”. They're off your agenda with Priya Nair (demo).",
         "“one more thing”",
         "--- to Sam Okafor (demo) ---\nPriya Nair (demo) added a talking point to your 1:1 on Thu 3 Dec 15:00: “one more thing”.",
         "Clock set to Tue 2026-12-08 10:00 Asia/Kolkata.",
         "1:1 with Sam Okafor (demo)\nNext: Thu 10 Dec 19:30 your time",
-        "1. career plan · added by Sam Okafor (demo) · carried over\n2. one more thing · added by you · carried over",
+        "2. career plan · added by Sam Okafor (demo) · carried over\n5. one more thing · added by you · carried over",
         "Action items\n3. send the draft · you",
     )
     sams_agenda = between(out, "Agenda for your 1:1 with Priya Nair (demo)", "Discussed:")

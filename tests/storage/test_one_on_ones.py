@@ -139,11 +139,11 @@ def test_talking_points_not_discussed_carry_over_and_action_items_come_back_unti
     assert "Next: Thu 25 Mar 10:00 your time" in after
     assert "1. career plan · added by you · carried over" in after
     assert "the offsite" not in after and "send the draft" not in after
-    assert "2. book the room · you" in after
+    assert "4. book the room · you" in after, "numbers stay as they were shown"
     two_weeks_later = a_week_later + timedelta(days=7)
     org.say("grace", "1on1 done @sam 1", at=two_weeks_later)
     last = text(the_one(org.say("grace", "1on1 @sam", at=two_weeks_later), "one_on_one_agenda"))
-    assert ". career plan" not in last and "1. book the room · you" in last, "the action item keeps coming back"
+    assert ". career plan" not in last and "4. book the room · you" in last, "the action item keeps coming back"
 
 
 def test_notes_are_on_the_upcoming_1on1_and_the_last_ones_stay_in_view(org: Org) -> None:
@@ -243,7 +243,7 @@ def test_an_unknown_number_in_done_names_the_open_ones_and_closes_nothing(org: O
     org.say("grace", "1on1 action @sam book the room")
     answer = the_one(org.say("grace", "1on1 done @sam 1 7"), "one_on_one_problem")
     assert text(answer) == (
-        "There's no open item 7 on your agenda with Sam Okafor; the open ones are 1, 2. For example: 1on1 done @sam 1 3"
+        "There's no open item 7 on your agenda with Sam Okafor; the open ones are 1, 2. For example: 1on1 done @sam 1 2"
     )
     with org.database.session_scope() as session:
         assert all(item.closed_at is None for item in session.exec(select(OneOnOneItem)))
@@ -331,3 +331,15 @@ def test_the_1on1_button_on_a_check_in_or_a_digest_opens_the_agenda_and_starts_t
     assert agenda.kind == "one_on_one_agenda" and "1:1 with Linus Tanaka" in text(agenda)
     assert "Next: Thu 18 Mar 15:00" in text(agenda)
     assert org.rows()["one_on_one_pairs"] == 1
+
+
+def test_a_number_on_the_agenda_keeps_naming_its_item_whatever_the_other_side_adds_or_closes(org: Org) -> None:
+    org.say("grace", '1on1 add @sam "career plan"')
+    org.say("grace", "1on1 action @sam book the room")
+    shown = text(the_one(org.say("grace", "1on1 @sam"), "one_on_one_agenda"))
+    assert "1. career plan" in shown and "2. book the room" in shown
+    org.say("sam", "1on1 add @grace the offsite")  # a point: listed before the action items
+    org.say("sam", "1on1 done @grace 1")
+    closed = the_one(org.say("grace", "1on1 done @sam 2"), "one_on_one_closed")
+    assert text(closed).startswith("Done: “book the room”.")
+    assert "3. the offsite" in text(the_one(org.say("grace", "1on1 @sam"), "one_on_one_agenda"))

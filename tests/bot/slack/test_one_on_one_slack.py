@@ -100,7 +100,7 @@ def test_the_agenda_add_private_action_and_done_with_the_checkboxes(
     )
 
     graces = cadence.command("/1on1", "<@U0001|ada>", user_id="U0002")
-    assert "1. book the offsite room · you" in graces["text"] and ". career plan" not in graces["text"]
+    assert "2. book the offsite room · you" in graces["text"] and ". career plan" not in graces["text"]
     assert "team move" not in graces["text"], "Ada's private note is hers alone"
     with cadence.database.session_scope() as session:
         assert [note.text for note in session.exec(select(OneOnOnePrivateNote))] == ["ask about the team move"]

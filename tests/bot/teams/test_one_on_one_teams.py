@@ -72,5 +72,5 @@ def test_a_1on1_agenda_built_and_ticked_off_in_teams(teams: RunningTeams) -> Non
 
     teams.say(GRACE, "1on1 @ada")
     _, graces = latest_card(teams, GRACE.conversation, 1)
-    assert "1. book the room · Ada Lovelace" in card_text(graces)
+    assert "2. book the room · Ada Lovelace" in card_text(graces)
     assert "team move" not in card_text(graces), "Ada's private note is hers alone"

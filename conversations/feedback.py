@@ -63,6 +63,7 @@ class Action(enum.StrEnum):
 
     GIVE = "feedback.give"
     THANK = "feedback.thank"
+    QUOTE = "feedback.quote"
     ANSWER = "feedback.answer"
     DECLINE = "feedback.decline"
 
@@ -132,6 +133,13 @@ class FeedbackGiven(Change):
     skill: str | None
     with_manager: bool
     request: Ref | None = None
+
+
+@dataclass(frozen=True)
+class FeedbackQuoted(Change):
+    """The actor, who received ``feedback``, lets their quarterly snapshot quote its words."""
+
+    feedback: Ref
 
 
 @dataclass(frozen=True)
@@ -303,6 +311,8 @@ class FeedbackFlow:
         action, argument = read_action(inbound)
         if action is Action.THANK:
             return self.thank(context)
+        if action is Action.QUOTE:
+            return self.quote(context)
         if action is Action.ANSWER and inbound.form_id is None:
             return self.answer_form(context)
         if action is Action.ANSWER:
@@ -412,9 +422,11 @@ class FeedbackFlow:
             "topic": request["topic"] if request else "",
             "asked": request is not None,
         }
-        thanks = Choice(self.labels("thanks"), Action.THANK.on(Ref(giver["id"], now).value), "primary")
+        written = Ref(giver["id"], now).value
+        thanks = Choice(self.labels("thanks"), Action.THANK.on(written), "primary")
+        quote = Choice(self.labels("feedback_quote"), Action.QUOTE.on(written))
         readers = others_than(context["readers"], giver["id"])  # storage.privacy.feedback_readers
-        messages = [Outbound("feedback_received", shown, (thanks,), to_person_id=recipient["id"])]
+        messages = [Outbound("feedback_received", shown, (thanks, quote), to_person_id=recipient["id"])]
         messages += [
             Outbound("feedback_copy", shown, to_person_id=reader["id"])
             for reader in readers
@@ -513,6 +525,17 @@ class FeedbackFlow:
             )
             messages.append(told)
         return StepResult(outbound=tuple(messages), changes=(FeedbackThanked(ref),))
+
+    def quote(self, context: Mapping[str, Any]) -> StepResult:
+        """The recipient alone decides whether their snapshot quotes what they were told; the
+        snapshot counts it by its value and skill either way."""
+        feedback = context.get("feedback")
+        if feedback is None:
+            return StepResult(outbound=(problem("not_yours"),))
+        ref = Ref.read(feedback["ref"])
+        assert ref is not None
+        note = Outbound("feedback_quoted", {"giver": feedback["giver"], "already": feedback["quoted"]}, private=True)
+        return StepResult(outbound=(note,), changes=() if feedback["quoted"] else (FeedbackQuoted(ref),))
 
 
 @dataclass

@@ -22,6 +22,7 @@ from conversations.feedback import (
     AskDeclined,
     AskState,
     FeedbackGiven,
+    FeedbackQuoted,
     FeedbackRequested,
     FeedbackThanked,
     Ref,
@@ -170,6 +171,7 @@ def thanks_view(session: Session, recipient_id: int, ref: Ref | None) -> dict[st
         "ref": ref.value,
         "giver": person_ref(giver) if giver else None,
         "thanked": feedback.thanked_at is not None,
+        "quoted": feedback.quoted_in_snapshot,
         "topic": request.topic if request else "",
     }
 
@@ -202,7 +204,7 @@ def prepare_feedback(session: Session, actor: Actor, inbound: Inbound, state: St
         "unknown": [],
         "readers": [],
     }
-    if action is Action.THANK:
+    if action in (Action.THANK, Action.QUOTE):
         data["feedback"] = thanks_view(session, me.id, Ref.read(argument))
     elif action in (Action.ANSWER, Action.DECLINE):
         found = request_view(session, me, Ref.read(argument), now)
@@ -285,6 +287,14 @@ def apply_thanked(session: Session, actor: Actor, change: FeedbackThanked, now: 
             .where(col(Feedback.id) == feedback.id, col(Feedback.thanked_at).is_(None))
             .values(thanked_at=now)
         )
+
+
+def apply_quoted(session: Session, actor: Actor, change: FeedbackQuoted, now: datetime) -> None:
+    """Only the recipient's own feedback (``feedback_by_ref`` looks among what they received)."""
+    feedback = feedback_by_ref(session, actor.person_id, change.feedback)
+    if feedback is not None:
+        feedback.quoted_in_snapshot = True
+        session.add(feedback)
 
 
 def apply_requested(session: Session, actor: Actor, change: FeedbackRequested, now: datetime) -> None:
@@ -488,6 +498,7 @@ def requests_closed_untold(session: Session, workspace_id: int, now: datetime) -
 APPLIERS = {
     FeedbackGiven: apply_given,
     FeedbackThanked: apply_thanked,
+    FeedbackQuoted: apply_quoted,
     FeedbackRequested: apply_requested,
     AskDeclined: apply_declined,
 }

@@ -14,6 +14,7 @@ from conversations.feedback import (
     FeedbackFlow,
     FeedbackGiven,
     FeedbackListFlow,
+    FeedbackQuoted,
     FeedbackRequested,
     FeedbackRequestFlow,
     FeedbackThanked,
@@ -152,7 +153,10 @@ def test_good_feedback_goes_to_the_recipient_with_thanks_a_copy_to_their_manager
         sent.private
         and words(sent) == "Your feedback is on its way to Grace. Grace and Sam will see it, and you, who wrote it."
     )
-    assert received.to_person_id == 2 and [choice.label for choice in received.choices] == ["Thanks 🙏"]
+    assert received.to_person_id == 2 and [choice.label for choice in received.choices] == [
+        "Thanks 🙏",
+        "Quote it in my snapshot",
+    ]
     assert received.choices[0].value == f"feedback.thank:{Ref(1, NOW).value}"
     assert "Calm demo." in words(received) and "About: Ownership" in words(received)
     assert copy.to_person_id == 9 and copy.choices == (), "the manager's copy has no Thanks button"
@@ -226,9 +230,29 @@ def test_form_problems_show_under_their_field_and_nothing_is_stored(context, for
     assert list(problems) == [field] and problems[field].startswith(expected)
 
 
-def thank_context(thanked: bool, giver=LINUS) -> State:
-    feedback = {"ref": Ref(3, NOW - timedelta(days=1)).value, "giver": giver, "thanked": thanked, "topic": ""}
+def thank_context(thanked: bool, giver=LINUS, quoted: bool = False) -> State:
+    feedback = {
+        "ref": Ref(3, NOW - timedelta(days=1)).value,
+        "giver": giver,
+        "thanked": thanked,
+        "quoted": quoted,
+        "topic": "",
+    }
     return give_context(feedback=feedback)
+
+
+def test_only_the_recipient_lets_their_snapshot_quote_feedback_and_once_is_enough() -> None:
+    value = f"feedback.quote:{Ref(3, NOW - timedelta(days=1)).value}"
+    first = step(thank_context(False), choice=value)
+    assert first.changes == (FeedbackQuoted(Ref(3, NOW - timedelta(days=1))),)
+    assert words(first.outbound[0]).startswith("Done: your quarterly snapshot will quote this feedback from Linus.")
+    again = step(thank_context(False, quoted=True), choice=value)
+    assert (
+        again.changes == ()
+        and words(again.outbound[0]) == "This feedback is already quoted in your quarterly snapshot."
+    )
+    stranger = step(give_context(feedback=None), choice=value)
+    assert stranger.changes == () and words(stranger.outbound[0]).startswith("That feedback isn't one you received")
 
 
 def test_thanks_is_recorded_once_and_tells_the_giver_then_a_second_press_says_it_already_was() -> None:

@@ -109,7 +109,7 @@ def test_bad_recipients_store_nothing(any_database: Database, org, to, code) -> 
 
 def test_thanks_sets_thanked_at_once_and_only_the_recipient_can_press_it(any_database: Database, org) -> None:
     _, received = give(any_database, "ada", "grace")
-    (thanks,) = received.choices
+    thanks, _ = received.choices
     assert [m.data.get("code") for m in run(any_database, "linus", choice=thanks.value)] == ["not_yours"]
     _, to_giver = run(any_database, "grace", NOW + timedelta(hours=1), choice=thanks.value)
     assert to_giver.to_person_id == org["ada"] and to_giver.kind == "feedback_thanked"
@@ -121,6 +121,15 @@ def test_thanks_sets_thanked_at_once_and_only_the_recipient_can_press_it(any_dat
         grace = people.actor_for(session, session.get(Person, org["grace"]))
         feedback.apply_thanked(session, grace, FeedbackThanked(Ref(org["ada"], NOW)), NOW + timedelta(hours=3))
     assert rows(any_database, Feedback)[0].thanked_at == NOW + timedelta(hours=1)
+
+
+def test_only_the_recipient_can_let_their_snapshot_quote_feedback(any_database: Database, org) -> None:
+    _, received = give(any_database, "ada", "grace")
+    _, quote = received.choices
+    assert [m.data.get("code") for m in run(any_database, "linus", choice=quote.value)] == ["not_yours"]
+    assert rows(any_database, Feedback)[0].quoted_in_snapshot is False
+    (done,) = run(any_database, "grace", NOW + timedelta(hours=1), choice=quote.value)
+    assert done.kind == "feedback_quoted" and rows(any_database, Feedback)[0].quoted_in_snapshot is True
 
 
 def request(database: Database, who: str = "ada", text: str = '@grace @linus about "Q4 launch" and my manager'):

@@ -105,8 +105,8 @@ def test_feedback_given_in_the_modal_reaches_the_recipient_whose_thanks_reaches_
     assert (
         "Ada Lovelace gave you feedback" in received.args["text"] and "unblocked the release" in received.args["text"]
     )
-    (thanks,) = buttons(received)
-    assert thanks["text"]["text"] == "Thanks 🙏"
+    thanks, quote = buttons(received)
+    assert (thanks["text"]["text"], quote["text"]["text"]) == ("Thanks 🙏", "Quote it in my snapshot")
     (sent,) = messages_to(slack, "DU0001")
     assert (
         sent.args["text"]
@@ -152,7 +152,7 @@ def test_a_request_reaches_each_peer_and_an_answer_in_the_modal_reaches_the_requ
     assert submitted.status_code == 200 and submitted.text == ""
     (received,) = messages_to(slack, "DU0001")
     assert received.args["text"].startswith("💬 Linus T answered your request for feedback about Q4 launch:")
-    assert [button["text"]["text"] for button in buttons(received)] == ["Thanks 🙏"]
+    assert [button["text"]["text"] for button in buttons(received)] == ["Thanks 🙏", "Quote it in my snapshot"]
     _, copy = messages_to(slack, "DU0002", 2)
     assert "Ada Lovelace shared the answers with you, their manager" in copy.args["text"] and buttons(copy) == []
     press(cadence, give, "U0003")

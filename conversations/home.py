@@ -70,6 +70,8 @@ class HomeFacts:
     recent_kudos: tuple[Mapping[str, Any], ...] = ()
     goals: tuple[Mapping[str, Any], ...] = ()
     feedback: FeedbackPart = field(default_factory=FeedbackPart)
+    growth: Mapping[str, Any] | None = None
+    """"My growth": skills recognised in kudos and feedback lately, and open growth goals."""
     next_one_on_one: Mapping[str, Any] | None = None
     """The person's soonest 1:1 with its open points and actions (``storage.one_on_ones.next_for``); None: none started."""
 
@@ -93,6 +95,7 @@ class HomeFacts:
                     for item in feedback.get("requests") or ()
                 ),
             ),
+            growth=data.get("growth"),
             next_one_on_one=data.get("next_one_on_one"),
         )
 
@@ -129,6 +132,7 @@ def home_page(actor: Actor, facts: HomeFacts | None = None, labels: Labels | Non
             "goals": [dict(goal) for goal in facts.goals],
             "feedback": asdict(feedback),
             "next_one_on_one": dict(facts.next_one_on_one) if facts.next_one_on_one else None,
+            "growth": dict(facts.growth) if facts.growth else None,
         },
         choices,
     )

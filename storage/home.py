@@ -8,12 +8,15 @@ The feedback and the next 1:1 are read by their own modules' queries (``storage/
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from conversations.flow import State
-from conversations.goal_progress import quarter_began_at, quarter_name
+from conversations.goal_progress import quarter_began_at, quarter_name, quarter_of
 from conversations.home import (
     LATEST_FEEDBACK,
     FeedbackPart,
@@ -28,7 +31,7 @@ from conversations.messages import Actor, Inbound, Outbound
 from conversations.words import Labels
 from conversations.workspace_settings import WorkspaceSettings, load_settings
 from storage import feedback, goals, kudos, one_on_ones, people
-from storage.models import Person, Workspace
+from storage.models import Feedback, Goal, GoalKind, GoalState, Kudos, KudosSkill, Person, Workspace
 
 
 def settings_of(session: Session, person: Person) -> WorkspaceSettings:
@@ -57,13 +60,55 @@ def feedback_part(session: Session, person: Person, now: datetime) -> FeedbackPa
     return FeedbackPart(quarter_name(now, person.timezone), len(received), latest, waiting, requests)
 
 
+def growth_part(session: Session, person: Person, settings: WorkspaceSettings, now: datetime) -> dict[str, Any]:
+    """ "My growth": the skills the person was recognised for in kudos and feedback over this quarter
+    and the one before (where they live), and their open growth goals with their progress."""
+    assert person.id is not None
+    today = now.astimezone(ZoneInfo(person.timezone)).date()
+    _, this_quarter, _ = quarter_of(today)
+    since, first_day, _ = quarter_of(this_quarter - timedelta(days=1))
+    labels = {skill.slug: skill.shown_label for skill in settings.skills}
+    in_kudos = session.exec(
+        select(KudosSkill.skill, sa.func.count())
+        .join(Kudos, col(Kudos.id) == KudosSkill.kudos_id)
+        .where(Kudos.recipient_id == person.id, Kudos.giver_local_date >= first_day)
+        .group_by(KudosSkill.skill)
+    ).all()
+    in_feedback = session.exec(
+        select(Feedback.skill, sa.func.count())
+        .where(Feedback.recipient_id == person.id, col(Feedback.skill).is_not(None))
+        .where(Feedback.given_at >= datetime.combine(first_day, time(), ZoneInfo(person.timezone)))
+        .group_by(Feedback.skill)
+    ).all()
+    counts: dict[str, dict[str, int]] = {}
+    for source, rows in (("kudos", in_kudos), ("feedback", in_feedback)):
+        for skill, count in rows:
+            counts.setdefault(skill, {"kudos": 0, "feedback": 0})[source] = count
+    skills = sorted(
+        ({"label": labels.get(skill, skill), **seen} for skill, seen in counts.items()),
+        key=lambda item: (-(item["kudos"] + item["feedback"]), item["label"]),
+    )
+    growing = session.exec(
+        select(Goal)
+        .where(Goal.owner_id == person.id, Goal.kind == GoalKind.GROWTH, Goal.state == GoalState.OPEN)
+        .order_by(Goal.number)
+    ).all()
+    shown_goals = [
+        {**view, "skill": labels.get(goal.skill or "", goal.skill or "")}
+        for view, goal in zip(goals.views(session, growing, today), growing, strict=True)
+    ]
+    return {"since": since, "skills": skills, "goals": shown_goals}
+
+
 def home_facts(session: Session, person: Person, now: datetime) -> HomeFacts:
     assert person.id is not None
+    settings = settings_of(session, person)
     return HomeFacts(
         recent_kudos=tuple(kudos.recent_received(session, person.id)),
         goals=tuple(goals.home_goals(session, person, goals.now_local(person, now))),
         feedback=feedback_part(session, person, now),
-        next_one_on_one=one_on_ones.next_for(session, person, settings_of(session, person), now),
+        next_one_on_one=one_on_ones.next_for(session, person, settings, now),
+        growth=growth_part(session, person, settings, now),
     )
 
 

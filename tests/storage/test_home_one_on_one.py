@@ -56,3 +56,44 @@ def test_the_next_one_on_one_shows_when_and_its_open_points_in_the_readers_zone(
     assert "19:30" in coming["when"], "Thursday 15:00 in Berlin is 19:30 in Kolkata"
     assert ("Show the agenda", f"one_on_one.open:{mira.id}") in [(c.label, c.value) for c in page.choices]
     assert page_of(database, who["Sofia"]).data["next_one_on_one"] is None, "Mira's 1:1s are not her manager's"
+
+
+def test_my_growth_counts_the_skills_kudos_and_feedback_named_over_two_quarters_and_growth_goals(
+    database: Database,
+) -> None:
+    from conversations.workspace_settings import validate_settings
+    from storage import workspaces
+    from storage.models import Feedback, Goal, GoalKind, GoalLevel, Kudos, KudosSkill, Workspace
+
+    who = setup(database)
+    mira, ravi = who["Mira"], who["Ravi"]
+    settings, _ = validate_settings({"skills": ["mentoring", {"slug": "system-design", "label": "System design"}]})
+    with database.session_scope() as session:
+        workspaces.apply_settings(session, session.get(Workspace, ravi.workspace_id), settings)
+        for day, skill in (
+            (date(2026, 8, 3), "mentoring"),
+            (date(2026, 11, 2), "mentoring"),
+            (date(2026, 5, 4), "mentoring"),
+        ):
+            kudos = Kudos(workspace_id=ravi.workspace_id, giver_id=mira.id, recipient_id=ravi.id, message="x",
+                          given_at=datetime.combine(day, datetime.min.time(), tzinfo=UTC), giver_local_date=day)  # fmt: skip
+            session.add(kudos)
+            session.flush()
+            session.add(KudosSkill(kudos_id=kudos.id, skill=skill))
+        session.add(Feedback(workspace_id=ravi.workspace_id, giver_id=mira.id, recipient_id=ravi.id, went_well="y",
+                             skill="system-design", given_at=datetime(2026, 10, 20, tzinfo=UTC)))  # fmt: skip
+        session.add(Goal(workspace_id=ravi.workspace_id, number=9, title="Lead a design review", level=GoalLevel.PERSON,
+                         kind=GoalKind.GROWTH, skill="system-design", period="2026-Q4", starts_on=date(2026, 10, 1),
+                         ends_on=date(2026, 12, 31), owner_id=ravi.id, progress=40.0))  # fmt: skip
+    page = page_of(database, ravi)
+    growth = page.data["growth"]
+    assert growth["since"] == "2026-Q3"
+    assert growth["skills"] == [
+        {"label": "Mentoring", "kudos": 2, "feedback": 0},  # May's is older than the quarter before
+        {"label": "System design", "kudos": 0, "feedback": 1},
+    ]
+    text = Words(PlainDialect()).render(page.kind, page.data).text
+    assert (
+        "My growth (since the start of 2026-Q3)\n• Mentoring: 2 kudos\n• System design: 1 piece of feedback\n" in text
+    )
+    assert "• Growing System design: G-9 Lead a design review" in text and "40%" in text

@@ -220,14 +220,15 @@ class Engine:
     def unmistakable(self, typed: TypedCommand, flow: Flow, inbound: Inbound) -> bool:
         """A typed line that can only be a command, even in the middle of ``flow``'s conversation: a
         command word alone (``whoami``), one with a sub-command (``checkin away next week``, ``goal
-        update KR-3 40``), or ``kudos`` with a mention. The conversation's own command word alone
-        carries on with it instead; anything else is an answer."""
+        update KR-3 40``), or one that names someone (``kudos @sam …``, ``1on1 @grace``, ``feedback
+        give @lin``). The conversation's own command word alone carries on with it instead; anything
+        else is an answer."""
         first = typed.text.split(" ", 1)[0].lower()
         if not typed.text:
             return typed.command not in {command.split(" ")[0] for command in flow.commands}
         if f"{typed.command} {first}" in self.by_command:
             return True
-        return typed.command == "kudos" and bool(inbound.mentions)
+        return bool(inbound.mentions)
 
     def command_flow(self, inbound: Inbound) -> tuple[Inbound, Flow | None]:
         """``/checkin away …`` goes to the flow registered for ``checkin away`` when there is one,

@@ -37,8 +37,10 @@ from bot.tick import Producer, run_tick
 from conversations.commands import typed_handles
 from conversations.flow import Flow
 from conversations.messages import (
+    PICKED,
     Actor,
     Choice,
+    ChoiceSet,
     FieldKind,
     Form,
     FormField,
@@ -197,6 +199,9 @@ class ShellSession:
             self.move_clock(argument.strip())
         elif (choice := self.button_for(line)) is not None:
             self.dispatch(choice=choice.value)
+        elif (ticked := self.ticked_in(line)) is not None:
+            choice_set, picked = ticked
+            self.dispatch(choice=choice_set.id, form={PICKED: picked})
         else:
             self.dispatch(text=line, mentions=self.mentions_in(line))
         while self.pending_form is not None:
@@ -220,6 +225,19 @@ class ShellSession:
                 if choice.label.lower() == caption and not choice.answer:  # a typed "Fix" is an answer here
                     return choice
         return None
+
+    def ticked_in(self, line: str) -> tuple[ChoiceSet, list[str]] | None:
+        """Numbers typed with commas (``1, 3``) under the latest message's checkbox set: those options
+        ticked and sent, as a platform with checkboxes sends them; None for anything else."""
+        person_id = self.person_id
+        latest = self.latest.get(person_id) if person_id is not None else None
+        if latest is None or latest.choice_set is None:
+            return None
+        options = latest.choice_set.options
+        parts = [part.strip() for part in line.replace(" and ", ",").split(",") if part.strip()]
+        if not parts or not all(part.isdigit() and 1 <= int(part) <= len(options) for part in parts):
+            return None
+        return latest.choice_set, [options[int(part) - 1].value for part in dict.fromkeys(parts)]
 
     def inbound(self, **fields: Any) -> Inbound:
         return Inbound(

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from bot.shell.session import ShellClock, ShellSession
 from conversations.flow import Flow, State, StepResult
-from conversations.messages import Choice, ChoiceSet, FieldKind, Form, FormField, Inbound, Outbound, Platform
+from conversations.messages import PICKED, Choice, ChoiceSet, FieldKind, Form, FormField, Inbound, Outbound, Platform
 from conversations.words import PlainDialect, Words
 from storage.connections import new_organisation
 from storage.database import Database
@@ -70,7 +70,7 @@ AREAS = {
 
 
 class AreasFlow:
-    """Asks a multiple-choice check-in question with its choice set, and says back what was typed."""
+    """Asks a multiple-choice check-in question with its choice set, and says back what came back."""
 
     name: ClassVar[str] = "areas"
     commands: ClassVar[tuple[str, ...]] = ("areas",)
@@ -78,7 +78,9 @@ class AreasFlow:
 
     def step(self, state: State | None, inbound: Inbound, now: datetime) -> StepResult:
         if state is not None:
-            return StepResult(None, (Outbound("probe", {"text": f"typed {inbound.text}"}),))
+            picked = ",".join((inbound.form or {}).get(PICKED) or [])
+            said = f"ticked {picked} with {inbound.choice}" if inbound.choice else f"typed {inbound.text}"
+            return StepResult(None, (Outbound("probe", {"text": said}),))
         picks = tuple(Choice(option, str(index)) for index, option in enumerate(AREAS["options"]))
         question = Outbound(
             "checkin_question",
@@ -140,6 +142,11 @@ def test_a_choice_set_is_listed_once_with_its_numbers_to_type_with_commas(databa
         output,
         "2/3 Which areas did you work on?\n1) Docs   2) Tests   3) Reviews\n"
         "(type the numbers of all that apply, with commas, like 1, 3)",
-        "typed 1, 3",
+        "ticked 0,2 with areas.answer:areas",  # sent as a platform with checkboxes sends them
     )
+
+
+def test_numbers_outside_a_choice_set_are_typed_text(database: Database, tmp_path: Path) -> None:
+    output = run_shell(database, tmp_path, "/areas\n1, 7\n", AreasFlow())
+    transcript(output, "typed 1, 7")
     assert output.count("Docs") == 1 and "[1]" not in output, "the shell adds no second list of the options"

@@ -165,3 +165,6 @@ def test_in_a_conversation_text_is_an_answer_but_a_slash_command_is_a_command() 
     engine.handle(said("whoami"), NOW)
     assert [message.kind for message in channel.sent[-2:]] == ["time_off_recorded", "whoami"], "unmistakable commands"
     assert states.load(ADA, "counter").data == {"total": 2}, "and the conversation is still there"
+    engine.handle(said("whoami @grace", mentions=("grace",)), NOW)
+    assert channel.sent[-1].kind == "whoami", "a command that names someone is a command"
+    assert states.load(ADA, "counter").data == {"total": 2}

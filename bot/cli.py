@@ -342,17 +342,16 @@ def _write_chart(path: Path, chart: dict) -> str:
 
     if not has_data(chart):
         return f"no chart: {nothing_to_draw(chart)}, so {path} was not written"
-    _write_png(path, render_chart(chart))
+    _write_file(path, render_chart(chart))
     return f"chart of {chart_title(chart)} saved to {path}"
 
 
-def _write_png(path: Path, png: bytes) -> None:
+def _write_file(path: Path, data: bytes) -> None:
+    """Write a file the command was asked for, or stop with one line saying why it can't be."""
     try:
-        path.write_bytes(png)
+        path.write_bytes(data)
     except OSError as error:
-        raise CliError(
-            f"{path}: can't write the chart ({error.strerror}); give a file in a folder that exists"
-        ) from error
+        raise CliError(f"{path}: can't write it ({error.strerror}); give a file in a folder that exists") from error
 
 
 FAIRNESS_COLUMNS = (
@@ -432,7 +431,7 @@ def _write_fairness_chart(path: Path, chart: dict) -> str:
 
     if not chart["teams"]:
         return f"no chart: no team has at least {chart['threshold']} people to show, so {path} was not written"
-    _write_png(path, render_fairness_chart(chart))
+    _write_file(path, render_fairness_chart(chart))
     return f"chart of {fairness_chart_title(chart)} saved to {path}"
 
 
@@ -799,13 +798,6 @@ def _write_or_print(context: Context, out: str | None, text: str) -> None:
         print(text, file=context.out, end="" if text.endswith("\n") else "\n")
     else:
         _write_file(Path(out), text.encode())
-
-
-def _write_file(path: Path, data: bytes) -> None:
-    try:
-        path.write_bytes(data)
-    except OSError as error:
-        raise CliError(f"can't write {path}: {error.strerror or error}") from error
 
 
 def cmd_privacy(args: argparse.Namespace, context: Context) -> int:

@@ -28,7 +28,11 @@ class Scope:
 
 
 SLASH_COMMANDS: tuple[SlashCommand, ...] = (
-    SlashCommand("/cadence", "What Cadence can do for you, and what it knows about you", "help | whoami | privacy"),
+    SlashCommand(
+        "/cadence",
+        "What Cadence can do for you, what it knows about you, and who can read it",
+        "help | whoami | home | privacy | snapshot [@someone] [2026-Q4] | fairness [2026-Q4]",
+    ),
     SlashCommand(
         "/checkin",
         "Your weekly check-in: answer now, record time off, or see your last answers",

@@ -50,7 +50,7 @@ def test_a_chart_that_cannot_be_written_is_one_line(cadence: Cadence, tmp_path: 
     result = cadence(
         "digest", "preview", "--manager", "sam@acme.test", "--week", "2026-W49", "--chart", "no/such/dir.png"
     )
-    assert_one_line_error(result, "no/such/dir.png: can't write the chart", "No such file or directory")
+    assert_one_line_error(result, "no/such/dir.png: can't write it", "No such file or directory")
 
 
 def test_the_shell_saves_a_delivered_chart_in_the_current_directory(cadence: Cadence, tmp_path: Path) -> None:

@@ -132,12 +132,44 @@ def may_read(record: Record, standing: frozenset[Relation]) -> bool:
     return bool(READERS[record] & standing)
 
 
+def allowed(
+    session: Session,
+    record: Record,
+    viewer: Person,
+    subject: Person,
+    *,
+    author_id: int | None = None,
+    manager_id: int | None = None,
+) -> bool:
+    """``may_read(record, relations(...))``, deciding from what is at hand first: the manager chain
+    is walked only when the record's readers include managers above and nothing nearer decided.
+    A digest asks this for every report, and walking each one's chain to the top would cost a
+    query per person and level."""
+    if viewer.workspace_id != subject.workspace_id:
+        return False
+    readers = READERS[record]
+    near: set[Relation] = set()
+    if viewer.id == subject.id:
+        near.add(Relation.SUBJECT)
+    if author_id is not None and viewer.id == author_id:
+        near.add(Relation.AUTHOR)
+    if viewer.id == (manager_id if manager_id is not None else subject.manager_id):
+        near.add(Relation.MANAGER)
+    if viewer.role is Role.ADMIN:
+        near.add(Relation.ADMIN)
+    if readers & near:
+        return True
+    if Relation.SKIP_LEVEL in readers or Relation.ANYONE_ELSE in readers:
+        return may_read(record, relations(session, viewer, subject, author_id=author_id, manager_id=manager_id))
+    return False
+
+
 def can_see_checkins_of(session: Session, viewer: Person, subject: Person) -> bool:
-    return may_read(Record.CHECKIN, relations(session, viewer, subject))
+    return allowed(session, Record.CHECKIN, viewer, subject)
 
 
 def can_read_upward_answers(session: Session, viewer: Person, subject: Person) -> bool:
-    return may_read(Record.UPWARD_ANSWER, relations(session, viewer, subject))
+    return allowed(session, Record.UPWARD_ANSWER, viewer, subject)
 
 
 def feedback_record(feedback: Feedback) -> Record:
@@ -150,8 +182,7 @@ def can_read_feedback(session: Session, viewer: Person, feedback: Feedback) -> b
     recipient = session.get(Person, feedback.recipient_id)
     if recipient is None or recipient.workspace_id != feedback.workspace_id:
         return False
-    standing = relations(session, viewer, recipient, author_id=feedback.giver_id)
-    return may_read(feedback_record(feedback), standing)
+    return allowed(session, feedback_record(feedback), viewer, recipient, author_id=feedback.giver_id)
 
 
 def feedback_readers(session: Session, feedback: Feedback) -> list[Person]:
@@ -169,14 +200,14 @@ def feedback_readers(session: Session, feedback: Feedback) -> list[Person]:
 
 
 def can_see_who_answered(session: Session, viewer: Person, requester: Person) -> bool:
-    return may_read(Record.REQUEST_ANSWERERS, relations(session, viewer, requester))
+    return allowed(session, Record.REQUEST_ANSWERERS, viewer, requester)
 
 
 def can_read_one_on_one(session: Session, viewer: Person, pair: OneOnOnePair) -> bool:
     report = session.get(Person, pair.report_id)
     if report is None or report.workspace_id != pair.workspace_id:
         return False
-    return may_read(Record.ONE_ON_ONE, relations(session, viewer, report, manager_id=pair.manager_id))
+    return allowed(session, Record.ONE_ON_ONE, viewer, report, manager_id=pair.manager_id)
 
 
 def can_read_private_note(viewer: Person, note: OneOnOnePrivateNote) -> bool:

@@ -298,7 +298,7 @@ def prepare_snapshot(session: Session, actor: Actor, inbound: Inbound, state: St
         return refused("unknown_person", name=unknown[0]["display_name"])
     subject = session.get(Person, found[0]["id"]) if found else viewer
     assert subject is not None
-    if not privacy.may_read(privacy.Record.SNAPSHOT, privacy.relations(session, viewer, subject)):
+    if not privacy.allowed(session, privacy.Record.SNAPSHOT, viewer, subject):
         return refused("not_allowed")
     period = period or current_period(today)
     problem = period_problem(period, today)

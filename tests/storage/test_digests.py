@@ -317,3 +317,19 @@ def test_a_manager_whose_team_is_recognised_very_unevenly_gets_a_gentle_note(any
     text = Words(PlainDialect()).render("digest", digest).text
     assert "Recognition in your team has gone to a few people lately." in text
     assert build(any_database, org["Mia"], threshold=7)["team"]["kudos"]["uneven"] is False, "6 people: under 7"
+
+
+def test_a_middle_managers_digest_costs_the_same_statements_however_many_reports_answered(
+    any_database: Database, org
+) -> None:
+    before = statements_of_a_digest(any_database, org["Ben"])  # Ben reports to Mia: reports' chains go two up
+    with any_database.session_scope() as session:
+        workspace_id = org["Ben"].workspace_id
+        template = checkins.template_for(session, workspace_id, [DONE])
+        for number in range(6):
+            person = Person(workspace_id=workspace_id, email=f"b{number}@acme.test", display_name=f"B{number}",
+                            manager_id=org["Ben"].id, timezone="Europe/Berlin")  # fmt: skip
+            session.add(person)
+            session.flush()
+            respond(session, workspace_id, template.id, person, "2026-W49", S, 3, None, "did things")
+    assert statements_of_a_digest(any_database, org["Ben"]) == before

@@ -192,6 +192,7 @@ class Words:
             loader=jinja2.FileSystemLoader([str(path) for path in search_path]),
             undefined=jinja2.StrictUndefined,
             autoescape=False,
+            auto_reload=False,  # templates are read once per process: no stat of every file on every message
             finalize=self._finalize,
             trim_blocks=True,
             lstrip_blocks=True,
@@ -244,6 +245,14 @@ class Words:
         except jinja2.TemplateNotFound:
             return False
         return True
+
+    def title(self, kind: str, data: Mapping[str, Any]) -> str:
+        """Only the title of ``kind``: a layout that shows the title in plain text needn't render the body twice."""
+        template = self.environment.get_template(f"{kind}.j2")
+        if "title" not in template.blocks:
+            return ""
+        with _rendering({}):
+            return "".join(template.blocks["title"](template.new_context(dict(data)))).strip()
 
     def render(self, kind: str, data: Mapping[str, Any], platform_ids: Mapping[int, str] | None = None) -> Rendered:
         """The words of ``kind``, with the people they mention (``platform_ids``: person id → who

@@ -55,6 +55,7 @@ class BlockKit:
             loader=jinja2.FileSystemLoader([str(path) for path in override_dirs] + [str(TEMPLATES_DIR)]),
             undefined=jinja2.StrictUndefined,
             autoescape=False,
+            auto_reload=False,  # templates are read once per process: no stat of every file on every message
         )
         self.layouts.filters["limit"] = limit
         self.layouts.globals["separator"] = separator
@@ -87,7 +88,7 @@ class BlockKit:
     ) -> tuple[dict[str, Any], str]:
         """What a message's layout arranges, its body cut to fit ``block_limit``, and its text fallback."""
         rendered = self.words.render(outbound.kind, outbound.data, slack_ids)
-        title = self.plain_words.render(outbound.kind, outbound.data).title
+        title = self.plain_words.title(outbound.kind, outbound.data)
         button_rows = rows(outbound.choices)
         choice_set_blocks = CHOICE_SET_BLOCKS if outbound.choice_set is not None else 0
         room = block_limit - bool(title) - len(button_rows) - choice_set_blocks

@@ -78,6 +78,7 @@ class AdaptiveCards:
             loader=jinja2.FileSystemLoader([str(path) for path in override_dirs] + [str(TEMPLATES_DIR)]),
             undefined=jinja2.StrictUndefined,
             autoescape=False,
+            auto_reload=False,  # templates are read once per process: no stat of every file on every message
         )
         self.layouts.filters["limit"] = limit
         self.layouts.globals["separator"] = separator

@@ -64,6 +64,7 @@ class GoalCreated(Change):
     parent_id: int | None
     team_id: int | None
     key_results: tuple[Mapping[str, Any], ...]
+    skill: str | None = None  # a growth goal's skill
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,15 @@ def goal_form_problems(
         "key_results": key_results,
         "description": str(values.get("description") or "").strip(),
         "kind": str(values.get("kind") or "business"),
+        "skill": None,
     }
+    skill = str(values.get("skill") or "").strip()
+    if skill:
+        listed = [item["slug"] for item in context.get("skills", ())]
+        if skill not in listed:
+            problems.setdefault("skill", {"code": "unknown_skill", "skill": skill, "listed": listed})
+        else:  # a goal that grows a skill is a growth goal, whatever else it is
+            goal.update(kind="growth", skill=skill)
     return problems, goal
 
 
@@ -196,6 +205,7 @@ class GoalNewFlow:
             parent_id=goal["parent_id"],
             team_id=context.get("team_id") if goal["level"] == "team" else None,
             key_results=key_results,
+            skill=goal["skill"],
         )
         created = {
             "ref": f"G-{change.number}",
@@ -216,6 +226,9 @@ class GoalNewFlow:
         ]
         if parents:
             fields.append(FormField("parent", self.labels("goal_parent"), FieldKind.SINGLE_CHOICE, False, parents))
+        skills = tuple(Choice(skill["label"], skill["slug"]) for skill in context.get("skills", ()))
+        if skills:
+            fields.append(FormField("skill", self.labels("goal_skill"), FieldKind.SINGLE_CHOICE, False, skills))
         fields += [
             FormField(
                 "period",

@@ -199,3 +199,36 @@ def test_short_ids_and_values() -> None:
         and parse_measure("350 ms", "ms") == 350.0
         and parse_measure("€1,200", "€", "currency") == 1200.0
     )
+
+
+SKILLS = [{"slug": "mentoring", "label": "Mentoring"}]
+
+
+def test_a_new_goal_naming_a_skill_is_a_growth_goal_and_an_unlisted_skill_is_refused_under_its_field() -> None:
+    context = {**NEW_CONTEXT, "skills": SKILLS}
+    [message] = (
+        GoalNewFlow(Labels()).step(State("goal_new", "form", context), inbound(command="goal new"), NOW).outbound
+    )
+    assert [choice.value for choice in {f.id: f for f in message.form.fields}["skill"].options] == ["mentoring"]
+    form = {
+        "title": "Mentor two juniors",
+        "level": "person",
+        "period": "2026-Q4",
+        "key_results": "",
+        "skill": "mentoring",
+    }
+    [change] = (
+        GoalNewFlow(Labels())
+        .step(State("goal_new", "form", context), inbound(form_id="goal_new.form", form=form), NOW)
+        .changes
+    )
+    assert (change.kind, change.skill) == ("growth", "mentoring")
+    wrong = GoalNewFlow(Labels()).step(
+        State("goal_new", "form", context), inbound(form_id="goal_new.form", form={**form, "skill": "juggling"}), NOW
+    )
+    assert wrong.changes == () and wrong.outbound[0].kind == FORM_ERRORS
+    assert wrong.outbound[0].data["errors"] == {
+        "skill": {"code": "unknown_skill", "skill": "juggling", "listed": ["mentoring"]}
+    }
+    without = submit_new()
+    assert (without.changes[0].kind, without.changes[0].skill) == ("business", None)

@@ -390,3 +390,14 @@ def test_expectations_for_a_level_written_without_its_track_are_refused_once() -
     assert [problem.message for problem in problems] == [
         '"Senior" is not a level; write the track and the level, like "engineer/senior"'
     ]
+
+
+def test_the_example_settings_file_is_valid_and_sets_every_section() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    example = yaml.safe_load((Path(__file__).resolve().parents[2] / "config.example.yaml").read_text())
+    settings, problems = validate_settings(example, known_teams=["Platform"])
+    assert problems == [] and settings is not None
+    assert set(example) == set(type(settings).model_fields) - {"templates_dir"}, "a section missing from the example"

@@ -226,9 +226,6 @@ class GoalNewFlow:
         ]
         if parents:
             fields.append(FormField("parent", self.labels("goal_parent"), FieldKind.SINGLE_CHOICE, False, parents))
-        skills = tuple(Choice(skill["label"], skill["slug"]) for skill in context.get("skills", ()))
-        if skills:
-            fields.append(FormField("skill", self.labels("goal_skill"), FieldKind.SINGLE_CHOICE, False, skills))
         fields += [
             FormField(
                 "period",
@@ -246,6 +243,9 @@ class GoalNewFlow:
                 hint=self.labels("goal_key_results_hint"),
             ),
         ]
+        skills = tuple(Choice(skill["label"], skill["slug"]) for skill in context.get("skills", ()))
+        if skills:  # last: a goal is a goal first, and perhaps also grows a skill
+            fields.append(FormField("skill", self.labels("goal_skill"), FieldKind.SINGLE_CHOICE, False, skills))
         return Form(
             id="goal_new.form",
             title=self.labels("goal_new_title"),

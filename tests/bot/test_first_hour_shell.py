@@ -79,7 +79,7 @@ def test_forms_honour_help_back_skip_cancel_and_quit(cadence: Cadence) -> None:
 
 @freeze_time("2026-12-02 08:00:00")
 def test_a_form_with_problems_asks_again_only_the_fields_that_have_them(cadence: Cadence) -> None:
-    out = demo(cadence, ["goal new", "Ship the importer", "1", "", "2026-Q9", "Formats: one -> six", "2026-Q4",
+    out = demo(cadence, ["goal new", "Ship the importer", "1", "", "2026-Q9", "Formats: one -> six", "", "2026-Q4",
                          "Formats: 1 -> 6"])  # fmt: skip
     transcript(out, "Please fix these fields; the rest is kept.", "isn't a period", "Period",
                "Key results, one per line", "Created G-")  # fmt: skip
@@ -180,3 +180,10 @@ def test_a_typed_answer_that_matches_an_earlier_answer_button_is_an_answer(caden
 def test_the_clock_can_not_be_moved_off_the_calendar(cadence: Cadence) -> None:
     out = demo(cadence, ["/time 9999-12-31T23:00", "/time 0001-01-01T00:00", "whoami"])
     assert out.count("is too far from today to run the scheduler at") == 2 and "This is what I know about you" in out
+
+
+@freeze_time("2026-12-02 08:00:00")
+def test_a_goal_that_grows_a_skill_shows_under_my_growth_at_home(cadence: Cadence) -> None:
+    out = demo(cadence, ["goal new", "Mentor two juniors", "1", "", "2026-Q4", "", "1", "home"])
+    transcript(out, "A skill it grows (makes it a growth goal)", "[1] Mentoring", "Created G-",
+               "My growth (since the start of 2026-Q3)", "• Growing Mentoring: G-", "Mentor two juniors")  # fmt: skip

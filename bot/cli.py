@@ -207,6 +207,14 @@ def org_tree_lines(everyone: Sequence[Person], team_names: dict[int | None, str]
     return lines
 
 
+def _existing_person(session, workspace: Workspace, email: str) -> Person:
+    assert workspace.id is not None
+    person = people.by_email(session, workspace.id, email)
+    if person is None:
+        raise CliError(f"no person {email!r} in {workspace.name}; see `cadence org show` for emails")
+    return person
+
+
 def _existing_workspace(session, selector: str | None) -> Workspace:
     workspace = workspaces.select_for_cli(session, selector)
     if workspace is None:
@@ -304,9 +312,7 @@ def cmd_digest_preview(args: argparse.Namespace, context: Context) -> int:
     with database.session_scope() as session:
         workspace = _existing_workspace(session, args.workspace)
         assert workspace.id is not None
-        manager = people.by_email(session, workspace.id, args.manager)
-        if manager is None:
-            raise CliError(f"no person {args.manager!r} in {workspace.name}; see `cadence org show` for emails")
+        manager = _existing_person(session, workspace, args.manager)
         settings = load_settings(workspace.settings)
         team = session.get(Team, manager.team_id) if manager.team_id else None
         team_settings = settings.for_team(team.name if team else None)
@@ -766,9 +772,7 @@ def cmd_snapshot(args: argparse.Namespace, context: Context) -> int:
     with database.session_scope() as session:
         workspace = _existing_workspace(session, args.workspace)
         assert workspace.id is not None
-        person = people.by_email(session, workspace.id, args.person)
-        if person is None:
-            raise CliError(f"no person {args.person!r} in {workspace.name}; see `cadence org show` for emails")
+        person = _existing_person(session, workspace, args.person)
         today = now.astimezone(ZoneInfo(person.timezone)).date()
         period = (args.period or current_period(today)).strip().upper()
         problem = snapshots.period_problem(period, today)

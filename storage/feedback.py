@@ -34,7 +34,7 @@ from conversations.flow import State
 from conversations.goal_progress import quarter_began_at, quarter_name
 from conversations.messages import Actor, Inbound
 from conversations.workspace_settings import WorkspaceSettings, load_settings
-from storage import company_values
+from storage import company_values, workspaces
 from storage.kudos import person_ref, resolve
 from storage.models import (
     AskStatus,
@@ -330,8 +330,7 @@ def received_since(
     person = session.get(Person, person_id)
     if person is None:
         return []
-    workspace = session.get(Workspace, person.workspace_id)
-    settings = load_settings(workspace.settings if workspace else {})
+    settings = workspaces.settings_of(session, person.workspace_id)
     values = {
         value.slug: value.label
         for value in session.exec(select(CompanyValue).where(CompanyValue.workspace_id == person.workspace_id))

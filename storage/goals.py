@@ -21,7 +21,8 @@ from conversations.goal_progress import (
 )
 from conversations.goals import GoalClosed, GoalCreated, GoalReopened, GoalStatusSet, KeyResultUpdated, parse_ref
 from conversations.messages import Actor, Inbound
-from conversations.workspace_settings import WorkspaceSettings, load_settings
+from conversations.workspace_settings import load_settings
+from storage import workspaces
 from storage.models import (
     Goal,
     GoalHealth,
@@ -247,11 +248,6 @@ def _viewer(session: Session, actor: Actor, now: datetime) -> tuple[Person, date
     return person, now_local(person, now), load_settings(workspace.settings).goals.personal_goals_public
 
 
-def settings_of(session: Session, actor: Actor) -> WorkspaceSettings:
-    workspace = session.get(Workspace, actor.workspace_id)
-    return load_settings(workspace.settings if workspace else {})
-
-
 def prepare_new(session: Session, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State:
     person, today, public = _viewer(session, actor, now)
     levels = ["person"]
@@ -278,7 +274,10 @@ def prepare_new(session: Session, actor: Actor, inbound: Inbound, state: State |
         "team_id": person.team_id,
         "next_goal_number": next_goal,
         "next_key_result_number": next_kr,
-        "skills": [{"slug": skill.slug, "label": skill.shown_label} for skill in settings_of(session, actor).skills],
+        "skills": [
+            {"slug": skill.slug, "label": skill.shown_label}
+            for skill in workspaces.settings_of(session, actor.workspace_id).skills
+        ],
     }
     return State(flow="goal_new", step="form", data=data)
 

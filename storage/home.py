@@ -29,14 +29,9 @@ from conversations.home import (
 )
 from conversations.messages import Actor, Inbound, Outbound
 from conversations.words import Labels
-from conversations.workspace_settings import WorkspaceSettings, load_settings
-from storage import feedback, goals, kudos, one_on_ones, people
-from storage.models import Feedback, Goal, GoalKind, GoalState, Kudos, KudosSkill, Person, Workspace
-
-
-def settings_of(session: Session, person: Person) -> WorkspaceSettings:
-    workspace = session.get(Workspace, person.workspace_id)
-    return load_settings(workspace.settings if workspace else {})
+from conversations.workspace_settings import WorkspaceSettings
+from storage import feedback, goals, kudos, one_on_ones, people, workspaces
+from storage.models import Feedback, Goal, GoalKind, GoalState, Kudos, KudosSkill, Person
 
 
 def feedback_part(session: Session, person: Person, now: datetime) -> FeedbackPart:
@@ -102,7 +97,7 @@ def growth_part(session: Session, person: Person, settings: WorkspaceSettings, n
 
 def home_facts(session: Session, person: Person, now: datetime) -> HomeFacts:
     assert person.id is not None
-    settings = settings_of(session, person)
+    settings = workspaces.settings_of(session, person.workspace_id)
     return HomeFacts(
         recent_kudos=tuple(kudos.recent_received(session, person.id)),
         goals=tuple(goals.home_goals(session, person, goals.now_local(person, now))),

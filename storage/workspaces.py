@@ -7,7 +7,7 @@ import re
 from sqlmodel import Session, select
 
 from conversations.messages import Platform
-from conversations.workspace_settings import WorkspaceSettings
+from conversations.workspace_settings import WorkspaceSettings, load_settings
 from storage import company_values, connections
 from storage.models import Workspace
 
@@ -19,6 +19,12 @@ class WorkspaceNotFound(LookupError):
 SLACK_TEAM = re.compile(r"^[TE][A-Z0-9]{6,}$")
 """What a Slack team (or Enterprise Grid org) id looks like, so ``--workspace T0123ABCD`` can name one
 before the app is installed there."""
+
+
+def settings_of(session: Session, workspace_id: int) -> WorkspaceSettings:
+    """A workspace's settings as stored (the defaults for a workspace that has none)."""
+    workspace = session.get(Workspace, workspace_id)
+    return load_settings(workspace.settings if workspace else {})
 
 
 def find(session: Session, platform: Platform, external_id: str) -> Workspace | None:

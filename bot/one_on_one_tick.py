@@ -14,8 +14,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from bot.checkin_tick import delivery
 from bot.tick import Producer
-from conversations.destinations import DirectMessage
 from conversations.one_on_one_schedule import Rhythm, agenda_due, agenda_time, next_meeting
 from conversations.one_on_ones import OneOnOneFlow
 from conversations.words import Labels
@@ -73,18 +73,7 @@ def enqueue_due_agendas(session: Session, workspace: Workspace, now: datetime, f
             "other": one_on_ones.ref(other),
             "handle": one_on_ones.handle_of(other),
         }
-        platform = reach.of(person.id)
-        assert platform is not None, "only people Cadence can reach are due an agenda"
-        rows.append(
-            outbox.message_row(
-                workspace_id=workspace.id,
-                platform=platform,
-                message=flow.agenda_message(target, reminder=True),
-                destination=DirectMessage(person.id),
-                dedupe_key=key,
-                not_before=now,
-            )
-        )
+        rows.append(delivery(workspace, person, key, flow.agenda_message(target, reminder=True), now, reach))
     outbox.enqueue_many(session, rows)
     session.flush()
     return len(rows)

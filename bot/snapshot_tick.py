@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from bot.checkin_tick import delivery
 from bot.tick import Producer
-from conversations.destinations import DirectMessage
 from conversations.digest import DIGEST_CHART
 from conversations.messages import Outbound
 from conversations.snapshot import SNAPSHOT, chart, snapshot_due
@@ -87,27 +87,10 @@ def enqueue_due_snapshots(session: Session, workspace: Workspace, now: datetime,
 
 
 def _rows(workspace: Workspace, key: str, reader: Person, snapshot: dict, now: datetime, reach: Reach) -> list[dict]:
-    assert workspace.id is not None and reader.id is not None
-    platform = reach.of(reader.id)
-    assert platform is not None, "only readers Cadence can reach are due a snapshot"
+    """The snapshot and its chart, to the reader on the one platform they are reached on."""
     own = reader.id == snapshot["person"]["id"]
     message = Outbound(SNAPSHOT, {**snapshot, "quarter_over": True, "own": own})
-    rows = [
-        outbox.message_row(
-            workspace_id=workspace.id,
-            platform=platform,
-            message=message,
-            destination=DirectMessage(reader.id),
-            dedupe_key=key,
-            not_before=now,
-        ),
-        outbox.message_row(
-            workspace_id=workspace.id,
-            platform=platform,
-            message=Outbound(DIGEST_CHART, chart(snapshot)),
-            destination=DirectMessage(reader.id),
-            dedupe_key=f"{key}:chart",
-            not_before=now,
-        ),
+    return [
+        delivery(workspace, reader, key, message, now, reach),
+        delivery(workspace, reader, f"{key}:chart", Outbound(DIGEST_CHART, chart(snapshot)), now, reach),
     ]
-    return rows

@@ -110,6 +110,18 @@ class RunningTeams(ServedCadence):
         )
         return [{**sent.body, "id": sent.activity_id} for sent in self.microsoft.sent_activities(conversation)]
 
+    def recorded(self, conversation: str, activity_id: str, timeout: float = 5.0) -> None:
+        """Wait until Cadence has recorded the id Teams gave a message it sent, as it has long before
+        a person can press the message's buttons (a press finds its card by that id)."""
+        from bot.teams.translate import message_ref
+        from storage import outbox
+
+        def found() -> bool:
+            with self.database.session_scope() as session:
+                return outbox.by_message(session, message_ref(conversation, activity_id)) is not None
+
+        wait_until(found, timeout, f"message {activity_id} recorded as sent")
+
 
 def card_of(sent: Mapping[str, Any]) -> dict[str, Any]:
     (attachment,) = sent["attachments"]

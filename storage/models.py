@@ -149,6 +149,9 @@ class Person(SQLModel, table=True):
     active: bool = Field(default=True)
     is_bot: bool = Field(default=False)
     away_until: date | None = Field(default=None)
+    erased_at: datetime | None = optional_timestamp()
+    """``cadence forget`` erased them: their name, email and identities are gone, and what they
+    wrote; the row stays so counts others' figures rest on (kudos given, check-ins answered) hold."""
     created_at: datetime = created_timestamp()
     updated_at: datetime = created_timestamp()
 
@@ -669,3 +672,36 @@ class OneOnOnePrivateNote(SQLModel, table=True):
     author_id: int = Field(foreign_key="people.id", ondelete="CASCADE", index=True)
     text: str = Field(sa_type=sa.Text)
     created_at: datetime = created_timestamp()
+
+
+class AuditAction(enum.StrEnum):
+    """What an admin (or an operator at the command line) did that a security review wants to see."""
+
+    SETTINGS_APPLIED = "settings_applied"
+    GOALS_IMPORTED = "goals_imported"
+    ORG_IMPORTED = "org_imported"
+    ROLE_CHANGED = "role_changed"
+    STATUS_OVERRIDDEN = "status_overridden"
+    EXPORTED = "exported"
+    ERASED = "erased"
+    SECRETS_ROTATED = "secrets_rotated"
+    RETENTION_APPLIED = "retention_applied"
+
+
+class AuditEvent(SQLModel, table=True):
+    """One admin action: who did what, to whom, when. ``details`` never holds what it is about
+    (an erasure records counts of what went, not the words), so the log itself keeps nothing
+    an erasure or a retention rule means to remove."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (sa.Index("ix_audit_events_workspace_id_at", "workspace_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int | None = Field(default=None, foreign_key="workspaces.id", ondelete="CASCADE")
+    at: datetime = created_timestamp()
+    actor_id: int | None = Field(default=None, foreign_key="people.id", ondelete="SET NULL")
+    actor: str = Field(max_length=200)
+    """Who did it, as a reader of the log wants it: a person's name and email, or ``cli (os user)``."""
+    action: AuditAction = Field(sa_type=enum_type(AuditAction), nullable=False)
+    subject_id: int | None = Field(default=None, foreign_key="people.id", ondelete="SET NULL")
+    details: dict[str, Any] = json_field()

@@ -35,6 +35,7 @@ from conversations.workspace_settings import load_settings
 from storage import connections, migrate, org_import, people, workspaces
 from storage.database import Database, DatabaseUrlError
 from storage.models import Person, Team, Workspace
+from storage.secrets import SecretKeyError
 
 
 class CliError(Exception):
@@ -63,7 +64,7 @@ class Context:
     clock: Callable[[], datetime]
 
     def database(self, url: str | None = None) -> Database:
-        return Database(url or self.config.database_url)
+        return Database(url or self.config.database_url, secret_keys=self.config.secret_keys)
 
     def migrated_database(self, url: str | None = None) -> Database:
         database = self.database(url)
@@ -94,9 +95,73 @@ def default_producers() -> list[Producer]:
 
 
 def cmd_db_upgrade(args: argparse.Namespace, context: Context) -> int:
+    """Migrate, then encrypt what was stored before Cadence encrypted it (tokens, private notes)."""
+    from sqlmodel import SQLModel
+
+    from storage import secrets
+
     database = context.database()
     migrate.upgrade(database.engine)
     print(f"database at revision {migrate.current_revision(database.engine)}", file=context.out)
+    encrypted = secrets.rewrite_all(database.engine, SQLModel.metadata, database.secrets, only_plain=True)
+    if any(encrypted.values()):
+        print(f"encrypted {_counted(encrypted)} stored before encryption", file=context.out)
+    return 0
+
+
+def _counted(rows_by_column: dict[str, int]) -> str:
+    return ", ".join(f"{count} in {column}" for column, count in rows_by_column.items() if count) or "nothing"
+
+
+def cmd_secrets_new_key(args: argparse.Namespace, context: Context) -> int:
+    from storage import secrets
+
+    print(secrets.new_key(), file=context.out)
+    return 0
+
+
+def cmd_secrets_rotate(args: argparse.Namespace, context: Context) -> int:
+    """Re-encrypt every secret under the newest key. With ``CADENCE_SECRET_KEY``, the operator puts
+    the new key first (``new,old``), rotates, then drops the old one; with a SQLite key file, the
+    command makes the new key itself and drops the old one from the file once every row is under
+    the new key, so a rotation that stops half way can run again."""
+    from sqlmodel import SQLModel
+
+    from storage import audit, secrets
+    from storage.models import AuditAction
+
+    database = context.migrated_database()
+    box = database.secrets
+    key_file = Path(box.source) if not context.config.secret_keys and box.source.endswith(".key") else None
+    if key_file is not None:
+        old = secrets.parse_keys(key_file.read_text())
+        secrets.write_key_file(key_file, [secrets.new_key(), *old])
+        box = secrets.SecretBox(secrets.parse_keys(key_file.read_text()), str(key_file))
+    elif not box.available:
+        raise CliError(box.missing)
+    elif len(box.keys) < 2:
+        print(
+            f"cadence: {secrets.SECRET_KEY_VARIABLE} holds one key, so every secret is re-encrypted under it; "
+            "to change keys, put the new key first and the old one after it (new,old)",
+            file=context.out,
+        )
+    rewritten = secrets.rewrite_all(database.engine, SQLModel.metadata, box, only_plain=False)
+    if key_file is not None:
+        secrets.write_key_file(key_file, box.keys[:1])
+    with database.session_scope() as session:
+        audit.record(
+            session,
+            AuditAction.SECRETS_ROTATED,
+            workspace_id=None,
+            actor=audit.command_line_actor(),
+            details={"rows": sum(rewritten.values()), "columns": rewritten, "keys": box.source},
+        )
+    print(f"re-encrypted under the newest key: {_counted(rewritten)}", file=context.out)
+    if key_file is None and len(box.keys) > 1:
+        print(
+            f"every secret is under the first key now; remove the others from {secrets.SECRET_KEY_VARIABLE}",
+            file=context.out,
+        )
     return 0
 
 
@@ -620,6 +685,8 @@ def _serve(context: Context, host: str, port: int, *, socket_mode: bool) -> int:
     from bot.service import AnnouncedServer
 
     runtime = _runtime(context, socket_mode=socket_mode)
+    if not runtime.database.secrets.available:  # before anyone installs or writes a private note
+        raise CliError(runtime.database.secrets.missing)
     asyncio.run(runtime.connect())  # an unreachable platform or a refused token: one line, before serving
 
     def announce(bound_port: int) -> None:
@@ -835,6 +902,11 @@ def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser
     command("upgrade", cmd_db_upgrade, "migrate the database to the latest schema", db)
     command("current", cmd_db_current, "show the schema revision", db)
 
+    secrets_commands = commands.add_parser("secrets", help="the keys tokens and private notes are encrypted under")
+    secrets_commands = secrets_commands.add_subparsers(dest="secrets_command", required=True)
+    command("new-key", cmd_secrets_new_key, "print a new key for CADENCE_SECRET_KEY", secrets_commands)
+    command("rotate", cmd_secrets_rotate, "re-encrypt every stored secret under the newest key", secrets_commands)
+
     org = commands.add_parser("org", help="people and the org chart").add_subparsers(dest="org_command", required=True)
     org_import_cmd = command(
         "import", cmd_org_import, f"import people from a CSV file ({org_import.EXAMPLE_HEADER})", org
@@ -978,14 +1050,26 @@ def main(
             config = config.model_copy(update={"database_url": args.database_url})
         context = Context(config, out, err, stdin, clock or (lambda: datetime.now(UTC)))
         return args.handler(args, context)
-    except (CliError, DatabaseUrlError, ConfigError, SlackUnreachable, workspaces.WorkspaceNotFound) as error:
+    except (
+        CliError,
+        DatabaseUrlError,
+        ConfigError,
+        SlackUnreachable,
+        SecretKeyError,
+        workspaces.WorkspaceNotFound,
+    ) as error:
         print(f"cadence: {error}", file=err)
     except ValidationError as error:
         first = error.errors()[0]
         print(f"cadence: environment setting {first['loc'][0]}: {first['msg']}", file=err)
-    except sa.exc.OperationalError as error:
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-        print(f"cadence: can't use the database: {reason}", file=err)
+    except sa.exc.StatementError as error:
+        if isinstance(error.orig, SecretKeyError):
+            print(f"cadence: {error.orig}", file=err)
+        elif isinstance(error, sa.exc.OperationalError):
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+            print(f"cadence: can't use the database: {reason}", file=err)
+        else:
+            raise
     except KeyboardInterrupt:
         print("cadence: interrupted", file=err)
     return 1

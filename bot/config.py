@@ -10,7 +10,7 @@ import os
 import re
 import socket
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.database import DEFAULT_DATABASE_URL
@@ -46,6 +46,8 @@ class AppConfig(BaseSettings):
     teams_allow_unauthenticated: bool = False
 
     cadence_env: str = "development"
+    cadence_secret_key: SecretStr | None = None
+    """Fernet keys, newest first, that tokens and private notes are encrypted under (storage.secrets)."""
 
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=1, le=65535)
@@ -57,6 +59,10 @@ class AppConfig(BaseSettings):
     @property
     def has_teams(self) -> bool:
         return bool(self.teams_app_id)
+
+    @property
+    def secret_keys(self) -> str | None:
+        return self.cadence_secret_key.get_secret_value() if self.cadence_secret_key else None
 
     @property
     def in_production(self) -> bool:

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from storage import secrets
+
 DEFAULT_DATABASE_URL = "sqlite:///./cadence.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -51,7 +53,10 @@ def _apply_sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def create_engine(url: str = DEFAULT_DATABASE_URL, **engine_options) -> sa.Engine:
+    """``hide_parameters``: a failed statement's error and log line never show its values, which
+    may be a token or someone's words."""
     parsed = normalise_url(url)
+    engine_options.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -64,11 +69,16 @@ def create_engine(url: str = DEFAULT_DATABASE_URL, **engine_options) -> sa.Engin
 
 
 class Database:
-    """An engine plus the unit-of-work around it; built once per process and passed down."""
+    """An engine plus the unit-of-work around it; built once per process and passed down.
 
-    def __init__(self, url: str = DEFAULT_DATABASE_URL, **engine_options) -> None:
+    ``secret_keys`` is ``CADENCE_SECRET_KEY``'s value: the keys that tokens and private notes are
+    encrypted under (see :mod:`storage.secrets` for where they come from without it)."""
+
+    def __init__(self, url: str = DEFAULT_DATABASE_URL, *, secret_keys: str | None = None, **engine_options) -> None:
         self.url = url
         self.engine = create_engine(url, **engine_options)
+        self.secrets = secrets.box_for(self.engine.url, secret_keys)
+        setattr(self.engine.dialect, secrets.DIALECT_ATTRIBUTE, self.secrets)
 
     @property
     def dialect(self) -> str:

@@ -22,6 +22,7 @@ from sqlmodel import Field, SQLModel
 
 from conversations.checkin import Status as ResponseStatus
 from conversations.messages import Platform
+from storage.secrets import EncryptedJSON, EncryptedText
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -77,6 +78,11 @@ def created_timestamp() -> Any:
 
 def json_field(default_factory: Any = dict) -> Any:
     return Field(default_factory=default_factory, sa_type=sa.JSON, nullable=False)
+
+
+def encrypted_json_field() -> Any:
+    """A JSON document kept encrypted at rest (:mod:`storage.secrets`): tokens, and people's words in transit."""
+    return Field(default_factory=dict, sa_type=EncryptedJSON, nullable=False)
 
 
 class Role(enum.StrEnum):
@@ -399,7 +405,7 @@ class ConversationState(SQLModel, table=True):
     platform: Platform = Field(sa_type=enum_type(Platform), nullable=False)
     flow: str = Field(max_length=32)
     step: str = Field(max_length=48)
-    data: dict[str, Any] = json_field()
+    data: dict[str, Any] = encrypted_json_field()
     expires_at: datetime | None = optional_timestamp()
     updated_at: datetime = created_timestamp()
 
@@ -442,7 +448,7 @@ class InboxRequest(SQLModel, table=True):
     request_key: str = Field(max_length=200, unique=True)
     team: str = Field(max_length=64)
     kind: str = Field(max_length=48)
-    payload: dict[str, Any] = json_field()
+    payload: dict[str, Any] = encrypted_json_field()
     status: InboxStatus = Field(default=InboxStatus.QUEUED, sa_type=enum_type(InboxStatus), nullable=False)
     attempts: int = Field(default=0)
     received_at: datetime = created_timestamp()
@@ -474,7 +480,7 @@ class OutboxDelivery(SQLModel, table=True):
     kind: str = Field(max_length=48)
     recipient: str = Field(max_length=200)
     dedupe_key: str = Field(max_length=200, unique=True)
-    payload: dict[str, Any] = json_field()
+    payload: dict[str, Any] = encrypted_json_field()
     status: DeliveryStatus = Field(default=DeliveryStatus.PENDING, sa_type=enum_type(DeliveryStatus), nullable=False)
     attempts: int = Field(default=0)
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
@@ -498,7 +504,7 @@ class SlackInstallation(SQLModel, table=True):
     user_id: str = Field(max_length=32)
     is_enterprise_install: bool = Field(default=False)
     installed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
-    data: dict[str, Any] = json_field()
+    data: dict[str, Any] = encrypted_json_field()
 
 
 class SlackBot(SQLModel, table=True):
@@ -513,7 +519,7 @@ class SlackBot(SQLModel, table=True):
     team_id: str | None = Field(default=None, max_length=32)
     is_enterprise_install: bool = Field(default=False)
     installed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
-    data: dict[str, Any] = json_field()
+    data: dict[str, Any] = encrypted_json_field()
 
 
 class SlackOAuthState(SQLModel, table=True):
@@ -670,7 +676,7 @@ class OneOnOnePrivateNote(SQLModel, table=True):
     pair_id: int = Field(foreign_key="one_on_one_pairs.id", ondelete="CASCADE", index=True)
     meeting_id: int | None = Field(default=None, foreign_key="one_on_one_meetings.id", ondelete="SET NULL")
     author_id: int = Field(foreign_key="people.id", ondelete="CASCADE", index=True)
-    text: str = Field(sa_type=sa.Text)
+    text: str = Field(sa_type=EncryptedText)
     created_at: datetime = created_timestamp()
 
 

@@ -48,37 +48,90 @@ class Relation(enum.StrEnum):
     MANAGER = "their manager"
     SKIP_LEVEL = "managers above"
     ADMIN = "admins"
-    ANYONE_ELSE = "anyone else"
+    ANYONE_ELSE = "anyone else in the organisation"
 
 
 class Record(enum.StrEnum):
     CHECKIN = "check-in answers and mood"
     UPWARD_ANSWER = "upward answers (how the manager can help)"
+    PERSONAL_GOAL = "a personal goal and its updates"
+    TEAM_GOAL = "a team goal"
+    COMPANY_GOAL = "a company goal"
+    KUDOS = "kudos"
     FEEDBACK = "feedback, shared with the recipient only"
     FEEDBACK_WITH_MANAGER = "feedback shared with the recipient's manager"
     REQUEST_ANSWERERS = "who answered a feedback request"
     ONE_ON_ONE = "a 1:1's agenda, shared notes and action items"
     PRIVATE_NOTE = "a private 1:1 note"
+    DIGEST = "a manager's weekly digest of their team"
     SNAPSHOT = "a quarterly snapshot"
     FAIRNESS = "the fairness view (figures about groups of people)"
+    SETTINGS = "the organisation's settings"
+    EXPORT = "a person's data, exported (who may ask for it)"
+    ERASURE = "erasing a person's data"
+    AUDIT_LOG = "the audit log of admin actions"
+
+
+class Access(enum.StrEnum):
+    SEE = "see"
+    CHANGE = "change"
 
 
 R = Relation
-READERS: Mapping[Record, frozenset[Relation]] = {
-    Record.CHECKIN: frozenset({R.SUBJECT, R.MANAGER, R.SKIP_LEVEL, R.ADMIN}),
-    Record.UPWARD_ANSWER: frozenset({R.SUBJECT, R.MANAGER}),
-    Record.FEEDBACK: frozenset({R.SUBJECT, R.AUTHOR}),
-    Record.FEEDBACK_WITH_MANAGER: frozenset({R.SUBJECT, R.AUTHOR, R.MANAGER}),
-    Record.REQUEST_ANSWERERS: frozenset({R.SUBJECT}),
-    Record.ONE_ON_ONE: frozenset({R.SUBJECT, R.MANAGER}),
-    Record.PRIVATE_NOTE: frozenset({R.AUTHOR}),
-    Record.SNAPSHOT: frozenset({R.SUBJECT, R.MANAGER, R.SKIP_LEVEL, R.ADMIN}),
-    Record.FAIRNESS: frozenset({R.ADMIN}),
+NOBODY: frozenset[Relation] = frozenset()
+EVERYONE = frozenset(Relation)
+CHAIN = frozenset({R.SUBJECT, R.MANAGER, R.SKIP_LEVEL, R.ADMIN})
+RULES: Mapping[Record, Mapping[Access, frozenset[Relation]]] = {
+    Record.CHECKIN: {Access.SEE: CHAIN, Access.CHANGE: frozenset({R.SUBJECT})},
+    Record.UPWARD_ANSWER: {Access.SEE: frozenset({R.SUBJECT, R.MANAGER}), Access.CHANGE: frozenset({R.SUBJECT})},
+    Record.PERSONAL_GOAL: {Access.SEE: CHAIN, Access.CHANGE: CHAIN},
+    Record.TEAM_GOAL: {Access.SEE: EVERYONE, Access.CHANGE: CHAIN},
+    Record.COMPANY_GOAL: {Access.SEE: EVERYONE, Access.CHANGE: frozenset({R.ADMIN})},
+    Record.KUDOS: {Access.SEE: EVERYONE, Access.CHANGE: NOBODY},
+    Record.FEEDBACK: {Access.SEE: frozenset({R.SUBJECT, R.AUTHOR}), Access.CHANGE: frozenset({R.SUBJECT})},
+    Record.FEEDBACK_WITH_MANAGER: {
+        Access.SEE: frozenset({R.SUBJECT, R.AUTHOR, R.MANAGER}),
+        Access.CHANGE: frozenset({R.SUBJECT}),
+    },
+    Record.REQUEST_ANSWERERS: {Access.SEE: frozenset({R.SUBJECT}), Access.CHANGE: NOBODY},
+    Record.ONE_ON_ONE: {
+        Access.SEE: frozenset({R.SUBJECT, R.MANAGER}),
+        Access.CHANGE: frozenset({R.SUBJECT, R.MANAGER}),
+    },
+    Record.PRIVATE_NOTE: {Access.SEE: frozenset({R.AUTHOR}), Access.CHANGE: frozenset({R.AUTHOR})},
+    Record.DIGEST: {Access.SEE: frozenset({R.SUBJECT, R.MANAGER, R.SKIP_LEVEL}), Access.CHANGE: NOBODY},
+    Record.SNAPSHOT: {Access.SEE: CHAIN, Access.CHANGE: NOBODY},
+    Record.FAIRNESS: {Access.SEE: frozenset({R.ADMIN}), Access.CHANGE: NOBODY},
+    Record.SETTINGS: {Access.SEE: frozenset({R.ADMIN}), Access.CHANGE: frozenset({R.ADMIN})},
+    Record.EXPORT: {Access.SEE: frozenset({R.SUBJECT, R.ADMIN}), Access.CHANGE: NOBODY},
+    Record.ERASURE: {Access.SEE: NOBODY, Access.CHANGE: frozenset({R.ADMIN})},
+    Record.AUDIT_LOG: {Access.SEE: frozenset({R.ADMIN}), Access.CHANGE: NOBODY},
 }
-"""Each kind of record, and who reads it. For a check-in and an upward answer, the person it is about
-wrote it; for feedback, it is about the recipient and the giver wrote it; for a feedback request,
-it is about the person who asked; for a 1:1, it is about the report, and "their manager" is the
-manager on the 1:1. The fairness view is about the whole organisation, so only being an admin counts."""
+"""Each kind of record, who may see it and who may change it. Who "the person it is about" is:
+
+- a check-in and an upward answer: who answered it (they wrote it, and may change it while it is open);
+- a goal: its owner (a team goal's owner is who leads it; a goal without an owner is changed by admins only);
+- kudos: the person thanked; "who wrote it", the giver. Kudos are public thanks: once given, nobody edits them;
+- feedback: the recipient ("change": thank it, let a snapshot quote it); "who wrote it", the giver;
+- a feedback request: the person who asked;
+- a 1:1: the report, and "their manager" is the manager on the 1:1, not whoever manages them now;
+- a digest: the manager it is for; their manager and those above see its figures in their own digests;
+- an export: whose data it is (they ask for their own; admins for anyone's, by command);
+- the fairness view, the settings, the audit log and erasure concern the whole organisation, so only being
+  an admin counts. The settings change as code (``cadence config apply``), and the audit log is read with
+  ``cadence audit`` by whoever runs Cadence.
+
+Nobody in another organisation stands in any way to a record: they see and change nothing."""
+
+NOTES: Mapping[Record, str] = {
+    Record.PERSONAL_GOAL: "everyone in the organisation sees personal goals when `goals.personal_goals_public` is on",
+    Record.CHECKIN: "team figures (mood, participation) are shown only for groups of at least `anonymity_threshold`",
+    Record.UPWARD_ANSWER: "with `checkins.upward_anonymous`, without names and only from `anonymity_threshold` answers",
+}
+"""What the table's cells can't say, printed under it."""
+
+READERS: Mapping[Record, frozenset[Relation]] = {record: rules[Access.SEE] for record, rules in RULES.items()}
+"""Who sees each kind of record: :data:`RULES` for seeing."""
 
 
 def manager_chain(session: Session, person: Person) -> list[Person]:
@@ -128,8 +181,12 @@ def relations(
     return frozenset(found) or frozenset({Relation.ANYONE_ELSE})
 
 
+def may(record: Record, access: Access, standing: frozenset[Relation]) -> bool:
+    return bool(RULES[record][access] & standing)
+
+
 def may_read(record: Record, standing: frozenset[Relation]) -> bool:
-    return bool(READERS[record] & standing)
+    return may(record, Access.SEE, standing)
 
 
 def allowed(
@@ -140,14 +197,18 @@ def allowed(
     *,
     author_id: int | None = None,
     manager_id: int | None = None,
+    access: Access = Access.SEE,
 ) -> bool:
-    """``may_read(record, relations(...))``, deciding from what is at hand first: the manager chain
-    is walked only when the record's readers include managers above and nothing nearer decided.
-    A digest asks this for every report, and walking each one's chain to the top would cost a
-    query per person and level."""
+    """``may(record, access, relations(...))``, deciding from what is at hand first: the manager
+    chain is walked only when the rule includes managers above and nothing nearer decided. A
+    digest asks this for every report, and walking each one's chain to the top would cost a query
+    per person and level. A rule that lets anyone else in lets everyone in (a test checks the
+    rules say so), so it needs no relation at all."""
     if viewer.workspace_id != subject.workspace_id:
         return False
-    readers = READERS[record]
+    readers = RULES[record][access]
+    if Relation.ANYONE_ELSE in readers:
+        return True
     near: set[Relation] = set()
     if viewer.id == subject.id:
         near.add(Relation.SUBJECT)
@@ -159,8 +220,8 @@ def allowed(
         near.add(Relation.ADMIN)
     if readers & near:
         return True
-    if Relation.SKIP_LEVEL in readers or Relation.ANYONE_ELSE in readers:
-        return may_read(record, relations(session, viewer, subject, author_id=author_id, manager_id=manager_id))
+    if Relation.SKIP_LEVEL in readers:
+        return may(record, access, relations(session, viewer, subject, author_id=author_id, manager_id=manager_id))
     return False
 
 
@@ -218,37 +279,53 @@ def can_read_private_note(viewer: Person, note: OneOnOnePrivateNote) -> bool:
     return may_read(Record.PRIVATE_NOTE, frozenset(standing))
 
 
-def can_edit_goal(session: Session, viewer: Person, goal: Goal) -> bool:
-    """Admins edit any goal; company goals are theirs alone. Other goals: the owner and the owner's
-    manager chain (a manager edits their reports' goals)."""
+def goal_record(goal: Goal) -> Record:
+    return {GoalLevel.COMPANY: Record.COMPANY_GOAL, GoalLevel.TEAM: Record.TEAM_GOAL}.get(
+        goal.level, Record.PERSONAL_GOAL
+    )
+
+
+def _goal_allows(session: Session, viewer: Person, goal: Goal, access: Access) -> bool:
+    """The goal's rule for ``viewer``, its owner being the person it is about; a goal without an
+    owner is about nobody, so only being an admin (or a rule open to everyone) counts."""
     if viewer.workspace_id != goal.workspace_id:
         return False
-    if viewer.role is Role.ADMIN:
-        return True
-    if goal.level is GoalLevel.COMPANY or goal.owner_id is None:
-        return False
-    if goal.owner_id == viewer.id:
-        return True
-    owner = session.get(Person, goal.owner_id)
-    return owner is not None and any(manager.id == viewer.id for manager in manager_chain(session, owner))
+    record = goal_record(goal)
+    owner = session.get(Person, goal.owner_id) if goal.owner_id is not None else None
+    if owner is None:
+        standing = frozenset({Relation.ADMIN}) if viewer.role is Role.ADMIN else frozenset({Relation.ANYONE_ELSE})
+        return may(record, access, standing)
+    return allowed(session, record, viewer, owner, access=access)
+
+
+def can_edit_goal(session: Session, viewer: Person, goal: Goal) -> bool:
+    """Admins change any goal; company goals are theirs alone. Other goals: the owner and the
+    owner's manager chain (a manager changes their reports' goals)."""
+    return _goal_allows(session, viewer, goal, Access.CHANGE)
 
 
 def can_see_goal(session: Session, viewer: Person, goal: Goal, personal_goals_public: bool) -> bool:
     """Company and team goals are everyone's; a personal goal is its owner's, their manager chain's and
     admins' (or everyone's, when the workspace makes personal goals public)."""
-    if viewer.workspace_id != goal.workspace_id:
-        return False
-    if goal.level is not GoalLevel.PERSON or personal_goals_public or viewer.role is Role.ADMIN:
+    if personal_goals_public and viewer.workspace_id == goal.workspace_id:
         return True
-    owner = session.get(Person, goal.owner_id) if goal.owner_id else None
-    return owner is not None and can_see_checkins_of(session, viewer, owner)
+    return _goal_allows(session, viewer, goal, Access.SEE)
+
+
+def only_admins(record: Record, access: Access) -> bool:
+    return RULES[record][access] == frozenset({Relation.ADMIN})
+
+
+def admin_may(viewer: Person, record: Record, access: Access = Access.SEE) -> bool:
+    """For what concerns the whole organisation (the settings, the fairness view, erasure, the
+    audit log): only the viewer's standing as an admin can allow it."""
+    standing = frozenset({Relation.ADMIN}) if viewer.role is Role.ADMIN else frozenset({Relation.ANYONE_ELSE})
+    return may(record, access, standing)
 
 
 def can_see_fairness(viewer: Person) -> bool:
-    """The fairness view describes groups across the organisation, nobody in particular: only the
-    viewer's standing as an admin can allow it."""
-    standing = frozenset({Relation.ADMIN}) if viewer.role is Role.ADMIN else frozenset({Relation.ANYONE_ELSE})
-    return may_read(Record.FAIRNESS, standing)
+    """The fairness view describes groups across the organisation, nobody in particular."""
+    return admin_may(viewer, Record.FAIRNESS)
 
 
 def admins_of(session: Session, workspace_id: int) -> list[Person]:
@@ -262,16 +339,23 @@ def admins_of(session: Session, workspace_id: int) -> list[Person]:
     )
 
 
+def _cell(record: Record, relation: Relation) -> str:
+    granted = [access.value for access in Access if relation in RULES[record][access]]
+    return ", ".join(granted) if granted else "—"
+
+
 def table() -> str:
-    """:data:`READERS` as the Markdown table the README shows."""
+    """:data:`RULES` as the Markdown table the README shows, with :data:`NOTES` under it."""
     columns = list(Relation)
     lines = [
         "| | " + " | ".join(relation.value for relation in columns) + " |",
         "|---" * (len(columns) + 1) + "|",
     ]
-    for record, readers in READERS.items():
-        cells = ["yes" if relation in readers else "—" for relation in columns]
-        lines.append(f"| {record.value} | " + " | ".join(cells) + " |")
+    for record in RULES:
+        lines.append(f"| {record.value} | " + " | ".join(_cell(record, relation) for relation in columns) + " |")
+    lines.append("")
+    lines.append("Someone in another organisation sees and changes nothing, whatever their role.")
+    lines += [f"{record.value[0].upper()}{record.value[1:]}: {note}." for record, note in NOTES.items()]
     return "\n".join(lines)
 
 

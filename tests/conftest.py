@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from storage import migrate
 from storage.database import Database
+from storage.secrets import new_key
 
 LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost", "0.0.0.0"}
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -92,9 +93,15 @@ def postgres_schema() -> Iterator[str]:
         admin.dispose()
 
 
+POSTGRES_SECRET_KEY = new_key()
+"""The key PostgreSQL tests encrypt under: PostgreSQL has no key file, as production sets CADENCE_SECRET_KEY."""
+
+
 def postgres_database(schema: str, *, migrated: bool = True) -> Database:
     assert POSTGRES_URL is not None
-    database = Database(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+    database = Database(
+        POSTGRES_URL, secret_keys=POSTGRES_SECRET_KEY, connect_args={"options": f"-csearch_path={schema}"}
+    )
     if migrated:
         migrate.upgrade(database.engine)
     return database

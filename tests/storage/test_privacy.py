@@ -17,6 +17,8 @@ from storage.database import Database
 from storage.models import (
     Feedback,
     FeedbackAudience,
+    Goal,
+    GoalLevel,
     OneOnOnePair,
     OneOnOnePrivateNote,
     Person,
@@ -178,3 +180,81 @@ def test_a_person_is_told_by_name_who_reads_their_records(database, org) -> None
     assert mine["request_answerers"] == ["you"]
     assert mine["one_on_one"] == ["you", "Mira"]
     assert mine["private_note"] == ["you"]
+
+
+def goal(org: dict[str, Person], level: GoalLevel, owner: str | None) -> Goal:
+    return Goal(
+        id=1,
+        workspace_id=org["Ravi"].workspace_id,
+        number=1,
+        level=level,
+        title="Ship the importer",
+        period="2026-Q4",
+        owner_id=org[owner].id if owner else None,
+    )
+
+
+ACME = {"Gus", "Ravi", "Mira", "Sofia", "Ada", "Sam"}
+
+
+@pytest.mark.parametrize(
+    ("level", "owner", "see", "change"),
+    [
+        (GoalLevel.PERSON, "Ravi", {"Ravi", "Mira", "Sofia", "Ada"}, {"Ravi", "Mira", "Sofia", "Ada"}),
+        (GoalLevel.TEAM, "Mira", ACME, {"Mira", "Sofia", "Ada"}),
+        (GoalLevel.COMPANY, None, ACME, {"Ada"}),
+        (GoalLevel.TEAM, None, ACME, {"Ada"}),
+    ],
+)
+def test_goals_are_seen_and_changed_as_the_matrix_says(database, org, level, owner, see, change) -> None:
+    aim = goal(org, level, owner)
+    assert readers(database, org, lambda s, v: privacy.can_see_goal(s, v, aim, False)) == see
+    assert readers(database, org, lambda s, v: privacy.can_edit_goal(s, v, aim)) == change
+
+
+def test_public_personal_goals_are_seen_by_the_whole_organisation_and_changed_as_before(database, org) -> None:
+    aim = goal(org, GoalLevel.PERSON, "Ravi")
+    assert readers(database, org, lambda s, v: privacy.can_see_goal(s, v, aim, True)) == ACME
+    assert "Gus" not in readers(database, org, lambda s, v: privacy.can_edit_goal(s, v, aim))
+
+
+@pytest.mark.parametrize(
+    "record", [privacy.Record.FAIRNESS, privacy.Record.SETTINGS, privacy.Record.AUDIT_LOG, privacy.Record.ERASURE]
+)
+def test_what_concerns_the_whole_organisation_is_for_admins_alone(database, org, record) -> None:
+    access = privacy.Access.CHANGE if record is privacy.Record.ERASURE else privacy.Access.SEE
+    assert privacy.only_admins(record, access)
+    assert readers(database, org, lambda s, v: privacy.admin_may(v, record, access)) == {"Ada", "Ravi Elsewhere"}
+    # the other organisation's admin is an admin of *their* organisation: what they reach is scoped
+    # by it (tests/security/test_isolation.py), and never a record of Acme's
+    with database.session_scope() as session:
+        ravi, elsewhere = session.get(Person, org["Ravi"].id), session.get(Person, org["Ravi Elsewhere"].id)
+        assert not privacy.allowed(session, record, elsewhere, ravi, access=access)
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        (privacy.Record.KUDOS, ACME),
+        (privacy.Record.EXPORT, {"Ravi", "Ada"}),
+        (privacy.Record.DIGEST, {"Ravi", "Mira", "Sofia"}),  # Ravi as a manager: his digest; its figures above
+        (privacy.Record.SNAPSHOT, {"Ravi", "Mira", "Sofia", "Ada"}),
+    ],
+)
+def test_kudos_exports_digests_and_snapshots_are_seen_as_the_matrix_says(database, org, record, expected) -> None:
+    with database.session_scope() as session:
+        ravi = session.get(Person, org["Ravi"].id)
+        seen = {name for name in VIEWERS if privacy.allowed(session, record, session.get(Person, org[name].id), ravi)}
+    assert seen == expected
+
+
+def test_a_rule_open_to_anyone_else_is_open_to_everyone() -> None:
+    """What ``allowed`` relies on to decide without working out how a viewer stands."""
+    for record, rules in privacy.RULES.items():
+        for access, relations in rules.items():
+            if privacy.Relation.ANYONE_ELSE in relations:
+                assert relations == frozenset(privacy.Relation), (record, access)
+
+
+def test_kudos_are_changed_by_nobody_once_given() -> None:
+    assert privacy.RULES[privacy.Record.KUDOS][privacy.Access.CHANGE] == frozenset()

@@ -19,6 +19,7 @@ from conversations.fairness import GroupKind
 from conversations.flow import State, StepResult
 from conversations.goal_progress import current_period, parse_period
 from conversations.messages import Inbound, Outbound
+from conversations.settings_view import admins_only
 
 FAIRNESS = "fairness"
 FAIRNESS_PROBLEM = "fairness_problem"
@@ -81,7 +82,7 @@ class FairnessFlow:
         assert state is not None, "the fairness context always seeds a state"
         data = state.data
         if not data["allowed"]:
-            return StepResult(outbound=(problem("not_admin", admins=data["admins"]),))
+            return StepResult(outbound=(admins_only("the fairness view", data["admins"]),))
         if data.get("problem"):
             return StepResult(outbound=(problem(data["problem"], text=inbound.text.strip(), example=data["example"]),))
         report = data["report"]

@@ -20,6 +20,7 @@ from conversations.home import HomeFlow
 from conversations.kudos import KudosFlow, KudosReactionFlow, KudosStatsFlow, KudosTopFlow
 from conversations.one_on_ones import OneOnOneFlow
 from conversations.privacy import PrivacyFlow
+from conversations.settings_view import SettingsFlow
 from conversations.snapshot import SnapshotFlow
 from conversations.time_off import TimeOffFlow
 from conversations.whoami import WhoamiFlow
@@ -35,6 +36,7 @@ def all_flows(labels: Labels | None = None) -> tuple[Flow, ...]:
         SnapshotFlow(),
         HomeFlow(labels),
         FairnessFlow(),
+        SettingsFlow(),
         CheckinFlow(labels),
         TimeOffFlow(),
         CheckinHistoryFlow(),

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from conversations.engine import Channel, Engine
 from conversations.flow import Flow, State
 from conversations.messages import Actor, Inbound
-from storage import checkins, fairness, feedback, goals, home, kudos, one_on_ones, privacy, snapshots
+from storage import checkins, fairness, feedback, goals, home, kudos, one_on_ones, privacy, snapshots, workspaces
 from storage.change_sink import SqlChangeSink
 from storage.conversation_store import SqlDirectory, SqlStateStore
 from storage.models import Workspace
@@ -28,6 +28,7 @@ CONTEXTS: Mapping[str, Preparer] = {
     **home.CONTEXTS,
     **one_on_ones.CONTEXTS,
     **fairness.CONTEXTS,
+    **workspaces.CONTEXTS,
 }
 APPLIERS = {**checkins.APPLIERS, **kudos.APPLIERS, **goals.APPLIERS, **feedback.APPLIERS, **one_on_ones.APPLIERS}
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from conversations.messages import Platform
+from conversations.flow import State
+from conversations.messages import Actor, Inbound, Platform
+from conversations.settings_view import summary
 from conversations.workspace_settings import WorkspaceSettings, load_settings
-from storage import company_values, connections
-from storage.models import Workspace
+from storage import audit, company_values, connections, privacy
+from storage.models import AuditAction, Person, Workspace
 
 
 class WorkspaceNotFound(LookupError):
@@ -94,3 +98,26 @@ def apply_settings(session: Session, workspace: Workspace, settings: WorkspaceSe
     workspace.settings = settings.model_dump(mode="json", exclude_unset=True)
     session.add(workspace)
     return company_values.sync(session, workspace.id, settings.kudos.values)
+
+
+def prepare_settings(session: Session, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State:
+    """The settings flow's context: for an admin, the settings in effect and who applied them last
+    (from the audit log, in the admin's time zone); for anyone else, only who the admins are."""
+    viewer = session.get(Person, actor.person_id)
+    assert viewer is not None
+    if not privacy.admin_may(viewer, privacy.Record.SETTINGS):
+        admins = [person.display_name for person in privacy.admins_of(session, actor.workspace_id)]
+        return State(flow="settings", step="show", data={"allowed": False, "admins": admins})
+    applied = [
+        event
+        for event in audit.events(session, workspace_id=actor.workspace_id)
+        if event.action is AuditAction.SETTINGS_APPLIED and event.workspace_id == actor.workspace_id
+    ]
+    shown = summary(settings_of(session, actor.workspace_id))
+    if applied:
+        at = applied[-1].at.astimezone(ZoneInfo(viewer.timezone))
+        shown["last_applied"] = {"at": f"{at:%-d %b %Y, %H:%M}", "actor": applied[-1].actor}
+    return State(flow="settings", step="show", data={"allowed": True, "shown": shown})
+
+
+CONTEXTS = {"settings": prepare_settings}

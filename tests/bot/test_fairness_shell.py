@@ -30,7 +30,7 @@ def test_only_the_admin_reads_the_fairness_view_and_its_chart(cadence: Cadence, 
     ]
     result = cadence("shell", "--as", "p1@acme.test", stdin="\n".join(lines) + "\n")
     assert result.code == 0, result.err
-    refusal = "The fairness view is for admins; ask one of Ada Lovelace."
+    refusal = "The fairness view is for admins; ask Ada Lovelace."
     saved = tmp_path / "cadence-chart-fairness-2026-Q4-ada.png"
     transcript(
         result.out,

@@ -27,7 +27,7 @@ def test_a_member_is_refused_and_the_admin_gets_the_view_and_the_chart(
     cadence: RunningCadence, slack: FakeSlackApi
 ) -> None:
     refused = cadence.command("/cadence", "fairness", user_id="U011")  # Platform Person 1
-    assert refused["text"] == "The fairness view is for admins; ask one of Ada Lovelace."
+    assert refused["text"] == "The fairness view is for admins; ask Ada Lovelace."
     assert slack.calls("files.getUploadURLExternal") == []
 
     answer = cadence.command("/cadence", "fairness 2026-Q4", user_id="U0001")  # Ada, the admin

@@ -15,11 +15,13 @@ $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "make: Cadence needs Python 3.11 or newer on PATH" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-# Every package comes from the lock, checked against its hashes (pip included); Cadence itself then goes in
-# editable without resolving anything again, so every machine runs the same versions.
+# .venv holds exactly what the lock pins, each file checked against its hash, then Cadence itself, editable and
+# without resolving anything again: every machine runs the same versions. pip installs only uv (at the lock's
+# version and hash), and uv the rest: seconds where pip takes minutes.
 $(STAMP): $(LOCK) pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r <(awk '/^[^ #]/ { uv = /^uv==/ } uv' $(LOCK))
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes $(LOCK)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $(STAMP)
 
 # Writes requirements.lock from pyproject.toml (runtime, dev and postgres), for every platform and every Python

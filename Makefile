@@ -28,9 +28,12 @@ $(STAMP): $(LOCK) pyproject.toml | $(BIN)/python
 # pyproject.toml allows, one version of each package, keeping each pin that still fits. UPGRADE=NAME (or a
 # space-separated list) moves those packages to their newest allowed release; UPGRADE=all moves them all.
 LOCK_UPGRADE = $(if $(filter all,$(UPGRADE)),--upgrade,$(foreach package,$(UPGRADE),--upgrade-package $(package)))
+# (Written into .venv first, and moved over requirements.lock only if it differs: an unchanged lock reinstalls nothing.)
 lock: $(STAMP)
+	cp $(LOCK) $(VENV)/$(LOCK)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --extra postgres --universal --fork-strategy fewest \
-		--generate-hashes --custom-compile-command 'make lock' --quiet $(LOCK_UPGRADE) --output-file $(LOCK)
+		--generate-hashes --custom-compile-command 'make lock' --quiet $(LOCK_UPGRADE) --output-file $(VENV)/$(LOCK)
+	cmp -s $(VENV)/$(LOCK) $(LOCK) && rm $(VENV)/$(LOCK) || mv $(VENV)/$(LOCK) $(LOCK)
 
 run: $(STAMP)
 	$(BIN)/cadence db upgrade

@@ -51,9 +51,9 @@ test: $(STAMP) lint audit
 
 # Known vulnerabilities in the locked packages (pip-audit, asking PyPI). Fails on one; says so in one line and
 # passes when PyPI can't be asked. An advisory that doesn't apply to Cadence is ignored here and nowhere else,
-# one line each, with why and when to look again:
-#   AUDIT_IGNORE += --ignore-vuln GHSA-xxxx-xxxx-xxxx  # only the X feature, which Cadence never calls; recheck 2027-06
+# one line each below this one, with why and when to look again, like the commented example.
 AUDIT_IGNORE :=
+# AUDIT_IGNORE += --ignore-vuln GHSA-xxxx-xxxx-xxxx  # only in X, which Cadence never calls; recheck 2027-06
 audit: $(STAMP)
 	$(BIN)/python tools/audit_dependencies.py $(LOCK) $(AUDIT_IGNORE)
 

@@ -36,7 +36,6 @@ import binascii
 import datetime as dt
 import functools
 import hashlib
-import ipaddress
 import itertools
 import json
 import re
@@ -57,15 +56,14 @@ from urllib.parse import parse_qsl
 
 import jwt
 from aiohttp import web
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from tests.fakes.slack_api import PROXY_ENV_VARS as SLACK_PROXY_ENV_VARS
 from tests.fakes.slack_api import ManualClock as ManualClock  # re-exported: the clock to pass as clock=
 from tests.fakes.slack_api import RollingWindowLimiter
+from tests.fakes.tls import CA_FILE, ServerCertificate, server_certificate
 
 if TYPE_CHECKING:
     from microsoft_teams.api.auth.cloud_environment import CloudEnvironment
@@ -242,9 +240,7 @@ def default_roster() -> list[Payload]:
 
 @dataclass(frozen=True)
 class _Material:
-    ca_pem: bytes
-    server_cert_pem: bytes
-    server_key_pem: bytes
+    tls: ServerCertificate
     signing_key: rsa.RSAPrivateKey
     signing_kid: str
     other_key: rsa.RSAPrivateKey
@@ -259,65 +255,13 @@ def _kid(public_key: rsa.RSAPublicKey) -> str:
 def _material() -> _Material:
     """Generated once per process: RSA generation costs tens of milliseconds, and every test starts a fake.
 
-    The CA and server keys are EC (cheap, and any TLS client accepts them). The activity-signing keys are
-    RSA because Bot Framework signs RS256 and the SDK's validator accepts nothing else.
+    The activity-signing keys are RSA because Bot Framework signs RS256 and the SDK's validator accepts
+    nothing else.
     """
-    now = dt.datetime.now(dt.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Cadence test CA (FakeMicrosoft)")])
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    server_key = ec.generate_private_key(ec.SECP256R1())
-    server_cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-        .issuer_name(ca_name)
-        .public_key(server_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-            critical=False,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
     signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return _Material(
-        ca_pem=ca_cert.public_bytes(serialization.Encoding.PEM),
-        server_cert_pem=server_cert.public_bytes(serialization.Encoding.PEM),
-        server_key_pem=server_key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        tls=server_certificate(
+            "Cadence test CA (FakeMicrosoft)", dns_names=("localhost",), ip_addresses=("127.0.0.1",)
         ),
         signing_key=signing_key,
         signing_kid=_kid(signing_key.public_key()),
@@ -597,11 +541,8 @@ class FakeMicrosoft:
         material = _material()
         directory = Path(tempfile.mkdtemp(prefix="fake-microsoft-"))
         self._directory = directory
-        (directory / "ca.pem").write_bytes(material.ca_pem)
-        (directory / "server.pem").write_bytes(material.server_cert_pem)
-        (directory / "server.key").write_bytes(material.server_key_pem)
-        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        tls.load_cert_chain(directory / "server.pem", directory / "server.key")
+        material.tls.write(directory)
+        tls = material.tls.server_context(directory)
         loop = asyncio.new_event_loop()
         self._loop = loop
         self._thread = threading.Thread(target=self._run_loop, args=(loop,), name="fake-microsoft", daemon=True)
@@ -715,7 +656,7 @@ class FakeMicrosoft:
         """PEM of the CA that signed the TLS certificate (SAN IP 127.0.0.1 and DNS localhost)."""
         if self._directory is None:
             raise RuntimeError("FakeMicrosoft is not running; use it as a context manager or call start()")
-        return str(self._directory / "ca.pem")
+        return str(self._directory / CA_FILE)
 
     def ca_environment(self) -> dict[str, str]:
         """Environment variables that make requests (MSAL), httpx and ssl trust ``ca_bundle_path``."""

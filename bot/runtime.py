@@ -25,6 +25,7 @@ from bot.metrics import Metrics
 from bot.outbox_sender import OutboxSender, RetryPolicy
 from bot.platforms import Parts, PlatformAdapter, configured_adapters, platforms_of
 from bot.request_runner import RequestRunner
+from bot.retention_tick import apply_retention
 from bot.service import Service
 from bot.tick import Producer, enqueue_due
 from bot.traffic import Traffic
@@ -36,12 +37,12 @@ log = logging.getLogger(__name__)
 
 async def run_tick_job(runtime: Runtime) -> None:
     """The scheduler's job: enqueue whatever is due now (off the event loop: it may build digests),
-    then wake the sender, on the loop; and forget requests handled long ago."""
+    then wake the sender, on the loop; and remove what the retention settings no longer keep."""
     try:
         await asyncio.to_thread(enqueue_due, runtime.database, runtime.clock(), runtime.producers, runtime.platforms)
     finally:
         runtime.sender.notify()
-        await asyncio.to_thread(runtime.worker.forget_old_requests, runtime.clock())
+        await asyncio.to_thread(apply_retention, runtime.database, runtime.clock())
 
 
 class Runtime:

@@ -94,3 +94,10 @@ def apply_settings(session: Session, workspace: Workspace, settings: WorkspaceSe
     workspace.settings = settings.model_dump(mode="json", exclude_unset=True)
     session.add(workspace)
     return company_values.sync(session, workspace.id, settings.kudos.values)
+
+
+def changed_sections(before: WorkspaceSettings, after: WorkspaceSettings) -> list[str]:
+    """The top-level settings whose effect differs (defaults filled in): what the audit log names
+    for ``cadence config apply``, never the values themselves."""
+    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+    return [key for key in type(after).model_fields if old.get(key) != new.get(key)]

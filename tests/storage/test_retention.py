@@ -358,3 +358,29 @@ def test_each_batch_is_its_own_transaction_and_the_audit_entry_matches_what_was_
     assert (event.actor, event.at, event.details) == (
         RETENTION_ACTOR, NOW, {"sent_messages": {"removed": 6, "older_than_days": 30}},
     )  # fmt: skip
+
+
+def test_a_snapshot_of_a_quarter_past_retention_still_counts_and_quotes_nothing(database: Database) -> None:
+    from storage.snapshots import build_snapshots
+    from tests.storage.test_snapshots import TODAY, seed_quarter
+
+    workspace_id, org = seed_quarter(database)
+    with database.session_scope() as session:
+        workspace = session.get(Workspace, workspace_id)
+        workspace.settings = {**workspace.settings, "retention": {"checkin_answers": 90, "feedback": 90}}
+        session.add(workspace)
+    ravi = org["Ravi"].id
+    with database.session_scope() as session:
+        before = build_snapshots(session, workspace_id, "2026-Q4", [ravi], TODAY)[ravi]
+
+    later = datetime.combine(TODAY, datetime.min.time(), tzinfo=UTC) + timedelta(days=365)
+    removed = apply_retention(database, later).removed
+    assert removed[RetentionKind.CHECKIN_ANSWERS] > 0 and removed[RetentionKind.FEEDBACK] > 0
+
+    with database.session_scope() as session:
+        after = build_snapshots(session, workspace_id, "2026-Q4", [ravi], TODAY)[ravi]
+    assert after["has_data"] and after["participation"] == before["participation"]
+    assert after["feedback"]["count"] == before["feedback"]["count"] == 2
+    assert after["kudos"] == before["kudos"]
+    assert after["blockers"] == [] and after["feedback"]["quotes"] == []
+    assert after["mood"]["average"] is None

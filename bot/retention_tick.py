@@ -14,9 +14,11 @@ claims more, or less, than was committed.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -28,6 +30,7 @@ from storage.models import AuditAction, AuditEvent
 
 BATCH_SIZE = 500
 BATCHES_PER_RULE = 4
+RUN_EVERY = timedelta(hours=1)
 RETENTION_ACTOR = "cadence (retention settings)"
 """Who the audit log says removed old records: no person did; the organisation's settings did."""
 
@@ -91,10 +94,19 @@ class _AuditEntry:
 
 
 def apply_retention(
-    database: Database, now: datetime, *, batch_size: int = BATCH_SIZE, batches: int = BATCHES_PER_RULE
+    database: Database,
+    now: datetime,
+    *,
+    batch_size: int = BATCH_SIZE,
+    batches: int = BATCHES_PER_RULE,
+    rest: Callable[[float], None] = time.sleep,
 ) -> RetentionReport:
     """Apply every organisation's rules at ``now``. One organisation's failure neither rolls back nor
-    holds up the others; the failures are raised together at the end, as the tick's producers' are."""
+    holds up the others; the failures are raised together at the end, as the tick's producers' are.
+
+    Between two full batches the run rests as long as the batch took: SQLite lets one writer in at a
+    time and a waiting writer (a request being recorded, a message being sent) only polls for its
+    turn, so batches back to back would keep it out for the whole run instead of one batch."""
     with database.session_scope() as session:
         every_scope = retention.scopes(session)
     report = RetentionReport()
@@ -106,7 +118,8 @@ def apply_retention(
                 cutoff = scope.cutoff(kind, now)
                 if cutoff is None:
                     continue
-                for _ in range(batches):
+                for batch in range(batches):
+                    began = time.monotonic()
                     with database.session_scope() as session:
                         removed = sweep(session, scope, cutoff, batch_size)
                         if removed:
@@ -114,6 +127,8 @@ def apply_retention(
                     report.removed[kind] += removed
                     if removed < batch_size:
                         break
+                    if batch + 1 < batches:
+                        rest(time.monotonic() - began)
                 else:
                     report.unfinished = True
         except Exception as error:  # noqa: BLE001 - re-raised below, after the other organisations ran
@@ -122,3 +137,23 @@ def apply_retention(
     if failures:
         raise ExceptionGroup("some retention rules failed", failures)
     return report
+
+
+@dataclass
+class RetentionSchedule:
+    """When a serving process applies retention: once an hour, and at every tick while a backlog is
+    left. Periods are whole days, so a minute's precision buys nothing, and even a run with nothing
+    to remove reads every old check-in to see that it has no words left."""
+
+    last_run: datetime | None = None
+    backlog: bool = False
+
+    def is_due(self, now: datetime) -> bool:
+        return self.last_run is None or self.backlog or now - self.last_run >= RUN_EVERY
+
+    def run_if_due(self, database: Database, now: datetime) -> RetentionReport | None:
+        if not self.is_due(now):
+            return None
+        report = apply_retention(database, now)
+        self.last_run, self.backlog = now, report.unfinished
+        return report

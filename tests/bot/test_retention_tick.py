@@ -94,3 +94,23 @@ def test_the_tick_says_what_retention_removed(database: Database) -> None:
     with database.session_scope() as session:
         assert not session.exec(select(OutboxDelivery).where(OutboxDelivery.dedupe_key.startswith("old:"))).all()
     assert "retention" not in tick(database, KeyRecorder(), now).summary(), "nothing removed: nothing said"
+
+
+def test_a_serving_process_applies_retention_hourly_and_every_tick_while_a_backlog_is_left(
+    database: Database, monkeypatch
+) -> None:
+    from bot import retention_tick
+
+    runs: list[datetime] = []
+    left = [True, False]
+
+    def counted_run(database, now):
+        runs.append(now)
+        return retention_tick.RetentionReport(unfinished=left.pop(0) if left else False)
+
+    monkeypatch.setattr(retention_tick, "apply_retention", counted_run)
+    schedule = retention_tick.RetentionSchedule()
+    start = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
+    for minute in range(0, 125):
+        schedule.run_if_due(database, start + timedelta(minutes=minute))
+    assert runs == [start, start + timedelta(minutes=1), start + timedelta(minutes=61), start + timedelta(minutes=121)]

@@ -316,8 +316,10 @@ def test_a_run_removes_at_most_its_batches_and_the_next_tick_goes_on(
     with any_database.session_scope() as session:
         session.add(message(acme, "young", DeliveryStatus.SENT, days_ago(29), days_ago(29)))
 
-    first = apply_retention(any_database, NOW, batch_size=3, batches=2)
+    rests: list[float] = []
+    first = apply_retention(any_database, NOW, batch_size=3, batches=2, rest=rests.append)
     assert (first.removed[RetentionKind.SENT_MESSAGES], first.unfinished) == (first_run, unfinished)
+    assert len(rests) == 1, "a rest after the first full batch, none after the last one a run may take"
     second = apply_retention(any_database, NOW, batch_size=3, batches=2)
     assert (second.removed[RetentionKind.SENT_MESSAGES], second.unfinished) == (backlog - first_run, False)
     assert [row.dedupe_key for row in rows(any_database, OutboxDelivery)] == ["young"]

@@ -16,7 +16,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bot.retention_tick import NOUNS, PLURALS
 from conversations.numbers import counted
+from conversations.workspace_settings import RetentionKind
 from storage import audit
 from storage.audit import person_actor
 from storage.models import AuditAction, Person, Workspace
@@ -161,12 +163,13 @@ def _status(details: Mapping[str, Any]) -> str:
 
 
 def _retention(details: Mapping[str, Any]) -> str:
-    return ", ".join(
-        f"{counted(kind_details.get('removed', 0), 'record')} of {kind.replace('_', ' ')} "
-        f"(older than {counted(kind_details.get('older_than_days', 0), 'day')})"
-        for kind, kind_details in details.items()
-        if isinstance(kind_details, Mapping)
-    )
+    removed = [
+        f"{counted(counts.get('removed', 0), NOUNS[kind], PLURALS.get(kind))} "
+        f"(older than {counted(counts.get('older_than_days', 0), 'day')})"
+        for kind in RetentionKind
+        if isinstance(counts := details.get(kind.value), Mapping)
+    ]
+    return f"removed {', '.join(removed)}" if removed else ""
 
 
 def _plain(details: Mapping[str, Any]) -> str:

@@ -12,9 +12,11 @@ import pytest
 from freezegun import freeze_time
 from sqlmodel import col, select
 
+from conversations.messages import Platform
+from storage import outbox
 from storage.audit import command_line_actor
 from storage.database import Database
-from storage.models import Person
+from storage.models import DeliveryStatus, OutboxDelivery, Person
 from tests.bot.cli_helpers import Cadence
 
 ORG = """email,name,manager_email,team,timezone,role
@@ -134,3 +136,23 @@ def test_a_refused_file_leaves_no_entry(cadence: Cadence, tmp_path: Path) -> Non
     result = cadence("config", "apply", settings)
     assert result.code == 1 and "at least 90 days" in result.err
     assert cadence("audit").err == "cadence: no admin actions recorded\n"
+
+
+def test_a_tick_that_removed_old_records_is_in_the_log(history: Cadence) -> None:
+    database = Database(history.database_url)
+    with database.session_scope() as session:
+        workspace_id = session.exec(select(Person)).first().workspace_id
+        for index in range(3):
+            outbox.enqueue(session, workspace_id=workspace_id, platform=Platform.SLACK, kind="x",
+                           recipient="person:1", dedupe_key=f"old:{index}", payload={},
+                           not_before=datetime(2026, 10, 1, tzinfo=UTC))  # fmt: skip
+        for row in session.exec(select(OutboxDelivery)):
+            row.status, row.sent_at = DeliveryStatus.SENT, datetime(2026, 10, 1, tzinfo=UTC)
+            session.add(row)
+    database.dispose()
+    tick = history("tick", "--at", "2026-11-12T10:00:00Z")
+    assert tick.code == 0 and "retention: removed 3 sent messages" in tick.out
+    assert history("audit", "--since", "2026-11-12").out.splitlines() == [
+        "2026-11-12T10:00:00Z  cadence (retention settings)  retention applied: removed 3 sent messages "
+        "(older than 30 days)"
+    ]

@@ -541,7 +541,7 @@ def cmd_tick(args: argparse.Namespace, context: Context) -> int:
         transports = {adapter.platform: await adapter.open_transport(runtime.parts) for adapter in runtime.adapters}
         sender = OutboxSender(database, transports, clock)
         try:
-            report = await run_tick(database, sender, at, default_producers())
+            report = await run_tick(database, sender, at, default_producers(), retention_at=min(at, context.clock()))
             if args.wait:
                 report.delivery.add(await sender.drain_until_idle(args.wait))
         finally:

@@ -108,12 +108,16 @@ def apply_retention(
     time and a waiting writer (a request being recorded, a message being sent) only polls for its
     turn, so batches back to back would keep it out for the whole run instead of one batch."""
     with database.session_scope() as session:
-        every_scope = retention.scopes(session)
+        scope_ids = retention.scope_ids(session)
     report = RetentionReport()
     failures: list[Exception] = []
-    for scope in every_scope:
-        entry = _AuditEntry(scope, now)
+    for scope_id in scope_ids:
         try:
+            with database.session_scope() as session:
+                scope = retention.scope_of(session, scope_id)
+            if scope is None:
+                continue
+            entry = _AuditEntry(scope, now)
             for kind, sweep in retention.SWEEPS:
                 cutoff = scope.cutoff(kind, now)
                 if cutoff is None:
@@ -132,7 +136,7 @@ def apply_retention(
                 else:
                     report.unfinished = True
         except Exception as error:  # noqa: BLE001 - re-raised below, after the other organisations ran
-            error.add_note(f"while applying the retention settings of workspace {scope.workspace_id}")
+            error.add_note(f"while applying the retention settings of workspace {scope_id}")
             failures.append(error)
     if failures:
         raise ExceptionGroup("some retention rules failed", failures)

@@ -94,13 +94,20 @@ def unserved(database: Database, platforms: Collection[Platform]) -> list[str]:
 
 
 async def run_tick(
-    database: Database, sender: OutboxSender, now: datetime, producers: Sequence[Producer]
+    database: Database,
+    sender: OutboxSender,
+    now: datetime,
+    producers: Sequence[Producer],
+    *,
+    retention_at: datetime | None = None,
 ) -> TickReport:
     """One tick for the platforms ``sender`` has transports for: what it sent, and what the retention
-    settings removed (after sending, so a failing rule never holds up a message)."""
+    settings removed (after sending, so a failing rule never holds up a message). Records' ages are
+    measured at ``retention_at`` (default ``now``): a tick run for an instant to come (``cadence tick
+    --at``) must not make this month's records look old."""
     platforms = set(sender.transports)
     report = TickReport(at=now, enqueued=enqueue_due(database, now, producers, platforms))
     report.unserved = unserved(database, platforms)
     report.delivery = await sender.drain()
-    report.retention = await asyncio.to_thread(apply_retention, database, now)
+    report.retention = await asyncio.to_thread(apply_retention, database, retention_at or now)
     return report

@@ -76,17 +76,25 @@ class Scope:
         return None if days is None else now - timedelta(days=days)
 
 
-def scopes(session: Session) -> list[Scope]:
-    """Every organisation, oldest first, then the requests of accounts nobody is connected to."""
-    accounts: dict[int, list[tuple[Platform, str]]] = {}
-    for connection in session.exec(select(PlatformConnection).order_by(PlatformConnection.id)):
-        accounts.setdefault(connection.workspace_id, []).append((connection.platform, connection.external_id))
-    found = [
-        Scope(workspace.id, load_settings(workspace.settings).retention, tuple(accounts.get(workspace.id, ())))
-        for workspace in session.exec(select(Workspace).order_by(Workspace.id))
-        if workspace.id is not None
-    ]
-    return [*found, Scope(None, DEFAULTS)]
+def scope_ids(session: Session) -> list[int | None]:
+    """Every organisation, oldest first, then None: the requests of accounts nobody is connected to."""
+    return [*session.exec(select(Workspace.id).order_by(Workspace.id)), None]
+
+
+def scope_of(session: Session, workspace_id: int | None) -> Scope | None:
+    """What the rules cover for one organisation (None: for accounts nobody is connected to); None
+    when the organisation is gone."""
+    if workspace_id is None:
+        return Scope(None, DEFAULTS)
+    workspace = session.get(Workspace, workspace_id)
+    if workspace is None:
+        return None
+    accounts = session.exec(
+        select(PlatformConnection.platform, PlatformConnection.external_id)
+        .where(PlatformConnection.workspace_id == workspace_id)
+        .order_by(PlatformConnection.id)
+    ).all()
+    return Scope(workspace_id, load_settings(workspace.settings).retention, tuple(tuple(row) for row in accounts))
 
 
 Sweep = Callable[[Session, Scope, datetime, int], int]

@@ -138,21 +138,38 @@ def test_a_refused_file_leaves_no_entry(cadence: Cadence, tmp_path: Path) -> Non
     assert cadence("audit").err == "cadence: no admin actions recorded\n"
 
 
-def test_a_tick_that_removed_old_records_is_in_the_log(history: Cadence) -> None:
-    database = Database(history.database_url)
+def sent_messages(cadence: Cadence, sent_at: datetime, count: int) -> None:
+    database = Database(cadence.database_url)
     with database.session_scope() as session:
         workspace_id = session.exec(select(Person)).first().workspace_id
-        for index in range(3):
+        for index in range(count):
             outbox.enqueue(session, workspace_id=workspace_id, platform=Platform.SLACK, kind="x",
-                           recipient="person:1", dedupe_key=f"old:{index}", payload={},
-                           not_before=datetime(2026, 10, 1, tzinfo=UTC))  # fmt: skip
-        for row in session.exec(select(OutboxDelivery)):
-            row.status, row.sent_at = DeliveryStatus.SENT, datetime(2026, 10, 1, tzinfo=UTC)
+                           recipient="person:1", dedupe_key=f"{sent_at.date()}:{index}", payload={},
+                           not_before=sent_at)  # fmt: skip
+        for row in session.exec(select(OutboxDelivery).where(OutboxDelivery.sent_at.is_(None))):
+            row.status, row.sent_at = DeliveryStatus.SENT, sent_at
             session.add(row)
     database.dispose()
+
+
+def test_a_tick_that_removed_old_records_is_in_the_log(history: Cadence) -> None:
+    sent_messages(history, datetime(2026, 10, 1, tzinfo=UTC), 3)
     tick = history("tick", "--at", "2026-11-12T10:00:00Z")
     assert tick.code == 0 and "retention: removed 3 sent messages" in tick.out
     assert history("audit", "--since", "2026-11-12").out.splitlines() == [
         "2026-11-12T10:00:00Z  cadence (retention settings)  retention applied: removed 3 sent messages "
         "(older than 30 days)"
     ]
+
+
+def test_a_tick_for_an_instant_to_come_measures_ages_from_now(history: Cadence) -> None:
+    """Time stands at 4 December 2026 (the fixture's clock): a message sent in October is past its 30
+    days, one sent on 20 November is not, whatever instant the tick is asked to run for."""
+    sent_messages(history, datetime(2026, 10, 1, tzinfo=UTC), 1)
+    sent_messages(history, datetime(2026, 11, 20, tzinfo=UTC), 1)
+    assert history("tick", "--at", "2027-06-01T10:00:00Z").code == 0
+    database = Database(history.database_url)
+    with database.session_scope() as session:
+        kept = {row.dedupe_key for row in session.exec(select(OutboxDelivery))}
+    database.dispose()
+    assert "2026-11-20:0" in kept and "2026-10-01:0" not in kept

@@ -32,9 +32,9 @@ from bot.tick import Producer, run_tick
 from conversations.messages import Platform
 from conversations.words import PlainDialect, Words
 from conversations.workspace_settings import load_settings
-from storage import connections, migrate, org_import, people, workspaces
+from storage import audit, connections, migrate, org_import, people, workspaces
 from storage.database import Database, DatabaseUrlError
-from storage.models import Person, Team, Workspace
+from storage.models import AuditAction, Person, Team, Workspace
 from storage.secrets import SecretKeyError
 
 
@@ -127,8 +127,7 @@ def cmd_secrets_rotate(args: argparse.Namespace, context: Context) -> int:
     the new key, so a rotation that stops half way can run again."""
     from sqlmodel import SQLModel
 
-    from storage import audit, secrets
-    from storage.models import AuditAction
+    from storage import secrets
 
     database = context.migrated_database()
     box = database.secrets
@@ -197,6 +196,7 @@ def cmd_org_import(args: argparse.Namespace, context: Context) -> int:
                 print(f"{args.file}: {error}", file=context.err)
             print(f"cadence: {report.summary()}", file=context.err)
             return 1
+        _audit_org_import(session, workspace.id, report, context.clock())
         if args.teams_tenant:
             _check_tenant(args.teams_tenant)
             try:
@@ -215,6 +215,24 @@ def cmd_org_import(args: argparse.Namespace, context: Context) -> int:
     for platform, external_id in connected:
         print(f"{name} is connected to {PLATFORM_NAMES[platform]} ({external_id})", file=context.out)
     return 0
+
+
+def _audit_org_import(session, workspace_id: int, report: org_import.ImportReport, at: datetime) -> None:
+    """The import's counts, and one entry for each person whose role it changed (new admins and
+    managers included), in the import's own unit of work."""
+    actor = audit.command_line_actor()
+    counts = {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}
+    audit.record(session, AuditAction.ORG_IMPORTED, workspace_id=workspace_id, actor=actor, details=counts, at=at)
+    for change in report.role_changes:
+        audit.record(
+            session,
+            AuditAction.ROLE_CHANGED,
+            workspace_id=workspace_id,
+            actor=actor,
+            subject=change.person,
+            details={"old": change.old.value if change.old else None, "new": change.new.value},
+            at=at,
+        )
 
 
 PLATFORM_NAMES = {Platform.SLACK: "Slack", Platform.TEAMS: "Teams", Platform.SHELL: "the shell"}
@@ -303,7 +321,16 @@ def cmd_config_apply(args: argparse.Namespace, context: Context) -> int:
                 print(error.describe(str(path)), file=context.err)
             return _refused(context, path, "applied", len(errors))
         workspace = workspaces.get_or_create_for_cli(session, args.workspace)
+        before = load_settings(workspace.settings)
         values = workspaces.apply_settings(session, workspace, settings)
+        audit.record(
+            session,
+            AuditAction.SETTINGS_APPLIED,
+            workspace_id=workspace.id,
+            actor=audit.command_line_actor(),
+            details={"changed": workspaces.changed_sections(before, settings), "file": path.name},
+            at=context.clock(),
+        )
     print(
         f"{path}: settings applied to {workspace.name}; company values: "
         f"{values.created} added, {values.updated} changed, {values.retired} retired",
@@ -348,6 +375,15 @@ def cmd_goals_import(args: argparse.Namespace, context: Context) -> int:
             for located in document.locate(report.errors):
                 print(located.describe(str(path)), file=context.err)
             return _refused(context, path, "imported", len(report.errors))
+        counts = ("created", "updated", "key_results_created", "key_results_updated")
+        audit.record(
+            session,
+            AuditAction.GOALS_IMPORTED,
+            workspace_id=workspace.id,
+            actor=audit.command_line_actor(),
+            details={name: getattr(report, name) for name in counts},
+            at=now,
+        )
     print(f"{path}: {report.summary()}", file=context.out)
     return 0
 
@@ -569,7 +605,7 @@ def cmd_tick(args: argparse.Namespace, context: Context) -> int:
         transports = {adapter.platform: await adapter.open_transport(runtime.parts) for adapter in runtime.adapters}
         sender = OutboxSender(database, transports, clock)
         try:
-            report = await run_tick(database, sender, at, default_producers())
+            report = await run_tick(database, sender, at, default_producers(), retention_at=min(at, context.clock()))
             if args.wait:
                 report.delivery.add(await sender.drain_until_idle(args.wait))
         finally:
@@ -871,6 +907,27 @@ def _write_or_print(context: Context, out: str | None, text: str) -> None:
         _write_file(Path(out), text.encode())
 
 
+def cmd_audit(args: argparse.Namespace, context: Context) -> int:
+    from bot import audit_report
+
+    try:
+        since = audit_report.since_from(args.since, context.clock()) if args.since else None
+    except ValueError as error:
+        raise CliError(str(error)) from error
+    database = context.migrated_database()
+    with database.session_scope() as session:
+        workspace = _existing_workspace(session, args.workspace) if args.workspace else None
+        shown = audit_report.entries(session, workspace_id=workspace.id if workspace else None, since=since)
+    if args.format == "json":
+        print(audit_report.as_json(shown), file=context.out)
+    elif shown:
+        print(audit_report.as_text(shown), file=context.out)
+    else:
+        after = f" since {since.isoformat(timespec='seconds')}" if since else ""
+        print(f"cadence: no admin actions recorded{after}", file=context.err)
+    return 0
+
+
 def cmd_privacy(args: argparse.Namespace, context: Context) -> int:
     from storage import privacy
 
@@ -1025,6 +1082,12 @@ def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser
     workspace_option(fairness)
 
     command("privacy", cmd_privacy, "print who may read each kind of record (the README's table, from the code)")
+    audit_cmd = command(
+        "audit", cmd_audit, "print the admin actions recorded (settings, imports, roles, overrides, exports, erasures)"
+    )
+    audit_cmd.add_argument("--since", metavar="DATE|AGE", help="from this date (2026-11-01) or age (7d, 12h) on")
+    audit_cmd.add_argument("--format", choices=("text", "json"), default="text")
+    audit_cmd.add_argument("--workspace", help="one workspace's entries (with the installation's); default: all")
 
     run = command("run", cmd_run, "serve the configured platforms, or open the demo shell without any")
     run.add_argument("--as", dest="as_email", metavar="EMAIL", help=argparse.SUPPRESS)

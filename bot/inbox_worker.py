@@ -29,9 +29,6 @@ from storage.models import InboxRequest
 
 log = logging.getLogger(__name__)
 
-KEEP_HANDLED_FOR = timedelta(days=7)
-"""How long a handled request's key is kept: Slack redelivers an event for minutes, not days."""
-
 INBOX_RETRIES = RetryPolicy(max_attempts=3, base_delay=timedelta(seconds=1), max_delay=timedelta(seconds=30))
 
 
@@ -116,10 +113,6 @@ class InboxWorker:
                     self.metrics.event(request.platform.value, "failed")
         except inbox.LostClaim:
             log.warning("inbox request %s was taken over by another worker", request.request_key)
-
-    def forget_old_requests(self, now: datetime) -> int:
-        with self.database.session_scope() as session:
-            return inbox.prune_done(session, now - KEEP_HANDLED_FOR)
 
     def seconds_until_next_due(self, now: datetime) -> float | None:
         with self.database.session_scope() as session:

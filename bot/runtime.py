@@ -25,6 +25,7 @@ from bot.metrics import Metrics
 from bot.outbox_sender import OutboxSender, RetryPolicy
 from bot.platforms import Parts, PlatformAdapter, configured_adapters, platforms_of
 from bot.request_runner import RequestRunner
+from bot.retention_tick import RetentionSchedule
 from bot.service import Service
 from bot.tick import Producer, enqueue_due
 from bot.traffic import Traffic
@@ -36,12 +37,12 @@ log = logging.getLogger(__name__)
 
 async def run_tick_job(runtime: Runtime) -> None:
     """The scheduler's job: enqueue whatever is due now (off the event loop: it may build digests),
-    then wake the sender, on the loop; and forget requests handled long ago."""
+    then wake the sender, on the loop; and, when due, remove what the retention settings no longer keep."""
     try:
         await asyncio.to_thread(enqueue_due, runtime.database, runtime.clock(), runtime.producers, runtime.platforms)
     finally:
         runtime.sender.notify()
-        await asyncio.to_thread(runtime.worker.forget_old_requests, runtime.clock())
+        await asyncio.to_thread(runtime.retention.run_if_due, runtime.database, runtime.clock())
 
 
 class Runtime:
@@ -70,6 +71,7 @@ class Runtime:
         self.database = database
         self.clock = clock
         self.producers = list(producers)
+        self.retention = RetentionSchedule()
         self.poll_interval = poll_interval
         self.metrics = Metrics(database)
         self.traffic = Traffic()

@@ -8,6 +8,7 @@ still open. No job per person is ever stored in the scheduler.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +16,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from bot.outbox_sender import DrainReport, OutboxSender
+from bot.retention_tick import RetentionReport, apply_retention
 from conversations.messages import Platform
 from storage import connections
 from storage.database import Database
@@ -32,6 +34,7 @@ class TickReport:
     enqueued: dict[str, int] = field(default_factory=dict)
     delivery: DrainReport = field(default_factory=DrainReport)
     unserved: list[str] = field(default_factory=list)  # organisations on no platform this process serves
+    retention: RetentionReport = field(default_factory=RetentionReport)
 
     def summary(self) -> str:
         produced = sum(self.enqueued.values())
@@ -46,6 +49,8 @@ class TickReport:
                 "running `cadence serve` with SLACK_BOT_TOKEN (or TEAMS_TENANT_ID) set, or `cadence org import "
                 "people.csv --workspace T0123ABCD` with your Slack team id (`--teams-tenant TENANT_ID` for Teams)"
             )
+        if removed := self.retention.summary():
+            lines.append(removed)
         return "\n".join(lines)
 
 
@@ -89,11 +94,20 @@ def unserved(database: Database, platforms: Collection[Platform]) -> list[str]:
 
 
 async def run_tick(
-    database: Database, sender: OutboxSender, now: datetime, producers: Sequence[Producer]
+    database: Database,
+    sender: OutboxSender,
+    now: datetime,
+    producers: Sequence[Producer],
+    *,
+    retention_at: datetime | None = None,
 ) -> TickReport:
-    """One tick for the platforms ``sender`` has transports for, and what it sent."""
+    """One tick for the platforms ``sender`` has transports for: what it sent, and what the retention
+    settings removed (after sending, so a failing rule never holds up a message). Records' ages are
+    measured at ``retention_at`` (default ``now``): a tick run for an instant to come (``cadence tick
+    --at``) must not make this month's records look old."""
     platforms = set(sender.transports)
     report = TickReport(at=now, enqueued=enqueue_due(database, now, producers, platforms))
     report.unserved = unserved(database, platforms)
     report.delivery = await sender.drain()
+    report.retention = await asyncio.to_thread(apply_retention, database, retention_at or now)
     return report

@@ -13,6 +13,7 @@ the raw document, where a bad ``kind`` can't hide a duplicate question id.
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 from collections.abc import Collection, Mapping, Sequence
@@ -23,6 +24,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
@@ -36,7 +38,7 @@ from pydantic_core import PydanticCustomError
 
 from conversations.commands import suggestion
 from conversations.messages import Platform
-from conversations.numbers import MAX_ABS
+from conversations.numbers import MAX_ABS, counted
 from conversations.validation_words import RULE_ERROR, KeyPath, SettingError, describe_errors, repeats, unknown_team
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -434,6 +436,82 @@ class OneOnOneSettings(Strict):
     agenda_time: ClockTime = "09:00"
 
 
+FOREVER = "forever"
+MAX_RETENTION_DAYS = 3650
+
+
+def _kept_for(minimum: int, what: str, example: int) -> Any:
+    """A retention period: whole days of at least ``minimum`` (so a typo can't delete this quarter's
+    data), or ``forever``."""
+
+    def read(value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() == FOREVER:
+            return FOREVER
+        if value is None:
+            raise ValueError(f"this is empty; write a whole number of days, for example {example}, or forever")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(
+                f"{_shown_period(value)} is not a retention period; write a whole number of days, "
+                f"for example {example}, or forever"
+            )
+        if value < minimum:
+            raise ValueError(
+                f"{counted(value, 'day')} is too short: Cadence keeps {what} at least {counted(minimum, 'day')}; "
+                f"write a longer period, for example {example}, or forever"
+            )
+        if value > MAX_RETENTION_DAYS:
+            raise ValueError(
+                f"{value} days is longer than Cadence counts ({MAX_RETENTION_DAYS}); to keep {what} "
+                "for good, write forever"
+            )
+        return value
+
+    return BeforeValidator(read)
+
+
+def _shown_period(value: Any) -> str:
+    return f'"{value}"' if isinstance(value, str) else _shown_value(value)
+
+
+KEEP_WORDS_DAYS = 90
+"""The shortest a company may keep what people wrote: a quarter, so every snapshot and digest
+chart Cadence shows still has what it shows."""
+KEEP_MESSAGES_DAYS = 14
+"""The shortest a sent message is kept: its row's unique key is what stops a tick that catches up
+(a snapshot's week, an agenda due days before its 1:1) from sending it twice."""
+KEEP_REQUESTS_DAYS = 1
+"""The shortest a handled request is kept: its unique key is what drops a platform's redelivery,
+which comes within minutes."""
+
+RetentionPeriod = int | Literal["forever"]
+
+
+class RetentionKind(enum.StrEnum):
+    """The kinds of record a retention period applies to (the keys of ``retention:``)."""
+
+    CHECKIN_ANSWERS = "checkin_answers"
+    FEEDBACK = "feedback"
+    ONE_ON_ONE_NOTES = "one_on_one_notes"
+    HANDLED_REQUESTS = "handled_requests"
+    SENT_MESSAGES = "sent_messages"
+
+
+class RetentionSettings(Strict):
+    """How long each kind of record is kept, in days (or ``forever``); the tick removes what is
+    older, in small batches (see ``storage/retention.py`` for what each kind removes)."""
+
+    checkin_answers: Annotated[RetentionPeriod, _kept_for(KEEP_WORDS_DAYS, "check-in answers", 365)] = FOREVER
+    feedback: Annotated[RetentionPeriod, _kept_for(KEEP_WORDS_DAYS, "feedback", 730)] = FOREVER
+    one_on_one_notes: Annotated[RetentionPeriod, _kept_for(KEEP_WORDS_DAYS, "1:1 notes", 365)] = FOREVER
+    handled_requests: Annotated[RetentionPeriod, _kept_for(KEEP_REQUESTS_DAYS, "handled requests", 7)] = 7
+    sent_messages: Annotated[RetentionPeriod, _kept_for(KEEP_MESSAGES_DAYS, "sent messages", 30)] = 30
+
+    def days(self, kind: RetentionKind) -> int | None:
+        """How many days ``kind`` is kept; None for forever."""
+        period = getattr(self, kind.value)
+        return None if period == FOREVER else int(period)
+
+
 class TeamOverride(Strict):
     checkins: dict[str, Any] = Field(default_factory=dict)
     digest: dict[str, Any] = Field(default_factory=dict)
@@ -446,6 +524,7 @@ class WorkspaceSettings(Strict):
     goals: GoalSettings = GoalSettings()
     feedback: FeedbackSettings = FeedbackSettings()
     one_on_ones: OneOnOneSettings = OneOnOneSettings()
+    retention: RetentionSettings = RetentionSettings()
     skills: tuple[Annotated[CompanyValueSetting, Field()], ...] = ()
     """Skills people grow in, named in feedback (and kudos): the same shape as company values."""
     expectations: dict[str, dict[Slug, Annotated[tuple[Statement, ...], Field(min_length=1, max_length=10)]]] = Field(
@@ -530,6 +609,12 @@ SETTING_EXAMPLES = {
     "cadence": "cadence: biweekly",
     "agenda_workdays_before": "agenda_workdays_before: 1",
     "agenda_time": 'agenda_time: "09:00"',
+    "retention": "retention: {checkin_answers: 365, sent_messages: 30}",
+    "checkin_answers": "checkin_answers: 365",
+    "retention.feedback": "feedback: 730",
+    "one_on_one_notes": "one_on_one_notes: 365",
+    "handled_requests": "handled_requests: 7",
+    "sent_messages": "sent_messages: 30",
     "skills": "skills: [mentoring, system-design]",
     "expectations": 'expectations: {engineer/senior: {system-design: ["Designs services others can run"]}}',
     "skills[]": 'mentoring, or {slug: system-design, label: "System design"}',

@@ -10,7 +10,7 @@ person pressing it is party to, so a forwarded button finds nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,6 +51,10 @@ from storage.models import (
 from storage.privacy import can_see_who_answered, feedback_readers, manager_chain
 
 CLOSED_NOTICE = "feedback:closed:"
+NOTICE_CATCH_UP = timedelta(days=7)
+"""How long after a request closed its requester may still be told (they were away, say). The
+notice's outbox row is what marks the request as told, so this must stay shorter than the
+shortest time a sent message is kept (``KEEP_MESSAGES_DAYS``): else a pruned notice goes again."""
 REMINDER = "feedback:reminder:"
 
 
@@ -474,7 +478,7 @@ def close_expired_asks(session: Session, workspace_id: int, now: datetime) -> No
 
 
 def requests_closed_untold(session: Session, workspace_id: int, now: datetime) -> list[tuple[FeedbackRequest, Person]]:
-    """Requests past their closing whose requester (still here) hasn't been sent the closing notice."""
+    """Requests closed within the catch-up whose requester (still here) hasn't been sent the closing notice."""
     told = select(OutboxDelivery.id).where(
         OutboxDelivery.dedupe_key == sa.literal(CLOSED_NOTICE, sa.String) + sa.cast(FeedbackRequest.id, sa.String)
     )
@@ -486,6 +490,7 @@ def requests_closed_untold(session: Session, workspace_id: int, now: datetime) -
             .where(
                 FeedbackRequest.workspace_id == workspace_id,
                 FeedbackRequest.closes_at <= now,
+                FeedbackRequest.closes_at > now - NOTICE_CATCH_UP,
                 Person.active,
                 ~sa.exists(told),
             )

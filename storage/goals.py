@@ -22,8 +22,9 @@ from conversations.goal_progress import (
 from conversations.goals import GoalClosed, GoalCreated, GoalReopened, GoalStatusSet, KeyResultUpdated, parse_ref
 from conversations.messages import Actor, Inbound
 from conversations.workspace_settings import load_settings
-from storage import workspaces
+from storage import audit, workspaces
 from storage.models import (
+    AuditAction,
     Goal,
     GoalHealth,
     GoalKind,
@@ -37,6 +38,9 @@ from storage.models import (
     Workspace,
 )
 from storage.privacy import can_edit_goal, can_see_goal
+
+AUTO = "auto"
+"""No override: the status computed from progress and time, as ``/goal status G-12 auto`` names it."""
 
 
 def recompute(session: Session, goal_id: int | None, now: datetime) -> None:
@@ -450,8 +454,21 @@ def apply_reopened(session: Session, actor: Actor, change: GoalReopened, now: da
 
 
 def apply_status_set(session: Session, actor: Actor, change: GoalStatusSet, now: datetime) -> None:
+    """The override, its history entry and its audit entry, in the request's unit of work (the
+    reason is the person's words: the audit entry keeps only the goal and the statuses)."""
     goal = session.get(Goal, change.goal_id)
-    assert goal is not None
+    person = session.get(Person, actor.person_id)
+    assert goal is not None and person is not None
+    was = goal.health_override
+    audit.record(
+        session,
+        AuditAction.STATUS_OVERRIDDEN,
+        workspace_id=goal.workspace_id,
+        actor=person,
+        subject=session.get(Person, goal.owner_id) if goal.owner_id else None,
+        details={"goal": f"G-{goal.number}", "old": was.value if was else AUTO, "new": change.health or AUTO},
+        at=now,
+    )
     goal.health_override = GoalHealth(change.health) if change.health else None
     goal.health_reason = change.reason[:500] or None
     goal.updated_at = now

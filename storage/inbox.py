@@ -113,14 +113,6 @@ def mark_failed(session: Session, request: InboxRequest, now: datetime, error: s
     )
 
 
-def prune_done(session: Session, before: datetime) -> int:
-    """Forget requests finished before ``before``: by then no platform redelivers them."""
-    removed = session.execute(
-        sa.delete(InboxRequest).where(InboxRequest.status == InboxStatus.DONE, InboxRequest.finished_at < before)
-    )
-    return removed.rowcount
-
-
 def by_key(session: Session, request_key: str) -> InboxRequest | None:
     return session.exec(select(InboxRequest).where(InboxRequest.request_key == request_key)).first()
 

@@ -51,6 +51,15 @@ class OrgRow:
     level: str | None = None
 
 
+@dataclass(frozen=True)
+class RoleChange:
+    """Someone the file gave another role (or, new, a role above member): what an audit wants to see."""
+
+    person: Person
+    old: Role | None  # None: new to Cadence
+    new: Role
+
+
 @dataclass
 class ImportReport:
     created: int = 0
@@ -58,6 +67,7 @@ class ImportReport:
     unchanged: int = 0
     rejected: int = 0
     errors: list[str] = field(default_factory=list)
+    role_changes: list[RoleChange] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -244,6 +254,9 @@ def _write(session: Session, workspace_id: int, rows: Iterable[OrgRow], existing
             "level": row.level or person.level,  # an empty cell keeps the level Cadence has
         }
         changed = is_new or any(getattr(person, key) != value for key, value in wanted.items())
+        old_role = None if is_new else person.role
+        if old_role != wanted["role"] and (old_role is not None or wanted["role"] is not Role.MEMBER):
+            report.role_changes.append(RoleChange(person, old_role, wanted["role"]))
         for key, value in wanted.items():
             setattr(person, key, value)
         session.add(person)

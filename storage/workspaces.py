@@ -100,6 +100,13 @@ def apply_settings(session: Session, workspace: Workspace, settings: WorkspaceSe
     return company_values.sync(session, workspace.id, settings.kudos.values)
 
 
+def changed_sections(before: WorkspaceSettings, after: WorkspaceSettings) -> list[str]:
+    """The top-level settings whose effect differs (defaults filled in): what the audit log names
+    for ``cadence config apply``, never the values themselves."""
+    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+    return [key for key in type(after).model_fields if old.get(key) != new.get(key)]
+
+
 def prepare_settings(session: Session, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State:
     """The settings flow's context: for an admin, the settings in effect and who applied them last
     (from the audit log, in the admin's time zone); for anyone else, only who the admins are."""

@@ -10,11 +10,14 @@ import pytest
 from sqlmodel import select
 
 from bot.feedback_tick import feedback_producer
+from bot.retention_tick import apply_retention
 from bot.tick import enqueue_due
 from conversations.messages import outbound_from_dict
 from conversations.words import Labels, PlainDialect, Words
+from conversations.workspace_settings import KEEP_MESSAGES_DAYS, RetentionKind
 from storage.database import Database
-from storage.models import AskStatus, FeedbackAsk, OutboxDelivery, Person
+from storage.feedback import NOTICE_CATCH_UP
+from storage.models import AskStatus, DeliveryStatus, FeedbackAsk, OutboxDelivery, Person
 from tests.storage.test_feedback import organisation, run
 
 ORG = """email,name,manager_email,timezone
@@ -161,3 +164,33 @@ def test_nobody_is_reminded_after_the_request_closed_even_after_downtime(databas
     assert sent(database, "feedback_request_closed") == [
         ("Ada Lovelace", "Your request for feedback about Q4 launch has closed: 0 of 4 answered.")
     ]
+
+
+def test_a_closing_notice_pruned_by_retention_is_not_sent_again(database: Database) -> None:
+    organisation(database, ORG, retention={"sent_messages": KEEP_MESSAGES_DAYS})
+    ask_everyone(database)
+    closed = utc(2027, 4, 9, 14, 0)
+    assert tick(database, closed) == 1
+    with database.session_scope() as session:
+        for row in session.exec(select(OutboxDelivery)):
+            row.status, row.sent_at = DeliveryStatus.SENT, row.next_attempt_at
+            session.add(row)
+    later = closed + timedelta(days=KEEP_MESSAGES_DAYS, seconds=1)
+    assert apply_retention(database, later).removed[RetentionKind.SENT_MESSAGES] >= 1
+    assert sent(database, "feedback_request_closed") == [], "the row that marked Ada as told is gone"
+    assert tick(database, later) == 0, "and she is not told a second time"
+
+
+def test_a_closing_notice_is_not_sent_once_the_catch_up_is_over(database: Database, asked) -> None:
+    assert tick(database, utc(2027, 4, 9, 14, 0) + NOTICE_CATCH_UP + timedelta(seconds=1)) == 0
+    assert sent(database, "feedback_request_closed") == []
+
+
+def test_every_catch_up_after_downtime_is_shorter_than_a_sent_message_is_kept() -> None:
+    """A producer that may still ask for a message it already sent relies on the message's row (its
+    unique key) still being there; retention never removes one that young."""
+    from bot.digest_tick import CATCH_UP as DIGEST_CATCH_UP
+    from conversations.snapshot import CATCH_UP_DAYS as SNAPSHOT_CATCH_UP_DAYS
+
+    kept = timedelta(days=KEEP_MESSAGES_DAYS)
+    assert max(NOTICE_CATCH_UP, DIGEST_CATCH_UP, timedelta(days=SNAPSHOT_CATCH_UP_DAYS)) < kept

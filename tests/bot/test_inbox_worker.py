@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.inbox_worker import KEEP_HANDLED_FOR, InboxWorker
+from bot.inbox_worker import InboxWorker
 from bot.metrics import Metrics
 from bot.outbox_sender import RetryPolicy
+from bot.retention_tick import apply_retention
 from conversations.messages import Platform
+from conversations.workspace_settings import RetentionKind
 from storage import inbox
 from storage.database import Database
 from storage.models import InboxRequest, InboxStatus
@@ -113,15 +115,15 @@ def test_a_request_that_keeps_failing_is_given_up_on_once_with_its_reason(databa
     assert (outcome(metrics, "retried"), outcome(metrics, "failed")) == (2, 1)
 
 
-def test_handled_requests_are_forgotten_after_a_week(database: Database) -> None:
+def test_handled_requests_are_forgotten_after_a_week_by_default(database: Database) -> None:
     clock = Clock()
     worker, _ = worker_with(database, Handler(database, clock), clock)
     record(database, "old")
     asyncio.run(worker.drain())
-    clock.now += KEEP_HANDLED_FOR - timedelta(seconds=1)
-    assert worker.forget_old_requests(clock.now) == 0
+    clock.now += timedelta(days=7) - timedelta(seconds=1)
+    assert apply_retention(database, clock.now).removed[RetentionKind.HANDLED_REQUESTS] == 0
     clock.now += timedelta(seconds=2)
-    assert worker.forget_old_requests(clock.now) == 1
+    assert apply_retention(database, clock.now).removed[RetentionKind.HANDLED_REQUESTS] == 1
     assert status(database, "old") is None
 
 

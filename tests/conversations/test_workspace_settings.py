@@ -225,7 +225,7 @@ def test_settings_stored_with_duplicates_by_an_older_version_still_load() -> Non
         (
             {"chekins": {}},
             "chekins",
-            "anonymity_threshold, checkins, digest, expectations, feedback, goals, holidays, kudos, one_on_ones, skills, teams, templates_dir",
+            "anonymity_threshold, checkins, digest, expectations, feedback, goals, holidays, kudos, one_on_ones, retention, skills, teams, templates_dir",
         ),
         ({"teams": {"Platform": {"chekins": {}}}}, "teams.Platform.chekins", "checkins, digest"),
         ({"teams": {"Platform": {"digest": {"tme": "10:00"}}}}, "teams.Platform.digest.tme", "day, mood_drop"),

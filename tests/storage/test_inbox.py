@@ -74,19 +74,6 @@ def test_retries_come_due_later_and_failures_keep_their_reason(any_database: Dat
     assert [row.request_key for row in claim(any_database, NOW + timedelta(seconds=2))] == ["retry"]
 
 
-def test_old_finished_requests_are_pruned_and_the_rest_kept(any_database: Database) -> None:
-    for key in ("old", "recent", "waiting"):
-        record(any_database, key)
-    with any_database.session_scope() as session:
-        old, recent, _ = inbox.claim_due(session, NOW)
-        inbox.mark_done(session, old, NOW)
-        inbox.mark_done(session, recent, NOW + timedelta(days=8))
-    with any_database.session_scope() as session:
-        assert inbox.prune_done(session, NOW + timedelta(days=7)) == 1
-        remaining = sorted(row.request_key for row in session.exec(select(InboxRequest)))
-    assert remaining == ["recent", "waiting"]
-
-
 def test_claims_are_limited_to_the_given_platforms(any_database: Database) -> None:
     record(any_database, "slack")
     record(any_database, "teams", platform=Platform.TEAMS)

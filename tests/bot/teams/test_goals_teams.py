@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from storage import audit
+from storage.models import AuditAction
 from tests.bot.teams.conftest import ADA, seed_org
 from tests.bot.teams.harness import RunningTeams, card_of, card_text
 from tests.bot.teams.test_cards import assert_valid
@@ -50,3 +52,21 @@ def test_a_goal_made_in_the_card_form_lists_and_takes_quick_updates(teams: Runni
     assert "**G-1 Self-serve onboarding**" in listing and "KR-1 Signups: 0, target 200" in listing
     teams.say(ADA, 'goal update KR-1 50 "first cohort"')
     assert "KR-1 Signups: 0 → 50" in card_text(card_of(teams.sent(ADA.conversation, 4)[-1]))
+
+
+def test_a_status_override_typed_in_teams_is_in_the_audit_log(teams: RunningTeams) -> None:
+    teams.say(ADA, "goal new")
+    (form,) = teams.sent(ADA.conversation)
+    values = {**card_of(form)["actions"][0]["data"], "title": "Docs", "level": "person", "period": "2026-Q4",
+              "key_results": "Pages: 0 -> 10"}  # fmt: skip
+    teams.press(ADA, form["id"], values)
+    teams.say(ADA, "goal status G-1 off track the writer left")
+    assert "G-1 is now" in card_text(card_of(teams.sent(ADA.conversation, 3)[-1]))
+    with teams.database.session_scope() as session:
+        [event] = audit.events(session)
+    assert (event.action, event.actor, event.at) == (
+        AuditAction.STATUS_OVERRIDDEN,
+        "Ada Lovelace <ada@acme.example>",
+        NOVEMBER,
+    )
+    assert event.details == {"goal": "G-1", "old": "auto", "new": "off_track"}

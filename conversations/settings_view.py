@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from conversations.flow import State, StepResult
 from conversations.messages import Inbound, Outbound
-from conversations.workspace_settings import WorkspaceSettings
+from conversations.workspace_settings import RetentionKind, WorkspaceSettings
 
 SETTINGS = "settings"
 ADMINS_ONLY = "admins_only"
@@ -50,6 +50,7 @@ def summary(settings: WorkspaceSettings) -> dict[str, Any]:
         "anonymity_threshold": settings.anonymity_threshold,
         "holidays": len(settings.holidays),
         "teams": sorted(settings.teams),
+        "retention": {kind.value: settings.retention.days(kind) for kind in RetentionKind},
     }
 
 

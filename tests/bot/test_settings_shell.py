@@ -40,6 +40,7 @@ anonymity_threshold: 4
     assert "up to 3 a day per person; values Customer first and Own it, one required" in shown
     assert "Skills: Mentoring." in shown
     assert "team figures only from 4 people" in shown
+    assert "Kept: check-in answers forever, feedback forever, 1:1 notes forever, handled requests 7 days" in shown
     assert "Last applied 1 Mar 2027, 09:30 by cli (ops)." in shown, "in Maya's time zone, Berlin"
     assert "cadence config apply settings.yaml" in shown
 

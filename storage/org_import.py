@@ -92,8 +92,8 @@ def _records(text: str) -> tuple[list[str], list[tuple[int, dict[str, str | None
         reader.fieldnames = header
         for record in reader:
             records.append((reader.line_num, record))
-    except csv.Error:
-        return header, records, max(reader.line_num, 1)
+    except csv.Error:  # the record that runs on starts on the line after the last one read
+        return header, records, (records[-1][0] + 1 if records else 2) if header else 1
     return header, records, None
 
 

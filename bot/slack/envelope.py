@@ -152,8 +152,8 @@ class BlockActions(Interaction):
 
 
 class SubmittedView(View):
-    type: Id
-    callback_id: Id
+    type: str
+    callback_id: str
 
 
 class ViewSubmission(Interaction):
@@ -163,11 +163,11 @@ class ViewSubmission(Interaction):
 
 class Shortcut(Interaction):
     user: SlackUser
-    callback_id: Id
+    callback_id: str
 
 
 class WorkflowStepEdit(Interaction):
-    callback_id: Id
+    callback_id: str
     workflow_step: dict[str, Any]
 
 

@@ -15,11 +15,14 @@ from sqlmodel import select
 from conversations.messages import Platform
 from conversations.workspace_settings import validate_settings
 from storage import connections, org_import, workspaces
-from storage.models import Kudos, OneOnOneItem
+from storage.models import CheckinResponse, Kudos, OneOnOneItem
+from tests.bot.slack import conftest as slack_suite
 from tests.bot.slack.harness import RunningCadence, wait_until
+from tests.bot.slack.test_checkin_slack import FRIDAY, dm, prompt
 from tests.bot.teams.conftest import ADA, GRACE, seed_org
 from tests.bot.teams.harness import RunningTeams, card_of, card_text
 from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_requests import block_action
 from tests.fakes.teams_services import TENANT_ID, FakeMicrosoft
 
 ORG = """email,name,slack_id,manager_email,timezone
@@ -110,3 +113,31 @@ def test_teams_kudos_keep_what_was_typed_and_show_it_without_mentions_links_or_m
     assert r"\*\*loud\*\*" in text and r"\[click\](http://evil.example)" in text
     assert WORDS.replace("*", r"\*") in text, "template syntax, SQL, emoji, combining marks and RTL text as typed"
     assert "Action.OpenUrl" not in str(content)
+
+
+@pytest.fixture
+def on_friday(tmp_path: Path, slack: FakeSlackApi) -> Iterator[RunningCadence]:
+    """Check-in time for Ada, who reports to Grace."""
+    with RunningCadence(tmp_path, slack, clock=lambda: FRIDAY) as running:
+        slack_suite.seed_org(running)
+        yield running
+
+
+def test_a_check_in_answer_reaches_the_manager_as_words(on_friday: RunningCadence, slack: FakeSlackApi) -> None:
+    prompt(on_friday, slack)
+    on_friday.post(
+        block_action("checkin.start:2026-W49", "checkin.start:2026-W49", user_id="U0001", channel_id="DU0001")
+    )
+    typed = f"&lt;!channel&gt; <!here> shipped <http://evil.example|the fix> {WORDS}"  # as Slack sends it
+    for answer, expected_calls in (("4", 4), (typed, 5), ("Roadmap", 6)):
+        slack.wait_for_calls("chat.postMessage", expected_calls - 1)
+        dm(on_friday, answer)
+    dm(on_friday, "none")
+    calls = slack.wait_for_calls("chat.postMessage", 8)
+    [to_grace] = [call for call in calls if call.args["channel"] == "DU0002"]
+    shown = "\n".join([to_grace.args["text"], *(str(block.get("text", "")) for block in to_grace.args["blocks"])])
+    assert f"&lt;!channel&gt; @here shipped the fix {WORDS}" in to_grace.args["text"], to_grace.args["text"]
+    assert "<!channel>" not in shown and "<!here>" not in shown and "<http://evil" not in shown
+    with on_friday.database.session_scope() as session:
+        [response] = session.exec(select(CheckinResponse)).all()
+    assert f"<!channel> @here shipped the fix {WORDS}" in response.answers.values(), response.answers

@@ -109,6 +109,10 @@ def read_yaml(path: Path) -> YamlDocument:
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         problem = getattr(error, "problem", None) or "not valid YAML"
         raise SettingsFileError(f"{where}: {problem}; check the indentation and quoting on that line") from error
+    except RecursionError as error:  # PyYAML composes nested lists and mappings recursively
+        raise SettingsFileError(
+            f"{path}: lists or mappings nested too deeply to read; settings nest a few levels"
+        ) from error
     return YamlDocument(data, root)
 
 

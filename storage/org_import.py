@@ -85,24 +85,46 @@ def _cell(record: dict[str, str | None], column: str) -> str | None:
     return value or None
 
 
+UNREADABLE = (
+    "a cell here runs on for more than {limit} characters, so the file can't be read past it; "
+    'most often a quoted cell is missing its closing quote, as in "Lovelace, Ada'
+)
+
+
+def _records(text: str) -> tuple[list[str], list[tuple[int, dict[str, str | None]]], int | None]:
+    """The header, each record with its line, and the line the reading stopped at, if it did (the
+    csv module refuses a cell longer than its field limit, which an unclosed quote makes)."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header: list[str] = []
+    records: list[tuple[int, dict[str, str | None]]] = []
+    try:
+        header = [name.strip().lower() for name in reader.fieldnames or []]
+        reader.fieldnames = header
+        for record in reader:
+            records.append((reader.line_num, record))
+    except csv.Error:  # the record that runs on starts on the line after the last one read
+        return header, records, (records[-1][0] + 1 if records else 2) if header else 1
+    return header, records, None
+
+
 def parse(text: str) -> tuple[list[OrgRow], list[str], set[int]]:
     """Rows, problems (each naming its line) and the lines that had problems."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [name.strip().lower() for name in reader.fieldnames or []]
+    header, records, stopped_at = _records(text)
+    unreadable = [f"line {stopped_at}: " + UNREADABLE.format(limit=csv.field_size_limit())] if stopped_at else []
     if not header:
+        if unreadable:
+            return [], unreadable, {1}
         return [], [f"line 1: the file is empty; the first line must be the header {EXAMPLE_HEADER}"], {1}
-    reader.fieldnames = header
     unknown = [name for name in header if name not in COLUMNS]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if unknown or missing:
         problem = f"unknown column {unknown[0]!r}" if unknown else f"missing column {missing[0]!r}"
         return [], [f"line 1: {problem}; the header must use these columns: {EXAMPLE_HEADER}"], {1}
     rows: list[OrgRow] = []
-    errors: list[str] = []
-    bad_lines: set[int] = set()
+    errors: list[str] = unreadable
+    bad_lines: set[int] = {stopped_at} if stopped_at else set()
     first_line_of: dict[str, int] = {}
-    for record in reader:
-        line = reader.line_num
+    for line, record in records:
         if None in record:
             errors.append(f"line {line}: more cells than the header has columns; quote cells that contain commas")
             bad_lines.add(line)

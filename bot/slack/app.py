@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import aiohttp
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -27,10 +28,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import AppConfig, SlackUnreachable
 from bot.outbound_http import proxy_for, ssl_context
+from bot.slack.envelope import problem
 from bot.slack.inbox import SlackInbox
 from bot.slack.installations import (
     BotIdentity,
     InstallationAuthorize,
+    InstallFlow,
     SingleWorkspaceAuthorize,
     SqlInstallationStore,
     SqlOAuthStateStore,
@@ -107,6 +110,7 @@ def build_slack_app(
         "signing_secret": config.slack_signing_secret or "",
         "request_verification_enabled": not socket_mode,
         "raise_error_for_unhandled_request": True,
+        "before_authorize": RefuseMalformed(),  # signed (or over the socket), then read: before anything else
         # a listener only records the request, so it finishes before the ack: "acked" means "in the database"
         "process_before_response": True,
     }
@@ -125,7 +129,7 @@ def build_slack_app(
             state_store=SqlOAuthStateStore(database, clock),
         )
         app = AsyncApp(
-            oauth_settings=settings,
+            oauth_flow=InstallFlow(settings=settings),
             authorize=InstallationAuthorize(store),
             installation_store_bot_only=True,
             **common,
@@ -147,6 +151,22 @@ def build_slack_app(
         return failure_answer(renderers.get(), body)
 
     return SlackApp(app=app, deps=deps)
+
+
+class RefuseMalformed(AsyncMiddleware):
+    """A signed request that isn't what Slack sends gets 400 and a few words, before it can be recorded.
+
+    A middleware class, not a function: Bolt builds a function's arguments from the body (its first
+    action, its event) and would itself trip over the shapes this is here to refuse."""
+
+    async def async_process(
+        self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse | None:
+        reason = problem(req.body)
+        if reason is not None:
+            log.info("refused a malformed Slack request: %s", reason)
+            return BoltResponse(status=400, body=f"malformed request: {reason}")
+        return await next()
 
 
 def failure_answer(blocks: BlockKit, body: dict[str, Any]) -> BoltResponse | None:

@@ -9,6 +9,7 @@ with a single token the one ``auth.test`` happens at start-up, with OAuth at ins
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from typing import Any
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
@@ -156,6 +159,23 @@ class SqlInstallationStore(AsyncInstallationStore):
             if user_id is not None:
                 statement = statement.where(SlackInstallation.user_id == user_id)
             session.exec(statement)
+
+
+SLACK_TEAM_ID = re.compile(r"^T[A-Z0-9]{2,30}$")
+
+
+class InstallFlow(AsyncOAuthFlow):
+    """Bolt's OAuth flow, passing Slack's authorize URL only a ``team`` that is a Slack team id.
+
+    Bolt copies the install link's ``team`` query into that URL as it is, so
+    ``/slack/install?team=T1%26redirect_uri%3Dhttps://elsewhere`` would add parameters of its own
+    (a redirect elsewhere, other scopes) to the link Cadence hands the installer."""
+
+    async def build_authorize_url(self, state: str, request: AsyncBoltRequest) -> str:
+        team = (request.query.get("team") or [None])[0]
+        return self.settings.authorize_url_generator.generate(
+            state=state, team=team if team and SLACK_TEAM_ID.match(team) else None
+        )
 
 
 class SqlOAuthStateStore(AsyncOAuthStateStore):

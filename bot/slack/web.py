@@ -24,8 +24,11 @@ def request_kind(body: dict[str, Any]) -> str:
 
 
 class SlackRoute(AsyncSlackRequestHandler):
-    """Bolt's ASGI handler, answering malformed bodies with 400 (Bolt parses before verifying and
-    would crash into a 500) and timing every request for ``/metrics``."""
+    """Bolt's ASGI handler, answering bodies it can't read with 400 and timing every request for
+    ``/metrics``. Bolt reads a body before it verifies the signature and would crash into a 500 on
+    one that isn't UTF-8, isn't JSON, is nested deeper than Python's parser goes, or has a shape its
+    context-building trips over. A body that reads but isn't what Slack sends is refused once the
+    signature holds (``app.RefuseMalformed``)."""
 
     def __init__(self, app: AsyncApp, metrics: Metrics) -> None:
         super().__init__(app, path="/slack/events")
@@ -37,9 +40,15 @@ class SlackRoute(AsyncSlackRequestHandler):
             bolt_request = AsyncBoltRequest(
                 body=await request.get_raw_body(), query=request.query_string, headers=request.get_headers()
             )
-        except (ValueError, AttributeError, TypeError):
+        except (ValueError, LookupError, AttributeError, TypeError, RecursionError):
             self.metrics.observe("slack", "malformed", 400, time.perf_counter() - started)
-            return BoltResponse(status=400, body="malformed request")
+            return BoltResponse(
+                status=400, body="malformed request: not a JSON object or form data as Slack sends them"
+            )
+        timestamp = bolt_request.headers.get("x-slack-request-timestamp", ["0"])[0]
+        if not timestamp.isdigit():  # slack_sdk's verifier would raise on it, and Bolt answer as if it were signed
+            self.metrics.observe("slack", "unsigned", 401, time.perf_counter() - started)
+            return BoltResponse(status=401, body="unauthorized")
         response = await self.app.async_dispatch(bolt_request)
         kind = request_kind(bolt_request.body) if isinstance(bolt_request.body, dict) else "unknown"
         self.metrics.observe("slack", kind, response.status, time.perf_counter() - started)

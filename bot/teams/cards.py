@@ -20,7 +20,7 @@ from typing import Any
 import jinja2
 
 from bot.layout import PerTemplatesDir, chunks, fit, limit, separator
-from bot.teams.dialect import TeamsDialect, mention_text
+from bot.teams.dialect import TeamsDialect, escape, mention_text
 from bot.teams.translate import CHOICE, CHOICE_SET, FORM, PICKS_INPUT, VERB
 from conversations.messages import Form, Outbound
 from conversations.words import Labels, PlainDialect, Rendered, Words
@@ -81,6 +81,7 @@ class AdaptiveCards:
             auto_reload=False,  # templates are read once per process: no stat of every file on every message
         )
         self.layouts.filters["limit"] = limit
+        self.layouts.filters["text"] = escape  # plain words in a TextBlock, whose Markdown must not read them
         self.layouts.globals["separator"] = separator
 
     def _layout(self, name: str, context: Mapping[str, Any]) -> dict[str, Any]:
@@ -115,7 +116,7 @@ class AdaptiveCards:
             content = self._layout(
                 self._layout_name(outbound.kind),
                 {
-                    "title": title,
+                    "title": rendered.title,  # in Teams' words: a TextBlock reads Markdown, the title too
                     "body_chunks": pieces,
                     "note": note,
                     "image": {"url": png_data_url(image), "alt": plain.text or title} if image else None,

@@ -110,7 +110,7 @@ class TeamsSdk:
     authenticate: bool
 
     async def validate(self, authorization: str | None, service_url: str | None) -> Mapping[str, Any]:
-        """The claims of the request's bearer token, or ``jwt.InvalidTokenError``.
+        """The claims of the request's bearer token, or ``jwt.InvalidTokenError``; a token must expire.
 
         The SDK fetches Microsoft's signing keys with a blocking call when its five-minute cache runs
         out, which must not stall the event loop (and every other request) while it waits. So a token
@@ -125,8 +125,12 @@ class TeamsSdk:
         if keys is not None and not self._cached(keys, token):
             await asyncio.to_thread(keys.get_jwk_set)
         if keys is not None and self._cached(keys, token):
-            return await self.validator.validate_token(token, service_url)
-        return await asyncio.to_thread(lambda: asyncio.run(self.validator.validate_token(token, service_url)))
+            claims = await self.validator.validate_token(token, service_url)
+        else:
+            claims = await asyncio.to_thread(lambda: asyncio.run(self.validator.validate_token(token, service_url)))
+        if "exp" not in claims:  # the SDK checks an expiry only where there is one
+            raise jwt.MissingRequiredClaimError("exp")
+        return claims
 
     def _service_keys(self) -> jwt.PyJWKClient | None:
         """The SDK's client for the Bot Framework signing keys (2.1.1 keeps it on its service validator)."""

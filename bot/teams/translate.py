@@ -14,10 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bot.teams.sdk import ACTIVITY_MODELS
 from conversations.messages import PICKED, Inbound, Platform, Reaction
+from conversations.validation_words import describe_errors
 
 CHOICE = "cadence_choice"
 """``data`` key of a button: the choice's value."""
@@ -169,8 +170,13 @@ def timezone_of(activity: Any) -> str | None:
     return None
 
 
+UNKNOWN_KIND = "union_tag_invalid"
+"""The SDK's error for an activity type (or an invoke name) it has no model for."""
+
+
 def parse(body: Any) -> Any:
-    """The SDK's model of an activity; ``MalformedActivity`` for what isn't one, None for a valid
+    """The SDK's model of an activity; ``MalformedActivity`` for what isn't one (no type, no sender,
+    no conversation, or a kind the SDK models with a field of the wrong shape), None for a valid
     activity of a kind the SDK doesn't model (a new event, ``endOfConversation``)."""
     if not isinstance(body, Mapping) or not isinstance(body.get("type"), str):
         raise MalformedActivity("an activity is a JSON object with a type")
@@ -179,8 +185,15 @@ def parse(body: Any) -> Any:
             raise MalformedActivity(f"an activity names its {required} with an id")
     try:
         return ACTIVITY_MODELS.validate_python(dict(body))
-    except ValidationError:
-        return None
+    except ValidationError as error:
+        details = error.errors()
+        if all(detail["type"] == UNKNOWN_KIND for detail in details):
+            return None
+        first = next(detail for detail in details if detail["type"] != UNKNOWN_KIND)
+        tags = (body["type"], body.get("name"))  # how the SDK's union names the model it tried
+        loc = tuple(part for index, part in enumerate(first["loc"]) if index >= len(tags) or part != tags[index])
+        said = describe_errors([{**first, "loc": loc}], BaseModel, key_noun="field")[0]
+        raise MalformedActivity(f"{said.where}: {said.message}") from None
 
 
 def translate(body: Mapping[str, Any], bot_name: str) -> TeamsRequest:

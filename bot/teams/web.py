@@ -137,10 +137,13 @@ class TeamsRoute:
     async def answer(self, raw: bytes, headers: Mapping[str, str]) -> tuple[str, Answer]:
         try:
             body = json.loads(raw or b"null")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested deeper than the parser goes
             return "malformed", Answer(400, b"malformed request: not JSON")
         if not isinstance(body, dict):
             return "malformed", Answer(400, b"malformed request: an activity is a JSON object")
+        if not isinstance(body.get("serviceUrl"), str) or not body["serviceUrl"]:
+            # the token vouches for the service URL it names, so the activity must name one to compare
+            return "malformed", Answer(400, b"malformed request: an activity names its serviceUrl")
         if self.sdk.authenticate:
             try:
                 await self.sdk.validate(headers.get("authorization"), body.get("serviceUrl"))

@@ -47,7 +47,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -842,13 +842,15 @@ class FakeMicrosoft:
         key: str = "good",
         extra_claims: Mapping[str, Any] | None = None,
         headers: Mapping[str, Any] | None = None,
+        omit: Collection[str] = (),
     ) -> str:
         """An inbound activity token, as Bot Framework signs it (RS256, ``kid`` of the served key).
 
         ``audience`` is the bot's App ID. ``service_url`` becomes the ``serviceurl`` claim (None: omitted).
         ``expired`` puts ``exp`` ten minutes in the past, beyond the SDK's five-minute leeway. ``key="other"``
         signs with a private key whose public half is not served, under the served ``kid``, so only signature
-        verification can catch it; for an unknown ``kid``, pass ``headers={"kid": "..."}``.
+        verification can catch it; for an unknown ``kid``, pass ``headers={"kid": "..."}``. ``omit`` leaves
+        claims out (``{"exp"}``: a token that would never expire).
         """
         if key not in ("good", "other"):
             raise ValueError('key must be "good" or "other"')
@@ -864,6 +866,7 @@ class FakeMicrosoft:
         if service_url is not None:
             claims["serviceurl"] = service_url
         claims.update(extra_claims or {})
+        claims = {name: value for name, value in claims.items() if name not in omit}
         signing_key = material.signing_key if key == "good" else material.other_key
         return jwt.encode(
             claims, signing_key, algorithm="RS256", headers={"kid": material.signing_kid, **(headers or {})}

@@ -137,6 +137,18 @@ def test_values_longer_than_the_database_keeps_are_refused_by_line(any_database:
     assert everyone(any_database) == {}
 
 
+def test_a_quote_never_closed_is_refused_at_its_line_instead_of_crashing(any_database: Database) -> None:
+    """The csv module refuses a cell over its field limit, which an unclosed quote makes of the rest of the file."""
+    workspace = new_workspace(any_database)
+    broken = ORG + '"late@acme.test,Lovelace, Ada\n' + ("x" * 100 + "\n") * 1500
+    report = run_import(any_database, workspace, broken)
+    [problem] = report.errors
+    assert (
+        problem.startswith("line 5: a cell here runs on for more than 131072 characters") and "closing quote" in problem
+    )
+    assert everyone(any_database) == {}, "nothing imported, the good lines before it neither"
+
+
 def test_the_level_column_sets_each_persons_track_and_level_and_an_empty_cell_keeps_it(database: Database) -> None:
     workspace = new_workspace(database)
     with_levels = "email,name,level\nada@acme.test,Ada,Engineer/Senior\nbob@acme.test,Bob,manager/lead\n"

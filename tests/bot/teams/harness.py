@@ -114,11 +114,14 @@ class RunningTeams(ServedCadence):
         """Wait until Cadence has recorded the id Teams gave a message it sent, as it has long before
         a person can press the message's buttons (a press finds its card by that id)."""
         from bot.teams.translate import message_ref
-        from storage import outbox
+        from conversations.messages import Platform
+        from storage import connections, outbox
 
         def found() -> bool:
             with self.database.session_scope() as session:
-                return outbox.by_message(session, message_ref(conversation, activity_id)) is not None
+                workspace = connections.workspace_for(session, Platform.TEAMS, TENANT_ID)
+                ref = message_ref(conversation, activity_id)
+                return workspace is not None and outbox.by_message(session, workspace.id, ref) is not None
 
         wait_until(found, timeout, f"message {activity_id} recorded as sent")
 

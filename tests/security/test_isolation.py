@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 import sqlalchemy as sa
@@ -35,6 +38,7 @@ from bot.slack.render import Renderers as SlackRenderers
 from bot.slack.transport import SlackTransport
 from bot.teams.cards import Renderers as TeamsRenderers
 from bot.teams.side import TeamsSide, bind_tenant
+from bot.teams.translate import CHOICE
 from bot.teams.transport import TeamsTransport
 from bot.tick import enqueue_due
 from conversations.destinations import destination_from_dict, reader_of
@@ -62,8 +66,15 @@ from storage.models import (
     Workspace,
 )
 from storage.snapshots import build_snapshots
+from tests.bot.slack.harness import RunningCadence, wait_until
+from tests.bot.teams import conftest as teams_conftest
+from tests.bot.teams.harness import Person as TeamsPerson
+from tests.bot.teams.harness import RunningTeams, activity, buttons, card_of
+from tests.fakes.slack_api import APP_ID, BOT_USER_ID, DEFAULT_SCOPES, PROXY_ENV_VARS, FakeSlackApi
+from tests.fakes.teams_services import TENANT_ID, FakeMicrosoft
 
 WORDS = Words(PlainDialect())
+microsoft = teams_conftest.microsoft  # Microsoft's fakes, as the Teams tests have them, for the test over HTTP
 FRIDAY = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)  # 10:00 in Berlin: the week's check-in (2026-W49) opens
 WEEK = "2026-W49"
 
@@ -848,3 +859,134 @@ def test_snapshots_and_the_fairness_view_count_only_their_own_organisation(world
             )
             assert set(mine) == {org.people["grace"], org.people["linus"]}
     world.assert_nothing_crossed()
+
+
+# -- over HTTP: one Slack app installed in both organisations' workspaces --------------------------
+
+
+def test_over_http_each_slack_workspace_is_served_its_own_people_with_its_own_bot_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real service in multi-workspace (OAuth) mode, installed by both teams: the same user ids
+    in both, each command answered and each message sent as its own team's bot, with its own words."""
+    for name in (*PROXY_ENV_VARS, "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    orgs = {org.slack_team: org for org in (Org(ACME, "T0ACME01", ""), Org(GLOBEX, "T0GLOBEX", ""))}
+    token = {team: f"xoxb-{org.stem}" for team, org in orgs.items()}
+    with FakeSlackApi() as slack:
+        slack.respond("oauth.v2.access", lambda args: installed(orgs[args["code"]], token[args["code"]]))
+        with RunningCadence(
+            tmp_path, slack, slack_bot_token=None, slack_client_id="111.222", slack_client_secret="shh"
+        ) as cadence:
+            for team in orgs:
+                install(cadence, code=team)
+            with cadence.database.session_scope() as session:
+                for org in orgs.values():
+                    workspace = workspaces.find(session, Platform.SLACK, org.slack_team)
+                    assert workspace is not None and workspace.name == org.name
+                    assert org_import.import_org(session, workspace.id, org.org_file()).ok
+            for org in orgs.values():
+                other = next(each for each in orgs.values() if each is not org)
+                answer = cadence.command("/cadence", "whoami", user_id="U0000003", team_id=org.slack_team)
+                assert f"Grace {org.name}" in answer["text"] and other.stem not in answer["text"].lower()
+                cadence.command("/kudos", f"<@U0000004> {org.marker} for the release", user_id="U0000003",
+                                team_id=org.slack_team)  # fmt: skip
+            to_linus = lambda: [call for call in slack.calls("chat.postMessage") if call.args["channel"] == "DU0000004"]  # noqa: E731
+            wait_until(lambda: len(to_linus()) == 2, what="a kudos message to each Linus")
+            assert {call.token for call in to_linus()} == set(token.values()), "each Linus told by his own team's bot"
+            for post in slack.calls("chat.postMessage"):  # the cards in the channel too
+                org = next(org for team, org in orgs.items() if token[team] == post.token)
+                assert org.marker in post.args["text"], (
+                    "people are mentioned by id, read in the workspace's own directory"
+                )
+                assert all(each.stem not in post.args["text"].lower() for each in orgs.values() if each is not org)
+
+
+def installed(org: Org, bot_token: str) -> dict[str, Any]:
+    """What Slack's ``oauth.v2.access`` answers when ``org``'s workspace installs the app."""
+    return {
+        "ok": True,
+        "app_id": APP_ID,
+        "authed_user": {"id": "U0000001"},
+        "scope": DEFAULT_SCOPES,
+        "token_type": "bot",
+        "access_token": bot_token,
+        "bot_user_id": BOT_USER_ID,
+        "team": {"id": org.slack_team, "name": org.name},
+        "enterprise": None,
+        "is_enterprise_install": False,
+    }
+
+
+def install(cadence: RunningCadence, code: str) -> None:
+    """Add to Slack, as an admin of a workspace does: the install page, then Slack's redirect back."""
+    page = cadence.http.get("/slack/install")
+    state = parse_qs(
+        urlparse(re.search(r'href="(https://slack.com/oauth[^"]+)"', page.text).group(1).replace("&amp;", "&")).query
+    )["state"][0]
+    cookie = page.headers["set-cookie"].split(";")[0]
+    done = cadence.http.get("/slack/oauth_redirect", params={"code": code, "state": state}, headers={"cookie": cookie})
+    assert done.status_code == 200, done.text
+
+
+# -- over HTTP: Teams, a card pressed from the other tenant -----------------------------------------
+
+
+def test_over_http_a_teams_card_pressed_from_another_tenant_is_not_shown_to_it(
+    tmp_path: Path, microsoft: FakeMicrosoft
+) -> None:
+    """A pressed card is answered with the card again, without its buttons: looked up by its message
+    id, which a conversation shared between tenants shows both the same. Acme's Sam has Grace's
+    check-in card; Globex's Sam, the same Entra id, pressing a button on that message id gets nothing
+    of it back, and nothing of it is acted on in Globex."""
+    acme, globex = Org(ACME, "", TENANT_ID), Org(GLOBEX, "", "22222222-2222-4222-8222-222222222222")
+    with RunningTeams(tmp_path, microsoft, clock=lambda: FRIDAY) as teams:
+        with teams.database.session_scope() as session:
+            for org in (acme, globex):
+                workspace = connections.workspace_for(
+                    session, Platform.TEAMS, org.tenant
+                ) or connections.new_organisation(session, org.name, Platform.TEAMS, org.tenant)
+                assert org_import.import_org(session, workspace.id, org.org_file()).ok
+        sam, grace = (
+            TeamsPerson(f"29:1{first}", entra_id(n), first.title(), f"a:chat-{first}")
+            for first, n in (("sam", 2), ("grace", 3))
+        )
+        teams.say(sam, "whoami")  # Sam's chat with Cadence, where his report's check-ins will come
+        teams.sent(sam.conversation)
+        for line in ("checkin", "4", "ACMEONLY shipped the importer", "ACMEONLY plans", "none"):
+            teams.say(grace, line)
+        card = next(sent for sent in teams.sent(sam.conversation, 2) if "ACMEONLY shipped" in json.dumps(sent))
+        teams.recorded(sam.conversation, card["id"])
+        thanks = next(
+            value for value in buttons(card_of(card)).values() if value[CHOICE].startswith("checkin_feedback.thanks:")
+        )
+        pressed_elsewhere = activity(
+            "invoke_card_action", **teams.fill(sam, reply_to_id=card["id"], tenant_id=globex.tenant)
+        )
+        pressed_elsewhere["value"]["action"]["data"] = dict(thanks)
+        answer = teams.post(pressed_elsewhere)
+        assert answer.status_code == 200 and "ACMEONLY" not in answer.text
+        own = teams.press(sam, card["id"], dict(thanks))
+        assert "ACMEONLY shipped the importer" in own.text, "Acme's Sam gets his card back, its buttons gone"
+        wait_until(lambda: rows_of_kind(teams.database, "checkin_thanks"), what="Acme's Grace thanked")
+        wait_until(lambda: rows_of_kind(teams.database, "checkin_feedback_refused"), what="Globex's Sam refused")
+        with teams.database.session_scope() as session:
+            acme.id = connections.workspace_for(session, Platform.TEAMS, acme.tenant).id
+            globex.id = connections.workspace_for(session, Platform.TEAMS, globex.tenant).id
+            in_globex = session.exec(select(OutboxDelivery.kind).where(OutboxDelivery.workspace_id == globex.id)).all()
+        [(workspace_id, to)] = [
+            (row.workspace_id, row.recipient) for row in rows_of_kind(teams.database, "checkin_thanks")
+        ]
+        assert workspace_id == acme.id and to == f"person:{acme_grace_id(teams)}"
+        assert in_globex == ["checkin_feedback_refused"], "in Globex, the press was refused and nothing else happened"
+
+
+def rows_of_kind(database: Database, kind: str) -> list[OutboxDelivery]:
+    with database.session_scope() as session:
+        return list(session.exec(select(OutboxDelivery).where(OutboxDelivery.kind == kind)))
+
+
+def acme_grace_id(teams: RunningTeams) -> int:
+    with teams.database.session_scope() as session:
+        workspace = connections.workspace_for(session, Platform.TEAMS, TENANT_ID)
+        return people.by_email(session, workspace.id, "grace@acme.test").id

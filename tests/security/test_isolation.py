@@ -70,7 +70,7 @@ from tests.bot.slack.harness import RunningCadence, wait_until
 from tests.bot.teams import conftest as teams_conftest
 from tests.bot.teams.harness import Person as TeamsPerson
 from tests.bot.teams.harness import RunningTeams, activity, buttons, card_of
-from tests.fakes.slack_api import APP_ID, BOT_USER_ID, DEFAULT_SCOPES, PROXY_ENV_VARS, FakeSlackApi
+from tests.fakes.slack_api import APP_ID, BOT_USER_ID, DEFAULT_SCOPES, PROXY_ENV_VARS, Call, FakeSlackApi
 from tests.fakes.slack_requests import app_home_opened
 from tests.fakes.teams_services import TENANT_ID, FakeMicrosoft
 
@@ -891,14 +891,15 @@ def test_over_http_each_slack_workspace_is_served_its_own_people_with_its_own_bo
                 assert f"Grace {org.name}" in answer["text"] and other.stem not in answer["text"].lower()
                 cadence.command("/kudos", f"<@U0000004> {org.marker} for the release", user_id="U0000003",
                                 team_id=org.slack_team)  # fmt: skip
-            to_linus = lambda: [call for call in slack.calls("chat.postMessage") if call.args["channel"] == "DU0000004"]  # noqa: E731
+
+            def to_linus() -> list[Call]:
+                return [call for call in slack.calls("chat.postMessage") if call.args["channel"] == "DU0000004"]
+
             wait_until(lambda: len(to_linus()) == 2, what="a kudos message to each Linus")
             assert {call.token for call in to_linus()} == set(token.values()), "each Linus told by his own team's bot"
             for post in slack.calls("chat.postMessage"):  # the cards in the channel too
                 org = next(org for team, org in orgs.items() if token[team] == post.token)
-                assert org.marker in post.args["text"], (
-                    "people are mentioned by id, read in the workspace's own directory"
-                )
+                assert org.marker in post.args["text"]  # people are mentioned by id: named by their own workspace
                 assert all(each.stem not in post.args["text"].lower() for each in orgs.values() if each is not org)
             for team in orgs:  # Linus opens Cadence's Home tab in each workspace
                 assert cadence.post(app_home_opened("U0000004", team_id=team)).status_code == 200

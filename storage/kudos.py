@@ -107,9 +107,10 @@ def prepare_kudos(session: Session, actor: Actor, inbound: Inbound, state: State
     return State(flow="kudos", step="give", data=data)
 
 
-def recognition_card(session: Session, target: str) -> dict[str, Any] | None:
-    """The recognition card a reaction was put on, if the target message is one of ours."""
-    row = outbox.by_message(session, target, "kudos_card")
+def recognition_card(session: Session, workspace_id: int, target: str) -> dict[str, Any] | None:
+    """The recognition card a reaction was put on, if the target message is one the reactor's own
+    organisation posted (another's card in a shared channel gives nothing there)."""
+    row = outbox.by_message(session, workspace_id, target, "kudos_card")
     return dict(outbound_from_dict(row.payload["outbound"]).data) if row else None
 
 
@@ -127,7 +128,7 @@ def prepare_reaction(session: Session, actor: Actor, inbound: Inbound, state: St
         "giver": person_ref(giver),
         "emojis": list(settings.kudos.reactions_on(inbound.platform)),
         "author": person_ref(author) if author else None,
-        "card": recognition_card(session, reaction.target),
+        "card": recognition_card(session, actor.workspace_id, reaction.target),
         "given": given is not None,
         "allowance": allowance(session, giver, settings.kudos.daily_allowance, now),
     }

@@ -144,9 +144,16 @@ def by_key(session: Session, dedupe_key: str) -> OutboxDelivery | None:
     return session.exec(select(OutboxDelivery).where(OutboxDelivery.dedupe_key == dedupe_key)).first()
 
 
-def by_message(session: Session, platform_message_id: str, kind: str | None = None) -> OutboxDelivery | None:
-    """The delivery that became a platform's message (a card someone pressed or reacted to)."""
-    query = select(OutboxDelivery).where(OutboxDelivery.platform_message_id == platform_message_id)
+def by_message(
+    session: Session, workspace_id: int, platform_message_id: str, kind: str | None = None
+) -> OutboxDelivery | None:
+    """The delivery of ``workspace_id`` that became a platform's message (a card someone pressed or
+    reacted to). A message id is not one organisation's: a channel shared between two Slack
+    workspaces or two tenants shows every organisation the same message under the same id, so it is
+    looked for only among the messages of the organisation of whoever pressed or reacted."""
+    query = select(OutboxDelivery).where(
+        OutboxDelivery.workspace_id == workspace_id, OutboxDelivery.platform_message_id == platform_message_id
+    )
     if kind is not None:
         query = query.where(OutboxDelivery.kind == kind)
     return session.exec(query.order_by(col(OutboxDelivery.id).desc())).first()

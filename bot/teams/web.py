@@ -42,11 +42,10 @@ from bot.teams.translate import (
     translate,
 )
 from conversations.commands import typed_handles
-from conversations.messages import FieldKind, Form, Inbound, Outbound, outbound_from_dict
+from conversations.messages import FieldKind, Form, Inbound, Outbound, Platform, outbound_from_dict
 from conversations.workspace_settings import load_settings
-from storage import outbox
+from storage import connections, outbox
 from storage.database import Database
-from storage.models import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +178,9 @@ class TeamsRoute:
     async def pressed_card(self, said: Said) -> Answer:
         """The pressed card again, its buttons gone and the choice under it; 200 with nothing when
         the card isn't one of ours (Teams then leaves it as it was)."""
-        found = await asyncio.to_thread(self.delivered, message_ref(said.where.conversation, str(said.pressed)))
+        found = await asyncio.to_thread(
+            self.delivered, said.where.tenant, message_ref(said.where.conversation, str(said.pressed))
+        )
         if found is None:
             return Answer(200)
         outbound, templates_dir = found
@@ -203,19 +204,22 @@ class TeamsRoute:
                 values[field.id] = self.inbox.teams_ids_of(submitted.where, handles)
         return replace(submitted.inbound, form=values)
 
-    def delivered(self, message_id: str) -> tuple[Outbound, str | None] | None:
+    def delivered(self, tenant: str, message_id: str) -> tuple[Outbound, str | None] | None:
+        """The card of the tenant's organisation that became ``message_id``, and its templates; None
+        when it isn't one (a card of another organisation, in a channel shared with it, included)."""
         with self.database.session_scope() as session:
-            row = outbox.by_message(session, message_id)
-            if row is None:
+            owner = connections.workspace_for(session, Platform.TEAMS, tenant)
+            row = outbox.by_message(session, owner.id, message_id) if owner and owner.id is not None else None
+            if owner is None or row is None:
                 return None
-            owner = session.get(Workspace, row.workspace_id)
-            templates_dir = load_settings(owner.settings).templates_dir if owner else None
-            return outbound_from_dict(row.payload["outbound"]), templates_dir
+            return outbound_from_dict(row.payload["outbound"]), load_settings(owner.settings).templates_dir
 
     async def submitted(self, submitted: Submitted, key: str) -> Answer:
         """A form from a card, checked now: its problems on the card, or the card saying it was sent."""
         found = (
-            await asyncio.to_thread(self.delivered, message_ref(submitted.where.conversation, submitted.card))
+            await asyncio.to_thread(
+                self.delivered, submitted.where.tenant, message_ref(submitted.where.conversation, submitted.card)
+            )
             if submitted.card
             else None
         )

@@ -110,15 +110,19 @@ class RunningTeams(ServedCadence):
         )
         return [{**sent.body, "id": sent.activity_id} for sent in self.microsoft.sent_activities(conversation)]
 
-    def recorded(self, conversation: str, activity_id: str, timeout: float = 5.0) -> None:
+    def recorded(self, conversation: str, activity_id: str, timeout: float = 5.0, tenant: str = TENANT_ID) -> None:
         """Wait until Cadence has recorded the id Teams gave a message it sent, as it has long before
-        a person can press the message's buttons (a press finds its card by that id)."""
+        a person can press the message's buttons (a press finds its card by that id, among the
+        messages of the tenant's organisation)."""
         from bot.teams.translate import message_ref
-        from storage import outbox
+        from conversations.messages import Platform
+        from storage import connections, outbox
 
         def found() -> bool:
             with self.database.session_scope() as session:
-                return outbox.by_message(session, message_ref(conversation, activity_id)) is not None
+                workspace = connections.workspace_for(session, Platform.TEAMS, tenant)
+                ref = message_ref(conversation, activity_id)
+                return workspace is not None and outbox.by_message(session, workspace.id, ref) is not None
 
         wait_until(found, timeout, f"message {activity_id} recorded as sent")
 

@@ -22,7 +22,7 @@ from tests.bot.slack.conftest import seed_org as seed_slack_org
 from tests.bot.slack.harness import BOT_TOKEN, SIGNING_SECRET, RunningCadence, wait_until
 from tests.bot.teams.conftest import ADA
 from tests.bot.teams.conftest import seed_org as seed_teams_org
-from tests.bot.teams.harness import RunningTeams
+from tests.bot.teams.harness import RunningTeams, activity
 from tests.fakes.slack_api import PROXY_ENV_VARS, FakeSlackApi
 from tests.fakes.slack_requests import sign, slash_command
 from tests.fakes.teams_services import APP_SECRET, CA_ENV_VARS, FakeMicrosoft
@@ -139,7 +139,8 @@ def test_teams_flows_at_debug_log_no_secret(
             teams.sent(ADA.conversation, 2)
             teams.say(ADA, "kudos @grace for the migration plan")
             teams.sent(ADA.conversation, 3)
-            refused = teams.post({"type": "message", "text": "hi"}, headers={"Authorization": "Bearer not.a.token"})
+            forged = activity("message_personal", **teams.fill(ADA, text="hi"))
+            refused = teams.post(forged, headers={"Authorization": "Bearer not.a.token"})
             assert refused.status_code == 401
             metrics = teams.http.get("/metrics").text
             errors = stored_text(teams.database.engine)

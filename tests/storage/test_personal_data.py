@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, func, select
 
-from storage import personal_data
+from storage import erasure, personal_data
 from storage.database import Database
 from storage.models import (
     AuditAction,
@@ -237,7 +237,7 @@ def words_of(value: str) -> list[str]:
         loaded = json.loads(value)
     except ValueError:
         loaded = value
-    return [text for text in personal_data.strings_in(loaded) if HER_WORDS in text]
+    return [text for text in erasure.strings_in(loaded) if HER_WORDS in text]
 
 
 def test_an_admin_reading_her_export_in_chat_gets_what_the_privacy_rules_let_admins_read(
@@ -269,8 +269,8 @@ def test_forgetting_her_leaves_no_trace_anywhere_and_everyone_elses_rows_and_the
         before_others = snapshot_of_others(session)
         before_counts = row_counts(session)
         before_figures = aggregates(session, built)
-        promised = personal_data.summary(session, built.quilla)
-        erasure = personal_data.forget(session, built.quilla, NOW, actor="cli (tester)")
+        promised = erasure.summary(session, built.quilla)
+        erased = erasure.forget(session, built.quilla, NOW, actor="cli (tester)")
     with database.session_scope() as session:
         left = traces_in(session, FORBIDDEN)
         assert left == {}, f"traces of Quilla are left: {left}"
@@ -295,10 +295,10 @@ def test_forgetting_her_leaves_no_trace_anywhere_and_everyone_elses_rows_and_the
         assert ADA_PRIVATE_NOTE in session.exec(select(OneOnOnePrivateNote.text)).all()
         [entry] = session.exec(select(AuditEvent).where(AuditEvent.action == AuditAction.ERASED)).all()
         assert (entry.actor, entry.subject_id) == ("cli (tester)", quilla_id)
-        assert entry.details == erasure.details()
-        assert {kind: erasure.counts.get(kind) for kind in promised} == promised, "the summary said what went"
-        assert erasure.counts["checkins"] == 2 and erasure.counts["kudos_given"] == 1
-        assert erasure.counts["messages"] == 5 and erasure.counts["requests"] == 4
+        assert entry.details == erased.details()
+        assert {kind: erased.counts.get(kind) for kind in promised} == promised, "the summary said what went"
+        assert erased.counts["checkins"] == 2 and erased.counts["kudos_given"] == 1
+        assert erased.counts["messages"] == 5 and erased.counts["requests"] == 4
         queued = session.exec(select(InboxRequest).where(InboxRequest.team == world.TENANT)).one()
         assert queued.status is InboxStatus.FAILED, "a request of hers still waiting is not worked on"
         pending = session.exec(

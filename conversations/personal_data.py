@@ -26,6 +26,7 @@ EXPORT_REQUESTED = "export_requested"  # an outbound kind: the file is on its wa
 PERSONAL_DATA_FILE = "personal_data_file"
 """An outbound kind: the export itself, ``{"person_id": 12}``, built into a file where it is delivered;
 its template is the words that go with the file."""
+PERSONAL_DATA_DECLINED = "personal_data_declined"  # an outbound kind: the person declined the file (Teams asks)
 PERSONAL_DATA_PROBLEM = "personal_data_problem"  # an outbound kind: why it can't be done, in one sentence
 FORGET_CONFIRM = "forget_confirm"
 FORGET_DONE = "forget_done"

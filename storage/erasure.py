@@ -43,7 +43,7 @@ new person.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -90,7 +90,12 @@ pressed Teams card) takes it for the message it was."""
 MIN_QUOTED_LENGTH = 12
 """A text the person wrote is looked for in copies (platform requests, outbox messages) only from
 this long: "yes" or "4" would match everyone's messages, while a copy of a short answer names them anyway."""
-BATCH = 500
+PLAIN_RUN = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]+")
+"""Characters JSON writes as they are: printable ASCII, but for quotes and backslashes."""
+MIN_RUN = 3
+PERSONAL_REFERENCE_KEYS = ("channel", "conversation", "user_key")
+"""What of a conversation reference is the person's own: their Slack DM channel, their Teams chat
+and Bot Framework id (not the tenant or the Bot Connector's address, which are the organisation's)."""
 
 
 def erased_name(person_id: int) -> str:
@@ -127,25 +132,19 @@ def strings_in(value: Any) -> Iterator[str]:
             yield from strings_in(item)
 
 
-def inbox_rows(session: Session, workspace_id: int) -> Iterator[InboxRequest]:
-    """The organisation's platform requests, a batch at a time (the table grows with every message)."""
-    teams = list(
-        session.exec(select(PlatformConnection.external_id).where(PlatformConnection.workspace_id == workspace_id))
+def inbox_rows(session: Session, workspace_id: int, traces: Traces) -> list[InboxRequest]:
+    """The organisation's platform requests that may hold a trace (the database narrows them down;
+    :meth:`Traces.found_in` decides)."""
+    teams = select(PlatformConnection.external_id).where(PlatformConnection.workspace_id == workspace_id)
+    narrowed = traces.narrowing(session, InboxRequest.payload, InboxRequest.error, InboxRequest.request_key)
+    return list(
+        session.exec(select(InboxRequest).where(col(InboxRequest.team).in_(teams), narrowed).order_by(InboxRequest.id))
     )
-    last = 0
-    while True:
-        batch = list(
-            session.exec(
-                select(InboxRequest)
-                .where(col(InboxRequest.team).in_(teams), InboxRequest.id > last)
-                .order_by(InboxRequest.id)
-                .limit(BATCH)
-            )
-        )
-        yield from batch
-        if len(batch) < BATCH:
-            return
-        last = batch[-1].id or last
+
+
+def plain_run(value: str) -> str:
+    """The longest stretch of ``value`` that JSON writes as it is (see :data:`PLAIN_RUN`)."""
+    return max(PLAIN_RUN.findall(value), key=len, default="")
 
 
 class Traces:
@@ -154,9 +153,9 @@ class Traces:
     were written to them), each as a whole word, case aside."""
 
     def __init__(self, identities: Iterable[str], words: Iterable[str]) -> None:
-        wanted = {value.strip() for value in identities if value and value.strip()}
-        wanted |= {value.strip() for value in words if value and len(value.strip()) >= MIN_QUOTED_LENGTH}
-        self.values = sorted(wanted, key=len, reverse=True)
+        self.identities = sorted({value.strip() for value in identities if value and value.strip()})
+        self.words = sorted({value.strip() for value in words if value and len(value.strip()) >= MIN_QUOTED_LENGTH})
+        self.values = sorted({*self.identities, *self.words}, key=len, reverse=True)
         self.pattern = (
             re.compile("|".join(rf"(?<!\w){re.escape(value)}(?!\w)" for value in self.values), re.IGNORECASE)
             if self.values
@@ -165,6 +164,34 @@ class Traces:
 
     def found_in(self, value: Any) -> bool:
         return self.pattern is not None and any(self.pattern.search(text) for text in strings_in(value))
+
+    def narrowing(self, session: Session, payload: Any, *labels: Any) -> Any:
+        """A condition every row holding a trace meets, so the database reads a table that grows with
+        every message and hands over the few rows worth a look: any trace in ``payload`` (text or
+        JSON), or in the short ``labels`` (keys, recipients, errors) a name or an id.
+
+        A trace is looked for by its longest run of characters that JSON writes as they are
+        (printable ASCII but quotes and backslashes), which any copy of it contains, case aside
+        (SQLite's LIKE ignores the case of ASCII letters; PostgreSQL's ILIKE too). A trace without a
+        run of three such characters (a name in another script) can't be narrowed to: then every
+        row is looked at."""
+        insensitive = session.get_bind().dialect.name != "sqlite"
+
+        def holding(column: Any, values: Sequence[str]) -> list[Any]:
+            text = sa.cast(column, sa.Text)
+            patterns = sorted({"%" + re.sub(r"([/%_])", r"/\1", plain_run(value)) + "%" for value in values})
+            return [
+                text.ilike(pattern, escape="/") if insensitive else text.like(pattern, escape="/")
+                for pattern in patterns
+            ]
+
+        if not self.values:
+            return sa.false()
+        if any(len(plain_run(value)) < MIN_RUN for value in self.values):
+            return sa.true()
+        return sa.or_(
+            *holding(payload, self.values), *(like for label in labels for like in holding(label, self.identities))
+        )
 
     def redacted(self, value: Any) -> Any:
         """``value`` with every trace in its strings replaced by :data:`ERASED_TEXT`."""
@@ -186,7 +213,7 @@ def traces_of(session: Session, person: Person) -> Traces:
     for reference in session.exec(
         select(ConversationReference.reference).where(ConversationReference.person_id == person.id)
     ):
-        identities += [text for key, text in reference.items() if key != "service_url" and isinstance(text, str)]
+        identities += [str(reference[key]) for key in PERSONAL_REFERENCE_KEYS if reference.get(key)]
     return Traces(identities, written_by_or_to(session, person))
 
 
@@ -374,7 +401,7 @@ def _forget_requests(session: Session, person: Person, traces: Traces) -> int:
     """Platform requests they sent or that name them keep their key (a redelivery is still known)
     without their content; one still waiting is not worked on."""
     erased = 0
-    for row in list(inbox_rows(session, person.workspace_id)):
+    for row in inbox_rows(session, person.workspace_id, traces):
         if not traces.found_in([row.payload, row.error or "", row.request_key]):
             continue
         row.payload = {"erased": True}
@@ -391,47 +418,44 @@ def _forget_messages(session: Session, person: Person, traces: Traces) -> int:
     """Messages to them, or quoting them, keep their row and key (some keys mark what was done, a
     feedback request closed) without their content; one not sent yet never is."""
     own = f"person:{person.id}"
-    erased = 0
-    last = 0
-    while True:
-        batch = list(
-            session.exec(
-                select(OutboxDelivery)
-                .where(OutboxDelivery.workspace_id == person.workspace_id, OutboxDelivery.id > last)
-                .order_by(OutboxDelivery.id)
-                .limit(BATCH)
-            )
+    columns = (
+        OutboxDelivery.payload,
+        OutboxDelivery.recipient,
+        OutboxDelivery.dedupe_key,
+        OutboxDelivery.last_error,
+        OutboxDelivery.platform_message_id,
+    )
+    rows = session.exec(
+        select(OutboxDelivery)
+        .where(
+            OutboxDelivery.workspace_id == person.workspace_id,
+            (OutboxDelivery.recipient == own) | traces.narrowing(session, *columns),
         )
-        for row in batch:
-            looked_at = [
-                row.payload,
-                row.recipient,
-                row.dedupe_key,
-                row.last_error or "",
-                row.platform_message_id or "",
-            ]
-            to_them = row.recipient == own or (row.payload.get("destination") or {}).get("person_id") == person.id
-            if not to_them and not traces.found_in(looked_at):
-                continue
-            destination = row.payload.get("destination") or {}
-            row.payload = {
-                "outbound": {"kind": ERASED_KIND, "data": {}},
-                "destination": {"type": "direct_message", "person_id": person.id} if to_them else destination,
-            }
-            row.kind = ERASED_KIND
-            row.recipient = own if to_them else traces.redacted(row.recipient)
-            row.dedupe_key = traces.redacted(row.dedupe_key)
-            if to_them or traces.found_in(row.platform_message_id or ""):
-                row.platform_message_id = None
-            row.last_error = None
-            if row.status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING):
-                row.status = DeliveryStatus.FAILED
-                row.last_error = "not sent: its person was erased"
-            session.add(row)
-            erased += 1
-        if len(batch) < BATCH:
-            return erased
-        last = batch[-1].id or last
+        .order_by(OutboxDelivery.id)
+    )
+    erased = 0
+    for row in rows:
+        looked_at = [row.payload, row.recipient, row.dedupe_key, row.last_error or "", row.platform_message_id or ""]
+        to_them = row.recipient == own or (row.payload.get("destination") or {}).get("person_id") == person.id
+        if not to_them and not traces.found_in(looked_at):
+            continue
+        destination = row.payload.get("destination") or {}
+        row.payload = {
+            "outbound": {"kind": ERASED_KIND, "data": {}},
+            "destination": {"type": "direct_message", "person_id": person.id} if to_them else destination,
+        }
+        row.kind = ERASED_KIND
+        row.recipient = own if to_them else traces.redacted(row.recipient)
+        row.dedupe_key = traces.redacted(row.dedupe_key)
+        if to_them or traces.found_in(row.platform_message_id or ""):
+            row.platform_message_id = None
+        row.last_error = None
+        if row.status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING):
+            row.status = DeliveryStatus.FAILED
+            row.last_error = "not sent: its person was erased"
+        session.add(row)
+        erased += 1
+    return erased
 
 
 def _forget_installations(session: Session, person: Person, traces: Traces) -> int:

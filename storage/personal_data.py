@@ -29,15 +29,14 @@ from conversations.messages import Actor, Inbound, Platform
 from conversations.personal_data import CONFIRM, DataExported, PersonForgotten, read_choice
 from storage import audit, erasure, privacy
 from storage.checkins import question_text
-from storage.erasure import identity_of, identity_strings, inbox_rows
-from storage.kudos import person_ref, resolve
+from storage.erasure import Traces, identity_of, identity_strings, inbox_rows
+from storage.kudos import labels_of, person_ref, resolve
 from storage.models import (
     AuditAction,
     AuditEvent,
     CheckinCycle,
     CheckinResponse,
     CheckinTemplate,
-    CompanyValue,
     ConversationReference,
     ConversationState,
     Feedback,
@@ -47,8 +46,6 @@ from storage.models import (
     GoalUpdate,
     KeyResult,
     Kudos,
-    KudosSkill,
-    KudosValue,
     OneOnOneItem,
     OneOnOneMeeting,
     OneOnOnePair,
@@ -346,19 +343,7 @@ def kudos(reading: Reading) -> dict[str, Any]:
             .order_by(Kudos.given_at, Kudos.id)
         )
     )
-    ids = [row.id for row in rows]
-    values: dict[int, list[str]] = defaultdict(list)
-    for kudos_id, label in session.exec(
-        select(KudosValue.kudos_id, CompanyValue.label)
-        .join(CompanyValue, col(CompanyValue.id) == KudosValue.value_id)
-        .where(col(KudosValue.kudos_id).in_(ids))
-    ):
-        values[kudos_id].append(label)
-    skills: dict[int, list[str]] = defaultdict(list)
-    for kudos_id, skill in session.exec(
-        select(KudosSkill.kudos_id, KudosSkill.skill).where(col(KudosSkill.kudos_id).in_(ids))
-    ):
-        skills[kudos_id].append(skill)
+    values, skills = labels_of(session, [row.id for row in rows])
 
     def shown(row: Kudos, other: str, other_id: int) -> dict[str, Any]:
         return {
@@ -528,7 +513,7 @@ def requests(reading: Reading) -> list[dict[str, Any]]:
     """The platform requests they sent, as Cadence read them: what they typed, pressed or submitted."""
     ids = set(identity_strings(reading.session, reading.person))
     shown = []
-    for row in inbox_rows(reading.session, reading.person.workspace_id):
+    for row in inbox_rows(reading.session, reading.person.workspace_id, Traces(ids, ())):
         inbound = row.payload.get("inbound") or {}
         sender = (
             inbound.get("user")

@@ -10,7 +10,7 @@ What erasure keeps, and why:
   row says nothing about who it was;
 - **the fact of a check-in** (answered, skipped, away, missed, and when), so a week's participation
   stays counted; the answers, the blockers and the reason for a skip go;
-- **the mood goes too.** A mood is how someone felt, the most personal thing Cadence holds. What
+- **the mood goes too.** A mood is how someone felt: data about them, not a count. What
   others read from moods are a team's weekly average (in a digest, already delivered) and a
   person's own trend; digests and the fairness view count active people only, so no figure anyone
   reads later needs an erased person's moods. A past week's team mood worked out again may come
@@ -27,6 +27,8 @@ What erasure keeps, and why:
 - **1:1s**: the pair and its meetings stay for the other side, whose own items and private notes
   are theirs; the items the person wrote lose their text, their private notes go, and an agenda's
   seed (what their check-in said) is emptied;
+- **their time off** goes: when someone was away is theirs, and nobody's figure counts it once
+  they are inactive;
 - **everything copied elsewhere goes**: their identities on Slack and Teams, conversation state and
   references, the raw platform requests they sent or that name them, and the outbox messages
   addressed to them or quoting them (pending ones are not sent). Rows stay where other code relies

@@ -659,8 +659,8 @@ def prepare_forget(session: Session, actor: Actor, inbound: Inbound, state: Stat
             return _refused("forget", "forget_usage")
         subject, step = named, "ask"
     if subject.id == viewer.id:
-        return _refused("forget", "self", admins=[name for name in _admin_names(session, actor.workspace_id)
-                                                 if name != viewer.display_name])  # fmt: skip
+        others = [name for name in _admin_names(session, actor.workspace_id) if name != viewer.display_name]
+        return _refused("forget", "self", admins=others)
     assert subject.id is not None
     data = {
         "step": step,

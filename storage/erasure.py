@@ -44,8 +44,9 @@ new person.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -92,9 +93,10 @@ pressed Teams card) takes it for the message it was."""
 MIN_QUOTED_LENGTH = 12
 """A text the person wrote is looked for in copies (platform requests, outbox messages) only from
 this long: "yes" or "4" would match everyone's messages, while a copy of a short answer names them anyway."""
-PLAIN_RUN = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]+")
-"""Characters JSON writes as they are: printable ASCII, but for quotes and backslashes."""
-MIN_RUN = 3
+SCAN_BATCH = 1000
+WORD = "[0-9A-Za-z_]"
+"""What may not touch a trace for it to count (``Ann`` is not in ``Anna``): ASCII letters and digits
+only, as scripts written without spaces (``王小明が``) have no word boundaries to look for."""
 PERSONAL_REFERENCE_KEYS = ("channel", "conversation", "user_key")
 """What of a conversation reference is the person's own: their Slack DM channel, their Teams chat
 and Bot Framework id (not the tenant or the Bot Connector's address, which are the organisation's)."""
@@ -134,66 +136,59 @@ def strings_in(value: Any) -> Iterator[str]:
             yield from strings_in(item)
 
 
-def inbox_rows(session: Session, workspace_id: int, traces: Traces) -> list[InboxRequest]:
-    """The organisation's platform requests that may hold a trace (the database narrows them down;
-    :meth:`Traces.found_in` decides)."""
+def holding(
+    session: Session, model: Any, condition: Any, columns: Sequence[Any], wanted: Callable[[Sequence[Any]], bool]
+) -> Iterator[Any]:
+    """The rows of ``model`` meeting ``condition`` whose ``columns`` are ``wanted``, read a batch at a
+    time. Tables that grow with every message (the inbox, the outbox) keep their contents encrypted
+    (:mod:`storage.secrets`), so the database can't search them: each batch is read through the
+    column types (decrypted), and only the rows wanted are loaded as objects, to change."""
+    last = 0
+    while True:
+        batch = session.execute(
+            sa.select(model.id, *columns).where(condition, model.id > last).order_by(model.id).limit(SCAN_BATCH)
+        ).all()
+        ids = [row[0] for row in batch if wanted(row[1:])]
+        if ids:
+            yield from session.exec(select(model).where(col(model.id).in_(ids)).order_by(model.id))
+        if len(batch) < SCAN_BATCH:
+            return
+        last = batch[-1][0]
+
+
+def inbox_rows(session: Session, workspace_id: int, traces: Traces) -> Iterator[InboxRequest]:
+    """The organisation's platform requests that hold a trace."""
     teams = select(PlatformConnection.external_id).where(PlatformConnection.workspace_id == workspace_id)
-    narrowed = traces.narrowing(session, InboxRequest.payload, InboxRequest.error, InboxRequest.request_key)
-    return list(
-        session.exec(select(InboxRequest).where(col(InboxRequest.team).in_(teams), narrowed).order_by(InboxRequest.id))
-    )
-
-
-def plain_run(value: str) -> str:
-    """The longest stretch of ``value`` that JSON writes as it is (see :data:`PLAIN_RUN`)."""
-    return max(PLAIN_RUN.findall(value), key=len, default="")
+    columns = (InboxRequest.payload, InboxRequest.error, InboxRequest.request_key)
+    return holding(session, InboxRequest, col(InboxRequest.team).in_(teams), columns, traces.found_in)
 
 
 class Traces:
     """What identifies a person in text: their name (also run together, as Teams writes a mention),
     email, platform ids and the ids of their chats with Cadence, and the words they wrote (and that
-    were written to them), each as a whole word, case aside."""
+    were written to them), each as a whole word (see :data:`WORD`), case aside."""
 
     def __init__(self, identities: Iterable[str], words: Iterable[str]) -> None:
-        self.identities = sorted({value.strip() for value in identities if value and value.strip()})
-        self.words = sorted({value.strip() for value in words if value and len(value.strip()) >= MIN_QUOTED_LENGTH})
-        self.values = sorted({*self.identities, *self.words}, key=len, reverse=True)
+        identities = {value.strip() for value in identities if value and value.strip()}
+        words = {value.strip() for value in words if value and len(value.strip()) >= MIN_QUOTED_LENGTH}
+        self.values = sorted({*identities, *words}, key=len, reverse=True)
+        self.escaped = [json.dumps(value.casefold(), ensure_ascii=False)[1:-1] for value in self.values]
         self.pattern = (
-            re.compile("|".join(rf"(?<!\w){re.escape(value)}(?!\w)" for value in self.values), re.IGNORECASE)
+            re.compile("|".join(rf"(?<!{WORD}){re.escape(value)}(?!{WORD})" for value in self.values), re.IGNORECASE)
             if self.values
             else None
         )
 
     def found_in(self, value: Any) -> bool:
-        return self.pattern is not None and any(self.pattern.search(text) for text in strings_in(value))
-
-    def narrowing(self, session: Session, payload: Any, *labels: Any) -> Any:
-        """A condition every row holding a trace meets, so the database reads a table that grows with
-        every message and hands over the few rows worth a look: any trace in ``payload`` (text or
-        JSON), or in the short ``labels`` (keys, recipients, errors) a name or an id.
-
-        A trace is looked for by its longest run of characters that JSON writes as they are
-        (printable ASCII but quotes and backslashes), which any copy of it contains, case aside
-        (SQLite's LIKE ignores the case of ASCII letters; PostgreSQL's ILIKE too). A trace without a
-        run of three such characters (a name in another script) can't be narrowed to: then every
-        row is looked at."""
-        insensitive = session.get_bind().dialect.name != "sqlite"
-
-        def holding(column: Any, values: Sequence[str]) -> list[Any]:
-            text = sa.cast(column, sa.Text)
-            patterns = sorted({"%" + re.sub(r"([/%_])", r"/\1", plain_run(value)) + "%" for value in values})
-            return [
-                text.ilike(pattern, escape="/") if insensitive else text.like(pattern, escape="/")
-                for pattern in patterns
-            ]
-
-        if not self.values:
-            return sa.false()
-        if any(len(plain_run(value)) < MIN_RUN for value in self.values):
-            return sa.true()
-        return sa.or_(
-            *holding(payload, self.values), *(like for label in labels for like in holding(label, self.identities))
-        )
+        """Whether a trace is anywhere in ``value`` (text or JSON, keys included). Most rows hold none,
+        so a plain search of the value as JSON comes first (one C call; a trace is looked for as JSON
+        writes it, case folded), and only then the whole-word pattern, string by string."""
+        if self.pattern is None:
+            return False
+        written = json.dumps(value, ensure_ascii=False, default=str).casefold()
+        if not any(trace in written for trace in self.escaped):
+            return False
+        return any(self.pattern.search(text) for text in strings_in(value))
 
     def redacted(self, value: Any) -> Any:
         """``value`` with every trace in its strings replaced by :data:`ERASED_TEXT`."""
@@ -427,14 +422,16 @@ def _forget_messages(session: Session, person: Person, traces: Traces) -> int:
         OutboxDelivery.last_error,
         OutboxDelivery.platform_message_id,
     )
-    rows = session.exec(
-        select(OutboxDelivery)
-        .where(
-            OutboxDelivery.workspace_id == person.workspace_id,
-            (OutboxDelivery.recipient == own) | traces.narrowing(session, *columns),
+
+    def wanted(values: Sequence[Any]) -> bool:
+        payload, recipient = values[0], values[1]
+        return (
+            recipient == own
+            or (payload.get("destination") or {}).get("person_id") == person.id
+            or (traces.found_in(values))
         )
-        .order_by(OutboxDelivery.id)
-    )
+
+    rows = holding(session, OutboxDelivery, OutboxDelivery.workspace_id == person.workspace_id, columns, wanted)
     erased = 0
     for row in rows:
         looked_at = [row.payload, row.recipient, row.dedupe_key, row.last_error or "", row.platform_message_id or ""]

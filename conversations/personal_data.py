@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 from conversations.flow import Change, State, StepResult
 from conversations.messages import Choice, Inbound, Outbound
+from conversations.settings_view import admins_only
 from conversations.words import Labels
 
 EXPORT_REQUESTED = "export_requested"  # an outbound kind: the file is on its way
@@ -47,7 +48,14 @@ class PersonForgotten(Change):
     subject_id: int
 
 
-def problem(code: str, **data: Any) -> StepResult:
+NOT_ADMIN = "not_admin"
+"""A problem code: what was asked is for admins; the answer names them, as every admin-only command's does."""
+
+
+def problem(code: str, what: str, **data: Any) -> StepResult:
+    """Why it can't be done, in one sentence; ``what`` names what is for admins, when that is why."""
+    if code == NOT_ADMIN:
+        return StepResult(outbound=(admins_only(what, list(data["admins"])),))
     return StepResult(outbound=(Outbound(PERSONAL_DATA_PROBLEM, {"code": code, **data}, private=True),))
 
 
@@ -71,7 +79,7 @@ class ExportFlow:
         assert state is not None, "the export context always seeds a state"
         data = state.data
         if data.get("problem"):
-            return problem(**data["problem"])
+            return problem(what="exporting someone else's data", **data["problem"])
         subject = data["subject"]
         return StepResult(
             outbound=(
@@ -94,7 +102,7 @@ class ForgetFlow:
         assert state is not None, "the forget context always seeds a state"
         data = state.data
         if data.get("problem"):
-            return problem(**data["problem"])
+            return problem(what="erasing someone's data", **data["problem"])
         subject = data["subject"]
         shown = {"person": subject, "counts": data["counts"], "anonymous_name": data["anonymous_name"]}
         if data["step"] == "cancelled":

@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 from conversations.checkin_answers import display, is_upward
 from conversations.flow import State
 from conversations.messages import Actor, Inbound, Platform
-from conversations.personal_data import CONFIRM, DataExported, PersonForgotten, read_choice
+from conversations.personal_data import CONFIRM, NOT_ADMIN, DataExported, PersonForgotten, read_choice
 from storage import audit, erasure, privacy
 from storage.checkins import question_text
 from storage.erasure import Traces, identity_of, identity_strings, inbox_rows
@@ -633,7 +633,7 @@ def prepare_export(session: Session, actor: Actor, inbound: Inbound, state: Stat
         return named
     subject = named or viewer
     if subject.id != viewer.id and viewer.role is not Role.ADMIN:
-        return _refused("export", "not_admin_export", admins=_admin_names(session, actor.workspace_id))
+        return _refused("export", NOT_ADMIN, admins=_admin_names(session, actor.workspace_id))
     return State(flow="export", step="show", data={"subject": person_ref(subject), "own": subject.id == viewer.id})
 
 
@@ -643,7 +643,7 @@ def prepare_forget(session: Session, actor: Actor, inbound: Inbound, state: Stat
     viewer = session.get(Person, actor.person_id)
     assert viewer is not None
     if viewer.role is not Role.ADMIN:
-        return _refused("forget", "not_admin_forget", admins=_admin_names(session, actor.workspace_id))
+        return _refused("forget", NOT_ADMIN, admins=_admin_names(session, actor.workspace_id))
     pressed = read_choice(inbound.choice) if inbound.choice else None
     if pressed is not None:
         action, person_id = pressed

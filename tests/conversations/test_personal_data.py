@@ -16,6 +16,7 @@ from conversations.personal_data import (
     FORGET_CANCELLED,
     FORGET_CONFIRM,
     FORGET_DONE,
+    NOT_ADMIN,
     PERSONAL_DATA_FILE,
     PERSONAL_DATA_PROBLEM,
     DataExported,
@@ -24,6 +25,7 @@ from conversations.personal_data import (
     PersonForgotten,
     read_choice,
 )
+from conversations.settings_view import ADMINS_ONLY
 from conversations.words import Labels, PlainDialect, Words
 
 NOW = datetime(2026, 12, 4, 10, tzinfo=UTC)
@@ -74,9 +76,6 @@ def test_forget_asks_with_a_danger_button_then_erases_or_keeps() -> None:
 @pytest.mark.parametrize(
     ("code", "values", "expected"),
     [
-        ("not_admin_export", {"admins": ["Ada Lovelace", "Grace Hopper"]}, "Exporting someone else's data is for admins; ask Ada Lovelace or Grace Hopper. You can export your own with export."),
-        ("not_admin_forget", {"admins": ["Ada Lovelace"]}, "Erasing someone's data is for admins; ask Ada Lovelace."),
-        ("not_admin_forget", {"admins": []}, "Erasing someone's data is for admins; this organisation has none yet (the org file's role column makes someone one)."),
         ("unknown_person", {"name": "zed", "example": "forget @sam"}, "I don't know zed in Cadence; name someone in your organisation, for example forget @sam."),
         ("export_usage", {}, "Name one person, or nobody for your own: export, or as an admin export @sam."),
         ("forget_usage", {}, "Name the one person to erase, for example forget @sam."),
@@ -88,4 +87,21 @@ def test_every_refusal_is_one_sentence_saying_what_to_do(code: str, values: dict
     result = ForgetFlow(Labels()).step(State("forget", "show", {"problem": {"code": code, **values}}), inbound(), NOW)
     [message] = result.outbound
     assert message.kind == PERSONAL_DATA_PROBLEM and message.private
+    assert Words(PlainDialect()).render(message.kind, message.data).text == expected
+
+
+@pytest.mark.parametrize(
+    ("flow", "admins", "expected"),
+    [
+        (ExportFlow(), ["Ada Lovelace", "Grace Hopper"], "Exporting someone else's data is for admins; ask Ada Lovelace or Grace Hopper."),
+        (ForgetFlow(Labels()), ["Ada Lovelace"], "Erasing someone's data is for admins; ask Ada Lovelace."),
+        (ForgetFlow(Labels()), [], "Erasing someone's data is for admins; this organisation has none yet (the org file's role column makes someone one)."),
+    ],
+)  # fmt: skip
+def test_anyone_but_an_admin_is_told_whom_to_ask_in_the_sentence_every_admin_command_uses(
+    flow, admins: list[str], expected: str
+) -> None:
+    state = State(flow.name, "show", {"problem": {"code": NOT_ADMIN, "admins": admins}})
+    [message] = flow.step(state, inbound("@sam"), NOW).outbound
+    assert message.kind == ADMINS_ONLY and message.private
     assert Words(PlainDialect()).render(message.kind, message.data).text == expected

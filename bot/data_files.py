@@ -23,9 +23,9 @@ from bot.outbox_sender import DeliveryRefused
 from conversations.destinations import Destination, reader_of
 from conversations.messages import Outbound
 from conversations.personal_data import PERSONAL_DATA_FILE
-from storage import personal_data
+from storage import personal_data, privacy
 from storage.database import Database
-from storage.models import Person, Role
+from storage.models import Person
 
 JSON_MEDIA_TYPE = "application/json"
 
@@ -56,13 +56,13 @@ def data_file_name(person: Person, day: date) -> str:
 
 def personal_data_file(session: Session, data: Mapping[str, Any], reader_id: int | None, now: datetime) -> DataFile:
     """The export of ``data["person_id"]`` as the person it goes to may read it: their own whole, or
-    someone else's for an admin (who must still be one)."""
+    someone else's for an admin (who must still be one, ``privacy.Record.EXPORT``)."""
     subject = session.get(Person, int(data["person_id"]))
     reader = session.get(Person, reader_id) if reader_id is not None else None
     if subject is None or reader is None or subject.workspace_id != reader.workspace_id:
         raise DeliveryRefused("the person whose data this was, or who asked for it, is no longer in Cadence")
     own = reader.id == subject.id
-    if not own and reader.role is not Role.ADMIN:
+    if not privacy.allowed(session, privacy.Record.EXPORT, reader, subject):
         raise DeliveryRefused(f"{reader.display_name} is no longer an admin, so gets no one else's data")
     document = personal_data.export(session, subject, now, reader=reader)
     local = now.astimezone(ZoneInfo(reader.timezone))

@@ -54,7 +54,6 @@ from storage.models import (
     Person,
     PersonIdentity,
     PlatformConnection,
-    Role,
     SlackInstallation,
     Team,
     TimeOff,
@@ -623,16 +622,20 @@ def _named(session: Session, actor: Actor, inbound: Inbound, flow: str) -> Perso
     return session.get(Person, found[0]["id"]) if found else None
 
 
+def may_erase(viewer: Person) -> bool:
+    return privacy.admin_may(viewer, privacy.Record.ERASURE, privacy.Access.CHANGE)
+
+
 def prepare_export(session: Session, actor: Actor, inbound: Inbound, state: State | None, now: datetime) -> State:
-    """Whose export the person asked for (their own unless they name someone), and whether they may:
-    their own always; someone else's only as an admin."""
+    """Whose export the person asked for (their own unless they name someone), and whether they may
+    (``privacy.Record.EXPORT``: their own always, anyone's as an admin)."""
     viewer = session.get(Person, actor.person_id)
     assert viewer is not None
     named = _named(session, actor, inbound, "export")
     if isinstance(named, State):
         return named
     subject = named or viewer
-    if subject.id != viewer.id and viewer.role is not Role.ADMIN:
+    if not privacy.allowed(session, privacy.Record.EXPORT, viewer, subject):
         return _refused("export", NOT_ADMIN, admins=_admin_names(session, actor.workspace_id))
     return State(flow="export", step="show", data={"subject": person_ref(subject), "own": subject.id == viewer.id})
 
@@ -642,7 +645,7 @@ def prepare_forget(session: Session, actor: Actor, inbound: Inbound, state: Stat
     then confirmed or called off by a button naming them by id."""
     viewer = session.get(Person, actor.person_id)
     assert viewer is not None
-    if viewer.role is not Role.ADMIN:
+    if not may_erase(viewer):
         return _refused("forget", NOT_ADMIN, admins=_admin_names(session, actor.workspace_id))
     pressed = read_choice(inbound.choice) if inbound.choice else None
     if pressed is not None:
@@ -689,7 +692,7 @@ def apply_exported(session: Session, actor: Actor, change: DataExported, now: da
 def apply_forgotten(session: Session, actor: Actor, change: PersonForgotten, now: datetime) -> None:
     viewer = session.get(Person, actor.person_id)
     subject = session.get(Person, change.subject_id)
-    assert viewer is not None and viewer.role is Role.ADMIN, "the forget context lets admins alone confirm"
+    assert viewer is not None and may_erase(viewer), "the forget context lets admins alone confirm"
     assert subject is not None and subject.workspace_id == actor.workspace_id
     erasure.forget(session, subject, now, actor=viewer)
 

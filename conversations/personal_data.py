@@ -70,6 +70,8 @@ def read_choice(choice: str) -> tuple[str, int] | None:
 
 
 class ExportFlow:
+    """``export [@someone]``: the file is on its way, and the message that becomes it."""
+
     stateless: ClassVar[bool] = True
     name: ClassVar[str] = "export"
     commands: ClassVar[tuple[str, ...]] = ("export",)
@@ -92,6 +94,8 @@ class ExportFlow:
 
 @dataclass
 class ForgetFlow:
+    """``forget @someone``: the question naming them and what goes, then the erasure or nothing."""
+
     labels: Labels
     stateless: ClassVar[bool] = True
     name: ClassVar[str] = "forget"

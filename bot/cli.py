@@ -928,6 +928,73 @@ def cmd_audit(args: argparse.Namespace, context: Context) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace, context: Context) -> int:
+    """Everything held about one person as JSON, on stdout or in a file, recorded in the audit log."""
+    import json
+
+    from storage import audit, personal_data
+    from storage.models import AuditAction
+
+    database = context.migrated_database()
+    now = context.clock()
+    with database.session_scope() as session:
+        workspace = _existing_workspace(session, args.workspace)
+        person = _existing_person(session, workspace, args.person)
+        document = personal_data.export(session, person, now)
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        audit.record(
+            session,
+            AuditAction.EXPORTED,
+            workspace_id=workspace.id,
+            actor=audit.command_line_actor(),
+            subject=person,
+            details={"delivery": "file" if args.out else "stdout"},
+            at=now,
+        )
+        _write_or_print(context, args.out, text)  # a file that can't be written leaves no audit entry
+        name = person.display_name
+    if args.out:
+        print(f"cadence: wrote everything held about {name} to {args.out}", file=context.err)
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace, context: Context) -> int:
+    """Erase a person, after showing what goes and having their email typed again (or ``--yes``)."""
+    from storage import erasure
+    from storage.audit import command_line_actor
+
+    words = Words(PlainDialect())
+    database = context.migrated_database()
+    now = context.clock()
+    with database.session_scope() as session:
+        workspace = _existing_workspace(session, args.workspace)
+        person = _existing_person(session, workspace, args.email)
+        assert person.id is not None
+        anonymous = erasure.erased_name(person.id)
+        counts = erasure.summary(session, person)
+        if not args.yes:
+            if not context.stdin.isatty():
+                raise CliError(
+                    f"forget erases {person.display_name} for good; run it in a terminal to confirm, "
+                    f"or add --yes: cadence forget {person.email} --yes"
+                )
+            question = {
+                "person": {"id": person.id, "display_name": person.display_name, "email": person.email},
+                "counts": counts,
+                "anonymous_name": anonymous,
+            }
+            print(words.render("forget_confirm", question).text, file=context.out)
+            context.out.write(f"Type {person.email} again to erase them: ")
+            context.out.flush()
+            typed = context.stdin.readline().strip()
+            if typed.lower() != (person.email or "").lower():
+                raise CliError("that isn't their email; nothing was erased")
+        erased = erasure.forget(session, person, now, actor=command_line_actor())
+    done = {"counts": {kind: erased.counts[kind] for kind in counts}, "anonymous_name": erased.anonymous_name}
+    print(words.render("forget_done", done).text, file=context.out)
+    return 0
+
+
 def cmd_privacy(args: argparse.Namespace, context: Context) -> int:
     from storage import privacy
 
@@ -1081,6 +1148,16 @@ def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser
     fairness.add_argument("--chart", metavar="FILE.png", help="also write the kudos spread by team there")
     workspace_option(fairness)
 
+    export = command("export", cmd_export, "write everything Cadence holds about a person as JSON")
+    export.add_argument("--person", required=True, metavar="EMAIL")
+    export.add_argument("--out", metavar="FILE.json", help="write it there instead of to standard output")
+    workspace_option(export)
+    forget = command(
+        "forget", cmd_forget, "erase a person: their words and identity go, the counts others' figures rest on stay"
+    )
+    forget.add_argument("email", metavar="EMAIL")
+    forget.add_argument("--yes", action="store_true", help="don't ask: erase without typing the email again")
+    workspace_option(forget)
     command("privacy", cmd_privacy, "print who may read each kind of record (the README's table, from the code)")
     audit_cmd = command(
         "audit", cmd_audit, "print the admin actions recorded (settings, imports, roles, overrides, exports, erasures)"

@@ -19,6 +19,7 @@ from conversations.help import HelpFlow
 from conversations.home import HomeFlow
 from conversations.kudos import KudosFlow, KudosReactionFlow, KudosStatsFlow, KudosTopFlow
 from conversations.one_on_ones import OneOnOneFlow
+from conversations.personal_data import ExportFlow, ForgetFlow
 from conversations.privacy import PrivacyFlow
 from conversations.settings_view import SettingsFlow
 from conversations.snapshot import SnapshotFlow
@@ -33,6 +34,8 @@ def all_flows(labels: Labels | None = None) -> tuple[Flow, ...]:
         HelpFlow(),
         WhoamiFlow(),
         PrivacyFlow(),
+        ExportFlow(),
+        ForgetFlow(labels),
         SnapshotFlow(),
         HomeFlow(labels),
         FairnessFlow(),

@@ -11,7 +11,19 @@ from sqlmodel import Session
 from conversations.engine import Channel, Engine
 from conversations.flow import Flow, State
 from conversations.messages import Actor, Inbound
-from storage import checkins, fairness, feedback, goals, home, kudos, one_on_ones, privacy, snapshots, workspaces
+from storage import (
+    checkins,
+    fairness,
+    feedback,
+    goals,
+    home,
+    kudos,
+    one_on_ones,
+    personal_data,
+    privacy,
+    snapshots,
+    workspaces,
+)
 from storage.change_sink import SqlChangeSink
 from storage.conversation_store import SqlDirectory, SqlStateStore
 from storage.models import Workspace
@@ -29,8 +41,16 @@ CONTEXTS: Mapping[str, Preparer] = {
     **one_on_ones.CONTEXTS,
     **fairness.CONTEXTS,
     **workspaces.CONTEXTS,
+    **personal_data.CONTEXTS,
 }
-APPLIERS = {**checkins.APPLIERS, **kudos.APPLIERS, **goals.APPLIERS, **feedback.APPLIERS, **one_on_ones.APPLIERS}
+APPLIERS = {
+    **checkins.APPLIERS,
+    **kudos.APPLIERS,
+    **goals.APPLIERS,
+    **feedback.APPLIERS,
+    **one_on_ones.APPLIERS,
+    **personal_data.APPLIERS,
+}
 
 
 class SqlFlowContext:

@@ -3,6 +3,7 @@ leaderboard, the Home tab and the digests read (recognition gaps among a manager
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -238,6 +239,24 @@ def apply_given(session: Session, actor: Actor, change: KudosGiven, now: datetim
 
 def apply_taken_back(session: Session, actor: Actor, change: KudosTakenBack, now: datetime) -> None:
     session.exec(delete(Kudos).where(Kudos.giver_id == actor.person_id, Kudos.source_ref == change.source_ref))
+
+
+def labels_of(session: Session, kudos_ids: Any) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """The labels of the company values and the slugs of the skills each kudos names, by kudos id
+    (``kudos_ids`` a list of ids or a query of them): two statements, however many kudos."""
+    values: dict[int, list[str]] = defaultdict(list)
+    for kudos_id, label in session.exec(
+        select(KudosValue.kudos_id, CompanyValue.label)
+        .join(CompanyValue, col(CompanyValue.id) == KudosValue.value_id)
+        .where(col(KudosValue.kudos_id).in_(kudos_ids))
+    ):
+        values[kudos_id].append(label)
+    skills: dict[int, list[str]] = defaultdict(list)
+    for kudos_id, skill in session.exec(
+        select(KudosSkill.kudos_id, KudosSkill.skill).where(col(KudosSkill.kudos_id).in_(kudos_ids))
+    ):
+        skills[kudos_id].append(skill)
+    return values, skills
 
 
 def recent_received(session: Session, person_id: int, limit: int = 5) -> list[dict[str, Any]]:

@@ -31,15 +31,12 @@ from storage.models import (
     CheckinCycle,
     CheckinResponse,
     CheckinTemplate,
-    CompanyValue,
     Feedback,
     Goal,
     GoalLevel,
     GoalUpdate,
     KeyResult,
     Kudos,
-    KudosSkill,
-    KudosValue,
     Person,
     ResponseStatus,
     Workspace,
@@ -227,22 +224,12 @@ def _kudos(
     in_period = (col(Kudos.recipient_id).in_(ids), Kudos.giver_local_date >= first, Kudos.giver_local_date <= last)
     received = select(Kudos.id).where(*in_period)
     rows = session.exec(select(Kudos.id, Kudos.recipient_id).where(*in_period)).all()
-    values: dict[int, list[str]] = defaultdict(list)
-    for kudos_id, label in session.exec(
-        select(KudosValue.kudos_id, CompanyValue.label)
-        .join(CompanyValue, col(CompanyValue.id) == KudosValue.value_id)
-        .where(col(KudosValue.kudos_id).in_(received))
-    ):
-        values[kudos_id].append(label)
+    values, skills = kudos.labels_of(session, received)
     skill_labels = _labels(settings.skills)
-    skills: dict[int, list[str]] = defaultdict(list)
-    for kudos_id, skill in session.exec(
-        select(KudosSkill.kudos_id, KudosSkill.skill).where(col(KudosSkill.kudos_id).in_(received))
-    ):
-        skills[kudos_id].append(skill_labels.get(skill, skill))
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for kudos_id, recipient_id in rows:
-        found[recipient_id].append({"values": values.get(kudos_id, []), "skills": skills.get(kudos_id, [])})
+        named = [skill_labels.get(skill, skill) for skill in skills.get(kudos_id, [])]
+        found[recipient_id].append({"values": values.get(kudos_id, []), "skills": named})
     return found
 
 

@@ -1,19 +1,24 @@
 """Delivering shell-platform outbox rows by printing them: in ``cadence shell`` and ``cadence tick``.
 
 A terminal can't show a picture, so a chart (a digest's, the fairness view's) is saved as a PNG file instead (in the
-current directory unless told otherwise) and the line printed says where.
+current directory unless told otherwise) and the line printed says where. A file (a person's data) is
+saved there too, with its words printed above the line that says where it is.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol, TextIO
 
+from bot import data_files
 from bot.charts import CHARTS
-from bot.outbox_sender import Failed, Outcome, Sent
+from bot.outbox_sender import DeliveryRefused, Failed, Outcome, Sent
 from bot.shell.render import render_text
-from conversations.destinations import ChannelPost, destination_from_dict, reader_of
+from conversations.destinations import ChannelPost, Destination, destination_from_dict, reader_of
 from conversations.messages import Outbound, outbound_from_dict
 from conversations.words import Words
 from storage.database import Database
@@ -55,11 +60,21 @@ def chart_file_name(message: Outbound, person: Person) -> str:
     return f"cadence-chart-{re.sub(r'[^A-Za-z0-9._-]+', '-', stem)}.png"
 
 
+FILE_SAVED = "file_saved"  # an outbound kind of the shell's own: where a file was saved
+
+
 class ConsoleTransport:
-    def __init__(self, database: Database, console: Console, chart_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        console: Console,
+        chart_dir: Path | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.database = database
         self.console = console
         self.chart_dir = chart_dir  # None: the current directory at the time of delivery
+        self.clock = clock
 
     async def close(self) -> None:
         """Nothing to release: printing needs no connection."""
@@ -79,9 +94,31 @@ class ConsoleTransport:
             return Failed("the recipient no longer exists")
         if person_id != self.console.person_id:
             self.console.print(f"--- to {person.display_name} ---")
+        if message.kind in data_files.DATA_FILES:
+            return await self.save_file(message, destination, delivery, person_id)
         self.console.show(message, recipient_id=person_id)
         if message.kind in CHARTS:
             return self.save_chart(message, person, delivery)
+        return Sent(message_id=f"shell-{delivery.id}")
+
+    async def save_file(
+        self, message: Outbound, destination: Destination, delivery: OutboxDelivery, person_id: int
+    ) -> Outcome:
+        """Build the file now, print its words, and save it where charts go."""
+        try:
+            built = await asyncio.to_thread(data_files.build, self.database, message, destination, self.clock())
+        except DeliveryRefused as refused:
+            return Failed(str(refused))
+        self.console.show(built.caption, recipient_id=person_id)
+        path = (self.chart_dir or Path.cwd()) / built.name
+        try:
+            path.write_bytes(built.content)
+        except OSError as error:
+            self.console.show(
+                Outbound(FILE_SAVED, {"path": str(path), "error": error.strerror}), recipient_id=person_id
+            )
+            return Failed(f"can't save the file as {path}: {error.strerror}")
+        self.console.show(Outbound(FILE_SAVED, {"path": str(path)}), recipient_id=person_id)
         return Sent(message_id=f"shell-{delivery.id}")
 
     def save_chart(self, message: Outbound, person: Person, delivery: OutboxDelivery) -> Outcome:

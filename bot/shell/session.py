@@ -139,7 +139,9 @@ class ShellSession:
         self.form_errors: Outbound | None = None
         self.pushed_back: str | None = None  # a shell command typed inside a form, run once the form is closed
         # one at a time, so messages print in the order they were written
-        self.sender = OutboxSender(database, {Platform.SHELL: ConsoleTransport(database, self)}, clock, concurrency=1)
+        self.sender = OutboxSender(
+            database, {Platform.SHELL: ConsoleTransport(database, self, clock=clock)}, clock, concurrency=1
+        )
         self.requests = RequestRunner(database, self.flows, self.sender, clock, serving={Platform.SHELL})
         self.side = ShellSide(workspace.id)
         self.runner = asyncio.Runner()

@@ -31,7 +31,7 @@ SLASH_COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(
         "/cadence",
         "What Cadence can do for you, what it knows about you, and who can read it",
-        "help | whoami | home | privacy | snapshot [@someone] [2026-Q4] | fairness [2026-Q4] | settings",
+        "help | whoami | home | privacy | snapshot [@someone] [2026-Q4] | export [@someone] | fairness [2026-Q4] | forget @someone | settings",
     ),
     SlashCommand(
         "/checkin",

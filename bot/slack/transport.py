@@ -29,6 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot import data_files
 from bot.charts import CHARTS
 from bot.outbound_http import proxy_for, ssl_context
 from bot.outbox_sender import DeliveryRefused, Failed, Outcome, RetryLater, Sent, Throttled
@@ -258,6 +259,7 @@ class SlackTransport:
         self.token_for = token_for
         self.api_url = api_url
         self.timeout_seconds = timeout_seconds
+        self.clock = clock
         self.limits = RateLimits(clock)
         self.clients: dict[str, AsyncWebClient] = {}
         self.renderers = renderers
@@ -297,7 +299,8 @@ class SlackTransport:
     async def deliver(self, delivery: OutboxDelivery) -> Outcome:
         """Map the delivery's destination and kind to Slack's API: a command's answer through its
         ``response_url``, a private reply as an ephemeral message, a Home view with ``views.publish``,
-        a chart as an uploaded file, anything else as a message where it belongs."""
+        a chart or a file (a person's data) uploaded to the person's direct messages, anything else
+        as a message where it belongs."""
         outbound = outbound_from_dict(delivery.payload["outbound"])
         destination = destination_from_dict(delivery.payload["destination"])
         addressee = self.look_up(delivery, destination)  # on the loop, like the sender's own database work
@@ -305,7 +308,8 @@ class SlackTransport:
             return Failed("the workspace is not connected to Slack")
         blocks = self.renderers.get(addressee.templates_dir)
         try:
-            if isinstance(destination, CommandAnswer) and outbound.kind not in CHARTS:
+            uploaded = outbound.kind in CHARTS or outbound.kind in data_files.DATA_FILES
+            if isinstance(destination, CommandAnswer) and not uploaded:
                 answer = blocks.ephemeral_response([outbound], addressee.mentioned)
                 return await self.respond(destination.reply_to, answer)
             api = self.api(addressee.team_id)
@@ -376,6 +380,19 @@ class SlackTransport:
             view = blocks.home(outbound, addressee.mentioned)
             await api("views.publish", user_id=addressee.slack_id(), view=view)
             return Sent()
+        if outbound.kind in data_files.DATA_FILES:  # built now, for whoever it goes to: never held in the outbox
+            built = await asyncio.to_thread(data_files.build, self.database, outbound, destination, self.clock())
+            channel = await self.direct_message_channel(api, addressee)
+            caption = blocks.message(built.caption, addressee.mentioned)["text"]
+            response = await api(
+                "files.upload_v2",
+                channel=channel,
+                content=built.content,
+                filename=built.name,
+                title=built.name,
+                initial_comment=caption,
+            )
+            return Sent(str((response.get("file") or {}).get("id") or ""))
         if outbound.kind in CHARTS:  # a command's chart too: a response_url can't carry a file
             drawing = CHARTS[outbound.kind]
             channel = await self.direct_message_channel(api, addressee)

@@ -27,6 +27,8 @@ from conversations.words import Labels, PlainDialect, Rendered, Words
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+FILE_CONSENT_CONTENT_TYPE = "application/vnd.microsoft.teams.card.file.consent"
+FILE_INFO_CONTENT_TYPE = "application/vnd.microsoft.teams.card.file.info"
 TEXT_BLOCK_LIMIT = 4000
 BODY_BLOCKS = 30
 CARD_BYTES_LIMIT = 24_000  # Teams refuses messages over about 28 KB; a card leaves room for the envelope
@@ -151,6 +153,28 @@ class AdaptiveCards:
             },
         )
         return Card(content, form.title)
+
+    def file_consent(self, caption: Outbound, name: str, size: int, context: Mapping[str, Any]) -> dict[str, Any]:
+        """The activity asking a person to accept a file into their OneDrive: its name and size, and
+        the words of ``caption`` as its description; ``context`` comes back with their answer."""
+        plain = self.plain_words.render(caption.kind, caption.data)
+        return self._layout(
+            "file_consent.json.j2",
+            {
+                "content_type": FILE_CONSENT_CONTENT_TYPE,
+                "name": name,
+                "size": size,
+                "summary": plain.title or name,
+                "description": plain.text,
+                "context": dict(context),
+            },
+        )
+
+    def file_info(self, upload: Mapping[str, str], summary: str) -> dict[str, Any]:
+        """The activity showing a file now in the person's OneDrive, to open or download."""
+        return self._layout(
+            "file_info.json.j2", {"content_type": FILE_INFO_CONTENT_TYPE, "upload": dict(upload), "summary": summary}
+        )
 
     def form_problems(self, message: Outbound) -> dict[str, str]:
         """Each field's problem in words (the flow's ``form_errors`` message), for under the field."""

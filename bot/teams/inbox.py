@@ -5,7 +5,8 @@ A message, a button press or a reaction is recorded in one short commit and answ
 inbox worker then runs it through the engine. Before that, it makes sure Cadence knows who is
 talking: someone whose Entra id isn't linked yet is looked up in the conversation's roster and
 matched by email, and people mentioned in the message (Teams names them by their Bot Framework id)
-are looked up the same way. Installs store the chat's reference and say hello.
+are looked up the same way. Installs store the chat's reference and say hello. An answer to a file
+consent card queues the file's upload, or a line saying none was sent (``bot/teams/files.py``).
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from sqlmodel import Session
 from bot.inbox_recorder import InboxRecorder, Recording
 from bot.metrics import Metrics
 from bot.request_runner import RequestRunner, enqueue_one
+from bot.teams import files
 from bot.teams.sdk import TeamsSdk
 from bot.teams.side import TeamsSide, mark_gone, remember_tenant
-from bot.teams.translate import Installed, Said, Where
+from bot.teams.translate import FileConsent, Installed, Said, Where
 from conversations.commands import typed_handles
 from conversations.destinations import DirectMessage, ReplyHere
 from conversations.messages import INTERNAL_ERROR, Inbound, Outbound, Platform, inbound_from_dict, inbound_to_dict
@@ -47,6 +49,7 @@ class RequestKind(enum.StrEnum):
     INBOUND = "inbound"  # something a person said, pressed or reacted with, for the engine
     INSTALLED = "installed"  # Cadence was added to a chat or a team: keep the reference, say hello
     UNINSTALLED = "uninstalled"  # removed: nothing more goes there
+    FILE_CONSENT = "file_consent"  # a person accepted or declined a file Cadence offered
 
 
 class TeamsInbox:
@@ -84,6 +87,10 @@ class TeamsInbox:
             "timezone": said.timezone,
         }
         return await self.record(said.where, request_key, RequestKind.INBOUND, payload)
+
+    async def record_consent(self, consent: FileConsent, request_key: str) -> bool:
+        payload = {"asked_by": consent.asked_by, "accepted": consent.accepted, "upload": dict(consent.upload)}
+        return await self.record(consent.where, request_key, RequestKind.FILE_CONSENT, payload)
 
     async def record_installed(self, installed: Installed, request_key: str) -> bool:
         kind = RequestKind.INSTALLED if installed.added else RequestKind.UNINSTALLED
@@ -129,6 +136,13 @@ class TeamsInbox:
                 await asyncio.to_thread(
                     self.runner.in_unit_of_work,
                     lambda session, now: self.uninstalled(session, where),
+                    request,
+                    self.clock(),
+                )
+            case RequestKind.FILE_CONSENT:
+                await asyncio.to_thread(
+                    self.runner.in_unit_of_work,
+                    lambda session, now: self.consented(session, where, request, now),
                     request,
                     self.clock(),
                 )
@@ -244,6 +258,11 @@ class TeamsInbox:
         assert person.id is not None
         remember_reference(session, workspace.id, person.id, Platform.TEAMS, where.reference())
         enqueue_one(session, workspace.id, Platform.TEAMS, welcome(session, person), DirectMessage(person.id), key, now)
+
+    def consented(self, session: Session, where: Where, request: InboxRequest, now: datetime) -> None:
+        workspace = self.side.workspace(session, where.tenant)
+        assert workspace.id is not None
+        files.answer_consent(session, workspace.id, where.user, request.payload, request.request_key, now)
 
     def uninstalled(self, session: Session, where: Where) -> None:
         workspace = self.side.workspace(session, where.tenant)

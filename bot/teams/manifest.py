@@ -143,7 +143,7 @@ def build_manifest(app_id: str, *, base_url: str | None = None, version: str = D
             {
                 "botId": app_id,
                 "scopes": list(BOT_SCOPES),
-                "supportsFiles": False,
+                "supportsFiles": True,  # a person's data is sent as a file (bot/teams/files.py)
                 "isNotificationOnly": False,
                 "commandLists": [
                     {

@@ -29,6 +29,8 @@ FORM = "cadence_form"
 """``data`` key of a form's button: the form's id; each field is the input named by its id."""
 VERB = "cadence"
 """The ``verb`` of every ``Action.Execute`` Cadence puts on a card."""
+FILE_CONTEXT = "cadence_file"
+"""Key of a file consent card's accept and decline context: the outbox key of the delivery that asked."""
 
 _TAG = re.compile(r"<[^>]+>")
 _MENTION = re.compile(r"<at>(.*?)</at>", re.IGNORECASE | re.DOTALL)
@@ -80,6 +82,17 @@ class Submitted:
 
 
 @dataclass(frozen=True)
+class FileConsent:
+    """A person's answer to a file consent card Cadence sent: accepted, with where in their OneDrive
+    to put the file (``upload``: its name, upload URL, content URL, unique id and type), or declined."""
+
+    where: Where
+    asked_by: str  # the outbox key of the delivery whose card it was
+    accepted: bool
+    upload: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class Installed:
     where: Where
     added: bool = True
@@ -99,7 +112,7 @@ class Unsupported:
     name: str = ""
 
 
-TeamsRequest = Said | Submitted | Installed | Ignored | Unsupported
+TeamsRequest = Said | Submitted | FileConsent | Installed | Ignored | Unsupported
 
 
 def read_text(text: str, bot_name: str | None = None) -> tuple[str, tuple[str, ...]]:
@@ -210,6 +223,8 @@ def translate(body: Mapping[str, Any], bot_name: str) -> TeamsRequest:
     if kind == "invoke":
         if getattr(activity, "name", None) == "adaptiveCard/action":
             return _card_action(activity, where, body)
+        if getattr(activity, "name", None) == "fileConsent/invoke":
+            return _file_consent(activity, where)
         return Unsupported(str(getattr(activity, "name", "") or ""))
     if kind == "installationUpdate":
         action = str(getattr(activity, "action", ""))
@@ -242,6 +257,27 @@ def _card_action(activity: Any, where: Where, body: Mapping[str, Any]) -> TeamsR
     data = dict(action.data or {})
     card = str(body.get("replyToId") or "") or None
     return _from_data(data, where, card)
+
+
+def _file_consent(activity: Any, where: Where) -> TeamsRequest:
+    answer = activity.value
+    context = answer.context if isinstance(answer.context, Mapping) else {}
+    if not context.get(FILE_CONTEXT):
+        return Unsupported("fileConsent/invoke")  # not a card of ours
+    info = answer.upload_info
+    upload = (
+        {
+            "name": str(info.name or ""),
+            "upload_url": str(info.upload_url or ""),
+            "content_url": str(info.content_url or ""),
+            "unique_id": str(info.unique_id or ""),
+            "file_type": str(info.file_type or ""),
+        }
+        if info is not None
+        else {}
+    )
+    accepted = answer.action == "accept" and bool(upload.get("upload_url"))
+    return FileConsent(where, str(context[FILE_CONTEXT]), accepted, upload)
 
 
 def _from_data(data: Mapping[str, Any], where: Where, card: str | None) -> TeamsRequest:

@@ -9,7 +9,8 @@ retry or failed.
 
 A direct message to someone goes to their chat with Cadence; for someone who never wrote, the chat
 is created first (``POST /v3/conversations``) and remembered, once. Teams has no private replies in
-a channel, so those go to the person's chat too.
+a channel, so those go to the person's chat too. A file (a person's data) always goes to that chat,
+as a consent card first; once accepted, its upload is a delivery of its own (``bot/teams/files.py``).
 """
 
 from __future__ import annotations
@@ -28,14 +29,16 @@ from microsoft_teams.api import MessageActivityInput
 from microsoft_teams.api.clients.conversation.params import CreateConversationParams
 from msal.exceptions import MsalError
 
+from bot import data_files
 from bot.charts import CHARTS, compact_png
 from bot.outbox_sender import DeliveryRefused, Failed, Outcome, RetryLater, Sent, Throttled
-from bot.teams.cards import Card, Renderers
+from bot.teams import files
+from bot.teams.cards import AdaptiveCards, Card, Renderers
 from bot.teams.sdk import TeamsSdk
 from bot.teams.side import channel_named, channel_names, chat_with, service_url_of
-from bot.teams.translate import message_ref
+from bot.teams.translate import FILE_CONTEXT, message_ref
 from conversations.destinations import ChannelPost, Destination, ReplyHere, destination_from_dict, reader_of
-from conversations.messages import Platform, outbound_from_dict
+from conversations.messages import Outbound, Platform, outbound_from_dict
 from conversations.words import mentioned_person_ids
 from conversations.workspace_settings import load_settings
 from storage import connections, people
@@ -187,6 +190,7 @@ class TeamsTransport:
         self.sdk = sdk
         self.renderers = renderers
         self.default_service_url = default_service_url
+        self.clock = clock
         self.limits = limits or TeamsLimits(clock)
         self.created: dict[int, asyncio.Future[Mapping[str, Any]]] = {}
 
@@ -200,18 +204,18 @@ class TeamsTransport:
         if not addressee.tenant:
             return Failed("the organisation is not connected to Teams")
         cards = self.renderers.get(addressee.templates_dir)
-        if outbound.form is not None:
-            card = cards.form(outbound.form)
-        elif outbound.kind in CHARTS:
-            drawing = CHARTS[outbound.kind]
-            png = await asyncio.to_thread(lambda: compact_png(drawing.render(outbound.data)))
-            card = cards.message(outbound, addressee.mentioned, image=png)
-        else:
-            card = cards.message(outbound, addressee.mentioned)
+        is_file = outbound.kind in data_files.DATA_FILES or outbound.kind == files.FILE_UPLOAD
+        activity = None if is_file else (await self.card(outbound, addressee, cards)).activity()
         conversation = ""
         try:
-            conversation, service_url = await self.conversation_for(destination, addressee)
-            activity_id = await self.send(addressee.tenant, service_url, conversation, card)
+            if activity is None:
+                chat = await self.chat_of(addressee)  # files go to the person's own chat, wherever asked
+                conversation = str(chat["conversation"])
+                service_url = str(chat.get("service_url") or addressee.service_url or self.default_service_url)
+                activity = await self.file_activity(delivery, outbound, destination, cards)
+            else:
+                conversation, service_url = await self.conversation_for(destination, addressee)
+            activity_id = await self.send(addressee.tenant, service_url, conversation, activity)
             return Sent(message_ref(conversation, activity_id))
         except DeliveryRefused as refused:
             return Failed(str(refused))
@@ -225,6 +229,42 @@ class TeamsTransport:
             return RetryLater(f"could not reach Teams: {type(error).__name__}: {error}")
         except (ValueError, MsalError, OSError) as error:  # signing in: Microsoft's login refused or unreachable
             return RetryLater(f"could not sign in to Microsoft: {type(error).__name__}: {error}")
+
+    async def card(self, outbound: Outbound, addressee: Addressee, cards: AdaptiveCards) -> Card:
+        if outbound.form is not None:
+            return cards.form(outbound.form)
+        if outbound.kind in CHARTS:
+            drawing = CHARTS[outbound.kind]
+            png = await asyncio.to_thread(lambda: compact_png(drawing.render(outbound.data)))
+            return cards.message(outbound, addressee.mentioned, image=png)
+        return cards.message(outbound, addressee.mentioned)
+
+    async def file_activity(
+        self, delivery: OutboxDelivery, outbound: Outbound, destination: Destination, cards: AdaptiveCards
+    ) -> dict[str, Any]:
+        """A file's consent card (its context names this delivery); or, for an accepted one, the file
+        built afresh and put in the person's OneDrive, then its info card."""
+        if outbound.kind != files.FILE_UPLOAD:
+            built = await asyncio.to_thread(data_files.build, self.database, outbound, destination, self.clock())
+            context = {FILE_CONTEXT: delivery.dedupe_key}
+            return cards.file_consent(built.caption, built.name, len(built.content), context)
+        asked = await asyncio.to_thread(self.asked_file, str(outbound.data["asked_by"]), delivery.workspace_id)
+        if asked is None:
+            raise DeliveryRefused("the file asked for is no longer there to send (its person was erased)")
+        asked_outbound, asked_destination = asked
+        built = await asyncio.to_thread(
+            data_files.build, self.database, asked_outbound, asked_destination, self.clock()
+        )
+        upload = outbound.data["upload"]
+        await files.put_file(str(upload["upload_url"]), built.content)
+        return cards.file_info(upload, cards.plain_words.render(built.caption.kind, built.caption.data).title)
+
+    def asked_file(self, key: str, workspace_id: int) -> tuple[Outbound, Destination] | None:
+        with self.database.session_scope() as session:
+            asked = files.asked_file(session, key, workspace_id)
+            if asked is None:
+                return None
+            return outbound_from_dict(asked.payload["outbound"]), destination_from_dict(asked.payload["destination"])
 
     def look_up(self, delivery: OutboxDelivery, destination: Destination) -> Addressee:
         with self.database.session_scope() as session:
@@ -316,8 +356,8 @@ class TeamsTransport:
             remember_reference(session, person.workspace_id, person.id, Platform.TEAMS, chat)
         return chat
 
-    async def send(self, tenant: str, service_url: str, conversation: str, card: Card) -> str:
+    async def send(self, tenant: str, service_url: str, conversation: str, activity: Mapping[str, Any]) -> str:
         await self.limits.before(tenant, conversation)
-        activity = MessageActivityInput.model_validate(card.activity())
+        activity = MessageActivityInput.model_validate(dict(activity))
         sent = await self.sdk.client_for(service_url).conversations.create_activity(conversation, activity)
         return str(sent.id)

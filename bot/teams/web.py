@@ -9,6 +9,8 @@ the activity's), and an activity Cadence can read. Then it is answered within Te
   pressed twice;
 - a form sent from a card: run through the engine inside the request (off the event loop), so
   problems show on the card next to their fields, or the card says it was sent;
+- an answer to a file consent card: recorded in the inbox and answered 200 at once; the worker
+  uploads the file (``bot/teams/files.py``);
 - an invoke Cadence doesn't know: a proper invoke response saying so, never a 500.
 """
 
@@ -32,6 +34,7 @@ from bot.teams.inbox import TeamsInbox
 from bot.teams.sdk import TeamsSdk
 from bot.teams.side import TeamsSide
 from bot.teams.translate import (
+    FileConsent,
     Ignored,
     Installed,
     MalformedActivity,
@@ -165,6 +168,10 @@ class TeamsRoute:
             case Submitted():
                 self.side.learn(request.where)
                 return kind, await self.submitted(request, key)
+            case FileConsent():
+                self.side.learn(request.where)
+                await self.inbox.record_consent(request, key)
+                return kind, Answer(200)
             case Installed():
                 await self.inbox.record_installed(request, key)
                 return kind, Answer(200)

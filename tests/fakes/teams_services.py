@@ -8,6 +8,10 @@
   throwaway CA whose PEM is at ``ca_bundle_path``.
 * **Bot Framework OpenID metadata and JWKS**: the keys the SDK's inbound validator checks activity tokens
   with, and ``mint`` to sign such tokens.
+* **OneDrive upload sessions**: where a bot puts a file a person accepted from a file consent card.
+  ``upload_session(name)`` is the ``uploadInfo`` Teams sends in the ``fileConsent/invoke``; the bot PUTs
+  the bytes to its ``uploadUrl`` (pre-authorised: no bearer token, ``Content-Range`` required), and
+  ``uploaded(unique_id)`` reads them back.
 
 The code under test keeps using the real SDK clients, MSAL and PyJWT, pointed at these addresses. That way
 their serialisation, token caching and error handling (``httpx.HTTPStatusError`` with ``Retry-After``) run
@@ -102,10 +106,12 @@ TENANT_DISCOVERY = "tenant_discovery"
 OPENID_CONFIGURATION = "openid_configuration"
 JWKS = "jwks"
 TEAM_CHANNELS = "team_channels"
+FILE_UPLOAD = "file_upload"
+"""A PUT of a file's bytes to an upload session's URL."""
 UNKNOWN = "unknown"
 CONNECTOR_KINDS = frozenset({CREATE_CONVERSATION, SEND, REPLY, UPDATE, DELETE, PAGED_MEMBERS, MEMBERS, MEMBER})
 LOGIN_KINDS = frozenset({TOKEN, TENANT_DISCOVERY})
-KINDS = CONNECTOR_KINDS | LOGIN_KINDS | {OPENID_CONFIGURATION, JWKS, UNKNOWN}
+KINDS = CONNECTOR_KINDS | LOGIN_KINDS | {OPENID_CONFIGURATION, JWKS, FILE_UPLOAD, UNKNOWN}
 
 DEFAULT_PAGE_SIZE = 200  # [assumption] Teams' default when pageSize is absent
 MAX_PAGE_SIZE = 500  # Teams caps pageSize at 500 (and documents a minimum of 50, not enforced here)
@@ -403,6 +409,7 @@ _ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
         ("GET", _CONVERSATION + r"/members", MEMBERS),
         ("GET", _CONVERSATION + r"/members/(?P<member>[^/]+)", MEMBER),
         ("GET", r"(?P<prefix>(?:/[^/]+)*?)/v3/teams/(?P<team>[^/]+)/conversations", TEAM_CHANNELS),
+        ("PUT", r"/upload-session/(?P<upload>[^/]+)", FILE_UPLOAD),
     )
 )
 
@@ -512,6 +519,8 @@ class FakeMicrosoft:
         self._updates: list[tuple[str, str, Payload]] = []
         self._deleted: list[tuple[str, str]] = []
         self._issued: list[str] = []
+        self._upload_sessions: dict[str, Payload] = {}
+        self._uploaded: dict[str, bytes] = {}
         self._conversation_serial = itertools.count(1)
         self._activity_serial = itertools.count(1)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -774,6 +783,26 @@ class FakeMicrosoft:
         """Conversations created so far, in order (repeated creations for one member appear once)."""
         with self._lock:
             return list(self._conversations_by_id.values())
+
+    def upload_session(self, name: str) -> Payload:
+        """A new upload session for a file called ``name`` in the person's OneDrive, as the ``uploadInfo``
+        of a ``fileConsent/invoke`` carries it."""
+        unique_id = str(uuid.uuid4()).upper()
+        info = {
+            "contentUrl": f"https://contoso.sharepoint.com/personal/someone/Documents/Applications/{name}",
+            "name": name,
+            "uploadUrl": f"{self.origin}/upload-session/{unique_id}",
+            "uniqueId": unique_id,
+            "fileType": name.rsplit(".", 1)[-1] if "." in name else "",
+        }
+        with self._lock:
+            self._upload_sessions[unique_id] = info
+        return info
+
+    def uploaded(self, unique_id: str) -> bytes | None:
+        """The bytes put to an upload session, once they all arrived."""
+        with self._lock:
+            return self._uploaded.get(unique_id)
 
     @property
     def issued_tokens(self) -> list[str]:
@@ -1245,6 +1274,22 @@ class FakeMicrosoft:
             return _Answer(404, _connector_error(404, "NotFound", "The team was not found."))
         return _Answer(200, {"conversations": list(self.channels[team])})
 
+    def _file_upload(self, incoming: _Incoming) -> _Answer:
+        """The whole file in one PUT, as OneDrive takes it: ``Content-Range: bytes 0-(n-1)/n``, and no
+        ``Authorization`` (the URL is the permission; OneDrive answers a bearer token with 401)."""
+        session = self._upload_sessions.get(incoming.params["upload"])
+        if session is None:
+            return _Answer(404, {"error": {"code": "itemNotFound", "message": "The upload session was not found."}})
+        if "Authorization" in incoming.request.headers:
+            return _Answer(401, {"error": {"code": "unauthenticated", "message": "Don't send a token here."}})
+        size = len(incoming.raw)
+        if size == 0 or incoming.request.headers.get("Content-Range") != f"bytes 0-{size - 1}/{size}":
+            return _Answer(400, {"error": {"code": "invalidRange", "message": "Content-Range must cover the body."}})
+        self._uploaded[session["uniqueId"]] = incoming.raw
+        return _Answer(
+            201, {"id": session["uniqueId"], "name": session["name"], "size": size, "file": {"mimeType": "text/plain"}}
+        )
+
     _handlers: Mapping[str, Callable[[FakeMicrosoft, _Incoming], _Answer]] = {
         OPENID_CONFIGURATION: _openid_configuration,
         JWKS: _jwks,
@@ -1259,4 +1304,5 @@ class FakeMicrosoft:
         MEMBERS: _members,
         MEMBER: _member,
         TEAM_CHANNELS: _team_channels,
+        FILE_UPLOAD: _file_upload,
     }

@@ -98,6 +98,22 @@ class RunningTeams(ServedCadence):
         body["value"]["action"]["data"] = dict(data)
         return self.post(body)
 
+    def answer_file(
+        self, person: Person, card: Mapping[str, Any], *, accept: bool = True, upload: Mapping[str, Any] | None = None
+    ) -> httpx.Response:
+        """Allow (or decline) a file consent card Cadence sent: Teams sends back the card's context, and,
+        allowed, where in the person's OneDrive to put the file (an upload session of the fake)."""
+        (attachment,) = card["attachments"]
+        body = activity(
+            "invoke_file_consent",
+            **self.fill(person, reply_to_id=card["id"], action="accept" if accept else "decline"),
+        )
+        consent = attachment["content"]
+        body["value"]["context"] = consent["acceptContext" if accept else "declineContext"]
+        if accept:
+            body["value"]["uploadInfo"] = dict(upload or self.microsoft.upload_session(attachment["name"]))
+        return self.post(body)
+
     def install(self, person: Person, *, removed: bool = False) -> httpx.Response:
         name = "installation_update_remove" if removed else "installation_update_add"
         return self.post(activity(name, **self.fill(person)))

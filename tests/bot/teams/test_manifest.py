@@ -171,7 +171,7 @@ def test_bot_is_the_app_conversational_in_chats_and_channels():
 
     assert manifest["id"] == bot["botId"] == APP_ID
     assert bot["scopes"] == ["personal", "team"]
-    assert bot["supportsFiles"] is False
+    assert bot["supportsFiles"] is True, "a person's data goes to them as a file in their chat"
     assert bot["isNotificationOnly"] is False
     assert manifest["permissions"] == ["identity", "messageTeamMembers"]
     assert manifest["icons"] == {"color": "color.png", "outline": "outline.png"}

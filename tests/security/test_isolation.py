@@ -44,6 +44,7 @@ from bot.tick import enqueue_due
 from conversations.destinations import destination_from_dict, reader_of
 from conversations.flows import all_flows
 from conversations.messages import Inbound, Outbound, Platform, Reaction, outbound_from_dict, outbound_to_dict
+from conversations.personal_data import PERSONAL_DATA_FILE
 from conversations.words import PlainDialect, Words, mentioned_person_ids
 from conversations.workspace_settings import validate_settings
 from storage import connections, org_import, outbox, people, workspaces
@@ -193,7 +194,8 @@ class Reply:
 
 def rendered(message: Outbound) -> str:
     """The words of a message as a person reads them, with its buttons, form fields and options."""
-    words = WORDS.render(message.kind, message.data).text if WORDS.has(message.kind) else ""
+    built_at_delivery = message.kind == PERSONAL_DATA_FILE  # its words come with the file, when it is sent
+    words = WORDS.render(message.kind, message.data).text if WORDS.has(message.kind) and not built_at_delivery else ""
     return "\n".join([words, json.dumps(outbound_to_dict(message), default=str)])
 
 
@@ -998,3 +1000,28 @@ def acme_grace_id(teams: RunningTeams) -> int:
     with teams.database.session_scope() as session:
         workspace = connections.workspace_for(session, Platform.TEAMS, TENANT_ID)
         return people.by_email(session, workspace.id, "grace@acme.test").id
+
+
+def test_an_export_of_a_shared_id_holds_only_its_own_organisation(world: World) -> None:
+    """Everything held about Grace, by the command line's export and by her own ``export`` in chat:
+    her organisation's words, never the other's, though her Slack and Entra ids are the same."""
+    import json
+
+    from bot.data_files import personal_data_file
+    from storage import personal_data
+
+    busy_week(world)
+    for org, other in both(world):
+        with world.database.session_scope() as session:
+            grace = person(session, org.people["grace"])
+            document = json.dumps(personal_data.export(session, grace, MONDAY), ensure_ascii=False)
+        assert f"{org.marker} reviews" in document, "the kudos she received"
+        assert other.stem not in document.lower() and other.marker not in document
+        asked = world.send(org, Platform.SLACK, "grace", command="cadence", text="export")
+        file = asked.of("personal_data_file")
+        assert file.data == {"person_id": org.people["grace"]}, "built at delivery, from her id alone"
+        with world.database.session_scope() as session:
+            delivered_file = personal_data_file(session, file.data, org.people["grace"], MONDAY)
+        assert f"{org.marker} reviews" in delivered_file.content.decode()
+        assert other.stem not in delivered_file.content.decode().lower()
+    world.assert_nothing_crossed()

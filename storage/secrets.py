@@ -166,44 +166,94 @@ def box_of(dialect: sa.Dialect) -> SecretBox:
     return box
 
 
-class EncryptedText(sa.types.TypeDecorator):
+class Encrypted(sa.types.TypeDecorator):
+    """A column kept encrypted; each kind says how a value is sealed and how a sealed one is
+    recognised, and the rest (reading, writing, rotating, upgrading old rows) follows from that."""
+
+    cache_ok = True
+
+    def seal(self, value: Any, box: SecretBox) -> Any:
+        raise NotImplementedError
+
+    def sealed(self, stored: Any) -> bool:
+        raise NotImplementedError
+
+    def token(self, stored: Any) -> str:
+        raise NotImplementedError
+
+    def wrap(self, token: str) -> Any:
+        raise NotImplementedError
+
+    def unseal(self, plain: bytes) -> Any:
+        raise NotImplementedError
+
+    def plain_clause(self, stored: sa.ColumnElement) -> sa.ColumnElement[bool]:
+        """Stored values from before encryption, as SQL: what an upgrade has to encrypt."""
+        raise NotImplementedError
+
+    def resealed(self, stored: Any, box: SecretBox) -> Any:
+        """``stored`` under the box's first key: a sealed value rotated, a plain one (from before encryption) sealed."""
+        return self.wrap(box.rotate(self.token(stored))) if self.sealed(stored) else self.seal(stored, box)
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> Any:
+        return None if value is None else self.seal(value, box_of(dialect))
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> Any:
+        if value is None or not self.sealed(value):
+            return value
+        return self.unseal(box_of(dialect).decrypt(self.token(value)))
+
+
+class EncryptedText(Encrypted):
     """Text stored as ``fernet:<token>``; text written before encryption reads as it was."""
 
     impl = sa.Text
     cache_ok = True
 
-    def process_bind_param(self, value: str | None, dialect: sa.Dialect) -> str | None:
-        if value is None:
-            return None
-        return TEXT_PREFIX + box_of(dialect).encrypt(value.encode("utf-8"))
+    def seal(self, value: str, box: SecretBox) -> str:
+        return self.wrap(box.encrypt(value.encode("utf-8")))
 
-    def process_result_value(self, value: str | None, dialect: sa.Dialect) -> str | None:
-        if value is None or not value.startswith(TEXT_PREFIX):
-            return value
-        return box_of(dialect).decrypt(value.removeprefix(TEXT_PREFIX)).decode("utf-8")
+    def sealed(self, stored: Any) -> bool:
+        return isinstance(stored, str) and stored.startswith(TEXT_PREFIX)
+
+    def token(self, stored: str) -> str:
+        return stored.removeprefix(TEXT_PREFIX)
+
+    def wrap(self, token: str) -> str:
+        return TEXT_PREFIX + token
+
+    def unseal(self, plain: bytes) -> str:
+        return plain.decode("utf-8")
+
+    def plain_clause(self, stored: sa.ColumnElement) -> sa.ColumnElement[bool]:
+        return sa.not_(stored.startswith(TEXT_PREFIX, autoescape=True))
 
 
-class EncryptedJSON(sa.types.TypeDecorator):
+class EncryptedJSON(Encrypted):
     """A JSON document stored as ``{"fernet": "<token>"}``, so the column stays JSON on both
     databases; a document written before encryption reads as it was."""
 
     impl = sa.JSON
     cache_ok = True
 
-    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> Any:
-        if value is None:
-            return None
+    def seal(self, value: Any, box: SecretBox) -> dict[str, str]:
         plain = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
-        return {JSON_KEY: box_of(dialect).encrypt(plain)}
+        return self.wrap(box.encrypt(plain))
 
-    def process_result_value(self, value: Any, dialect: sa.Dialect) -> Any:
-        if not is_encrypted_document(value):
-            return value
-        return json.loads(box_of(dialect).decrypt(value[JSON_KEY]))
+    def sealed(self, stored: Any) -> bool:
+        return isinstance(stored, dict) and len(stored) == 1 and isinstance(stored.get(JSON_KEY), str)
 
+    def token(self, stored: dict[str, str]) -> str:
+        return stored[JSON_KEY]
 
-def is_encrypted_document(value: Any) -> bool:
-    return isinstance(value, dict) and len(value) == 1 and isinstance(value.get(JSON_KEY), str)
+    def wrap(self, token: str) -> dict[str, str]:
+        return {JSON_KEY: token}
+
+    def unseal(self, plain: bytes) -> Any:
+        return json.loads(plain)
+
+    def plain_clause(self, stored: sa.ColumnElement) -> sa.ColumnElement[bool]:
+        return stored[JSON_KEY].as_string().is_(None)
 
 
 @dataclass(frozen=True)
@@ -222,33 +272,20 @@ def encrypted_columns(metadata: sa.MetaData) -> list[EncryptedColumn]:
         EncryptedColumn(table, column)
         for table in metadata.sorted_tables
         for column in table.columns
-        if isinstance(column.type, EncryptedText | EncryptedJSON)
+        if isinstance(column.type, Encrypted)
     ]
 
 
-def _raw(column: EncryptedColumn) -> sa.ColumnElement:
-    """The column's stored value, without the type decrypting it."""
-    return sa.type_coerce(column.column, sa.Text if isinstance(column.column.type, EncryptedText) else sa.JSON)
-
-
-def reencrypted(column: EncryptedColumn, stored: Any, box: SecretBox) -> Any:
-    """What to store instead of ``stored`` so it is under the box's first key: an encrypted value
-    rotated, a plain one (from before encryption) encrypted."""
-    if isinstance(column.column.type, EncryptedText):
-        if stored.startswith(TEXT_PREFIX):
-            return TEXT_PREFIX + box.rotate(stored.removeprefix(TEXT_PREFIX))
-        return TEXT_PREFIX + box.encrypt(stored.encode("utf-8"))
-    if is_encrypted_document(stored):
-        return {JSON_KEY: box.rotate(stored[JSON_KEY])}
-    plain = json.dumps(stored, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
-    return {JSON_KEY: box.encrypt(plain)}
-
-
-def _batches(connection: sa.Connection, column: EncryptedColumn, batch_size: int) -> Iterator[list[sa.Row]]:
+def _batches(
+    connection: sa.Connection, column: EncryptedColumn, stored: sa.ColumnElement, only_plain: bool, batch_size: int
+) -> Iterator[list[sa.Row]]:
     (key,) = column.table.primary_key.columns
+    wanted = [column.column.is_not(None)]
+    if only_plain:
+        wanted.append(column.column.type.plain_clause(stored))
     last = None
     while True:
-        query = sa.select(key, _raw(column)).where(column.column.is_not(None)).order_by(key).limit(batch_size)
+        query = sa.select(key, stored).where(*wanted).order_by(key).limit(batch_size)
         if last is not None:
             query = query.where(key > last)
         rows = list(connection.execute(query))
@@ -263,32 +300,24 @@ def rewrite_all(
 ) -> dict[str, int]:
     """Put every encrypted column's values under the box's first key, a batch per transaction so no
     table is locked for long; ``only_plain`` touches only values from before encryption (what an
-    upgrade needs), otherwise every value (a key rotation). Returns the rows rewritten per column."""
+    upgrade needs, picked in SQL so an up-to-date table costs one query), otherwise every value (a
+    key rotation). Returns the rows rewritten per column."""
     rewritten: dict[str, int] = {}
     for column in encrypted_columns(metadata):
+        kind: Encrypted = column.column.type
         (key,) = column.table.primary_key.columns
+        stored = sa.type_coerce(column.column, kind.impl)  # the stored value, without the type decrypting it
+        statement = (
+            sa.update(column.table)
+            .where(key == sa.bindparam("row_key"))
+            .values({column.column.name: sa.bindparam("stored", type_=kind.impl)})
+        )
         count = 0
         with engine.connect() as connection:
-            for rows in _batches(connection, column, batch_size):
-                changes = [
-                    {"row_key": row[0], "stored": reencrypted(column, row[1], box)}
-                    for row in rows
-                    if not (only_plain and _is_encrypted(column, row[1]))
-                ]
-                if changes:
-                    statement = (
-                        sa.update(column.table)
-                        .where(key == sa.bindparam("row_key"))
-                        .values({column.column.name: sa.bindparam("stored", type_=_raw(column).type)})
-                    )
-                    connection.execute(statement, changes)
+            for rows in _batches(connection, column, stored, only_plain, batch_size):
+                changes = [{"row_key": row[0], "stored": kind.resealed(row[1], box)} for row in rows]
+                connection.execute(statement, changes)
                 connection.commit()
                 count += len(changes)
         rewritten[column.name] = count
     return rewritten
-
-
-def _is_encrypted(column: EncryptedColumn, stored: Any) -> bool:
-    if isinstance(column.column.type, EncryptedText):
-        return stored.startswith(TEXT_PREFIX)
-    return is_encrypted_document(stored)

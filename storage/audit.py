@@ -64,3 +64,15 @@ def events(session: Session, *, workspace_id: int | None = None, since: datetime
     if since is not None:
         query = query.where(AuditEvent.at >= since)
     return list(session.exec(query))
+
+
+def latest(session: Session, workspace_id: int, action: AuditAction) -> AuditEvent | None:
+    """The organisation's most recent entry of one kind (who applied the settings last), in one
+    query however long the log has grown."""
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.workspace_id == workspace_id, AuditEvent.action == action)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(1)
+    )
+    return session.exec(query).first()

@@ -115,15 +115,11 @@ def prepare_settings(session: Session, actor: Actor, inbound: Inbound, state: St
     if not privacy.admin_may(viewer, privacy.Record.SETTINGS):
         admins = [person.display_name for person in privacy.admins_of(session, actor.workspace_id)]
         return State(flow="settings", step="show", data={"allowed": False, "admins": admins})
-    applied = [
-        event
-        for event in audit.events(session, workspace_id=actor.workspace_id)
-        if event.action is AuditAction.SETTINGS_APPLIED and event.workspace_id == actor.workspace_id
-    ]
+    applied = audit.latest(session, actor.workspace_id, AuditAction.SETTINGS_APPLIED)
     shown = summary(settings_of(session, actor.workspace_id))
-    if applied:
-        at = applied[-1].at.astimezone(ZoneInfo(viewer.timezone))
-        shown["last_applied"] = {"at": f"{at:%-d %b %Y, %H:%M}", "actor": applied[-1].actor}
+    if applied is not None:
+        at = applied.at.astimezone(ZoneInfo(viewer.timezone))
+        shown["last_applied"] = {"at": f"{at:%-d %b %Y, %H:%M}", "actor": applied.actor}
     return State(flow="settings", step="show", data={"allowed": True, "shown": shown})
 
 

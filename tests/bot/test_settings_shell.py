@@ -25,14 +25,15 @@ anonymity_threshold: 4
 """
         )
         maya = session.get(Person, org.ids["maya"])
-        audit.record(
-            session,
-            AuditAction.SETTINGS_APPLIED,
-            workspace_id=org.workspace_id,
-            actor="cli (ops)",
-            details={"changed": ["checkins"]},
-            at=datetime(2027, 3, 1, 8, 30, tzinfo=UTC),
-        )
+        for actor, day in (("cli (ops)", 1), ("cli (an earlier operator)", 0)):  # recorded out of order
+            audit.record(
+                session,
+                AuditAction.SETTINGS_APPLIED,
+                workspace_id=org.workspace_id,
+                actor=actor,
+                details={"changed": ["checkins"]},
+                at=datetime(2027, 2 + day, 1, 8, 30, tzinfo=UTC),
+            )
         assert maya.role.value == "admin"
     shown = text(the_one(org.say("maya", "settings"), "settings"))
     assert "Check-ins: Thursday at 16:00 in each person's own time zone" in shown

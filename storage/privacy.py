@@ -312,10 +312,6 @@ def can_see_goal(session: Session, viewer: Person, goal: Goal, personal_goals_pu
     return _goal_allows(session, viewer, goal, Access.SEE)
 
 
-def only_admins(record: Record, access: Access) -> bool:
-    return RULES[record][access] == frozenset({Relation.ADMIN})
-
-
 def admin_may(viewer: Person, record: Record, access: Access = Access.SEE) -> bool:
     """For what concerns the whole organisation (the settings, the fairness view, erasure, the
     audit log): only the viewer's standing as an admin can allow it."""

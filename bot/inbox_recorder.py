@@ -29,6 +29,12 @@ class Recording:
     team: str
     kind: str
     payload: Mapping[str, Any]
+    user: str | None = None
+    """The platform user the request is from (or about): their requests are handled one at a time, in order."""
+
+    @property
+    def actor(self) -> str | None:
+        return None if self.user is None else f"{self.platform.value}:{self.team}:{self.user}"
 
 
 class InboxRecorder:
@@ -98,6 +104,7 @@ class InboxRecorder:
                     kind=recording.kind,
                     payload=recording.payload,
                     now=now,
+                    actor=recording.actor,
                 )
         return added
 

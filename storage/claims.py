@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col, select
 
 from conversations.messages import Platform
@@ -37,9 +38,19 @@ def claim_due(
     lease: timedelta,
     limit: int,
     platforms: Collection[Platform] | None = None,
+    in_order_of: str | None = None,
 ) -> list[Row]:
     """Take up to ``limit`` rows that are ``waiting`` and due, or ``working`` for longer than ``lease``,
-    and mark them ``working``, claimed now; oldest due first."""
+    and mark them ``working``, claimed now; oldest due first.
+
+    ``in_order_of`` names a column (whose request, to whom a message goes): a row is taken only
+    when no earlier row with the same value is still unfinished, so one person's rows are worked on
+    one at a time and in order, by whichever replica, and a batch never holds two of them.
+
+    On PostgreSQL the rows are picked in a materialised CTE with ``FOR UPDATE SKIP LOCKED``: picked
+    once, locked, and updated. (``UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)``
+    let the planner run the sub-select more than once, and one replica's claim took every due row.)
+    """
     table: Any = model
     due = sa.or_(
         sa.and_(table.status == waiting, table.next_attempt_at <= now),
@@ -48,18 +59,67 @@ def claim_due(
     candidates = select(table.id).where(due)
     if platforms is not None:
         candidates = candidates.where(col(table.platform).in_(list(platforms)))
+    if in_order_of is not None:
+        candidates = candidates.where(~earlier_unfinished(model, in_order_of, waiting, working))
     candidates = candidates.order_by(table.next_attempt_at, table.id).limit(limit)
+    claimed_values = {"status": working, "claimed_at": now, "attempts": table.attempts + 1}
+    options = {"synchronize_session": False, "populate_existing": True}
     if session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    statement = (
-        sa.update(model)
-        .where(col(table.id).in_(candidates.scalar_subquery()), due)
-        .values(status=working, claimed_at=now, attempts=table.attempts + 1)
-        .returning(model)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
+        picked = candidates.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
+        statement = (
+            sa.update(model)
+            .where(table.id == picked.c.id)
+            .values(**claimed_values)
+            .returning(model)
+            .execution_options(**options)
+        )
+    else:  # one process (SQLite admits one writer): the sub-select runs once, inside the write lock
+        statement = (
+            sa.update(model)
+            .where(col(table.id).in_(candidates.scalar_subquery()), due)
+            .values(**claimed_values)
+            .returning(model)
+            .execution_options(**options)
+        )
     claimed = list(session.scalars(statement))
     return sorted(claimed, key=lambda row: (row.next_attempt_at, row.id or 0))
+
+
+def earlier_unfinished(model: type[SQLModel], column: str, waiting: Any, working: Any) -> sa.Exists:
+    """An earlier row with the same ``column`` (on the same platform, of the same organisation) that is
+    waiting or being worked on. A row waiting to be
+    first sent in the future (``created_at`` after this one's: a reminder queued ahead) holds
+    nothing up; a row retried later does, so the ones after it keep their place behind it."""
+    table: Any = model
+    earlier: Any = aliased(model)
+    unfinished = sa.and_(
+        getattr(earlier, column) == getattr(table, column),
+        earlier.platform == table.platform,
+        earlier.id < table.id,
+        earlier.status.in_([waiting, working]),
+    )
+    if hasattr(model, "workspace_id"):  # two organisations' people may share a platform id
+        unfinished = sa.and_(unfinished, earlier.workspace_id == table.workspace_id)
+    if hasattr(model, "created_at"):
+        unfinished = sa.and_(unfinished, earlier.created_at <= table.created_at)
+    return sa.exists().where(unfinished)
+
+
+def release(session: Session, model: type[Row], rows: Collection[Row], *, working: Any, waiting: Any) -> int:
+    """Hand rows claimed but never started back to the queue, as they were before the claim (a
+    stopping process gives them to the other replicas now rather than after its lease); a row
+    claimed again by someone else meanwhile is left alone."""
+    table: Any = model
+    handed = 0
+    for row in rows:
+        result = session.execute(
+            sa.update(model)
+            .where(table.id == row.id, table.status == working, table.claimed_at == row.claimed_at)
+            .values(status=waiting, claimed_at=None, attempts=table.attempts - 1)  # the claim counted an attempt
+            .execution_options(synchronize_session=False)
+        )
+        handed += result.rowcount
+    return handed
 
 
 def counts_by_status(session: Session, model: type[SQLModel], statuses: type[Any]) -> dict[Any, int]:

@@ -38,12 +38,16 @@ def record(
     kind: str,
     payload: Mapping[str, Any],
     now: datetime,
+    actor: str | None = None,
 ) -> bool:
-    """Queue a request unless one with the same key was recorded before; True when this call added it."""
+    """Queue a request unless one with the same key was recorded before; True when this call added it.
+
+    ``actor`` is whose request it is (see ``InboxRequest.actor``); without one the request waits for no other."""
     row = {
         "platform": platform,
         "request_key": request_key,
         "team": team,
+        "actor": actor or request_key,
         "kind": kind,
         "payload": dict(payload),
         "status": InboxStatus.QUEUED,
@@ -72,7 +76,13 @@ def claim_due(
         lease=lease,
         limit=limit,
         platforms=platforms,
+        in_order_of="actor",
     )
+
+
+def release(session: Session, requests: Collection[InboxRequest]) -> int:
+    """Give claimed requests that were never started back to the other workers (a stopping process)."""
+    return claims.release(session, InboxRequest, requests, working=InboxStatus.PROCESSING, waiting=InboxStatus.QUEUED)
 
 
 def _finish(session: Session, request: InboxRequest, **values: Any) -> None:

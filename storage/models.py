@@ -441,12 +441,19 @@ class InboxRequest(SQLModel, table=True):
     """
 
     __tablename__ = "inbox_requests"
-    __table_args__ = (sa.Index("ix_inbox_requests_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_inbox_requests_status_next_attempt_at", "status", "next_attempt_at"),
+        sa.Index("ix_inbox_requests_actor_id", "actor", "id"),  # one person's requests, in order
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     platform: Platform = Field(sa_type=enum_type(Platform), nullable=False)
     request_key: str = Field(max_length=200, unique=True)
     team: str = Field(max_length=64)
+    actor: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    """Whose request it is (platform, team, user): a request is taken only once the same actor's
+    earlier ones are finished, so one person's two quick messages are handled in order, even by two
+    replicas. A request of no one in particular holds its own key here."""
     kind: str = Field(max_length=48)
     payload: dict[str, Any] = encrypted_json_field()
     status: InboxStatus = Field(default=InboxStatus.QUEUED, sa_type=enum_type(InboxStatus), nullable=False)
@@ -472,6 +479,7 @@ class OutboxDelivery(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_outbox_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
         sa.Index("ix_outbox_deliveries_platform_message_id", "platform_message_id"),  # a pressed card, a reaction
+        sa.Index("ix_outbox_deliveries_recipient_id", "recipient", "id"),  # one recipient's messages, in order
     )
 
     id: int | None = Field(default=None, primary_key=True)

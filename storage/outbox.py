@@ -21,7 +21,7 @@ from conversations.messages import Outbound, Platform, outbound_to_dict
 from storage import claims
 from storage.models import DeliveryStatus, OutboxDelivery
 
-DEFAULT_LEASE = timedelta(minutes=5)
+DEFAULT_LEASE = timedelta(minutes=1)
 MAX_ERROR_LENGTH = 500
 
 
@@ -109,6 +109,14 @@ def claim_due(
         lease=lease,
         limit=limit,
         platforms=platforms,
+        in_order_of="recipient",
+    )
+
+
+def release(session: Session, deliveries: Collection[OutboxDelivery]) -> int:
+    """Give claimed deliveries that were never tried back to the other senders (a stopping process)."""
+    return claims.release(
+        session, OutboxDelivery, deliveries, working=DeliveryStatus.SENDING, waiting=DeliveryStatus.PENDING
     )
 
 

@@ -107,6 +107,20 @@ def postgres_database(schema: str, *, migrated: bool = True) -> Database:
     return database
 
 
+def another_replica(database: Database) -> Database:
+    """A second engine on the database ``database`` is on, with the same keys: what another
+    ``cadence serve`` process on it would have (the caller disposes of it)."""
+    if database.dialect != "postgresql":
+        return Database(database.url)
+    with database.engine.connect() as connection:
+        search_path = connection.exec_driver_sql("SHOW search_path").scalar()
+    return postgres_like(database.url, search_path)
+
+
+def postgres_like(url: str, search_path: str) -> Database:
+    return Database(url, secret_keys=POSTGRES_SECRET_KEY, connect_args={"options": f"-csearch_path={search_path}"})
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def any_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """The same test on SQLite and, when configured, PostgreSQL."""

@@ -76,16 +76,19 @@ class SlackInbox:
 
     # ---- inside the ack ------------------------------------------------------------------------------------------
 
-    async def record(self, team: str, request_key: str, kind: RequestKind, payload: dict[str, Any]) -> bool:
-        """Queue a request for the worker; False (and counted) when Slack delivered it before."""
-        recording = Recording(Platform.SLACK, request_key, team, kind, payload)
+    async def record(
+        self, team: str, request_key: str, kind: RequestKind, payload: dict[str, Any], user: str | None = None
+    ) -> bool:
+        """Queue a request for the worker; False (and counted) when Slack delivered it before. ``user``'s
+        requests are handled one at a time, in the order they arrived."""
+        recording = Recording(Platform.SLACK, request_key, team, kind, payload, user)
         return await self.recorder.record_for_worker(recording, self.wake_worker, self.metrics)
 
     async def record_inbound(
         self, inbound: Inbound, request_key: str, *, response_url: str | None = None, trigger_id: str | None = None
     ) -> bool:
         payload = {"inbound": inbound_to_dict(inbound), "response_url": response_url, "trigger_id": trigger_id}
-        return await self.record(inbound.workspace, request_key, RequestKind.INBOUND, payload)
+        return await self.record(inbound.workspace, request_key, RequestKind.INBOUND, payload, inbound.user)
 
     # ---- in the worker -------------------------------------------------------------------------------------------
 

@@ -76,8 +76,10 @@ class TeamsInbox:
     # ---- inside the request ----------------------------------------------------------------------------------------
 
     async def record(self, where: Where, request_key: str, kind: RequestKind, payload: dict[str, Any]) -> bool:
-        """Queue a request for the worker; False (and counted) when Teams delivered it before."""
-        recording = Recording(Platform.TEAMS, request_key, where.tenant, kind, {**payload, "where": asdict(where)})
+        """Queue a request for the worker; False (and counted) when Teams delivered it before. One
+        sender's requests are handled one at a time, in the order they arrived."""
+        payload = {**payload, "where": asdict(where)}
+        recording = Recording(Platform.TEAMS, request_key, where.tenant, kind, payload, where.user or None)
         return await self.recorder.record_for_worker(recording, self.wake_worker, self.metrics)
 
     async def record_said(self, said: Said, request_key: str) -> bool:

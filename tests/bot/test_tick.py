@@ -57,7 +57,9 @@ def test_a_sender_whose_lease_ran_out_does_not_overwrite_the_new_claim(database:
         [first_claim] = outbox.claim_due(session, NOW)
     with database.session_scope() as session:
         [second_claim] = outbox.claim_due(session, NOW + outbox.DEFAULT_LEASE + timedelta(seconds=1))
-    sender = OutboxSender(database, {Platform.SHELL: PrintsNothing()}, lambda: NOW + timedelta(minutes=6))
+    sender = OutboxSender(
+        database, {Platform.SHELL: PrintsNothing()}, lambda: NOW + outbox.DEFAULT_LEASE + timedelta(seconds=2)
+    )
     report = asyncio.run(sender.drain())  # nothing due: the row is the second sender's now
     assert report.handled == 0
     from bot.outbox_sender import DrainReport

@@ -20,14 +20,17 @@ def workspace_id(database: Database) -> int:
         return workspace.id
 
 
-def enqueue(database: Database, workspace: int, key: str, when: datetime = NOW, platform=Platform.SLACK) -> bool:
+def enqueue(
+    database: Database, workspace: int, key: str, when: datetime = NOW, platform=Platform.SLACK, recipient: str = ""
+) -> bool:
+    """One delivery, to a recipient of its own unless ``recipient`` names one."""
     with database.session_scope() as session:
         return outbox.enqueue(
             session,
             workspace_id=workspace,
             platform=platform,
             kind="checkin_prompt",
-            recipient="U1",
+            recipient=recipient or f"U-{key}",
             dedupe_key=key,
             payload={"n": key},
             not_before=when,
@@ -61,7 +64,7 @@ def test_a_row_abandoned_by_a_crashed_sender_is_claimed_after_the_lease(any_data
     with any_database.session_scope() as session:
         outbox.claim_due(session, NOW)
     with any_database.session_scope() as session:
-        assert outbox.claim_due(session, NOW + timedelta(minutes=4)) == []
+        assert outbox.claim_due(session, NOW + outbox.DEFAULT_LEASE - timedelta(seconds=1)) == []
     with any_database.session_scope() as session:
         again = outbox.claim_due(session, NOW + outbox.DEFAULT_LEASE)
     assert [row.attempts for row in again] == [2]

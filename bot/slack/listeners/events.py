@@ -25,12 +25,18 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
     async def on_home_opened(body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("tab") == "home":
             await deps.inbox.record(
-                body["team_id"], f"slack:event:{body['event_id']}", RequestKind.HOME_OPENED, {"user": event["user"]}
+                body["team_id"],
+                f"slack:event:{body['event_id']}",
+                RequestKind.HOME_OPENED,
+                {"user": event["user"]},
+                event["user"],
             )
 
     async def on_user_event(body: dict[str, Any], event: dict[str, Any]) -> None:
+        user = event["user"]
+        user_id = user.get("id") if isinstance(user, dict) else user
         await deps.inbox.record(
-            body["team_id"], f"slack:event:{body['event_id']}", RequestKind.USER_CHANGED, {"user": event["user"]}
+            body["team_id"], f"slack:event:{body['event_id']}", RequestKind.USER_CHANGED, {"user": user}, user_id
         )
 
     app.event("team_join")(on_user_event)

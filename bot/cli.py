@@ -718,11 +718,16 @@ def _port(args: argparse.Namespace, context: Context) -> int:
 def _serve(context: Context, host: str, port: int, *, socket_mode: bool) -> int:
     import uvicorn
 
+    from bot.leadership import AlreadyServing
     from bot.service import AnnouncedServer
 
     runtime = _runtime(context, socket_mode=socket_mode)
     if not runtime.database.secrets.available:  # before anyone installs or writes a private note
         raise CliError(runtime.database.secrets.missing)
+    try:
+        runtime.leadership.claim_database()
+    except AlreadyServing as error:
+        raise CliError(str(error)) from error
     asyncio.run(runtime.connect())  # an unreachable platform or a refused token: one line, before serving
 
     def announce(bound_port: int) -> None:
@@ -731,7 +736,12 @@ def _serve(context: Context, host: str, port: int, *, socket_mode: bool) -> int:
 
     server = AnnouncedServer(
         uvicorn.Config(
-            runtime.service, host=host, port=port, lifespan="on", log_level=context.config.log_level.lower()
+            runtime.service,
+            host=host,
+            port=port,
+            lifespan="on",
+            log_level=context.config.log_level.lower(),
+            timeout_graceful_shutdown=max(int(runtime.shutdown_grace), 1),  # requests in flight, then ours
         ),
         announce,
     )
@@ -739,6 +749,8 @@ def _serve(context: Context, host: str, port: int, *, socket_mode: bool) -> int:
         server.run()
     except SystemExit:  # uvicorn's own exit when start-up fails (port taken); it has logged why
         return 1
+    finally:
+        runtime.leadership.release()
     return 0 if server.started else 1
 
 

@@ -49,6 +49,11 @@ class AppConfig(BaseSettings):
     cadence_secret_key: SecretStr | None = None
     """Fernet keys, newest first, that tokens and private notes are encrypted under (storage.secrets)."""
 
+    cadence_lease_seconds: float = Field(default=60.0, gt=0)
+    """How long a request or delivery claimed by a replica that vanished waits before another takes it."""
+    cadence_shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    """On SIGTERM: how long in-flight requests and sends may take to finish before the process exits."""
+
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=1, le=65535)
 

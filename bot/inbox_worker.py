@@ -24,7 +24,7 @@ from bot.polling import Wakeup, run_until_stopped
 from bot.traffic import Traffic
 from conversations.messages import Platform
 from storage import inbox
-from storage.database import Database
+from storage.database import UNAVAILABLE, Database
 from storage.models import InboxRequest
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ class InboxWorker:
         policy: RetryPolicy = INBOX_RETRIES,
         rng: random.Random | None = None,
         batch_size: int = 1,
+        lease: timedelta = inbox.DEFAULT_LEASE,
     ) -> None:
         self.database = database
         self.handlers = dict(handlers)
@@ -61,7 +62,17 @@ class InboxWorker:
         self.policy = policy
         self.rng = rng or random.Random()
         self.batch_size = batch_size
+        self.lease = lease
         self.wakeup = Wakeup()
+        self.stopping = asyncio.Event()
+        self.unsettled: list[InboxRequest] = []
+        """Requests whose handling the database cut short (it went away): handed back first thing once it
+        is back, so they are handled again at once rather than after their lease."""
+
+    def stop(self) -> None:
+        """Stop taking requests: the one in hand is finished, claimed ones not started are handed back."""
+        self.stopping.set()
+        self.wakeup.set()
 
     def notify(self) -> None:
         """A request was recorded: stop waiting for the next poll."""
@@ -71,18 +82,35 @@ class InboxWorker:
         """Take the next due request(s); one at a time by default, so a process that stops holds no
         claim but the request in hand (a claimed row waits out its lease before another takes it)."""
         with self.database.session_scope() as session:
-            return inbox.claim_due(session, now, limit=self.batch_size, platforms=list(self.handlers))
+            return inbox.claim_due(session, now, limit=self.batch_size, lease=self.lease, platforms=list(self.handlers))
 
     async def drain(self) -> int:
         """Handle every request due now, oldest first; returns how many were taken."""
         taken = 0
+        await asyncio.to_thread(self.hand_back_unsettled)
         # the clock is read here, on the loop (where tests may freeze it), and handed to the threads
-        while batch := await asyncio.to_thread(self.claim, self.clock()):
-            for request in batch:
+        while not self.stopping.is_set() and (batch := await asyncio.to_thread(self.claim, self.clock())):
+            for position, request in enumerate(batch):
+                if self.stopping.is_set():
+                    await asyncio.to_thread(self.hand_back, batch[position:])
+                    break
                 await self.traffic.step_aside()
-                await self.work_on(request)
+                try:
+                    await self.work_on(request)
+                except UNAVAILABLE:
+                    self.unsettled.extend(batch[position:])
+                    raise
             taken += len(batch)
         return taken
+
+    def hand_back(self, requests: list[InboxRequest]) -> None:
+        with self.database.session_scope() as session:
+            inbox.release(session, requests)
+
+    def hand_back_unsettled(self) -> None:
+        if self.unsettled:
+            self.hand_back(self.unsettled)
+            self.unsettled.clear()
 
     async def work_on(self, request: InboxRequest) -> None:
         if request.attempts > self.policy.max_attempts:
@@ -93,6 +121,8 @@ class InboxWorker:
             return
         try:
             await self.handlers[request.platform].handle(request)
+        except UNAVAILABLE:
+            raise  # the database went away, not the request's fault: handed back once it returns
         except inbox.LostClaim:
             log.warning("inbox request %s was taken over by another worker", request.request_key)
         except Exception as error:  # recorded on the row and retried, then failed with the reason
@@ -119,9 +149,14 @@ class InboxWorker:
             next_due = inbox.next_due_at(session, platforms=list(self.handlers))
         return None if next_due is None else max((next_due - now).total_seconds(), 0.0)
 
-    async def run(self, stop: asyncio.Event, poll_interval: float = 1.0) -> None:
+    async def run(self, poll_interval: float = 1.0) -> None:
+        """Handle requests until :meth:`stop`."""
+
         async def handle_due() -> float | None:
             await self.drain()
             return await asyncio.to_thread(self.seconds_until_next_due, self.clock())
 
-        await run_until_stopped(stop, self.wakeup, handle_due, poll_interval=poll_interval, name="inbox worker")
+        self.stopping.clear()
+        await run_until_stopped(
+            self.stopping, self.wakeup, handle_due, poll_interval=poll_interval, name="inbox worker"
+        )

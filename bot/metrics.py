@@ -6,14 +6,14 @@ read from the database at scrape time, so every replica reports the shared queue
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from storage import inbox, outbox
-from storage.database import Database
+from storage.database import UNAVAILABLE, Database
 from storage.models import DeliveryStatus, InboxStatus
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -27,9 +27,17 @@ class QueueCollector(Collector):
         self.database = database
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        with self.database.session_scope() as session:
-            counts = outbox.counts_by_status(session)
-            requests = inbox.counts_by_status(session)
+        up = GaugeMetricFamily("cadence_database_up", "1 when the database answered this scrape's queries, else 0")
+        try:
+            with self.database.session_scope() as session:
+                counts = outbox.counts_by_status(session)
+                requests = inbox.counts_by_status(session)
+        except UNAVAILABLE:  # the scrape still answers: the queues can't be counted, and that is the news
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
         waiting = GaugeMetricFamily("cadence_inbox_depth", "Requests recorded and waiting to be handled")
         waiting.add_metric([], requests[InboxStatus.QUEUED] + requests[InboxStatus.PROCESSING])
         yield waiting
@@ -46,7 +54,8 @@ class QueueCollector(Collector):
 
 
 class Metrics:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, leading: Callable[[], bool] = lambda: False) -> None:
+        """``leading``: whether this replica runs the scheduler now (see :mod:`bot.leadership`)."""
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "cadence_requests", "Platform requests received", ["platform", "kind", "status"], registry=self.registry
@@ -65,6 +74,12 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(QueueCollector(database))
+        leader = Gauge(
+            "cadence_scheduler_leader",
+            "1 on the replica that runs the scheduler's tick, 0 on the others: their sum should be 1",
+            registry=self.registry,
+        )
+        leader.set_function(lambda: 1.0 if leading() else 0.0)
 
     def event(self, platform: str, outcome: str) -> None:
         self.events.labels(platform, outcome).inc()

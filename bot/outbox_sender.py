@@ -22,7 +22,7 @@ from bot.polling import Wakeup, run_until_stopped
 from bot.traffic import Traffic
 from conversations.messages import Platform
 from storage import outbox
-from storage.database import Database
+from storage.database import UNAVAILABLE, Database
 from storage.models import DeliveryStatus, OutboxDelivery
 
 log = logging.getLogger(__name__)
@@ -114,6 +114,7 @@ class OutboxSender:
         batch_size: int = 50,
         concurrency: int = 8,
         traffic: Traffic | None = None,
+        lease: timedelta = outbox.DEFAULT_LEASE,
     ) -> None:
         self.database = database
         self.transports = dict(transports)
@@ -123,7 +124,17 @@ class OutboxSender:
         self.batch_size = batch_size
         self.concurrency = concurrency
         self.traffic = traffic or Traffic()
+        self.lease = lease
         self.wakeup = Wakeup()
+        self.stopping = asyncio.Event()
+        self.unrecorded: list[tuple[OutboxDelivery, Outcome]] = []
+        """Outcomes the database couldn't take when they came (it was away): recorded first thing once it is
+        back, so a message sent during an outage is not sent again when its lease runs out."""
+
+    def stop(self) -> None:
+        """Stop taking deliveries: what is being sent finishes, claimed ones not yet tried are handed back."""
+        self.stopping.set()
+        self.wakeup.set()
 
     async def close(self) -> None:
         """Let transports release their connections."""
@@ -137,7 +148,7 @@ class OutboxSender:
     def claim(self, now: datetime | None = None) -> list[OutboxDelivery]:
         with self.database.session_scope() as session:
             return outbox.claim_due(
-                session, now or self.clock(), limit=self.batch_size, platforms=list(self.transports)
+                session, now or self.clock(), limit=self.batch_size, lease=self.lease, platforms=list(self.transports)
             )
 
     async def drain(self) -> DrainReport:
@@ -149,28 +160,49 @@ class OutboxSender:
         """
         report = DrainReport()
         limit = asyncio.Semaphore(self.concurrency)
+        self.record_unrecorded(report)
+        unstarted: list[OutboxDelivery] = []
 
         async def send_in_order(deliveries: list[OutboxDelivery]) -> None:
             async with limit:
                 held_until = None
-                for delivery in deliveries:
+                for position, delivery in enumerate(deliveries):
+                    if self.stopping.is_set():
+                        unstarted.extend(deliveries[position:])
+                        return
                     if held_until is not None:
                         waiting = RetryLater("waiting for an earlier message", held_until - self.clock(), True)
                         self.record(delivery, waiting, report)
                         continue
                     await self.traffic.step_aside()
                     outcome = await self.attempt(delivery)
-                    held_until = self.record(delivery, outcome, report)
+                    try:
+                        held_until = self.record(delivery, outcome, report)
+                    except UNAVAILABLE:
+                        self.unrecorded.append((delivery, outcome))
+                        raise
 
         # The sender's database work stays on the event loop, between the awaits of its HTTP calls:
         # moved to threads it competed with the acks for the interpreter and cost a fifth of the ack
         # throughput (bench/README.md). Its statements are short, and it steps aside during bursts.
-        while batch := self.claim():
-            by_recipient: dict[str, list[OutboxDelivery]] = {}
-            for delivery in batch:
-                by_recipient.setdefault(delivery.recipient, []).append(delivery)
-            await asyncio.gather(*(send_in_order(deliveries) for deliveries in by_recipient.values()))
+        try:
+            while not self.stopping.is_set() and (batch := self.claim()):
+                by_recipient: dict[str, list[OutboxDelivery]] = {}
+                for delivery in batch:
+                    by_recipient.setdefault(delivery.recipient, []).append(delivery)
+                await asyncio.gather(*(send_in_order(deliveries) for deliveries in by_recipient.values()))
+        finally:
+            if unstarted:
+                with self.database.session_scope() as session:
+                    outbox.release(session, unstarted)
         return report
+
+    def record_unrecorded(self, report: DrainReport) -> None:
+        """Record the outcomes the database missed while it was away (raises while it still is)."""
+        while self.unrecorded:
+            delivery, outcome = self.unrecorded[0]
+            self.record(delivery, outcome, report)
+            self.unrecorded.pop(0)
 
     async def drain_until_idle(self, max_wait: float) -> DrainReport:
         """Drain, and keep draining as deferred deliveries (rate limits, retries) come due within ``max_wait`` s."""
@@ -196,14 +228,17 @@ class OutboxSender:
             log.exception("delivery %s raised", delivery.dedupe_key)
             return RetryLater(f"{type(error).__name__}: {error}")
 
-    async def run(self, stop: asyncio.Event, poll_interval: float = 1.0) -> None:
-        """Deliver until ``stop`` is set (see :func:`bot.polling.run_until_stopped`)."""
+    async def run(self, poll_interval: float = 1.0) -> None:
+        """Deliver until :meth:`stop` (see :func:`bot.polling.run_until_stopped`)."""
 
         async def deliver_due() -> float | None:
             await self.drain()
             return self.seconds_until_next_due()
 
-        await run_until_stopped(stop, self.wakeup, deliver_due, poll_interval=poll_interval, name="outbox sender")
+        self.stopping.clear()
+        await run_until_stopped(
+            self.stopping, self.wakeup, deliver_due, poll_interval=poll_interval, name="outbox sender"
+        )
 
     def record(
         self, delivery: OutboxDelivery, outcome: Outcome, report: DrainReport, now: datetime | None = None

@@ -16,6 +16,9 @@ import sqlalchemy as sa
 
 log = logging.getLogger(__name__)
 
+MIN_BACKOFF = 0.5
+MAX_BACKOFF = 10.0
+
 
 class Wakeup:
     """An ``asyncio.Event`` that may be set from any thread: work is often queued by a unit of work
@@ -44,8 +47,13 @@ async def run_until_stopped(
     poll_interval: float,
     name: str,
 ) -> None:
-    """Call ``work`` until ``stop`` is set; ``work`` returns the seconds until its next deferred item, if any."""
+    """Call ``work`` until ``stop`` is set; ``work`` returns the seconds until its next deferred item, if any.
+
+    While the database fails, the waits between tries double up to ``MAX_BACKOFF`` seconds (no hot loop
+    against a database that is restarting), and a wake-up doesn't cut them short; the first success
+    after an outage goes back to the normal rhythm."""
     wakeup.loop = asyncio.get_running_loop()
+    failures = 0
     while not stop.is_set():
         wakeup.event.clear()
         wait = poll_interval
@@ -53,6 +61,17 @@ async def run_until_stopped(
             next_due = await work()
             wait = poll_interval if next_due is None else min(next_due, poll_interval)
         except sa.exc.SQLAlchemyError:
-            log.exception("%s can't reach the database; retrying in %s s", name, poll_interval)
+            failures += 1
+            wait = min(max(poll_interval, MIN_BACKOFF) * 2 ** (failures - 1), MAX_BACKOFF)
+            if failures == 1:
+                log.exception("%s can't reach the database; trying again, less and less often", name)
+            else:
+                log.debug("%s still can't reach the database; next try in %.1f s", name, wait)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=wait)
+            continue
+        if failures:
+            log.warning("%s reached the database again after %d failed tries", name, failures)
+            failures = 0
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wakeup.event.wait(), timeout=wait)

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -21,6 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.config import AppConfig
 from bot.inbox_recorder import InboxRecorder
 from bot.inbox_worker import INBOX_RETRIES, InboxWorker
+from bot.leadership import leadership_for
 from bot.metrics import Metrics
 from bot.outbox_sender import OutboxSender, RetryPolicy
 from bot.platforms import Parts, PlatformAdapter, configured_adapters, platforms_of
@@ -35,14 +36,34 @@ from storage.database import Database
 log = logging.getLogger(__name__)
 
 
+LEADERSHIP_CHECK_SECONDS = 5
+"""How often a follower asks for the scheduler lock (and the leader checks it still holds it): with
+the database's own detection of a dead session, a follower takes over well within 30 s."""
+
+
 async def run_tick_job(runtime: Runtime) -> None:
-    """The scheduler's job: enqueue whatever is due now (off the event loop: it may build digests),
-    then wake the sender, on the loop; and, when due, remove what the retention settings no longer keep."""
-    try:
-        await asyncio.to_thread(enqueue_due, runtime.database, runtime.clock(), runtime.producers, runtime.platforms)
-    finally:
-        runtime.sender.notify()
-        await asyncio.to_thread(runtime.retention.run_if_due, runtime.database, runtime.clock())
+    """The scheduler's job, on the leader only: enqueue whatever is due now (off the event loop: it
+    may build digests), then wake the sender, on the loop; and, when due, remove what the retention
+    settings no longer keep."""
+    async with runtime.ticking:
+        if not await asyncio.to_thread(runtime.leadership.lead):
+            return
+        try:
+            await asyncio.to_thread(
+                enqueue_due, runtime.database, runtime.clock(), runtime.producers, runtime.platforms
+            )
+        finally:
+            runtime.sender.notify()
+            await asyncio.to_thread(runtime.retention.run_if_due, runtime.database, runtime.clock())
+
+
+async def check_leadership_job(runtime: Runtime) -> None:
+    """Take the scheduler over when its leader is gone, and tick at once: whatever the old leader
+    left undone this minute is caught up now rather than at the next minute."""
+    if runtime.leadership.leading or runtime.ticking.locked():
+        return
+    if await asyncio.to_thread(runtime.leadership.lead):
+        await run_tick_job(runtime)
 
 
 class Runtime:
@@ -73,11 +94,17 @@ class Runtime:
         self.producers = list(producers)
         self.retention = RetentionSchedule()
         self.poll_interval = poll_interval
-        self.metrics = Metrics(database)
+        self.leadership = leadership_for(database)
+        self.ticking = asyncio.Lock()
+        self.metrics = Metrics(database, leading=lambda: self.leadership.leading)
         self.traffic = Traffic()
         self.recorder = InboxRecorder(database, clock, self.traffic)
-        self.sender = OutboxSender(database, {}, clock, traffic=self.traffic)
-        self.worker = InboxWorker(database, {}, clock, self.metrics, traffic=self.traffic, policy=inbox_retries)
+        lease = timedelta(seconds=config.cadence_lease_seconds)
+        self.shutdown_grace = config.cadence_shutdown_grace_seconds
+        self.sender = OutboxSender(database, {}, clock, traffic=self.traffic, lease=lease)
+        self.worker = InboxWorker(
+            database, {}, clock, self.metrics, traffic=self.traffic, policy=inbox_retries, lease=lease
+        )
         self.runner = RequestRunner(database, flows, self.sender, clock, serving=self.platforms)
         self.parts = Parts(
             config=config,
@@ -94,7 +121,6 @@ class Runtime:
         self.service = Service(
             database, self.metrics, startup=[self.start], shutdown=[self.stop], health=self.health_lines
         )
-        self.stopping = asyncio.Event()
         self.tasks: list[asyncio.Task] = []
         self.scheduler: AsyncIOScheduler | None = None
 
@@ -111,9 +137,8 @@ class Runtime:
             if adapter.inbox_handler is not None:
                 self.worker.handlers[adapter.platform] = adapter.inbox_handler
             self.service.routes.update(adapter.routes)
-        self.stopping.clear()
-        self.tasks.append(asyncio.create_task(self.sender.run(self.stopping, self.poll_interval)))
-        self.tasks.append(asyncio.create_task(self.worker.run(self.stopping, self.poll_interval)))
+        self.tasks.append(asyncio.create_task(self.sender.run(self.poll_interval)))
+        self.tasks.append(asyncio.create_task(self.worker.run(self.poll_interval)))
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.scheduler.add_job(
             run_tick_job,
@@ -125,20 +150,35 @@ class Runtime:
             max_instances=1,
             misfire_grace_time=50,
         )
+        self.scheduler.add_job(
+            check_leadership_job,
+            "interval",
+            seconds=LEADERSHIP_CHECK_SECONDS,
+            args=[self],
+            id="leadership",
+            coalesce=True,
+            max_instances=1,
+            next_run_time=datetime.now(UTC),
+        )
         self.scheduler.start()
 
     async def stop(self) -> None:
-        self.stopping.set()
-        self.sender.notify()
-        self.worker.notify()
+        """Stop taking work, let what is in hand finish within the grace period, hand back the rest,
+        and give the scheduler up (SIGTERM, a rolling restart: the other replicas carry on at once)."""
+        self.sender.stop()
+        self.worker.stop()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
         for adapter in self.adapters:
             await adapter.stop()
-        for task in self.tasks:
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.tasks:
+            _, unfinished = await asyncio.wait(self.tasks, timeout=self.shutdown_grace)
+            for task in unfinished:
+                log.warning("stopping without waiting any longer for %s", task.get_name())
+                task.cancel()
+            await asyncio.gather(*self.tasks, return_exceptions=True)
         self.tasks.clear()
+        await asyncio.to_thread(self.leadership.release)
         await self.sender.close()
 
     def health_lines(self) -> list[str]:

@@ -8,6 +8,7 @@ sender and the scheduler live and die with the server.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 from collections.abc import Awaitable, Callable, Sequence
@@ -16,7 +17,7 @@ from typing import Any
 import uvicorn
 
 from bot.metrics import CONTENT_TYPE, Metrics
-from storage.database import Database
+from storage.database import PING_TIMEOUT_SECONDS, Database
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ class Service:
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         path, method = scope["path"], scope["method"]
         if path == "/healthz" and method in ("GET", "HEAD"):
-            healthy = self.database.ping()
+            healthy = await self.database_answers()
             lines = ["ok" if healthy else "database unavailable", *self.health()]
             await plain(send, 200 if healthy else 503, "\n".join(lines).encode())
         elif path == "/metrics" and method == "GET":
@@ -94,6 +95,14 @@ class Service:
             await self.to_route(self.routes[path], scope, receive, send)
         else:
             await plain(send, 404, b"not found")
+
+    async def database_answers(self) -> bool:
+        """Whether the database answers within a second: a load balancer's check must not hang while
+        the database is away (the ping goes on in its thread, and its answer is dropped)."""
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(self.database.ping), PING_TIMEOUT_SECONDS)
+        except TimeoutError:
+            return False
 
     async def to_route(self, route: Route, scope: Scope, receive: Receive, send: Send) -> None:
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from conversations.flow import State
 from conversations.messages import Actor, Inbound, Platform
-from storage import people
+from storage import locks, people
 from storage.models import ConversationReference, ConversationState, Workspace, utcnow
 
 
@@ -24,6 +24,10 @@ class SqlDirectory:
         person = people.by_platform_id(self.session, self.workspace.id, inbound.platform, inbound.user)
         if person is None or not person.active:
             return None
+        assert person.id is not None
+        # the rest of this unit of work reads and writes this person's state, allowance and records:
+        # their requests from another platform or replica wait for its commit
+        locks.hold_person(self.session, person.id)
         return people.actor_for(self.session, person)
 
 

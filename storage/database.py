@@ -20,6 +20,20 @@ DEFAULT_DATABASE_URL = "sqlite:///./cadence.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
+UNAVAILABLE = (sa.exc.OperationalError, sa.exc.InterfaceError)
+"""What a statement raises when the database can't be reached or is restarting (or, on SQLite, stayed
+locked past the busy timeout): worth trying again soon, not a bug in the statement."""
+
+PING_TIMEOUT_SECONDS = 1.0
+POSTGRES_CONNECT_OPTIONS = {
+    "connect_timeout": 3,  # libpq's minimum is 2 s: an unreachable host fails fast instead of hanging
+    "keepalives": 1,  # a peer gone quiet (a cut network) is noticed in about 25 s, and its locks freed
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
+
+
 class DatabaseUrlError(ValueError):
     """The configured DATABASE_URL can't be used; the message says how to fix it."""
 
@@ -65,6 +79,8 @@ def create_engine(url: str = DEFAULT_DATABASE_URL, **engine_options) -> sa.Engin
         sa.event.listen(engine, "connect", _apply_sqlite_pragmas)
         return engine
     engine_options.setdefault("pool_pre_ping", True)
+    engine_options.setdefault("pool_timeout", 5)  # a request waits 5 s for a pooled connection, not 30
+    engine_options["connect_args"] = {**POSTGRES_CONNECT_OPTIONS, **engine_options.get("connect_args", {})}
     return sa.create_engine(parsed, **engine_options)
 
 

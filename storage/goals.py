@@ -22,7 +22,7 @@ from conversations.goal_progress import (
 from conversations.goals import GoalClosed, GoalCreated, GoalReopened, GoalStatusSet, KeyResultUpdated, parse_ref
 from conversations.messages import Actor, Inbound
 from conversations.workspace_settings import load_settings
-from storage import audit, workspaces
+from storage import audit, locks, workspaces
 from storage.models import (
     AuditAction,
     Goal,
@@ -239,6 +239,9 @@ def prepare_list(session: Session, actor: Actor, inbound: Inbound, state: State 
 
 
 def next_numbers(session: Session, workspace_id: int) -> tuple[int, int]:
+    """The next goal and key result short ids; a second replica creating a goal in this organisation
+    waits for this unit of work's commit, then counts again (the unique number is the last guard)."""
+    locks.hold_organisation(session, workspace_id)
     goal = session.exec(select(sa.func.max(Goal.number)).where(Goal.workspace_id == workspace_id)).one() or 0
     kr = session.exec(select(sa.func.max(KeyResult.number)).where(KeyResult.workspace_id == workspace_id)).one() or 0
     return goal + 1, kr + 1

@@ -1,0 +1,99 @@
+"""One scheduler leader per database: an advisory lock on PostgreSQL that another replica takes
+over as soon as the leader's session ends; on SQLite one serving process per file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bot.leadership import AdvisoryLockLeadership, AlreadyServing, OnlyProcessLeadership, leadership_for
+from storage.database import Database
+from tests.bot.cli_helpers import Cadence
+from tests.bot.served import wait_until
+from tests.conftest import another_replica
+
+
+@pytest.fixture
+def postgres(postgres_schema: str):
+    from tests.conftest import postgres_database
+
+    database = postgres_database(postgres_schema)
+    yield database
+    database.dispose()
+
+
+@pytest.mark.postgres
+def test_one_replica_leads_and_another_takes_over_when_its_session_ends(postgres: Database) -> None:
+    other = another_replica(postgres)
+    first, second = AdvisoryLockLeadership(postgres, key=4242), AdvisoryLockLeadership(other, key=4242)
+    try:
+        assert first.lead() is True
+        assert second.lead() is False, "the lock is held"
+        assert first.lead() is True, "still held: the leader checks its own connection"
+        assert (first.leading, second.leading) == (True, False)
+        # the leader's process dies: the database ends its session, and the lock goes with it
+        with postgres.engine.connect() as admin:
+            admin.execute(
+                sa.text("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242")
+            )
+        wait_until(second.lead, timeout=5, what="the follower to take the lock over")  # termination is asynchronous
+        assert first.lead() is False, "a leader whose session ended knows it no longer leads"
+        assert first.leading is False
+    finally:
+        first.release()
+        second.release()
+        other.dispose()
+
+
+@pytest.mark.postgres
+def test_a_leader_stepping_down_hands_over_at_once(postgres: Database) -> None:
+    other = another_replica(postgres)
+    first, second = AdvisoryLockLeadership(postgres, key=4343), AdvisoryLockLeadership(other, key=4343)
+    try:
+        assert first.lead()
+        first.release()
+        assert second.lead()
+        assert not first.lead()
+    finally:
+        second.release()
+        other.dispose()
+
+
+def test_a_second_process_on_one_sqlite_file_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'cadence.db'}")
+    first, second = OnlyProcessLeadership(database), OnlyProcessLeadership(database)
+    first.claim_database()
+    with pytest.raises(AlreadyServing) as refused:
+        second.claim_database()
+    message = str(refused.value)
+    assert "cadence.db is already served by process" in message
+    assert "one `cadence serve` per database file" in message and "PostgreSQL" in message
+    first.release()
+    second.claim_database()  # once the first is gone, the file is free
+    second.release()
+
+
+def test_cadence_serve_on_a_served_sqlite_file_refuses_in_one_line(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "test-signing-secret")
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api/")
+    url = f"sqlite:///{tmp_path / 'cadence.db'}"
+    cadence = Cadence(url)
+    assert cadence("db", "upgrade").code == 0
+    holder = OnlyProcessLeadership(Database(url))
+    holder.claim_database()
+    try:
+        result = cadence("serve", "--port", "0")
+    finally:
+        holder.release()
+    assert result.code == 1
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and "is already served by process" in lines[0], result.err
+
+
+def test_an_in_memory_database_has_no_file_to_lock() -> None:
+    leadership = leadership_for(Database("sqlite://"))
+    leadership.claim_database()
+    assert leadership.lead() and leadership.leading

@@ -34,7 +34,10 @@ from conversations.words import Labels
 
 MAX_MESSAGE = 1000
 PERIODS = ("week", "month", "quarter")
-_LEADING_MENTIONS = re.compile(r"^(?:\s*(?:@\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|,|and|&)\s*)+", re.IGNORECASE)
+# mentions, each followed by any joining words ("@a, @b and @c"): a message that starts with "and" keeps it
+_LEADING_MENTIONS = re.compile(
+    r"^(?:\s*(?:@\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)(?:\s*(?:,|\band\b|&))*\s*)+", re.IGNORECASE
+)
 _VALUE_TAG = re.compile(r"(?<![\w#])#([^\W\d_][\w-]*)", re.UNICODE)  # #ownership, not #42
 _SKILL_TAG = re.compile(r"(?<![\w~])~([^\W\d_][\w-]*)", re.UNICODE)  # ~mentoring, not ~5 or a~b
 

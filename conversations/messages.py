@@ -22,6 +22,10 @@ them next to the fields (Slack: ``response_action: errors``) and keep the form o
 INTERNAL_ERROR = "internal_error"
 """An outbound kind: handling a request failed on our side and nothing was saved."""
 
+DATABASE_AWAY = "database_away"
+"""An outbound kind: the request couldn't even be recorded, because the database is away (restarting,
+unreachable); nothing was saved, and trying again shortly will work."""
+
 FORM_TOO_LATE = "form_too_late"
 """An outbound kind: a form could not be opened because the platform's window for it had passed."""
 

@@ -43,8 +43,8 @@ from bot.slack.listeners.deps import ListenerDeps
 from bot.slack.render import BlockKit, Renderers
 from bot.slack.surface import BOT_SCOPES
 from conversations.engine import UNKNOWN_COMMAND
-from conversations.messages import INTERNAL_ERROR, Outbound
-from storage.database import Database
+from conversations.messages import DATABASE_AWAY, INTERNAL_ERROR, Outbound
+from storage.database import UNAVAILABLE, Database
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +147,9 @@ def build_slack_app(
     async def answer_errors(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
         if isinstance(error, BoltUnhandledRequestError):
             return unhandled_answer(renderers.get(), body)
+        if isinstance(error, UNAVAILABLE):
+            log.warning("a Slack request could not be recorded: the database is unavailable")
+            return database_away_answer(renderers.get(), body)
         log.error("Slack request failed: %s", error, exc_info=error)
         return failure_answer(renderers.get(), body)
 
@@ -186,6 +189,16 @@ def failure_answer(blocks: BlockKit, body: dict[str, Any]) -> BoltResponse | Non
             headers={"content-type": "application/json"},
         )
     return None
+
+
+def database_away_answer(blocks: BlockKit, body: dict[str, Any]) -> BoltResponse:
+    """Nothing could be recorded: the person who typed a command reads why, at once (Slack doesn't
+    retry commands); anything else gets 503 at once, which Slack retries (events) or shows as failed
+    (buttons), rather than a request left hanging until Slack gives up."""
+    if body.get("command"):
+        response = blocks.ephemeral_response([Outbound(DATABASE_AWAY, {}, private=True)])
+        return BoltResponse(status=200, body=json.dumps(response), headers={"content-type": "application/json"})
+    return BoltResponse(status=503, body="database unavailable; try again shortly", headers={"retry-after": "5"})
 
 
 def unhandled_answer(blocks: BlockKit, body: dict[str, Any]) -> BoltResponse:

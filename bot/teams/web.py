@@ -48,7 +48,7 @@ from conversations.commands import typed_handles
 from conversations.messages import FieldKind, Form, Inbound, Outbound, Platform, outbound_from_dict
 from conversations.workspace_settings import load_settings
 from storage import connections, outbox
-from storage.database import Database
+from storage.database import UNAVAILABLE, Database
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,11 @@ class TeamsRoute:
         if scope.get("method") != "POST":
             kind, answer = "other", Answer(405, b"POST activities here")
         else:
-            kind, answer = await self.answer(bytes(body), headers)
+            try:
+                kind, answer = await self.answer(bytes(body), headers)
+            except UNAVAILABLE:  # nothing recorded: a fast 503, which the Bot Connector retries
+                log.warning("a Teams activity could not be recorded: the database is unavailable")
+                kind, answer = "unavailable", Answer(503, b"database unavailable; try again shortly")
         self.metrics.observe("teams", kind, answer.status, time.perf_counter() - started)
         payload = answer.encoded()
         content_type = (

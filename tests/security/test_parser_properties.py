@@ -98,6 +98,8 @@ def test_kudos_top_reads_anything_as_a_period_a_value_and_what_it_could_not(text
 @FAST
 @given(st.text(max_size=200))
 @example("a b c")
+@example("&")
+@example("and thanks for the review")
 def test_kudos_words_without_tags_or_mentions_are_kept_as_typed(text: str) -> None:
     words = " ".join(word for word in text.split() if not any(mark in word for mark in "#~@.!?,;:-"))
     assert parse_kudos_text(words) == (words, ())

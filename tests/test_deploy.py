@@ -90,14 +90,19 @@ def runtime_stage() -> list[tuple[str, str]]:
     return instructions[last_from:]
 
 
-def env_example_lines() -> dict[str, tuple[str, bool]]:
-    """Each variable the example names: its value, and whether the line is commented out."""
-    found = {}
+def env_example_assignments() -> list[tuple[str, str, bool]]:
+    """(name, value, commented out) for each VARIABLE=value line of the example, set or commented."""
+    found = []
     for line in (DEPLOY / "cadence.env.example").read_text().splitlines():
         match = re.fullmatch(r"(#\s*)?([A-Z][A-Z0-9_]*)=(.*)", line.strip())
         if match:
-            found[match.group(2)] = (match.group(3), match.group(1) is not None)
+            found.append((match.group(2), match.group(3), match.group(1) is not None))
     return found
+
+
+def env_example_lines() -> dict[str, tuple[str, bool]]:
+    """Each variable the example names: its value, and whether the line is commented out."""
+    return {name: (value, commented) for name, value, commented in env_example_assignments()}
 
 
 def unit() -> configparser.ConfigParser:
@@ -321,6 +326,12 @@ def test_every_variable_in_the_env_example_is_read_by_cadence_or_compose() -> No
     known = config_variables() | COMPOSE_VARIABLES | OUTBOUND_VARIABLES | ADDED_BY_THE_REPLICAS_WORK_VARIABLES
     unknown = set(env_example_lines()) - known
     assert not unknown, f"deploy/cadence.env.example names variables nothing reads: {sorted(unknown)}"
+
+
+def test_the_env_example_names_each_variable_once() -> None:
+    """Twice, and the later line silently wins (in Docker and systemd alike) over the one a reader edited."""
+    names = [name for name, _, _ in env_example_assignments()]
+    assert sorted({name for name in names if names.count(name) > 1}) == []
 
 
 def test_the_outbound_variables_are_the_ones_the_main_readme_documents() -> None:

@@ -9,6 +9,7 @@ commands they run (the health check, the Makefile's awk) are run as they are wri
 
 from __future__ import annotations
 
+import argparse
 import configparser
 import http.server
 import json
@@ -257,9 +258,9 @@ class HealthServer(http.server.BaseHTTPRequestHandler):
     status = 200
 
     def do_GET(self) -> None:
-        healthy = self.path == "/healthz" and self.status == 200
-        body = b"ok" if healthy else b"database unavailable"
-        self.send_response(200 if healthy else self.status if self.path == "/healthz" else 404)
+        status = self.status if self.path == "/healthz" else 404
+        body = {200: b"ok", 503: b"database unavailable"}.get(status, b"not found")
+        self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -466,8 +467,6 @@ PENDING_DOCUMENTS = {"SCALING.md"}
 
 def command_paths() -> set[tuple[str, ...]]:
     """Every `cadence ...` command path the CLI has: ('db',), ('db', 'upgrade'), ('serve',), ..."""
-    import argparse
-
     paths: set[tuple[str, ...]] = set()
 
     def walk(parser: argparse.ArgumentParser, prefix: tuple[str, ...]) -> None:

@@ -33,14 +33,8 @@ from storage.database import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
-DEFAULT_GRACE_SECONDS = 10
-"""CADENCE_SHUTDOWN_GRACE_SECONDS' default: whatever stops Cadence must wait longer than this before SIGKILL."""
-
-# --- Added by the replicas work (leader election, graceful drain, leases), not on main yet. ---------------
-# deploy/ documents them already. Until they exist, a test checks them only where they are present; once
-# they land these sets can be emptied, and the checks then hold for them like for everything else.
-ADDED_BY_THE_REPLICAS_WORK_METRICS = {"cadence_scheduler_leader", "cadence_database_up"}
-ADDED_BY_THE_REPLICAS_WORK_VARIABLES = {"CADENCE_SHUTDOWN_GRACE_SECONDS", "CADENCE_LEASE_SECONDS"}
+DEFAULT_GRACE_SECONDS = AppConfig.model_fields["cadence_shutdown_grace_seconds"].default
+"""How long Cadence drains on SIGTERM: whatever stops it must wait longer than this before SIGKILL."""
 
 COMPOSE_VARIABLES = {"POSTGRES_PASSWORD", "CADENCE_DOMAIN", "CADENCE_IMAGE"}
 """Read by compose.yaml itself (interpolated), not by Cadence."""
@@ -324,7 +318,7 @@ def test_every_variable_cadence_reads_is_in_the_env_example() -> None:
 
 
 def test_every_variable_in_the_env_example_is_read_by_cadence_or_compose() -> None:
-    known = config_variables() | COMPOSE_VARIABLES | OUTBOUND_VARIABLES | ADDED_BY_THE_REPLICAS_WORK_VARIABLES
+    known = config_variables() | COMPOSE_VARIABLES | OUTBOUND_VARIABLES
     unknown = set(env_example_lines()) - known
     assert not unknown, f"deploy/cadence.env.example names variables nothing reads: {sorted(unknown)}"
 
@@ -344,9 +338,15 @@ def test_the_outbound_variables_are_the_ones_the_main_readme_documents() -> None
 def test_a_commented_variable_shows_cadences_default() -> None:
     for name, (value, commented) in env_example_lines().items():
         field = AppConfig.model_fields.get(name.lower())
-        if commented and field is not None and field.default is not None:
-            default = str(field.default).lower() if isinstance(field.default, bool) else str(field.default)
-            assert value == default, f"{name}: the example shows {value!r}, Cadence's default is {default!r}"
+        if not commented or field is None or field.default is None:
+            continue
+        default = field.default
+        if isinstance(default, bool):
+            assert value == str(default).lower(), f"{name}: the example shows {value!r}, the default is {default}"
+        elif isinstance(default, int | float):
+            assert float(value) == default, f"{name}: the example shows {value!r}, the default is {default}"
+        else:
+            assert value == default, f"{name}: the example shows {value!r}, the default is {default!r}"
 
 
 def test_the_env_example_as_written_is_a_valid_production_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -398,8 +398,7 @@ def test_the_unit_is_hardened_and_may_write_only_where_sqlite_lives() -> None:
 def test_every_metric_an_alert_uses_is_one_cadence_serves(database: Database) -> None:
     served = rendered_metric_names(database)
     used = {name for rule in alert_rules() for name in re.findall(r"\bcadence_[a-z_]+", rule["expr"])}
-    awaited = ADDED_BY_THE_REPLICAS_WORK_METRICS - served
-    missing = used - served - awaited
+    missing = used - served
     assert not missing, f"alerts.yml uses metrics /metrics doesn't serve: {sorted(missing)}"
 
 
@@ -513,8 +512,6 @@ def test_the_guide_links_only_to_files_that_exist_or_are_on_their_way() -> None:
 
 def test_the_guide_documents_every_metric_cadence_serves(database: Database) -> None:
     guide = (DEPLOY / "README.md").read_text()
-    families = {
-        re.sub(r"_(total|created|bucket|sum|count)$", "", name) for name in rendered_metric_names(database)
-    } | ADDED_BY_THE_REPLICAS_WORK_METRICS
+    families = {re.sub(r"_(total|created|bucket|sum|count)$", "", name) for name in rendered_metric_names(database)}
     for family in families:
         assert f"`{family}" in guide, f"deploy/README.md's metrics table doesn't list {family}"

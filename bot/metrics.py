@@ -7,31 +7,41 @@ read from the database at scrape time, so every replica reports the shared queue
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
 
+import sqlalchemy as sa
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+from sqlmodel import Session, SQLModel, select
 
 from storage import inbox, outbox
 from storage.database import UNAVAILABLE, Database
-from storage.models import DeliveryStatus, InboxStatus
+from storage.models import DeliveryStatus, InboxRequest, InboxStatus, OutboxDelivery, utcnow
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
 
 
 class QueueCollector(Collector):
-    """How full the inbox (requests recorded, not yet handled) and the outbox (messages owed) are."""
+    """How full the inbox (requests recorded, not yet handled) and the outbox (messages owed) are, and
+    how long the longest-waiting of them has been due: a depth says how much is queued, the age says
+    whether anyone is working it off (no sender running, or a platform refusing everything)."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, clock: Callable[[], datetime] = utcnow) -> None:
         self.database = database
+        self.clock = clock
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         up = GaugeMetricFamily("cadence_database_up", "1 when the database answered this scrape's queries, else 0")
+        now = self.clock()
         try:
             with self.database.session_scope() as session:
                 counts = outbox.counts_by_status(session)
                 requests = inbox.counts_by_status(session)
+                outbox_age = self.oldest_due_seconds(session, OutboxDelivery, DeliveryStatus.PENDING, now)
+                inbox_age = self.oldest_due_seconds(session, InboxRequest, InboxStatus.QUEUED, now)
         except UNAVAILABLE:  # the scrape still answers: the queues can't be counted, and that is the news
             up.add_metric([], 0)
             yield up
@@ -51,6 +61,27 @@ class QueueCollector(Collector):
         for status, count in counts.items():
             by_status.add_metric([status.value], count)
         yield by_status
+        outbox_oldest = GaugeMetricFamily(
+            "cadence_outbox_oldest_pending_seconds",
+            "Seconds since the longest-waiting pending delivery came due (0 when none is due)",
+        )
+        outbox_oldest.add_metric([], outbox_age)
+        yield outbox_oldest
+        inbox_oldest = GaugeMetricFamily(
+            "cadence_inbox_oldest_queued_seconds",
+            "Seconds since the longest-waiting queued request came due (0 when none is due)",
+        )
+        inbox_oldest.add_metric([], inbox_age)
+        yield inbox_oldest
+
+    @staticmethod
+    def oldest_due_seconds(session: Session, model: type[SQLModel], waiting: Any, now: datetime) -> float:
+        """How long the earliest-due row still ``waiting`` has been due. Counted from ``next_attempt_at``,
+        not from when the row was written: a message scheduled for later, or a retry backing off, is not
+        late until its time comes (an earliest row still in the future is 0), so it raises no alarm before then."""
+        table: Any = model
+        earliest = session.exec(select(sa.func.min(table.next_attempt_at)).where(table.status == waiting)).one()
+        return max((now - earliest).total_seconds(), 0.0) if earliest is not None else 0.0
 
 
 class Metrics:

@@ -69,7 +69,15 @@ class Context:
     def migrated_database(self, url: str | None = None) -> Database:
         database = self.database(url)
         current, head = migrate.current_revision(database.engine), migrate.head_revision()
-        if current != head:
+        if migrate.is_newer_than_this_code(current):
+            # a rolling upgrade: the new release migrated first, and every revision only adds, so an
+            # older replica restarting meanwhile still serves (deploy/README.md, "Upgrades")
+            print(
+                f"cadence: the database is at revision {current}, newer than this Cadence ({head}); serving it "
+                "as it is, since revisions only add: upgrade this replica to the release that migrated it",
+                file=self.err,
+            )
+        elif current != head:
             raise CliError("the database schema is not up to date; run `cadence db upgrade` first")
         return database
 
@@ -101,6 +109,12 @@ def cmd_db_upgrade(args: argparse.Namespace, context: Context) -> int:
     from storage import secrets
 
     database = context.database()
+    current = migrate.current_revision(database.engine)
+    if migrate.is_newer_than_this_code(current):
+        raise CliError(
+            f"the database is at revision {current}, newer than this Cadence knows ({migrate.head_revision()}); "
+            "a newer release migrated it, so upgrade Cadence itself rather than the database"
+        )
     migrate.upgrade(database.engine)
     print(f"database at revision {migrate.current_revision(database.engine)}", file=context.out)
     encrypted = secrets.rewrite_all(database.engine, SQLModel.metadata, database.secrets, only_plain=True)
@@ -167,7 +181,12 @@ def cmd_secrets_rotate(args: argparse.Namespace, context: Context) -> int:
 def cmd_db_current(args: argparse.Namespace, context: Context) -> int:
     database = context.database()
     current, head = migrate.current_revision(database.engine), migrate.head_revision()
-    state = "up to date" if current == head else f"behind head {head}; run `cadence db upgrade`"
+    if current == head:
+        state = "up to date"
+    elif migrate.is_newer_than_this_code(current):
+        state = f"newer than this Cadence's {head}: a newer release migrated it"
+    else:
+        state = f"behind head {head}; run `cadence db upgrade`"
     print(f"revision {current or 'none'} ({state})", file=context.out)
     return 0
 

@@ -56,6 +56,15 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
+def is_newer_than_this_code(revision: str | None) -> bool:
+    """A revision this code's migrations don't include: a newer Cadence migrated the database (a
+    rolling upgrade under way, or this replica left behind)."""
+    if revision is None:
+        return False
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return revision not in {script.revision for script in scripts.walk_revisions()}
+
+
 def make_revision(engine: sa.Engine, message: str) -> None:
     """Autogenerate a migration from the difference between the models and ``engine``'s schema."""
     command.revision(alembic_config(engine.url.render_as_string(False)), message=message, autogenerate=True)

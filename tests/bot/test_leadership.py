@@ -97,3 +97,62 @@ def test_an_in_memory_database_has_no_file_to_lock() -> None:
     leadership = leadership_for(Database("sqlite://"))
     leadership.claim_database()
     assert leadership.lead() and leadership.leading
+
+
+def runtimes_on(database: Database, producer) -> tuple:
+    from datetime import UTC, datetime
+
+    from bot.config import AppConfig
+    from bot.runtime import Runtime
+
+    other = another_replica(database)
+    config = AppConfig(_env_file=None)
+    clock = lambda: datetime(2026, 12, 4, 9, 0, tzinfo=UTC)  # noqa: E731
+    return (
+        Runtime(config, database, clock, [], [producer], adapters=[]),
+        Runtime(config, other, clock, [], [producer], adapters=[]),
+        other,
+    )
+
+
+@pytest.mark.postgres
+def test_of_two_replicas_only_the_leader_ticks_and_the_other_takes_over_when_it_steps_down(
+    postgres, monkeypatch
+) -> None:
+    import asyncio
+
+    from bot.runtime import check_leadership_job, run_tick_job
+    from storage.models import Workspace
+
+    ticks: list[int] = []
+
+    def producer(session, workspace, now, reach) -> int:
+        ticks.append(id(session.get_bind()))
+        return 0
+
+    with postgres.session_scope() as session:
+        session.add(Workspace(name="Acme"))
+    first, second, other = runtimes_on(postgres, producer)
+
+    async def scenario() -> None:
+        await run_tick_job(first)
+        await run_tick_job(second)
+        assert (first.leadership.leading, second.leadership.leading) == (True, False)
+        await asyncio.to_thread(first.leadership.release)
+        await check_leadership_job(second)  # the follower's 5-second check: takes over and ticks at once
+        assert second.leadership.leading
+
+    import bot.tick
+    from conversations.messages import Platform
+    from storage.reach import Reach
+
+    monkeypatch.setattr(
+        bot.tick, "reach_for", lambda session, workspace_id, platforms: Reach(platforms=(Platform.SLACK,))
+    )
+    try:
+        asyncio.run(scenario())
+    finally:
+        second.leadership.release()
+        other.dispose()
+    assert len(ticks) == 2, "the leader's tick, then the new leader's: never the follower's"
+    assert ticks[0] != ticks[1]

@@ -24,41 +24,41 @@ def postgres(postgres_schema: str):
     database.dispose()
 
 
-@pytest.mark.postgres
-def test_one_replica_leads_and_another_takes_over_when_its_session_ends(postgres: Database) -> None:
+@pytest.fixture
+def contenders(postgres: Database):
+    """Two replicas' leaderships, each on its own engine, contending for one lock."""
     other = another_replica(postgres)
     first, second = AdvisoryLockLeadership(postgres, key=4242), AdvisoryLockLeadership(other, key=4242)
-    try:
-        assert first.lead() is True
-        assert second.lead() is False, "the lock is held"
-        assert first.lead() is True, "still held: the leader checks its own connection"
-        assert (first.leading, second.leading) == (True, False)
-        # the leader's process dies: the database ends its session, and the lock goes with it
-        with postgres.engine.connect() as admin:
-            admin.execute(
-                sa.text("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242")
-            )
-        wait_until(second.lead, timeout=5, what="the follower to take the lock over")  # termination is asynchronous
-        assert first.lead() is False, "a leader whose session ended knows it no longer leads"
-        assert first.leading is False
-    finally:
-        first.release()
-        second.release()
-        other.dispose()
+    yield first, second
+    first.release()
+    second.release()
+    other.dispose()
 
 
 @pytest.mark.postgres
-def test_a_leader_stepping_down_hands_over_at_once(postgres: Database) -> None:
-    other = another_replica(postgres)
-    first, second = AdvisoryLockLeadership(postgres, key=4343), AdvisoryLockLeadership(other, key=4343)
-    try:
-        assert first.lead()
-        first.release()
-        assert second.lead()
-        assert not first.lead()
-    finally:
-        second.release()
-        other.dispose()
+def test_one_replica_leads_and_another_takes_over_when_its_session_ends(postgres: Database, contenders) -> None:
+    first, second = contenders
+    assert first.lead() is True
+    assert second.lead() is False, "the lock is held"
+    assert first.lead() is True, "still held: the leader checks its own connection"
+    assert (first.leading, second.leading) == (True, False)
+    # the leader's process dies: the database ends its session, and the lock goes with it
+    with postgres.engine.connect() as admin:
+        admin.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242")
+        )
+    wait_until(second.lead, timeout=5, what="the follower to take the lock over")  # termination is asynchronous
+    assert first.lead() is False, "a leader whose session ended knows it no longer leads"
+    assert first.leading is False
+
+
+@pytest.mark.postgres
+def test_a_leader_stepping_down_hands_over_at_once(contenders) -> None:
+    first, second = contenders
+    assert first.lead()
+    first.release()
+    assert second.lead()
+    assert not first.lead()
 
 
 def test_a_second_process_on_one_sqlite_file_is_refused_with_what_to_do(tmp_path: Path) -> None:

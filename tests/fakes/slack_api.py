@@ -29,7 +29,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -141,6 +141,21 @@ class _Injection:
             # Slack's edge answers server errors with a non-JSON body; clients must cope with that.
             return _Answer(self.status, "Internal Server Error")
         return _Answer(self.status, _error(self.error or "fatal_error"))
+
+
+@dataclass(frozen=True)
+class _Outage:
+    """Every Web API call (or those to ``methods``) answers ``status`` until ``until`` on the fake's clock."""
+
+    until: float
+    status: int
+    methods: frozenset[str] | None
+
+    def covers(self, method: str, now: float) -> bool:
+        return now < self.until and (self.methods is None or method in self.methods)
+
+    def answer(self) -> _Answer:
+        return _Answer(self.status, "Internal Server Error")  # a plain-text body, as Slack's edge sends it
 
 
 class ManualClock:
@@ -298,6 +313,7 @@ class FakeSlackApi:
       (429 + ``Retry-After``, 5xx, or ``ok: false`` errors) that take precedence over everything else.
     * ``rate_limits={"chat.postMessage": 50}`` answers 429 with ``Retry-After: 1`` beyond N admitted calls per
       method in a rolling one-second window (see ``RollingWindowLimiter``). Injected failures bypass the limiter.
+    * ``fail_for(seconds)`` is an outage: every Web API call answers 500 (or ``status``) until it is over.
     * ``users`` is the directory behind users.list (paginated), users.info and users.lookupByEmail.
       Tests may reassign it.
     """
@@ -312,7 +328,9 @@ class FakeSlackApi:
     ) -> None:
         self.users: list[Payload] = default_users() if users is None else users
         self.scopes = scopes
+        self._clock = clock
         self._limiter = RollingWindowLimiter(rate_limits or {}, clock)
+        self._outages: list[_Outage] = []
         self._lock = threading.RLock()
         self._recorded = threading.Condition(self._lock)
         self._calls: list[Call] = []
@@ -541,6 +559,31 @@ class FakeSlackApi:
         with self._lock:
             self._injections[method].append(_Injection(status, error, retry_after, times, team_id))
 
+    def fail_for(self, seconds: float, *, status: int = 500, methods: Collection[str] | None = None) -> float:
+        """An outage of the Web API: for the next ``seconds`` (on the fake's clock) every call to a method
+        under ``/api/`` (or only to ``methods``) answers ``status``, as ``fail_next(status=...)`` would
+        answer it, and is recorded with that status. Response URLs and uploads are not affected.
+
+        Returns when the outage ends, on the fake's clock, so a test can tell the calls made during it
+        (``Call.at`` with the default clock) from those after it."""
+        if seconds <= 0:
+            raise ValueError("an outage lasts a positive number of seconds")
+        if status < 500:
+            raise ValueError("an outage answers a server error (5xx); use fail_next for other answers")
+        with self._lock:
+            outage = _Outage(self._clock() + seconds, status, frozenset(methods) if methods is not None else None)
+            self._outages.append(outage)
+        return outage.until
+
+    def _outage_answer(self, method: str) -> _Answer | None:
+        with self._lock:
+            now = self._clock()
+            self._outages = [outage for outage in self._outages if now < outage.until]
+            for outage in self._outages:
+                if outage.covers(method, now):
+                    return outage.answer()
+        return None
+
     def drop_connection_next(self, method: str, *, times: int = 1) -> None:
         """Read the next ``times`` calls to ``method``, then close their connection without answering.
 
@@ -615,7 +658,7 @@ class FakeSlackApi:
         else:
             if self._take_drop(method):
                 return self._drop_connection(method, args, request)
-            answer = self._answer(method, args)
+            answer = self._outage_answer(method) or self._answer(method, args)
         token = _bearer_token(request.headers) or args.get("token")
         if answer.status == 200 and token:
             answer = _Answer(answer.status, answer.body, {**answer.headers, "X-OAuth-Scopes": self.scopes})

@@ -1,0 +1,141 @@
+"""Fixtures of the fault tests: a PostgreSQL database of the test's own, migrated by `cadence db
+upgrade`; the fake Slack Web API; and the organisation the replicas serve (Slack team T0001)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from bot.checkin_tick import checkin_producer
+from bot.tick import enqueue_due
+from conversations.messages import Platform
+from conversations.schedule import WEEKDAYS
+from conversations.words import Labels
+from conversations.workspace_settings import validate_settings
+from storage import org_import, workspaces
+from storage.connections import new_organisation
+from storage.database import Database
+from storage.models import DeliveryStatus, OutboxDelivery, Workspace
+from storage.secrets import new_key
+from tests.fakes.slack_api import PROXY_ENV_VARS, TEAM_ID, FakeSlackApi
+from tests.reliability.replicas import PostgresDatabase, cadence_environment, replica_environment, run_cadence
+
+SERVER_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@dataclass
+class Deployment:
+    """One test's PostgreSQL database, the key its secrets are sealed under, and a connection to it
+    from the test itself (to seed it before the replicas start and to look at the outbox)."""
+
+    postgres: PostgresDatabase
+    secret_key: str
+    database: Database
+    folder: Path
+    workspace_id: int | None = None
+
+    def environment(self, slack: FakeSlackApi, *, database_url: str | None = None, **overrides: str) -> dict[str, str]:
+        url = database_url or self.postgres.url.render_as_string(hide_password=False)
+        return replica_environment(url, slack, self.secret_key, **overrides)
+
+    def seed(self, org_csv: str, settings: dict[str, Any] | None = None) -> int:
+        """The organisation connected to Slack team T0001 with these people (and settings); its id."""
+        with self.database.session_scope() as session:
+            workspace = new_organisation(session, "Acme", Platform.SLACK, TEAM_ID)
+            assert workspace.id is not None
+            report = org_import.import_org(session, workspace.id, org_csv)
+            assert report.ok, report.errors[:3]
+            if settings is not None:
+                parsed, errors = validate_settings(settings)
+                assert errors == [], errors
+                workspaces.apply_settings(session, workspace, parsed)
+            self.workspace_id = workspace.id
+        return workspace.id
+
+    def outbox(self) -> list[OutboxDelivery]:
+        with self.database.session_scope() as session:
+            rows = list(session.exec(select(OutboxDelivery).order_by(OutboxDelivery.id)))
+            session.expunge_all()
+            return rows
+
+    def outbox_counts(self) -> dict[DeliveryStatus, int]:
+        counts = dict.fromkeys(DeliveryStatus, 0)
+        for row in self.outbox():
+            counts[row.status] += 1
+        return counts
+
+    def workspace(self) -> Workspace:
+        with self.database.session_scope() as session:
+            workspace = session.get(Workspace, self.workspace_id)
+            assert workspace is not None
+            session.expunge(workspace)
+            return workspace
+
+
+@pytest.fixture(autouse=True)
+def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx (the test's client) and slack_sdk (the replicas') would send loopback calls to a proxy."""
+    for name in PROXY_ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlackApi]:
+    with FakeSlackApi() as fake:
+        yield fake
+
+
+@pytest.fixture
+def deployment(tmp_path: Path) -> Iterator[Deployment]:
+    """A fresh PostgreSQL database, migrated the way an operator does it, dropped after the test."""
+    if SERVER_URL is None:
+        pytest.skip("fault tests need PostgreSQL: TEST_DATABASE_URL is not set")
+    postgres = PostgresDatabase(SERVER_URL).create()
+    secret_key = new_key()
+    database: Database | None = None
+    try:
+        url = postgres.url.render_as_string(hide_password=False)
+        run_cadence(["db", "upgrade"], cadence_environment(url, secret_key), tmp_path)
+        database = Database(url, secret_keys=secret_key)
+        yield Deployment(postgres, secret_key, database, tmp_path)
+    finally:
+        if database is not None:
+            database.dispose()
+        postgres.drop()
+
+
+def people_csv(count: int, *, zone: str = "Etc/UTC", first_slack_number: int = 1) -> str:
+    """``count`` people with Slack ids U0000001... (a manager-less org: each is their own digest reader)."""
+    rows = ["email,name,slack_id,timezone"]
+    for index in range(count):
+        number = first_slack_number + index
+        rows.append(f"p{number}@acme.example,Person {number},U{number:07d},{zone}")
+    return "\n".join(rows) + "\n"
+
+
+def checkin_open_now(now: datetime | None = None) -> dict[str, Any]:
+    """Settings under which a check-in opened ten minutes ago in UTC and stays open two days, with
+    no reminders: the next tick (or ``enqueue_checkin_prompts``) owes everyone in UTC their prompt."""
+    opened = (now or datetime.now(UTC)) - timedelta(minutes=10)
+    closes = opened + timedelta(days=2)
+    return {
+        "checkins": {
+            "day": WEEKDAYS[opened.weekday()],
+            "time": opened.strftime("%H:%M"),
+            "reminders": [],
+            "closes": f"{WEEKDAYS[closes.weekday()]} {closes.strftime('%H:%M')}",
+        }
+    }
+
+
+def enqueue_checkin_prompts(deployment: Deployment) -> int:
+    """What the tick does at a check-in time, run now from the test: every prompt due, in the outbox."""
+    enqueued = enqueue_due(deployment.database, datetime.now(UTC), [checkin_producer(Labels())], {Platform.SLACK})
+    return sum(enqueued.values())

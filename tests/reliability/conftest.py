@@ -4,6 +4,7 @@ upgrade`; the fake Slack Web API; and the organisation the replicas serve (Slack
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -92,8 +93,18 @@ def slack() -> Iterator[FakeSlackApi]:
         yield fake
 
 
+@pytest.fixture(scope="session")
+def databases_dropped() -> Iterator[list[threading.Thread]]:
+    """Databases are dropped in the background: a DROP DATABASE waits for a checkpoint of the whole
+    server (10 s on a busy one), which the next test needn't wait for. All are gone at the end."""
+    drops: list[threading.Thread] = []
+    yield drops
+    for drop in drops:
+        drop.join()
+
+
 @pytest.fixture
-def deployment(tmp_path: Path) -> Iterator[Deployment]:
+def deployment(tmp_path: Path, databases_dropped: list[threading.Thread]) -> Iterator[Deployment]:
     """A fresh PostgreSQL database, migrated the way an operator does it, dropped after the test."""
     if SERVER_URL is None:
         pytest.skip("fault tests need PostgreSQL: TEST_DATABASE_URL is not set")
@@ -108,7 +119,9 @@ def deployment(tmp_path: Path) -> Iterator[Deployment]:
     finally:
         if database is not None:
             database.dispose()
-        postgres.drop()
+        drop = threading.Thread(target=postgres.drop, name=f"drop {postgres.name}")
+        drop.start()
+        databases_dropped.append(drop)
 
 
 def people_csv(count: int, *, zone: str = "Etc/UTC", first_slack_number: int = 1) -> str:

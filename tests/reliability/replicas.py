@@ -49,15 +49,24 @@ _ENVIRONMENT_DROPPED_PREFIXES = ("SLACK_", "TEAMS_", "CADENCE_")
 _ENVIRONMENT_DROPPED = {*PROXY_ENV_VARS, "DATABASE_URL", "DEMO_DATABASE_URL", "HOST", "PORT", "LOG_LEVEL"}
 
 
-def wait_until(condition: Callable[[], Any], timeout: float, what: str, *, every: float = 0.05) -> Any:
-    """Poll ``condition`` until it returns something true, and return that; fail naming ``what``."""
+def wait_until(
+    condition: Callable[[], Any],
+    timeout: float,
+    what: str,
+    *,
+    every: float = 0.05,
+    detail: Callable[[], str] | None = None,
+) -> Any:
+    """Poll ``condition`` until it returns something true, and return that; fail naming ``what``
+    and, when given, saying ``detail()`` (how far it got)."""
     deadline = time.monotonic() + timeout
     while True:
         result = condition()
         if result:
             return result
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+            said = f": {detail()}" if detail is not None else ""
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}{said}")
         time.sleep(every)
 
 

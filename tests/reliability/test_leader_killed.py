@@ -65,8 +65,11 @@ def test_killing_the_leader_mid_fan_out_loses_no_prompt_and_the_other_replica_ta
         wait_until(
             lambda: len(delivered_per_recipient(slack)) == PEOPLE,
             60 + LEASE_SECONDS,
-            f"every prompt to arrive (in flight at the kill: {in_flight})",
+            f"every prompt to arrive ({in_flight} in flight at the kill, after {delivered_at_kill} delivered)",
             every=0.5,
+            detail=lambda: (
+                f"{PEOPLE - len(delivered_per_recipient(slack))} never arrived; {deployment.outbox_counts()}"
+            ),
         )
         per_recipient = delivered_per_recipient(slack)
         duplicates = sum(count - 1 for count in per_recipient.values())

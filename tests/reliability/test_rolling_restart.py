@@ -110,6 +110,7 @@ def test_a_rolling_restart_during_a_burst_of_commands_answers_each_exactly_once(
             20 + LEASE_SECONDS,
             "every command to be answered",
             every=0.25,
+            detail=lambda: f"{sum(path not in answers_by_path(slack) for path in paths)} of {len(paths)} unanswered",
         )
         time.sleep(LEASE_SECONDS + 1)  # a request claimed twice would be answered again once its lease ran out
         counts = answers_by_path(slack)

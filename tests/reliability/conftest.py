@@ -23,7 +23,7 @@ from conversations.workspace_settings import validate_settings
 from storage import org_import, workspaces
 from storage.connections import new_organisation
 from storage.database import Database
-from storage.models import DeliveryStatus, OutboxDelivery, Workspace
+from storage.models import DeliveryStatus, InboxRequest, OutboxDelivery, Workspace
 from storage.secrets import new_key
 from tests.fakes.slack_api import PROXY_ENV_VARS, TEAM_ID, FakeSlackApi
 from tests.reliability.replicas import PostgresDatabase, cadence_environment, replica_environment, run_cadence
@@ -71,6 +71,16 @@ class Deployment:
         for row in self.outbox():
             counts[row.status] += 1
         return counts
+
+    def inbox_by_actor(self) -> dict[str, dict[str, int]]:
+        """How many requests each actor (platform, team, user) has in each status: what is stuck, and whose."""
+        with self.database.session_scope() as session:
+            rows = session.exec(select(InboxRequest.actor, InboxRequest.status)).all()
+        found: dict[str, dict[str, int]] = {}
+        for actor, status in rows:
+            counts = found.setdefault(actor, {})
+            counts[status.value] = counts.get(status.value, 0) + 1
+        return found
 
     def workspace(self) -> Workspace:
         with self.database.session_scope() as session:

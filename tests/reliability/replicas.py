@@ -8,8 +8,8 @@ and started again; its stdout and stderr go to files, whose tails failure messag
 the ``with`` block kills whatever is still running, whatever the test did.
 
 ``DatabaseProxy`` stands between the replicas and PostgreSQL, so a test can make the database go
-away (every connection closed, new ones refused) and come back, without touching the machine's
-PostgreSQL, which other people's tests use.
+away (restarting: every connection closed, new ones refused; or unreachable: nothing answers) and
+come back, without touching the machine's PostgreSQL, which other people's tests use.
 """
 
 from __future__ import annotations
@@ -77,7 +77,8 @@ class PostgresDatabase:
     """A database of its own on the server ``TEST_DATABASE_URL`` points at, dropped on ``drop``.
 
     A database rather than a schema: a replica is configured by ``DATABASE_URL`` alone, as in
-    production, and dropping the database (``WITH (FORCE)``) ends any session a killed test left."""
+    production; advisory locks (the scheduler leader's) are per database, so tests running at once
+    don't contend for one; and dropping it (``WITH (FORCE)``) ends any session a killed test left."""
 
     def __init__(self, server_url: str) -> None:
         self.server = sa.make_url(server_url).set(drivername="postgresql+psycopg")

@@ -73,6 +73,7 @@ def test_killing_the_leader_mid_fan_out_loses_no_prompt_and_the_other_replica_ta
         )
         per_recipient = delivered_per_recipient(slack)
         duplicates = sum(count - 1 for count in per_recipient.values())
+        print(f"killed {victim.name} after {delivered_at_kill} prompts: {in_flight} in flight, {duplicates} twice")
         assert duplicates <= in_flight, (duplicates, in_flight)
         wait_until(
             lambda: deployment.outbox_counts()[DeliveryStatus.SENT] == PEOPLE, 10, "the outbox to record every prompt"

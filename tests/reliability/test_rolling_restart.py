@@ -36,8 +36,9 @@ STOPPED_BY_SIGTERM = (0, -signal.SIGTERM)
 
 class Burst(threading.Thread):
     """Slash commands at a steady rate, to the replicas a load balancer would send them to (not one
-    being stopped). A command whose connection is refused or cut before the ack is sent again,
-    unchanged, to another replica, as a load balancer retries; ``acked`` are those answered 200."""
+    known to be stopping; it learns that just after the signal). A command whose connection is
+    refused or cut before the ack is sent again, unchanged, to another replica, as a load balancer
+    retries; ``acked`` are those answered 200."""
 
     def __init__(self, slack: FakeSlackApi, replicas: Replicas) -> None:
         super().__init__(name="command-burst", daemon=True)
@@ -91,8 +92,8 @@ def test_a_rolling_restart_during_a_burst_of_commands_answers_each_exactly_once(
         try:
             time.sleep(1)
             for replica in replicas:
+                replica.terminate()  # as in Kubernetes, requests still arrive while the balancer learns of it
                 burst.draining.add(replica.name)
-                replica.terminate()
                 assert replica.wait_for_exit(EXIT_WITHIN) in STOPPED_BY_SIGTERM, replica.log_tail()
                 assert "Application shutdown complete" in replica.logs(), replica.log_tail()
                 replicas.restart(replica)
@@ -110,7 +111,10 @@ def test_a_rolling_restart_during_a_burst_of_commands_answers_each_exactly_once(
             20 + LEASE_SECONDS,
             "every command to be answered",
             every=0.25,
-            detail=lambda: f"{sum(path not in answers_by_path(slack) for path in paths)} of {len(paths)} unanswered",
+            detail=lambda: (
+                f"{sum(path not in answers_by_path(slack) for path in paths)} of {len(paths)} unanswered; "
+                f"inbox by actor: {deployment.inbox_by_actor()}; outbox: {deployment.outbox_counts()}"
+            ),
         )
         time.sleep(LEASE_SECONDS + 1)  # a request claimed twice would be answered again once its lease ran out
         counts = answers_by_path(slack)

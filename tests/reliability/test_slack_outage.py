@@ -47,6 +47,9 @@ def test_a_30_second_slack_outage_is_waited_out_with_backoff_and_every_prompt_th
         assert {call.status for call in during} == {500}
         tries = collections.Counter(recipient_of(call) for call in during)
         assert len(tries) == PEOPLE, f"every prompt was tried during the outage: {tries}"
+        print(
+            f"{len(during)} calls during the outage; tries per prompt: {sorted(collections.Counter(tries.values()).items())}"
+        )
         assert max(tries.values()) <= MAX_TRIES_DURING_OUTAGE, tries.most_common(3)
 
         def delivered() -> collections.Counter[str]:

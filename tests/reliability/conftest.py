@@ -47,18 +47,26 @@ class Deployment:
         return replica_environment(url, slack, self.secret_key, **overrides)
 
     def seed(self, org_csv: str, settings: dict[str, Any] | None = None) -> int:
-        """The organisation connected to Slack team T0001 with these people (and settings); its id."""
+        """The organisation connected to Slack team T0001 with these people and ``settings`` (by
+        default none but a check-in that isn't open: the default one, Friday 10:00, is open from
+        Friday to Monday and would prompt everyone at the replicas' first tick); its id."""
         with self.database.session_scope() as session:
             workspace = new_organisation(session, "Acme", Platform.SLACK, TEAM_ID)
             assert workspace.id is not None
             report = org_import.import_org(session, workspace.id, org_csv)
             assert report.ok, report.errors[:3]
-            if settings is not None:
-                parsed, errors = validate_settings(settings)
-                assert errors == [], errors
-                workspaces.apply_settings(session, workspace, parsed)
             self.workspace_id = workspace.id
+        self.apply_settings(settings if settings is not None else checkin_opening_in(timedelta(days=3)))
         return workspace.id
+
+    def apply_settings(self, settings: dict[str, Any]) -> None:
+        """Store the organisation's settings, as `cadence config apply` does; replicas read them at their next tick."""
+        parsed, errors = validate_settings(settings)
+        assert errors == [], errors
+        with self.database.session_scope() as session:
+            workspace = session.get(Workspace, self.workspace_id)
+            assert workspace is not None
+            workspaces.apply_settings(session, workspace, parsed)
 
     def outbox(self) -> list[OutboxDelivery]:
         with self.database.session_scope() as session:
@@ -143,12 +151,12 @@ def people_csv(count: int, *, zone: str = "Etc/UTC", first_slack_number: int = 1
     return "\n".join(rows) + "\n"
 
 
-def checkin_open_now(now: datetime | None = None) -> dict[str, Any]:
-    """Settings under which a check-in opened ten minutes ago in UTC and stays open two days, with
-    no reminders: the next tick (or ``enqueue_checkin_prompts``) owes everyone in UTC their prompt."""
-    opened = (now or datetime.now(UTC)) - timedelta(minutes=10)
+def checkin_opening_in(delay: timedelta, *, kudos: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Settings under which the weekly check-in opens ``delay`` from now in UTC (negative: it opened
+    that long ago) and stays open two days, with no reminders."""
+    opened = datetime.now(UTC) + delay
     closes = opened + timedelta(days=2)
-    return {
+    settings: dict[str, Any] = {
         "checkins": {
             "day": WEEKDAYS[opened.weekday()],
             "time": opened.strftime("%H:%M"),
@@ -156,6 +164,15 @@ def checkin_open_now(now: datetime | None = None) -> dict[str, Any]:
             "closes": f"{WEEKDAYS[closes.weekday()]} {closes.strftime('%H:%M')}",
         }
     }
+    if kudos is not None:
+        settings["kudos"] = kudos
+    return settings
+
+
+def checkin_open_now() -> dict[str, Any]:
+    """A check-in that opened ten minutes ago: the next tick (or ``enqueue_checkin_prompts``) owes
+    everyone in UTC their prompt."""
+    return checkin_opening_in(-timedelta(minutes=10))
 
 
 def enqueue_checkin_prompts(deployment: Deployment) -> int:

@@ -8,7 +8,7 @@ and started again; its stdout and stderr go to files, whose tails failure messag
 the ``with`` block kills whatever is still running, whatever the test did.
 
 ``DatabaseProxy`` stands between the replicas and PostgreSQL, so a test can make the database go
-away (restarting: every connection closed, new ones refused; or unreachable: nothing answers) and
+away (restarting: every connection closed, new ones refused; or hung: nothing answers) and
 come back, without touching the machine's PostgreSQL, which other people's tests use.
 """
 
@@ -117,9 +117,10 @@ class DatabaseProxy:
 
     ``cut()`` is a PostgreSQL that restarts: every relayed connection is closed (in the middle of
     whatever query) and each new one is closed as soon as it is accepted, so clients learn at once
-    that the server went away. ``cut(unanswered=True)`` is one that can no longer be reached (its
-    host gone, a network partition): connections stay open but nothing comes back, on old or new
-    ones, so only a client's own time-outs end its wait. ``restore()`` relays new connections again
+    that the server went away. ``cut(unanswered=True)`` is one that stopped answering (a hung
+    server, or a pooler or proxy in front of a dead one): connections, old and new, stay open and
+    TCP still acknowledges what is sent (so keepalives see nothing wrong), but no answer ever comes:
+    only a client's own time-outs end its wait. ``restore()`` relays new connections again
     (and closes the unanswered ones, whose conversations lost bytes).
 
     Threads, not asyncio: the test's own code is synchronous, and a few dozen connections need no more."""

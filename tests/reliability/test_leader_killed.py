@@ -43,13 +43,14 @@ def leader_of(replicas: Replicas) -> Replica | None:
 def test_killing_the_leader_mid_fan_out_loses_no_prompt_and_the_other_replica_takes_the_tick_over(
     deployment: Deployment, slack: FakeSlackApi, tmp_path
 ) -> None:
-    deployment.seed(people_csv(PEOPLE), checkin_open_now())
+    deployment.seed(people_csv(PEOPLE))
     with Replicas(deployment.environment(slack), tmp_path / "replicas", 2) as replicas:
         try:
             elected = wait_until(lambda: leader_of(replicas), 10, "a replica to report itself the scheduler's leader")
         except AssertionError:
             elected = None  # asserted below, after the fan-out: the rest is worth knowing either way
-        enqueue_checkin_prompts(deployment)  # what the leader's tick would do at the minute; idempotent with it
+        deployment.apply_settings(checkin_open_now())
+        enqueue_checkin_prompts(deployment)  # what the leader's next tick would do; idempotent with it
         prompts = [row for row in deployment.outbox() if row.kind == "checkin_prompt"]
         assert len(prompts) == PEOPLE
 

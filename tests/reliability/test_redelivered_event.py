@@ -4,6 +4,7 @@ the same moment: one kudos is given and its recipient is told once."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -11,7 +12,7 @@ from sqlmodel import select
 from storage.models import DeliveryStatus, Kudos
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_requests import event_callback, retry_headers
-from tests.reliability.conftest import Deployment
+from tests.reliability.conftest import Deployment, checkin_opening_in
 from tests.reliability.replicas import Replicas, wait_until
 
 pytestmark = pytest.mark.postgres
@@ -20,7 +21,7 @@ ORG = """email,name,slack_id,timezone
 ada@acme.example,Ada Lovelace,U0001,Europe/London
 grace@acme.example,Grace Hopper,U0002,America/New_York
 """
-KUDOS = {"kudos": {"emojis": ["clap"]}}
+KUDOS = checkin_opening_in(timedelta(days=3), kudos={"emojis": ["clap"]})
 DELIVERIES = 3
 
 

@@ -19,7 +19,11 @@ from bot.metrics import Metrics
 from bot.traffic import Traffic
 from conversations.messages import Platform
 from storage import inbox
-from storage.database import Database
+from storage.database import Database, NotAnswering
+
+RECORDING_TIMEOUT_SECONDS = 2.0
+"""Slack waits 3 s for an ack: a request the database hasn't recorded by then is answered "try again"
+(a retry of the same request is recognised by its key if the commit lands after all)."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,14 @@ class InboxRecorder:
         if not self.committing:
             self.committing = True
             self.committer = asyncio.create_task(self.commit_waiting())
-        return await added
+        try:
+            async with asyncio.timeout(RECORDING_TIMEOUT_SECONDS):
+                return await asyncio.shield(added)
+        except TimeoutError:
+            added.add_done_callback(lambda late: late.cancelled() or late.exception())  # nobody awaits it now
+            raise NotAnswering(
+                f"the database did not record the request within {RECORDING_TIMEOUT_SECONDS:.0f} s"
+            ) from None
 
     async def record_for_worker(self, recording: Recording, wake_worker: Callable[[], None], metrics: Metrics) -> bool:
         """Record a request and wake the inbox worker for it; a redelivery (its key is recorded

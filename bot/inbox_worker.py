@@ -100,6 +100,11 @@ class InboxWorker:
                 except UNAVAILABLE:
                     self.unsettled.extend(batch[position:])
                     raise
+                except asyncio.CancelledError:
+                    # stopped past the grace period: the others take these now, not after the lease; if
+                    # the unit of work in hand commits after all, its claim is gone and it rolls back
+                    self.hand_back(batch[position:])
+                    raise
             taken += len(batch)
         return taken
 

@@ -10,13 +10,15 @@ after which a delivery is failed with its last error rather than retried forever
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.polling import Wakeup, run_until_stopped
 from bot.traffic import Traffic
@@ -127,6 +129,7 @@ class OutboxSender:
         self.lease = lease
         self.wakeup = Wakeup()
         self.stopping = asyncio.Event()
+        self.database_thread: ThreadPoolExecutor | None = None  # made on first use, again after close
         self.unrecorded: list[tuple[OutboxDelivery, Outcome]] = []
         """Outcomes the database couldn't take when they came (it was away): recorded first thing once it is
         back, so a message sent during an outage is not sent again when its lease runs out."""
@@ -140,6 +143,9 @@ class OutboxSender:
         """Let transports release their connections."""
         for transport in self.transports.values():
             await transport.close()
+        if self.database_thread is not None:
+            self.database_thread.shutdown(wait=False)
+            self.database_thread = None
 
     def notify(self) -> None:
         """Something was enqueued: stop waiting for the next poll."""
@@ -160,7 +166,7 @@ class OutboxSender:
         """
         report = DrainReport()
         limit = asyncio.Semaphore(self.concurrency)
-        self.record_unrecorded(report)
+        await self.in_database(self.record_unrecorded, report)
         unstarted: list[OutboxDelivery] = []
 
         async def send_in_order(deliveries: list[OutboxDelivery]) -> None:
@@ -172,30 +178,40 @@ class OutboxSender:
                         return
                     if held_until is not None:
                         waiting = RetryLater("waiting for an earlier message", held_until - self.clock(), True)
-                        self.record(delivery, waiting, report)
+                        await self.in_database(self.record, delivery, waiting, report)
                         continue
                     await self.traffic.step_aside()
                     outcome = await self.attempt(delivery)
                     try:
-                        held_until = self.record(delivery, outcome, report)
+                        held_until = await self.in_database(self.record, delivery, outcome, report)
                     except UNAVAILABLE:
                         self.unrecorded.append((delivery, outcome))
                         raise
 
-        # The sender's database work stays on the event loop, between the awaits of its HTTP calls:
-        # moved to threads it competed with the acks for the interpreter and cost a fifth of the ack
-        # throughput (bench/README.md). Its statements are short, and it steps aside during bursts.
+        # The sender's database work runs on one thread of its own: on the event loop, a database that
+        # stopped answering (connections open, nothing coming back) froze every ack and /healthz with it;
+        # on the shared pool of threads, eight concurrent sends competed with the acks for the
+        # interpreter and cost a fifth of the ack throughput (bench/README.md). One thread, in turn.
         try:
-            while not self.stopping.is_set() and (batch := self.claim()):
+            while not self.stopping.is_set() and (batch := await self.in_database(self.claim)):
                 by_recipient: dict[str, list[OutboxDelivery]] = {}
                 for delivery in batch:
                     by_recipient.setdefault(delivery.recipient, []).append(delivery)
                 await asyncio.gather(*(send_in_order(deliveries) for deliveries in by_recipient.values()))
         finally:
             if unstarted:
-                with self.database.session_scope() as session:
-                    outbox.release(session, unstarted)
+                await self.in_database(self.release, unstarted)
         return report
+
+    async def in_database(self, work: Callable[..., Any], *args: Any) -> Any:
+        """Run ``work`` on the sender's database thread, keeping the event loop free."""
+        if self.database_thread is None:
+            self.database_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-database")
+        return await asyncio.get_running_loop().run_in_executor(self.database_thread, functools.partial(work, *args))
+
+    def release(self, deliveries: list[OutboxDelivery]) -> None:
+        with self.database.session_scope() as session:
+            outbox.release(session, deliveries)
 
     def record_unrecorded(self, report: DrainReport) -> None:
         """Record the outcomes the database missed while it was away (raises while it still is)."""
@@ -210,7 +226,7 @@ class OutboxSender:
         deadline = time.monotonic() + max_wait
         while True:
             report.add(await self.drain())
-            delay = self.seconds_until_next_due()
+            delay = await self.in_database(self.seconds_until_next_due)
             if delay is None or time.monotonic() + delay > deadline:
                 return report
             await asyncio.sleep(delay)
@@ -233,7 +249,7 @@ class OutboxSender:
 
         async def deliver_due() -> float | None:
             await self.drain()
-            return self.seconds_until_next_due()
+            return await self.in_database(self.seconds_until_next_due)
 
         self.stopping.clear()
         await run_until_stopped(

@@ -20,7 +20,12 @@ DEFAULT_DATABASE_URL = "sqlite:///./cadence.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
-UNAVAILABLE = (sa.exc.OperationalError, sa.exc.InterfaceError)
+class NotAnswering(Exception):
+    """The database took longer than a platform waits for an answer (a hung server: connections open,
+    nothing coming back); raised to the caller while the statement itself goes on in its thread."""
+
+
+UNAVAILABLE = (sa.exc.OperationalError, sa.exc.InterfaceError, NotAnswering)
 """What a statement raises when the database can't be reached or is restarting (or, on SQLite, stayed
 locked past the busy timeout): worth trying again soon, not a bug in the statement."""
 

@@ -116,3 +116,28 @@ def test_background_work_steps_aside_only_while_requests_arrive(quiet_for: float
     time.now += quiet_for
     asyncio.run(traffic.step_aside())
     assert sum(time.slept) == pytest.approx(expected_wait), "until requests pause for 0.1 s, never more than 0.05 s"
+
+
+def test_a_request_the_database_does_not_record_in_time_is_refused_while_the_commit_goes_on(
+    database, monkeypatch
+) -> None:
+    """A hung database: the platform hears "not recorded" before its own timeout, and the request,
+    if the commit lands after all, is there for its retry to be recognised."""
+    from bot import inbox_recorder
+    from storage.database import NotAnswering
+
+    monkeypatch.setattr(inbox_recorder, "RECORDING_TIMEOUT_SECONDS", 0.2)
+    recorder = InboxRecorder(database, lambda: NOW)
+    release = threading.Event()
+    original = recorder.write
+    recorder.write = lambda recordings: (release.wait(5), original(recordings))[1]  # type: ignore[method-assign]
+
+    async def scenario() -> bool:
+        with pytest.raises(NotAnswering):
+            await recorder.record(Recording(Platform.SLACK, "late", "T1", "inbound", {}, "U1"))
+        release.set()
+        await recorder.committer
+        recorder.write = original  # type: ignore[method-assign]
+        return await recorder.record(Recording(Platform.SLACK, "late", "T1", "inbound", {}, "U1"))
+
+    assert asyncio.run(scenario()) is False, "the late commit landed: the platform's retry is a duplicate"

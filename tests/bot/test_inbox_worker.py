@@ -6,6 +6,7 @@ import asyncio
 import random
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import Session
 
 from bot.inbox_worker import InboxWorker
@@ -140,3 +141,46 @@ def test_a_request_that_keeps_taking_its_worker_down_is_not_tried_again(database
     row = status(database, "poison")
     assert row.status is InboxStatus.FAILED and "gave up after 3 attempts" in row.error
     assert handler.seen == [] and handler.given_up == ["poison"] and outcome(metrics, "failed") == 1
+
+
+def test_a_worker_stopped_mid_request_hands_it_back_and_its_late_commit_rolls_back(database: Database) -> None:
+    """Past the grace period the worker's task is cancelled while its unit of work still runs in a
+    thread: the request goes back to the queue at once, and the late unit of work keeps nothing."""
+    import threading
+
+    record(database, "slow")
+    started, finish = threading.Event(), threading.Event()
+    outcome: list[str] = []
+
+    class Slow:
+        async def handle(self, request) -> None:
+            def unit_of_work() -> None:
+                started.set()
+                finish.wait(5)
+                try:
+                    with database.session_scope() as session:
+                        inbox.mark_done(session, request, NOW)
+                    outcome.append("done")
+                except inbox.LostClaim:
+                    outcome.append("lost its claim")
+
+            await asyncio.to_thread(unit_of_work)
+
+        def give_up(self, session, request, now) -> None:
+            raise AssertionError("never given up")
+
+    worker = InboxWorker(database, {Platform.SLACK: Slow()}, lambda: NOW, Metrics(database))
+
+    async def scenario() -> None:
+        draining = asyncio.create_task(worker.drain())
+        await asyncio.to_thread(started.wait, 5)
+        draining.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await draining
+        finish.set()
+
+    asyncio.run(scenario())
+    assert outcome == ["lost its claim"]
+    with database.session_scope() as session:
+        row = inbox.by_key(session, "slow")
+    assert (row.status, row.claimed_at, row.attempts) == (InboxStatus.QUEUED, None, 0)

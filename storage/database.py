@@ -29,7 +29,7 @@ UNAVAILABLE = (sa.exc.OperationalError, sa.exc.InterfaceError, NotAnswering)
 """What a statement raises when the database can't be reached or is restarting (or, on SQLite, stayed
 locked past the busy timeout): worth trying again soon, not a bug in the statement."""
 
-PING_TIMEOUT_SECONDS = 1.0
+PING_TIMEOUT_SECONDS = 0.7  # with the answer on its way, well within the second a health check is owed
 POSTGRES_CONNECT_OPTIONS = {
     "connect_timeout": 3,  # libpq's minimum is 2 s: an unreachable host fails fast instead of hanging
     "keepalives": 1,  # a peer gone quiet (a cut network) is noticed in about 25 s, and its locks freed

@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
 from conversations.checkin import HARD_MOOD
@@ -93,6 +94,14 @@ def org_below(session: Session, manager_id: int) -> list[tuple[Person, int]]:
     return [(found, depth) for found, depth in rows]
 
 
+def among(session: Session, column: Any, ids: Any) -> sa.ColumnElement[bool]:
+    """``column IN ids``; on PostgreSQL a list of ids is one array parameter (``= ANY``), since a
+    statement takes at most 65,535 parameters and the digest of a company's head lists all of it."""
+    if isinstance(ids, list | tuple) and session.get_bind().dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam("ids", list(ids), type_=postgresql.ARRAY(sa.Integer)))
+    return column.in_(ids)
+
+
 def response_history(
     session: Session, workspace_id: int, person_ids_query, weeks: Sequence[str]
 ) -> dict[int, dict[str, Any]]:
@@ -108,7 +117,7 @@ def response_history(
         )
         .join(CheckinCycle, col(CheckinCycle.id) == CheckinResponse.cycle_id)
         .where(CheckinCycle.workspace_id == workspace_id, col(CheckinCycle.week).in_(list(weeks)))
-        .where(col(CheckinResponse.person_id).in_(person_ids_query))
+        .where(among(session, col(CheckinResponse.person_id), person_ids_query))
     ).all()
     history: dict[int, dict[str, Any]] = defaultdict(dict)
     for person_id, week, status, mood, blockers, skip_reason in rows:

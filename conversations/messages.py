@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
+from functools import lru_cache
 from typing import Any
 
 FORM_ERRORS = "form_errors"
@@ -192,6 +193,9 @@ class Outbound:
     thread: str | None = None
 
 
+_OUTBOUND_FIELDS = tuple(item.name for item in fields(Outbound))
+
+
 def inbound_to_dict(message: Inbound) -> dict[str, Any]:
     """A JSON-ready copy of what an adapter received (before the engine adds the actor), for the inbox."""
     return asdict(replace(message, actor=None))
@@ -216,9 +220,41 @@ def inbound_from_dict(data: Mapping[str, Any]) -> Inbound:
     )
 
 
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+@dataclass(frozen=True)
+class _Wrapped:
+    value: Any
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as ``asdict`` copies it: atoms as they are (a copy of one is itself), anything else
+    through ``asdict`` itself."""
+    return value if type(value) in _ATOMS else asdict(_Wrapped(value))["value"]
+
+
+@lru_cache(maxsize=256)
+def _choices_to_dicts(choices: tuple[Choice, ...]) -> tuple[dict[str, Any], ...]:
+    return tuple(asdict(choice) for choice in choices)
+
+
 def outbound_to_dict(message: Outbound) -> dict[str, Any]:
-    """A JSON-ready copy of ``message``, for the outbox; ``outbound_from_dict`` reverses it."""
-    return asdict(message)
+    """A JSON-ready copy of ``message``, for the outbox; ``outbound_from_dict`` reverses it.
+
+    The same as ``asdict(message)``, only faster: a tick queues 100,000 prompts with the same
+    buttons, which are converted once (each message gets its own copies), and ``asdict`` walking
+    every field of every message was a third of that tick's time."""
+    plain: dict[str, Any] = {}
+    for name in _OUTBOUND_FIELDS:
+        value = getattr(message, name)
+        if name == "choices":
+            plain[name] = tuple(dict(choice) for choice in _choices_to_dicts(value))
+        elif name == "data" and type(value) is dict:
+            plain[name] = {_plain(key): _plain(item) for key, item in value.items()}
+        else:
+            plain[name] = _plain(value)
+    return plain
 
 
 def outbound_from_dict(data: Mapping[str, Any]) -> Outbound:

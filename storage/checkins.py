@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -43,9 +44,16 @@ from storage.privacy import can_read_upward_answers, can_see_checkins_of
 HISTORY_WEEKS = 5
 
 
+@cache
+def _zone(name: str) -> ZoneInfo:
+    """``ZoneInfo`` keeps only the last eight zones for sure: with people in more zones than that,
+    a tick read each zone's file again for most people (a third of a large tick's time)."""
+    return ZoneInfo(name)
+
+
 def local_text(instant: datetime, zone: str) -> str:
     """A moment as the person reads it: ``Mon 7 Dec 08:59``."""
-    local = instant.astimezone(ZoneInfo(zone))
+    local = instant.astimezone(_zone(zone))
     return f"{local:%a} {local.day} {local:%b %H:%M}"
 
 

@@ -104,6 +104,16 @@ def find_pair(session: Session, manager_id: int, report_id: int) -> OneOnOnePair
     ).first()
 
 
+def pairs_of(session: Session, person: Person) -> dict[tuple[int | None, int | None], OneOnOnePair]:
+    """Every pair ``person`` is in, on either side, by (manager, report): in one statement, so a
+    manager's Home costs the same with 1,000 reports as with 3 (a query per report took it to 1.2 s)."""
+    query = select(OneOnOnePair).where(
+        OneOnOnePair.workspace_id == person.workspace_id,
+        sa.or_(OneOnOnePair.manager_id == person.id, OneOnOnePair.report_id == person.id),
+    )
+    return {(pair.manager_id, pair.report_id): pair for pair in session.exec(query)}
+
+
 def _insert_if_missing(session: Session, model: type, **values: Any) -> None:
     """Insert unless a row with the same unique key exists: both sides may start a pair, or a tick
     and a note may create a meeting, at the same moment."""
@@ -508,9 +518,10 @@ def next_for(session: Session, person: Person, settings: WorkspaceSettings, now:
     """The soonest 1:1 ``person`` has (of the pairs started), as their Home view shows it: with whom,
     when in their own time zone, and its open talking points and action items; None without one."""
     soonest: tuple[datetime, OneOnOnePair, Sides, Rhythm] | None = None
+    pairs = pairs_of(session, person)
     for partner in partners(session, person):
         manager, report = sides(person, partner) or (partner, person)
-        pair = find_pair(session, manager.id, report.id)
+        pair = pairs.get((manager.id, report.id))
         if pair is None or not can_read_one_on_one(session, person, pair):
             continue
         rhythm = rhythm_of(pair, settings, manager)

@@ -15,11 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from conversations.messages import Platform
 from storage import people
-from storage.models import Person, Role, utcnow
+from storage.models import Person, PersonIdentity, Role, utcnow
 
 COLUMNS = ("email", "name", "slack_id", "teams_id", "manager_email", "team", "timezone", "role", "level")
 REQUIRED_COLUMNS = ("email", "name")
@@ -255,6 +256,41 @@ def import_org(session: Session, workspace_id: int, text: str) -> ImportReport:
     return _write(session, workspace_id, rows, existing)
 
 
+def _write_identities(session: Session, workspace_id: int, wanted: list[tuple[Person, Platform, str]]) -> set[int]:
+    """Give each person the platform id the file names, in two statements however large the file:
+    every identity row that must change is deleted, then the new ones inserted, so ids moving
+    between people in one import never collide on the way. Whoever held a named id before gives it
+    up (the file was checked first so that nobody keeps one twice). Returns the ids of the people
+    whose identities changed (as ``people.set_identity`` one at a time, which cost three
+    statements a person: 65 s of a 10,000-person import on PostgreSQL)."""
+    current = session.exec(select(PersonIdentity).where(PersonIdentity.workspace_id == workspace_id)).all()
+    by_person = {(identity.person_id, identity.platform): identity for identity in current}
+    by_id = {(identity.platform, identity.external_id): identity for identity in current}
+    stale: dict[int, PersonIdentity] = {}
+    fresh: list[dict] = []
+    changed: set[int] = set()
+    for person, platform, external_id in wanted:
+        assert person.id is not None
+        own = by_person.get((person.id, platform))
+        if own is not None and own.external_id == external_id and own.id not in stale:
+            continue
+        holder = by_id.get((platform, external_id))
+        for gone in (holder, own):
+            if gone is not None and gone.id is not None:
+                stale[gone.id] = gone
+        fresh.append(
+            {"workspace_id": workspace_id, "person_id": person.id, "platform": platform, "external_id": external_id}
+        )
+        changed.add(person.id)
+    if stale:
+        session.execute(sa.delete(PersonIdentity).where(col(PersonIdentity.id).in_(list(stale))))
+        for identity in stale.values():
+            session.expunge(identity)
+    if fresh:
+        session.execute(sa.insert(PersonIdentity), fresh)
+    return changed
+
+
 def _write(session: Session, workspace_id: int, rows: Iterable[OrgRow], existing: dict[str, Person]) -> ImportReport:
     rows = list(rows)
     report = ImportReport()
@@ -284,12 +320,19 @@ def _write(session: Session, workspace_id: int, rows: Iterable[OrgRow], existing
         session.add(person)
         touched[row.email] = (person, is_new, changed)
     session.flush()
+    identities_changed = _write_identities(
+        session,
+        workspace_id,
+        [
+            (touched[row.email][0], platform, external_id)
+            for row in rows
+            for column, platform in ID_COLUMNS.items()
+            if (external_id := getattr(row, column))  # an empty cell keeps what Cadence knows (the Slack sync's)
+        ],
+    )
     for row in rows:
         person, is_new, changed = touched[row.email]
-        for column, platform in ID_COLUMNS.items():
-            external_id = getattr(row, column)
-            if external_id:  # an empty cell keeps what Cadence knows (from the Slack sync, say)
-                changed = people.set_identity(session, person, platform, external_id) or changed
+        changed = person.id in identities_changed or changed
         manager_id = existing[row.manager_email].id if row.manager_email else None
         if person.manager_id != manager_id:
             person.manager_id = manager_id

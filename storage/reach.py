@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
+from sqlalchemy import Row
 from sqlmodel import Session, col, select
 
 from conversations.messages import Platform
@@ -34,7 +35,7 @@ class Reach:
         return self.by_person.get(person_id) if person_id is not None else None
 
 
-def choose(person: Person, available: Collection[Platform]) -> Platform | None:
+def choose(person: Person | Row, available: Collection[Platform]) -> Platform | None:
     """The platform to reach ``person`` on among ``available`` (those they can be reached on)."""
     if person.preferred_platform in available:
         return person.preferred_platform
@@ -61,7 +62,10 @@ def reach_for(session: Session, workspace_id: int, serving: Collection[Platform]
     ):
         known.setdefault(person_id, set()).add(platform)
     by_person = {}
-    for person in session.exec(select(Person).where(Person.workspace_id == workspace_id, Person.active)):
+    everyone = select(Person.id, Person.email, Person.preferred_platform, Person.last_platform).where(
+        Person.workspace_id == workspace_id, Person.active
+    )  # columns, not loaded people: a tick asks this of every organisation, whatever its size
+    for person in session.exec(everyone):
         available = set(known.get(person.id, set()))
         if Platform.SHELL in platforms and person.email:
             available.add(Platform.SHELL)  # the shell knows everyone by email

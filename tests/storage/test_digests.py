@@ -333,3 +333,16 @@ def test_a_middle_managers_digest_costs_the_same_statements_however_many_reports
             session.flush()
             respond(session, workspace_id, template.id, person, "2026-W49", S, 3, None, "did things")
     assert statements_of_a_digest(any_database, org["Ben"]) == before
+
+
+def test_the_history_of_an_org_larger_than_a_statement_has_parameters_for_is_read(any_database: Database, org) -> None:
+    """A company's head reads the history of everyone: 100,000 ids are more than the 65,535
+    parameters PostgreSQL takes in one statement, so there they go as one array."""
+    everyone = [person.id for person in org.values()]
+    with any_database.session_scope() as session:
+        workspace_id = org["Mia"].workspace_id
+        few = digests.response_history(session, workspace_id, everyone, ["2026-W49"])
+        many = digests.response_history(
+            session, workspace_id, everyone + list(range(10**6, 10**6 + 70_000)), ["2026-W49"]
+        )
+    assert many == few and few

@@ -97,3 +97,36 @@ def test_my_growth_counts_the_skills_kudos_and_feedback_named_over_two_quarters_
         "My growth (since the start of 2026-Q3)\n• Mentoring: 2 kudos\n• System design: 1 piece of feedback\n" in text
     )
     assert "• Growing System design: G-9 Lead a design review" in text and "40%" in text
+
+
+def test_a_managers_home_costs_the_same_statements_with_three_reports_as_with_thirty(any_database: Database) -> None:
+    """Each report's 1:1 was looked up on its own: a Home of 1,000 reports took 1.2 s on PostgreSQL."""
+    import sqlalchemy as sa
+
+    def statements_for(reports: int, name: str) -> tuple[int, str]:
+        rows = [f"boss@{name}.test,Boss,,Europe/Berlin"] + [
+            f"r{index}@{name}.test,R{index:02d},boss@{name}.test,Asia/Kolkata" for index in range(reports)
+        ]
+        with any_database.session_scope() as session:
+            workspace = new_organisation(session, name, Platform.SHELL, name)
+            text = "email,name,manager_email,timezone\n" + "\n".join(rows) + "\n"
+            assert org_import.import_org(session, workspace.id, text).ok
+            everyone = {person.display_name: person for person in people.all_in(session, workspace.id)}
+            boss = everyone["Boss"]
+            for index in range(reports):  # every report has a 1:1; the last one's comes first (a week sooner)
+                anchor = date(2026, 12, 3) if index == reports - 1 else date(2026, 12, 10)
+                report = everyone[f"R{index:02d}"]
+                ensure_pair(session, workspace.id, PairKey(boss.id, report.id, anchor), NOW)
+        executed = []
+        listener = lambda *args, **kwargs: executed.append(1)  # noqa: E731
+        sa.event.listen(any_database.engine, "before_cursor_execute", listener)
+        try:
+            page = page_of(any_database, boss)
+        finally:
+            sa.event.remove(any_database.engine, "before_cursor_execute", listener)
+        return len(executed), page.data["next_one_on_one"]["other"]["display_name"]
+
+    few, soonest_of_few = statements_for(3, "few")
+    many, soonest_of_many = statements_for(30, "many")
+    assert (soonest_of_few, soonest_of_many) == ("R02", "R29")
+    assert few == many

@@ -21,7 +21,7 @@ from conversations.messages import Platform
 from storage import inbox
 from storage.database import Database, NotAnswering
 
-RECORDING_TIMEOUT_SECONDS = 2.0
+RECORDING_TIMEOUT_SECONDS = 1.5
 """Slack waits 3 s for an ack: a request the database hasn't recorded by then is answered "try again"
 (a retry of the same request is recognised by its key if the commit lands after all)."""
 
@@ -66,7 +66,7 @@ class InboxRecorder:
         except TimeoutError:
             added.add_done_callback(lambda late: late.cancelled() or late.exception())  # nobody awaits it now
             raise NotAnswering(
-                f"the database did not record the request within {RECORDING_TIMEOUT_SECONDS:.0f} s"
+                f"the database did not record the request within {RECORDING_TIMEOUT_SECONDS} s"
             ) from None
 
     async def record_for_worker(self, recording: Recording, wake_worker: Callable[[], None], metrics: Metrics) -> bool:

@@ -112,6 +112,14 @@ def sqlite_database(tmp_path: Path) -> Database:
     return Database(f"sqlite:///{migrated_sqlite_file(tmp_path / 'cadence-test.db')}")
 
 
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[Database]:
+    """A fresh, migrated SQLite database."""
+    database = sqlite_database(tmp_path)
+    yield database
+    database.dispose()
+
+
 @functools.cache
 def _postgres_admin() -> sa.Engine:
     """One engine per process for creating and dropping the tests' schemas; its pool keeps the connection."""

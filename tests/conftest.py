@@ -65,6 +65,24 @@ def pytest_configure(config: pytest.Config) -> None:
     socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """The suite runs on every core (pytest-xdist's ``-n auto``, work stealing) unless told otherwise: ``-n 0``
+    (or ``-n N``) decides, ``-p no:xdist`` runs it in this process, and so do ``--pdb`` and ``--trace``.
+
+    Here rather than ``addopts``: an ``-n`` there would be an unknown option under ``-p no:xdist``. This conftest
+    registers after xdist, so this runs before xdist's own hook, which then reads what is set here."""
+    if not config.pluginmanager.hasplugin("xdist") or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    if config.option.numprocesses is not None or config.option.tx:
+        return  # the command line chose
+    if config.getoption("usepdb") or config.getoption("trace"):
+        return
+    config.option.numprocesses = "auto"
+    if config.option.dist == "no":  # a --dist of the command line's own stays
+        config.option.dist = "worksteal"
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if POSTGRES_URL is None:
         terminalreporter.write_line(

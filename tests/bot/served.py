@@ -35,8 +35,8 @@ def wait_until(condition, timeout: float = 5.0, what: str = "condition") -> None
 
 
 class ServedCadence:
-    """A migrated SQLite database (a copy of the suite's migrated file when new), a runtime configured with ``settings`` (no ``.env``), and the
-    service it serves; ``http`` is a client for it once entered."""
+    """A migrated SQLite database (when new, a copy of the suite's migrated file), a runtime configured with
+    ``settings`` (no ``.env``), and the service it serves; ``http`` is a client for it once entered."""
 
     def __init__(
         self,

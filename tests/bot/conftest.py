@@ -8,6 +8,7 @@ import pytest
 from freezegun import freeze_time
 
 from tests.bot.cli_helpers import Cadence
+from tests.conftest import migrated_sqlite_file
 
 NOW = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
 
@@ -32,8 +33,9 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
 @pytest.fixture
 def cadence(tmp_path: Path) -> Iterator[Cadence]:
     """The CLI against a fresh SQLite file, already migrated, with time frozen (freezegun) at NOW
-    unless the test freezes another moment itself."""
-    cli = Cadence(f"sqlite:///{tmp_path / 'cli.db'}")
+    unless the test freezes another moment itself. (The file is a copy of the suite's migrated one, so
+    `db upgrade` has nothing to do; tests of `db upgrade` itself start from their own empty file.)"""
+    cli = Cadence(f"sqlite:///{migrated_sqlite_file(tmp_path / 'cli.db')}")
     with freeze_time(NOW):
         assert cli("db", "upgrade").code == 0
         yield cli

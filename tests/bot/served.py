@@ -20,6 +20,7 @@ from conversations.flow import Flow
 from conversations.flows import all_flows
 from storage import migrate
 from storage.database import Database
+from tests.conftest import migrated_sqlite_file
 
 STARTUP_TIMEOUT = 10.0
 
@@ -34,8 +35,8 @@ def wait_until(condition, timeout: float = 5.0, what: str = "condition") -> None
 
 
 class ServedCadence:
-    """A migrated SQLite database, a runtime configured with ``settings`` (no ``.env``), and the
-    service it serves; ``http`` is a client for it once entered."""
+    """A migrated SQLite database (when new, a copy of the suite's migrated file), a runtime configured with
+    ``settings`` (no ``.env``), and the service it serves; ``http`` is a client for it once entered."""
 
     def __init__(
         self,
@@ -46,8 +47,11 @@ class ServedCadence:
         socket_mode: bool = False,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        self.database = Database(f"sqlite:///{database_path}")
-        migrate.upgrade(self.database.engine)
+        if database_path.exists():  # a restart on the same file: migrating it again changes nothing
+            self.database = Database(f"sqlite:///{database_path}")
+            migrate.upgrade(self.database.engine)
+        else:
+            self.database = Database(f"sqlite:///{migrated_sqlite_file(database_path)}")
         self.config = AppConfig(_env_file=None, **settings)
         self.runtime = Runtime(
             self.config,

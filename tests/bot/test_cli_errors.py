@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -81,18 +82,19 @@ def test_the_manifest_without_a_url_says_it_holds_placeholders(cadence: Cadence)
 
 
 @pytest.fixture
-def unreachable_slack(monkeypatch: pytest.MonkeyPatch) -> str:
-    """Slack configured at a loopback port nobody listens on: every connection is refused."""
+def unreachable_slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Slack configured at a loopback port nobody listens on: every connection is refused. The port stays
+    bound (never listening) for the whole test, so no fake started meanwhile, here or in another pytest-xdist
+    worker, can be given it."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/api/"
-    for name in PROXY_ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", "test-signing-secret")
-    monkeypatch.setenv("SLACK_API_URL", url)
-    return url
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/api/"
+        for name in PROXY_ENV_VARS:
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
+        monkeypatch.setenv("SLACK_SIGNING_SECRET", "test-signing-secret")
+        monkeypatch.setenv("SLACK_API_URL", url)
+        yield url
 
 
 @pytest.mark.parametrize("argv", [("serve", "--port", "0"), ("tick",), ("org", "sync")], ids=["serve", "tick", "sync"])

@@ -3,6 +3,7 @@ over as soon as the leader's session ends; on SQLite one serving process per fil
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import pytest
@@ -25,10 +26,13 @@ def postgres(postgres_schema: str):
 
 
 @pytest.fixture
-def contenders(postgres: Database):
-    """Two replicas' leaderships, each on its own engine, contending for one lock."""
+def contenders(postgres: Database, postgres_schema: str):
+    """Two replicas' leaderships, each on its own engine, contending for one lock. Advisory locks are per
+    database and every test's schema is in the same one, so the key is the test's own: a test running at the
+    same time (another pytest-xdist worker, another checkout's suite) holds another."""
     other = another_replica(postgres)
-    first, second = AdvisoryLockLeadership(postgres, key=4242), AdvisoryLockLeadership(other, key=4242)
+    key = zlib.crc32(postgres_schema.encode())
+    first, second = AdvisoryLockLeadership(postgres, key=key), AdvisoryLockLeadership(other, key=key)
     yield first, second
     first.release()
     second.release()
@@ -45,7 +49,8 @@ def test_one_replica_leads_and_another_takes_over_when_its_session_ends(postgres
     # the leader's process dies: the database ends its session, and the lock goes with it
     with postgres.engine.connect() as admin:
         admin.execute(
-            sa.text("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242")
+            sa.text("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = :key"),
+            {"key": first.key},
         )
     wait_until(second.lead, timeout=5, what="the follower to take the lock over")  # termination is asynchronous
     assert first.lead() is False, "a leader whose session ended knows it no longer leads"

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import select
 
 from bot.cli import default_producers
 from bot.outbox_sender import OutboxSender, Sent
-from bot.tick import run_tick
+from bot.tick import Producer, run_tick
 from conversations.messages import Platform
 from conversations.workspace_settings import KEEP_MESSAGES_DAYS, validate_settings
 from storage import org_import, people, workspaces
@@ -54,9 +55,9 @@ def organisation(database: Database, **settings) -> None:
                                          report_id=person.id, anchor=date(2027, 3, 4)))  # fmt: skip
 
 
-def tick(database: Database, transport: KeyRecorder, at: datetime):
+def tick(database: Database, transport: KeyRecorder, at: datetime, producers: Sequence[Producer] | None = None):
     sender = OutboxSender(database, {Platform.SHELL: transport}, lambda: at)
-    return asyncio.run(run_tick(database, sender, at, default_producers()))
+    return asyncio.run(run_tick(database, sender, at, default_producers() if producers is None else producers))
 
 
 def test_weeks_of_ticks_with_the_shortest_retention_send_nothing_twice(database: Database) -> None:
@@ -69,10 +70,11 @@ def test_weeks_of_ticks_with_the_shortest_retention_send_nothing_twice(database:
         one_on_ones={"cadence": "biweekly", "agenda_workdays_before": 5},
     )
     transport = KeyRecorder()
+    producers = default_producers()  # made once, as the serving process makes them (each compiles templates)
     at = datetime(2027, 3, 22, 0, 0, tzinfo=UTC)
     pruned = 0
     while at < datetime(2027, 4, 19, tzinfo=UTC):
-        pruned += tick(database, transport, at).retention.removed.total()
+        pruned += tick(database, transport, at, producers).retention.removed.total()
         at += timedelta(hours=6)
     kinds = Counter(key.split(":")[0] for key in transport.delivered)
     assert {"checkin", "digest", "snapshot", "one_on_one_agenda"} <= set(kinds), kinds

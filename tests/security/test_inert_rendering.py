@@ -77,9 +77,27 @@ def outbound(kind: str) -> Outbound:
 KINDS = sorted(SAMPLES)
 
 
+@pytest.fixture(scope="module")
+def block_kit() -> BlockKit:
+    """One renderer for every kind, as Cadence keeps one per process: a new one compiles its templates again."""
+    return BlockKit()
+
+
+@pytest.fixture(scope="module")
+def cards() -> AdaptiveCards:
+    """One renderer for every kind, as Cadence keeps one per process: a new one compiles its templates again."""
+    return AdaptiveCards()
+
+
+@pytest.fixture(scope="module")
+def plain_words() -> Words:
+    """One renderer for every kind, as Cadence keeps one per process: a new one compiles its templates again."""
+    return Words(PlainDialect())
+
+
 @pytest.mark.parametrize("kind", KINDS)
-def test_on_slack_typed_text_never_pings_links_or_runs_as_a_template(kind: str) -> None:
-    message = BlockKit().message(outbound(kind), {1: "U0ADA", 2: "U0GRACE"})
+def test_on_slack_typed_text_never_pings_links_or_runs_as_a_template(kind: str, block_kit: BlockKit) -> None:
+    message = block_kit.message(outbound(kind), {1: "U0ADA", 2: "U0GRACE"})
     mrkdwn = [message["text"], *texts(message["blocks"], lambda holder: holder.get("type") == "mrkdwn")]
     everything = "\n".join(strings(message))
     for control in SLACK_CONTROLS:
@@ -92,8 +110,8 @@ def test_on_slack_typed_text_never_pings_links_or_runs_as_a_template(kind: str) 
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_on_teams_typed_text_never_mentions_links_marks_up_or_adds_to_the_card(kind: str) -> None:
-    card = AdaptiveCards().message(outbound(kind), {1: "aad-ada", 2: "aad-grace"})
+def test_on_teams_typed_text_never_mentions_links_marks_up_or_adds_to_the_card(kind: str, cards: AdaptiveCards) -> None:
+    card = cards.message(outbound(kind), {1: "aad-ada", 2: "aad-grace"})
     content = card.content
     body_texts = list(texts(content.get("body", [])))
     entity_texts = {entity["text"] for entity in content["msteams"]["entities"]}
@@ -114,14 +132,16 @@ def test_on_teams_typed_text_never_mentions_links_marks_up_or_adds_to_the_card(k
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_in_the_terminal_typed_text_is_shown_as_typed(kind: str) -> None:
-    text = render_text(Words(PlainDialect()), outbound(kind))
+def test_in_the_terminal_typed_text_is_shown_as_typed(kind: str, plain_words: Words) -> None:
+    text = render_text(plain_words, outbound(kind))
     assert EVALUATED not in text, f"{kind}: a template ran what a person typed"
     if HOSTILE[:40] in text:
         assert HOSTILE in text or HOSTILE[:60] + "…" in text or "…" in text, kind
 
 
-def test_the_hostile_text_reaches_the_messages_that_echo_what_people_typed() -> None:
+def test_the_hostile_text_reaches_the_messages_that_echo_what_people_typed(
+    block_kit: BlockKit, cards: AdaptiveCards
+) -> None:
     """The checks above only mean something where the text is shown: kudos, check-in answers in
     the manager's card and the digest, feedback, goals and 1:1 notes all show it."""
     echoing = (
@@ -137,7 +157,7 @@ def test_the_hostile_text_reaches_the_messages_that_echo_what_people_typed() -> 
         "one_on_one_added",
     )
     for kind in echoing:
-        slack = json.dumps(BlockKit().message(outbound(kind)), ensure_ascii=False)
-        teams = "\n".join(texts(AdaptiveCards().message(outbound(kind)).content["body"]))
+        slack = json.dumps(block_kit.message(outbound(kind)), ensure_ascii=False)
+        teams = "\n".join(texts(cards.message(outbound(kind)).content["body"]))
         assert "&lt;!channel&gt;" in slack and "{{ 7*191 }}" in slack and WORLD.split()[0] in slack, kind
         assert f"<{ZERO_WIDTH_SPACE}at>Everyone" in teams and r"\*\*loud\*\*" in teams, kind

@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
@@ -7,6 +12,7 @@ from sqlmodel import SQLModel
 import storage.models  # noqa: F401
 from storage import migrate
 from storage.database import Database
+from tests.conftest import postgres_database, temporary_postgres_schema
 
 RESERVED_BY_POSTGRES = {"user", "order", "group", "table", "select", "check", "column", "default"}
 
@@ -20,6 +26,53 @@ def pending_changes(database: Database) -> list:
 def test_database_migrated_to_head_matches_the_models(any_database: Database) -> None:
     assert migrate.current_revision(any_database.engine) == migrate.head_revision()
     assert pending_changes(any_database) == []
+
+
+def schema_of(engine: sa.Engine) -> dict:
+    """Everything reflection reads of a database's tables, and the revision Alembic recorded."""
+    inspector = sa.inspect(engine)
+    tables = {
+        table: {
+            "columns": [
+                (column["name"], str(column["type"]), column["nullable"], column.get("default"))
+                for column in inspector.get_columns(table)
+            ],
+            "primary key": inspector.get_pk_constraint(table),
+            "foreign keys": sorted(map(repr, inspector.get_foreign_keys(table))),
+            "indexes": sorted(map(repr, inspector.get_indexes(table))),
+            "unique": sorted(map(repr, inspector.get_unique_constraints(table))),
+            "checks": sorted(map(repr, inspector.get_check_constraints(table))),
+        }
+        for table in inspector.get_table_names()
+    }
+    with engine.connect() as connection:
+        revisions = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all()
+    return {"tables": tables, "revisions": revisions}
+
+
+@contextmanager
+def migrated_here(like: Database, tmp_path: Path) -> Iterator[Database]:
+    """An empty database of ``like``'s kind that `migrate.upgrade` itself brings to head."""
+    if like.dialect == "sqlite":
+        database = Database(f"sqlite:///{tmp_path / 'migrated-here.db'}")
+        migrate.upgrade(database.engine)
+        yield database
+        database.dispose()
+        return
+    with temporary_postgres_schema() as schema:
+        database = postgres_database(schema, migrated=False)
+        migrate.upgrade(database.engine)
+        yield database
+        database.dispose()
+
+
+def test_the_suites_migrated_databases_are_what_migrating_gives(any_database: Database, tmp_path: Path) -> None:
+    """tests/conftest.py hands out copies of one migration (a file, or its replayed statements) to save
+    Alembic's time; they must be indistinguishable from a database migrated on the spot."""
+    with migrated_here(any_database, tmp_path) as reference:
+        expected = schema_of(reference.engine)
+    assert len(expected["tables"]) > 20 and expected["revisions"] == [migrate.head_revision()]
+    assert schema_of(any_database.engine) == expected
 
 
 def test_upgrading_twice_changes_nothing(any_database: Database) -> None:

@@ -141,6 +141,7 @@ def test_a_sqlite_file_gets_its_own_key_file_readable_by_its_owner_only(tmp_path
         ("not-a-key", "key number 1 is not a Fernet key"),
         (f"{new_key()},short", "key number 2 is not a Fernet key"),
     ],
+    ids=["empty", "not-a-key", "second-key-short"],  # fixed ids: xdist's workers each draw their own new_key()
 )
 def test_a_wrong_key_setting_is_named_with_what_to_do(value: str, sentence: str) -> None:
     with pytest.raises(SecretKeyError, match=sentence) as refused:

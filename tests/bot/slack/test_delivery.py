@@ -155,13 +155,13 @@ def test_a_server_error_then_success_delivers_once(database, people, slack: Fake
 
 
 def test_connection_errors_are_retried(database, people) -> None:
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
-    clock = SteppingClock()
-    sender = sender_for(database, f"http://127.0.0.1:{port}/api/", clock)
-    enqueue(database, people, "ada", "k", clock)
-    assert drain(sender).retried == 1
+    with socket.socket() as bound_not_listening:  # refuses connections; held, so no fake can be given its port
+        bound_not_listening.bind(("127.0.0.1", 0))
+        port = bound_not_listening.getsockname()[1]
+        clock = SteppingClock()
+        sender = sender_for(database, f"http://127.0.0.1:{port}/api/", clock)
+        enqueue(database, people, "ada", "k", clock)
+        assert drain(sender).retried == 1
     row = deliveries(database)["k"]
     assert row.status is DeliveryStatus.PENDING and "could not reach Slack" in row.last_error
 

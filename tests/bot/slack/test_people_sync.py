@@ -9,11 +9,12 @@ from sqlmodel import select
 
 from bot.cli import main
 from conversations.messages import Platform
-from storage import migrate, org_import
+from storage import org_import
 from storage import people as people_store
 from storage.database import Database
 from storage.models import Person
 from tests.bot.slack.harness import RunningCadence, wait_until
+from tests.conftest import migrated_sqlite_file
 from tests.fakes.slack_api import FakeSlackApi, slack_user
 from tests.fakes.slack_requests import event_callback
 
@@ -34,9 +35,8 @@ def everyone(database: Database) -> dict[str, Person]:
 def test_org_sync_reads_every_page_and_matches_people_by_email(
     tmp_path: Path, slack: FakeSlackApi, monkeypatch
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'sync.db'}"
+    url = f"sqlite:///{migrated_sqlite_file(tmp_path / 'sync.db')}"
     database = Database(url)
-    migrate.upgrade(database.engine)
     with database.session_scope() as session:
         from storage.workspaces import get_or_create_for_cli
 
@@ -70,8 +70,7 @@ def test_org_sync_reads_every_page_and_matches_people_by_email(
 
 def test_org_sync_without_a_token_is_one_line(tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
-    url = f"sqlite:///{tmp_path / 'x.db'}"
-    migrate.upgrade(Database(url).engine)
+    url = f"sqlite:///{migrated_sqlite_file(tmp_path / 'x.db')}"
     assert main(["--database-url", url, "org", "sync"], out=out, err=err) == 1
     assert err.getvalue().count("\n") == 1 and "SLACK_BOT_TOKEN" in err.getvalue()
 

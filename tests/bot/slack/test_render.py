@@ -29,9 +29,15 @@ from tests.fixtures.sample_messages import MULTIPLE_CHOICE_QUESTION, SAMPLES
 ADA = Actor(1, 1, "Ada <!channel>", "ada@acme.test", "Europe/Berlin", "admin", "Platform", "Grace", 3)
 
 
+@pytest.fixture(scope="module")
+def block_kit() -> BlockKit:
+    """One renderer for every kind, as Cadence keeps one per process: a new one compiles its templates again."""
+    return BlockKit()
+
+
 @pytest.mark.parametrize("kind", sorted(path.name.removesuffix(".j2") for path in WORDS_DIR.glob("[!_]*.j2")))
-def test_every_message_kind_renders_to_valid_block_kit(kind: str) -> None:
-    message = BlockKit().message(Outbound(kind, SAMPLES[kind], choices=(Choice("Start", "x.start", "primary"),)))
+def test_every_message_kind_renders_to_valid_block_kit(kind: str, block_kit: BlockKit) -> None:
+    message = block_kit.message(Outbound(kind, SAMPLES[kind], choices=(Choice("Start", "x.start", "primary"),)))
     assert_valid_message(message)
     assert message["blocks"][-1]["type"] == "actions"
 

@@ -34,10 +34,16 @@ def assert_valid(card: dict[str, Any]) -> None:
     assert len(json.dumps(card)) <= CARD_BYTES_LIMIT
 
 
+@pytest.fixture(scope="module")
+def cards() -> AdaptiveCards:
+    """One renderer for every kind, as Cadence keeps one per process: a new one compiles its templates again."""
+    return AdaptiveCards()
+
+
 @pytest.mark.parametrize("kind", sorted(SAMPLES))
-def test_every_message_kind_is_a_valid_card_with_a_text_fallback(kind: str) -> None:
+def test_every_message_kind_is_a_valid_card_with_a_text_fallback(kind: str, cards: AdaptiveCards) -> None:
     choices = (Choice("Start", "x.start", "primary"), Choice("Skip", "x.skip", "danger"), Choice("Later", "x.later"))
-    card = AdaptiveCards().message(Outbound(kind, SAMPLES[kind], choices=choices))
+    card = cards.message(Outbound(kind, SAMPLES[kind], choices=choices))
     assert_valid(card.content)
     assert card.text.strip() and card.content["fallbackText"].strip()
     actions = card.content["actions"]

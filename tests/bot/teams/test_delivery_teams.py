@@ -19,11 +19,12 @@ from bot.teams.side import bind_tenant
 from bot.teams.transport import TeamsLimits, TeamsTransport
 from conversations.destinations import DirectMessage
 from conversations.messages import Outbound, Platform
-from storage import migrate, org_import, outbox, people
+from storage import org_import, outbox, people
 from storage.conversation_store import remember_reference
 from storage.database import Database
 from storage.models import OutboxDelivery
 from tests.bot.teams.conftest import ADA, ORG
+from tests.conftest import migrated_sqlite_file
 from tests.fakes.teams_services import APP_ID, APP_SECRET, SEND, TENANT_ID, FakeMicrosoft
 
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
@@ -31,8 +32,7 @@ NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'delivery.db'}")
-    migrate.upgrade(database.engine)
+    database = Database(f"sqlite:///{migrated_sqlite_file(tmp_path / 'delivery.db')}")
     yield database
     database.dispose()
 

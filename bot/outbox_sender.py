@@ -166,7 +166,7 @@ class OutboxSender:
         """
         report = DrainReport()
         limit = asyncio.Semaphore(self.concurrency)
-        await self.in_database(self.record_unrecorded, report)
+        await self.in_database(self.record_unrecorded, report, self.clock())
         unstarted: list[OutboxDelivery] = []
 
         async def send_in_order(deliveries: list[OutboxDelivery]) -> None:
@@ -178,12 +178,12 @@ class OutboxSender:
                         return
                     if held_until is not None:
                         waiting = RetryLater("waiting for an earlier message", held_until - self.clock(), True)
-                        await self.in_database(self.record, delivery, waiting, report)
+                        await self.in_database(self.record, delivery, waiting, report, self.clock())
                         continue
                     await self.traffic.step_aside()
                     outcome = await self.attempt(delivery)
                     try:
-                        held_until = await self.in_database(self.record, delivery, outcome, report)
+                        held_until = await self.in_database(self.record, delivery, outcome, report, self.clock())
                     except UNAVAILABLE:
                         self.unrecorded.append((delivery, outcome))
                         raise
@@ -193,7 +193,7 @@ class OutboxSender:
         # on the shared pool of threads, eight concurrent sends competed with the acks for the
         # interpreter and cost a fifth of the ack throughput (bench/README.md). One thread, in turn.
         try:
-            while not self.stopping.is_set() and (batch := await self.in_database(self.claim)):
+            while not self.stopping.is_set() and (batch := await self.in_database(self.claim, self.clock())):
                 by_recipient: dict[str, list[OutboxDelivery]] = {}
                 for delivery in batch:
                     by_recipient.setdefault(delivery.recipient, []).append(delivery)
@@ -204,7 +204,8 @@ class OutboxSender:
         return report
 
     async def in_database(self, work: Callable[..., Any], *args: Any) -> Any:
-        """Run ``work`` on the sender's database thread, keeping the event loop free."""
+        """Run ``work`` on the sender's database thread, keeping the event loop free. The clock is read
+        on the loop and handed over (tests freeze it there; threads may see real time)."""
         if self.database_thread is None:
             self.database_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-database")
         return await asyncio.get_running_loop().run_in_executor(self.database_thread, functools.partial(work, *args))
@@ -213,11 +214,11 @@ class OutboxSender:
         with self.database.session_scope() as session:
             outbox.release(session, deliveries)
 
-    def record_unrecorded(self, report: DrainReport) -> None:
+    def record_unrecorded(self, report: DrainReport, now: datetime) -> None:
         """Record the outcomes the database missed while it was away (raises while it still is)."""
         while self.unrecorded:
             delivery, outcome = self.unrecorded[0]
-            self.record(delivery, outcome, report)
+            self.record(delivery, outcome, report, now)
             self.unrecorded.pop(0)
 
     async def drain_until_idle(self, max_wait: float) -> DrainReport:
@@ -226,7 +227,7 @@ class OutboxSender:
         deadline = time.monotonic() + max_wait
         while True:
             report.add(await self.drain())
-            delay = await self.in_database(self.seconds_until_next_due)
+            delay = await self.in_database(self.seconds_until_next_due, self.clock())
             if delay is None or time.monotonic() + delay > deadline:
                 return report
             await asyncio.sleep(delay)
@@ -249,7 +250,7 @@ class OutboxSender:
 
         async def deliver_due() -> float | None:
             await self.drain()
-            return await self.in_database(self.seconds_until_next_due)
+            return await self.in_database(self.seconds_until_next_due, self.clock())
 
         self.stopping.clear()
         await run_until_stopped(

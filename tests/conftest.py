@@ -11,6 +11,7 @@ import functools
 import os
 import shutil
 import socket
+import stat
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -65,13 +66,38 @@ def pytest_configure(config: pytest.Config) -> None:
     socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 
 
+COMPILED_MODULES = Path(tempfile.gettempdir()) / f"cadence-tests-pycache-{os.getuid()}"
+
+
+def _cache_compiled_modules() -> None:
+    """With PYTHONDONTWRITEBYTECODE set (as this machine's environment has it) Python caches no compiled module,
+    so each process the suite starts (each xdist worker, each ``python -m bot`` a test runs, each replica of the
+    fault tests) compiles the virtualenv and this checkout again: about 5 CPU seconds apiece, and a slower start
+    for the tests that time one. They share a cache under the temporary directory instead (PYTHONPYCACHEPREFIX),
+    which keeps the source tree as free of ``__pycache__`` as the setting asked. Python writes each entry
+    atomically and checks it against its source, so runs at once and checkouts side by side can share it.
+    Only a folder of this user's that no one else may write to is used: what is in it runs."""
+    if not os.environ.get("PYTHONDONTWRITEBYTECODE") or os.environ.get("PYTHONPYCACHEPREFIX"):
+        return
+    COMPILED_MODULES.mkdir(mode=0o700, exist_ok=True)
+    found = COMPILED_MODULES.lstat()
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid() or found.st_mode & 0o022:
+        return
+    del os.environ["PYTHONDONTWRITEBYTECODE"]
+    os.environ["PYTHONPYCACHEPREFIX"] = str(COMPILED_MODULES)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> None:
-    """The suite runs on every core (pytest-xdist's ``-n auto``, work stealing) unless told otherwise: ``-n 0``
-    (or ``-n N``) decides, ``-p no:xdist`` runs it in this process, and so do ``--pdb`` and ``--trace``.
+    """Before any worker or subprocess starts: see ``_cache_compiled_modules``.
+
+    The suite runs on every core (pytest-xdist's ``-n auto``; ``--dist loadgroup``, so that tests marked
+    ``xdist_group`` share one worker) unless told otherwise: ``-n 0`` (or ``-n N``) decides, ``-p no:xdist`` runs
+    it in this process, and so do ``--pdb`` and ``--trace``.
 
     Here rather than ``addopts``: an ``-n`` there would be an unknown option under ``-p no:xdist``. This conftest
     registers after xdist, so this runs before xdist's own hook, which then reads what is set here."""
+    _cache_compiled_modules()
     if not config.pluginmanager.hasplugin("xdist") or os.environ.get("PYTEST_XDIST_WORKER"):
         return
     if config.option.numprocesses is not None or config.option.tx:
@@ -80,7 +106,7 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         return
     config.option.numprocesses = "auto"
     if config.option.dist == "no":  # a --dist of the command line's own stays
-        config.option.dist = "worksteal"
+        config.option.dist = "loadgroup"
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:

@@ -27,7 +27,17 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
         "DATABASE_URL",
     ):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DEMO_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
+    monkeypatch.setenv("DEMO_DATABASE_URL", f"sqlite:///{tmp_path / DEMO_FILE}")
+
+
+DEMO_FILE = "demo.db"
+
+
+@pytest.fixture
+def migrated_demo(tmp_path: Path) -> None:
+    """The demo's file already migrated (a copy of the suite's migrated file), for tests that use the demo as
+    their world: `cadence shell --demo` then only seeds it. tests/bot/test_shell.py starts from no file at all."""
+    migrated_sqlite_file(tmp_path / DEMO_FILE)
 
 
 @pytest.fixture

@@ -3,10 +3,13 @@ resuming, editing, and their manager replying."""
 
 from __future__ import annotations
 
+import pytest
 from freezegun import freeze_time
 
 from tests.bot.cli_helpers import Cadence
 from tests.bot.test_shell import transcript
+
+pytestmark = pytest.mark.usefixtures("migrated_demo")  # the demo is these tests' world
 
 
 def run_demo(cadence: Cadence, lines: list[str]) -> str:

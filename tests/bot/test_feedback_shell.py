@@ -3,8 +3,12 @@ one declining, the list, and the request closing with who answered."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.bot.cli_helpers import Cadence
 from tests.bot.test_shell import transcript
+
+pytestmark = pytest.mark.usefixtures("migrated_demo")  # the demo is these tests' world
 
 
 def test_give_thank_request_answer_decline_and_list_in_the_shell(cadence: Cadence) -> None:

@@ -9,6 +9,8 @@ from freezegun import freeze_time
 from tests.bot.cli_helpers import Cadence
 from tests.bot.test_shell import transcript
 
+pytestmark = pytest.mark.usefixtures("migrated_demo")  # the demo is these tests' world
+
 PROMPT_TIME = "/time 2026-12-03T10:00"  # Thursday 10:00 in Kolkata: the Platform team checks in on Thursdays
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from freezegun import freeze_time
 
 from tests.bot.cli_helpers import Cadence
 from tests.bot.test_shell import transcript
+
+pytestmark = pytest.mark.usefixtures("migrated_demo")  # the demo is these tests' world
 
 
 @freeze_time("2026-12-04 09:30:00")

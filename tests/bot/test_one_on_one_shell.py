@@ -5,10 +5,13 @@ discussed carries over to the next week."""
 
 from __future__ import annotations
 
+import pytest
 from freezegun import freeze_time
 
 from tests.bot.cli_helpers import Cadence
 from tests.bot.test_shell import transcript
+
+pytestmark = pytest.mark.usefixtures("migrated_demo")  # the demo is these tests' world
 
 
 @freeze_time("2026-12-01 08:00:00")  # Tuesday; 1:1s are on Thursdays at 15:00 in the manager's zone

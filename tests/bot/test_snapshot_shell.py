@@ -3,10 +3,13 @@ level, an admin too, a colleague is refused in one sentence, and a bad period is
 
 from __future__ import annotations
 
+import pytest
 from freezegun import freeze_time
 
 from tests.bot.cli_helpers import Cadence
 from tests.bot.test_shell import transcript
+
+pytestmark = pytest.mark.usefixtures("migrated_demo")  # the demo is these tests' world
 
 
 @freeze_time("2026-12-04 09:30:00")

@@ -98,6 +98,17 @@ class Deployment:
             return workspace
 
 
+FAULT_TESTS = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The fault tests run one after another on one pytest-xdist worker (the others share out the rest): each
+    starts several replicas and times what they do, and two at once would oversubscribe the cores they time."""
+    for item in items:
+        if item.path.is_relative_to(FAULT_TESTS):
+            item.add_marker(pytest.mark.xdist_group("fault-tests"))
+
+
 @pytest.fixture(autouse=True)
 def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
     """httpx (the test's client) and slack_sdk (the replicas') would send loopback calls to a proxy."""

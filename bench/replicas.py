@@ -328,6 +328,14 @@ def measure(count: int, args: argparse.Namespace) -> Measured:
         return Measured(replicas, tick_at, slack.calls("chat.postMessage"), outbox)
 
 
+def stopped(exit_code: int | None) -> str:
+    """How a replica ended after SIGTERM. uvicorn (0.29 and later) shuts down gracefully and then
+    raises the signal again, so a clean stop reads -15, not 0."""
+    if exit_code == -signal.SIGTERM:
+        return "stopped on SIGTERM"
+    return f"exit code {exit_code} after SIGTERM"
+
+
 def report(count: int, measured: Measured, args: argparse.Namespace) -> dict[str, str]:
     """Prints the run's figures; returns the ones for the summary table."""
     posts = measured.posts
@@ -357,7 +365,7 @@ def report(count: int, measured: Measured, args: argparse.Namespace) -> dict[str
             f"  replica {replica.number}{' (leader)' if replica.leading else '         '}: "
             f"{sent_by[replica.number]:6d} sent ({sent_by[replica.number] / even - 1:+.1%} of an even share), "
             f"{limited_by[replica.number]:4d} x 429, peak memory {replica.peak_kb / 1024:6.1f} MB, "
-            f"exit code {replica.exit_code} after SIGTERM"
+            f"{stopped(replica.exit_code)}"
         )
     print(f"  largest deviation from an even share: {spread:.1%}   target within 20 %", flush=True)
     return {

@@ -1,4 +1,4 @@
-"""Build 1,000 manager digests over 10,000 people and 12 weeks of history, on SQLite.
+"""Build 1,000 manager digests over 10,000 people and 12 weeks of history, on SQLite and PostgreSQL.
 
 Generates the org (1,000 managers in a tree, 9,000 people under them), 12 weeks of check-ins, a
 goal with two key results per person and their updates, and kudos; then, in a separate process
@@ -8,7 +8,11 @@ Slack Block Kit; nothing is sent), counting SQL statements per digest with an SQ
 Targets (issue 7): a constant number of statements per digest, at most 15, whatever the team size
 or history length; all 1,000 digests in at most 30 s on SQLite.
 
-    .venv/bin/python bench/digest_build.py [--people 10000] [--managers 1000]
+``--database both`` (the default) measures the same history in a SQLite file and in a fresh
+PostgreSQL database (created for the run, dropped after it), one after the other, and prints
+them side by side; ``--database sqlite`` is the measurement as it was before PostgreSQL joined.
+
+    .venv/bin/python bench/digest_build.py [--people 10000] [--managers 1000] [--database postgres|sqlite|both]
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -29,6 +34,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.postgres import fresh_database  # noqa: E402
 from conversations.digest import digest_message  # noqa: E402
 from conversations.messages import Platform  # noqa: E402
 from conversations.schedule import week_key  # noqa: E402
@@ -155,35 +161,62 @@ def build(url: str, managers_out: str) -> None:
         blocks.message(message)
         sizes.append(data["team"]["size"])
     elapsed = time.perf_counter() - started
-    Path(managers_out).write_text(json.dumps({"counts": counts, "sizes": sizes, "seconds": elapsed}))
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # this process's own: one builder per database
+    Path(managers_out).write_text(
+        json.dumps({"counts": counts, "sizes": sizes, "seconds": elapsed, "peak_kb": peak_kb})
+    )
+
+
+DATABASES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+
+
+def measure(url: str, folder: Path, args: argparse.Namespace) -> dict:
+    """Generate the history in ``url``, then build every digest from it in a process of its own."""
+    started = time.perf_counter()
+    generate(url, args.people, args.managers)
+    generated = time.perf_counter() - started
+    out = folder / f"result-{uuid.uuid4().hex}.json"
+    subprocess.run([sys.executable, __file__, "--build", url, str(out)], check=True)
+    return {**json.loads(out.read_text()), "generated": generated}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--managers", type=int, default=1_000)
+    parser.add_argument(
+        "--database", choices=("postgres", "sqlite", "both"), default="both", help="where the history is stored"
+    )
     parser.add_argument("--build", nargs=2, metavar=("URL", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.build:
         build(*args.build)
         return
+    results = {}
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'digests.db'}"
-        started = time.perf_counter()
-        generate(url, args.people, args.managers)
-        generated = time.perf_counter() - started
-        out = Path(folder) / "result.json"
-        subprocess.run([sys.executable, __file__, "--build", url, str(out)], check=True)
-        result = json.loads(out.read_text())
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    counts, sizes = result["counts"], result["sizes"]
-    print(
-        f"digest build: {len(counts)} managers over {args.people} people, {len(WEEKS)} weeks of history (generated in {generated:.0f} s)"
-    )
-    print(f"  all digests built and rendered: {result['seconds']:6.1f} s   target at most 30 s")
-    print(f"  SQL statements per digest:      min {min(counts)}, max {max(counts)}   target at most 15, constant")
-    print(f"  team sizes (direct reports):    min {min(sizes)}, max {max(sizes)}")
-    print(f"  peak memory of the builder:     {peak_mb:6.1f} MB")
+        if args.database in ("sqlite", "both"):
+            results["sqlite"] = measure(f"sqlite:///{Path(folder) / 'digests.db'}", Path(folder), args)
+        if args.database in ("postgres", "both"):
+            with fresh_database() as url:
+                results["postgres"] = measure(url, Path(folder), args)
+    first = next(iter(results.values()))
+    print(f"digest build: {len(first['counts'])} managers over {args.people} people, {len(WEEKS)} weeks of history")
+    rows = {
+        "history generated in": [f"{result['generated']:.0f} s" for result in results.values()],
+        "all digests built and rendered": [f"{result['seconds']:.1f} s" for result in results.values()],
+        "SQL statements per digest": [
+            f"min {min(result['counts'])}, max {max(result['counts'])}" for result in results.values()
+        ],
+        "team sizes (direct reports)": [
+            f"min {min(result['sizes'])}, max {max(result['sizes'])}" for result in results.values()
+        ],
+        "peak memory of the builder": [f"{result['peak_kb'] / 1024:.1f} MB" for result in results.values()],
+    }
+    width = max(map(len, rows))
+    print(" " * width + "".join(f" | {DATABASES[name]}".ljust(24) for name in results))
+    for row, values in rows.items():
+        print(row.ljust(width) + "".join(f" | {value}".ljust(24) for value in values))
+    print("targets: all digests in at most 30 s on SQLite; at most 15 statements per digest, constant")
 
 
 if __name__ == "__main__":

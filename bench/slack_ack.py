@@ -9,17 +9,23 @@ app only acks. Rounds alternate between the two (each Cadence round ends only wh
 card and DM of the round has reached the fake Slack, so no backlog spills into the next round);
 the figures are the medians of the rounds.
 
+``--database both`` (the default) serves a Cadence on a SQLite file and another on a fresh
+PostgreSQL database (created for the run, dropped after it) side by side: every round gives each
+of the three servers its turn, so the columns share the machine's state. ``--database sqlite``
+is the measurement as it was before PostgreSQL joined.
+
 Target (issue 3): Cadence reaches at least 0.8x the bare Bolt throughput, p99 under 500 ms.
 "Answered" is the rate at which the answers reached the command authors (first request sent to
 last answer received), for the full picture.
 
-    .venv/bin/python bench/slack_ack.py [--requests 2000] [--rounds 3] [--concurrency 20]
+    .venv/bin/python bench/slack_ack.py [--requests 2000] [--rounds 3] [--concurrency 20] [--database postgres|sqlite|both]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import socket
@@ -37,15 +43,18 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.postgres import fresh_database  # noqa: E402
 from conversations.messages import Platform  # noqa: E402
 from conversations.workspace_settings import validate_settings  # noqa: E402
 from storage import migrate, org_import, workspaces  # noqa: E402
 from storage.connections import new_organisation  # noqa: E402
 from storage.database import Database  # noqa: E402
+from storage.secrets import new_key  # noqa: E402
 from tests.fakes.slack_api import PROXY_ENV_VARS, RESPONSE_URL, TEAM_ID, FakeSlackApi  # noqa: E402
 from tests.fakes.slack_requests import signed_headers  # noqa: E402
 
 SECRET = "bench-signing-secret"
+BARE = "bare"
 PEOPLE = 1000
 
 
@@ -55,8 +64,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def seed(database_url: str) -> None:
-    database = Database(database_url)
+def seed(database_url: str, secret_key: str) -> None:
+    database = Database(database_url, secret_keys=secret_key)
     migrate.upgrade(database.engine)
     settings, errors = validate_settings(
         {
@@ -164,28 +173,60 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+DATABASES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+
+
+def database_urls(choice: str, folder: str, stack: contextlib.ExitStack) -> dict[str, str]:
+    """The databases to measure Cadence on: a SQLite file in ``folder``, a fresh PostgreSQL database, or both."""
+    urls = {}
+    if choice in ("sqlite", "both"):
+        urls["sqlite"] = f"sqlite:///{Path(folder) / 'ack.db'}"
+    if choice in ("postgres", "both"):
+        urls["postgres"] = stack.enter_context(fresh_database())
+    return urls
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument(
+        "--database",
+        choices=("postgres", "sqlite", "both"),
+        default="both",
+        help="what Cadence stores in; with both, a Cadence on each takes its turn in every round",
+    )
     args = parser.parse_args()
     rng = random.Random(11)
     environment = {key: value for key, value in os.environ.items() if key not in PROXY_ENV_VARS}
-    with tempfile.TemporaryDirectory() as folder, FakeSlackApi() as slack:
-        database_url = f"sqlite:///{Path(folder) / 'ack.db'}"
-        seed(database_url)
+    secret_key = new_key()
+    with contextlib.ExitStack() as stack:
+        folder = stack.enter_context(tempfile.TemporaryDirectory())
+        slack = stack.enter_context(FakeSlackApi())
+        databases = database_urls(args.database, folder, stack)
+        for url in databases.values():
+            seed(url, secret_key)
         environment.update(
-            SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.base_url, LOG_LEVEL="WARNING"
+            SLACK_BOT_TOKEN="xoxb-bench",
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=slack.base_url,
+            CADENCE_SECRET_KEY=secret_key,
+            LOG_LEVEL="WARNING",
         )
-        cadence_port, bare_port = free_port(), free_port()
-        servers = {
-            "cadence": start(
-                [sys.executable, "-m", "bot", "--database-url", database_url, "serve", "--port", str(cadence_port)],
-                environment,
-                cadence_port,
-            ),
-            "bare bolt": start(
+        servers: dict[str, subprocess.Popen] = {}
+        urls: dict[str, str] = {}
+        try:
+            for database, url in databases.items():
+                port = free_port()
+                servers[database] = start(
+                    [sys.executable, "-m", "bot", "--database-url", url, "serve", "--port", str(port)],
+                    environment,
+                    port,
+                )
+                urls[database] = f"http://127.0.0.1:{port}/slack/events"
+            bare_port = free_port()
+            servers[BARE] = start(
                 [
                     sys.executable,
                     "-m",
@@ -200,38 +241,54 @@ def main() -> None:
                 ],
                 environment,
                 bare_port,
-            ),
-        }
-        urls = {
-            "cadence": f"http://127.0.0.1:{cadence_port}/slack/events",
-            "bare bolt": f"http://127.0.0.1:{bare_port}/slack/events",
-        }
-        results: dict[str, list[tuple[float, float, float, int]]] = {name: [] for name in urls}
-        answered: list[float] = []
-        try:
-            for name, url in urls.items():  # warm up: imports, first auth.test, SQLite caches
-                posts = slack.count("chat.postMessage")
-                asyncio.run(drive(url, signed_commands(200, rng, slack, "warm"), args.concurrency))
-                if name == "cadence":
-                    wait_for_answers(slack, "warm", 200, posts)
-            for round_number in range(args.rounds):
-                for name, url in urls.items():
-                    label = f"r{round_number}"
-                    posts = slack.count("chat.postMessage")
-                    started_at, seconds, latencies, failures = asyncio.run(
-                        drive(url, signed_commands(args.requests, rng, slack, label), args.concurrency)
-                    )
-                    results[name].append(
-                        (args.requests / seconds, percentile(latencies, 0.5), percentile(latencies, 0.99), failures)
-                    )
-                    print(f"  round {round_number + 1} {name:10s} {args.requests / seconds:7.1f} req/s", flush=True)
-                    if name == "cadence":
-                        last_answer = wait_for_answers(slack, label, args.requests, posts)
-                        answered.append(args.requests / (last_answer - started_at))
+            )
+            urls[BARE] = f"http://127.0.0.1:{bare_port}/slack/events"
+            results, answered = measure(urls, slack, rng, args)
         finally:
             for process in servers.values():
                 process.terminate()
                 process.wait(timeout=10)
+    report(results, answered, args)
+
+
+def measure(
+    urls: dict[str, str], slack: FakeSlackApi, rng: random.Random, args: argparse.Namespace
+) -> tuple[dict[str, list[tuple[float, float, float, int]]], dict[str, list[float]]]:
+    """Rounds that give each server its turn; a Cadence's turn ends once all its answers, cards and DMs arrived."""
+    results: dict[str, list[tuple[float, float, float, int]]] = {name: [] for name in urls}
+    answered: dict[str, list[float]] = {name: [] for name in urls if name != BARE}
+    for name, url in urls.items():  # warm up: imports, first auth.test, database caches
+        label = f"warm-{name}"
+        posts = slack.count("chat.postMessage")
+        asyncio.run(drive(url, signed_commands(200, rng, slack, label), args.concurrency))
+        if name != BARE:
+            wait_for_answers(slack, label, 200, posts)
+    for round_number in range(args.rounds):
+        for name, url in urls.items():
+            label = f"r{round_number}-{name}"
+            posts = slack.count("chat.postMessage")
+            started_at, seconds, latencies, failures = asyncio.run(
+                drive(url, signed_commands(args.requests, rng, slack, label), args.concurrency)
+            )
+            results[name].append(
+                (args.requests / seconds, percentile(latencies, 0.5), percentile(latencies, 0.99), failures)
+            )
+            print(f"  round {round_number + 1} {label_of(name):20s} {args.requests / seconds:7.1f} req/s", flush=True)
+            if name != BARE:
+                last_answer = wait_for_answers(slack, label, args.requests, posts)
+                answered[name].append(args.requests / (last_answer - started_at))
+    return results, answered
+
+
+def label_of(name: str) -> str:
+    return "bare bolt" if name == BARE else f"cadence ({DATABASES[name]})"
+
+
+def report(
+    results: dict[str, list[tuple[float, float, float, int]]],
+    answered: dict[str, list[float]],
+    args: argparse.Namespace,
+) -> None:
     print(
         f"slash-command ack: {args.requests} signed /kudos x {args.rounds} rounds, {args.concurrency} concurrent, 2 cores"
     )
@@ -241,15 +298,29 @@ def main() -> None:
         p50 = statistics.median(r[1] for r in rounds) * 1000
         p99 = statistics.median(r[2] for r in rounds) * 1000
         failures = sum(r[3] for r in rounds)
-        summary[name] = throughput
-        print(f"  {name:10s} {throughput:7.1f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   non-200: {failures}")
-    print(
-        f"  ratio cadence / bare bolt: {summary['cadence'] / summary['bare bolt']:.2f}x   target at least 0.8x, p99 under 500 ms"
-    )
-    print(
-        f"  cadence answered {statistics.median(answered):.1f} commands/s end to end "
-        "(first request sent to last answer at its response_url, cards and DMs delivered too)"
-    )
+        summary[name] = (throughput, p50, p99, failures)
+        every = ", ".join(f"{r[0]:.1f}" for r in rounds)
+        print(
+            f"  {label_of(name):20s} {throughput:7.1f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   "
+            f"non-200: {failures}   (rounds: {every})"
+        )
+    bare = summary[BARE][0]
+    cadences = [name for name in results if name != BARE]
+    rows = {
+        "requests/s (median)": [f"{summary[name][0]:.1f}" for name in cadences],
+        "p50 ack": [f"{summary[name][1]:.1f} ms" for name in cadences],
+        "p99 ack": [f"{summary[name][2]:.1f} ms" for name in cadences],
+        "ratio to bare bolt": [f"{summary[name][0] / bare:.2f}x" for name in cadences],
+        "answered end to end": [f"{statistics.median(answered[name]):.1f} commands/s" for name in cadences],
+        "non-200 answers": [str(summary[name][3]) for name in cadences],
+    }
+    width = max(map(len, rows))
+    print()
+    print(" " * width + "".join(f" | cadence on {DATABASES[name]}".ljust(28) for name in cadences))
+    for row, values in rows.items():
+        print(row.ljust(width) + "".join(f" | {value}".ljust(28) for value in values))
+    print(f"bare bolt: {bare:.1f} req/s; target at least 0.8x of it, p99 under 500 ms")
+    print("answered end to end: first request sent to last answer at its response_url, cards and DMs delivered too")
 
 
 if __name__ == "__main__":

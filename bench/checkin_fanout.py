@@ -101,14 +101,19 @@ def run_cadence(database_url: str, environment: dict[str, str]) -> Run:
 def seed(database_url: str, people: int) -> None:
     database = Database(database_url)
     migrate.upgrade(database.engine)
+    with database.session_scope() as session:
+        workspace = new_organisation(session, "Bench", Platform.SLACK, TEAM_ID)
+        report = org_import.import_org(session, workspace.id, slack_org_file(people))
+        assert report.ok, report.errors[:3]
+    database.dispose()
+
+
+def slack_org_file(people: int) -> str:
+    """``people`` on Slack, spread over the 24 zones in turn: the org file every fan-out bench imports."""
     rows = ["email,name,slack_id,timezone"] + [
         f"p{index}@bench.example,Person {index},U{index:07d},{ZONES[index % len(ZONES)]}" for index in range(people)
     ]
-    with database.session_scope() as session:
-        workspace = new_organisation(session, "Bench", Platform.SLACK, TEAM_ID)
-        report = org_import.import_org(session, workspace.id, "\n".join(rows) + "\n")
-        assert report.ok, report.errors[:3]
-    database.dispose()
+    return "\n".join(rows) + "\n"
 
 
 def run_slack(args: argparse.Namespace) -> None:

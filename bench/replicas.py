@@ -47,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 from aiohttp import web  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
+from bench.checkin_fanout import ZONES, slack_org_file  # noqa: E402
 from bench.postgres import ADMIN_URL, fresh_database  # noqa: E402
 from conversations.messages import Platform  # noqa: E402
 from conversations.schedule import DigestReader, current_window  # noqa: E402
@@ -59,32 +60,6 @@ from storage.models import DeliveryStatus, OutboxDelivery, Workspace  # noqa: E4
 from storage.secrets import new_key  # noqa: E402
 from tests.fakes.slack_api import LISTEN_BACKLOG, PROXY_ENV_VARS, TEAM_ID, Call, FakeSlackApi  # noqa: E402
 
-ZONES = [
-    "Pacific/Midway",
-    "Pacific/Honolulu",
-    "America/Anchorage",
-    "America/Los_Angeles",
-    "America/Denver",
-    "America/Chicago",
-    "America/New_York",
-    "America/Halifax",
-    "America/Sao_Paulo",
-    "Atlantic/South_Georgia",
-    "Atlantic/Azores",
-    "Europe/London",
-    "Europe/Berlin",
-    "Europe/Athens",
-    "Europe/Moscow",
-    "Asia/Dubai",
-    "Asia/Karachi",
-    "Asia/Kolkata",
-    "Asia/Dhaka",
-    "Asia/Bangkok",
-    "Asia/Shanghai",
-    "Asia/Tokyo",
-    "Australia/Sydney",
-    "Pacific/Auckland",
-]  # fmt: skip  (checkin_fanout.py's)
 SIGNING_SECRET = "bench-signing-secret"
 ENV_DROPPED = (*PROXY_ENV_VARS, "DATABASE_URL", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
 START_TIMEOUT = 60.0
@@ -156,12 +131,9 @@ def check_everyone_due(settings: WorkspaceSettings, at: datetime) -> None:
 def seed(database_url: str, secret_key: str, people: int, today) -> None:
     database = Database(database_url, secret_keys=secret_key)
     migrate.upgrade(database.engine)
-    rows = ["email,name,slack_id,timezone"] + [
-        f"p{index}@bench.example,Person {index},U{index:07d},{ZONES[index % len(ZONES)]}" for index in range(people)
-    ]
     with database.session_scope() as session:
         workspace = new_organisation(session, "Bench", Platform.SLACK, TEAM_ID)
-        report = org_import.import_org(session, workspace.id, "\n".join(rows) + "\n")
+        report = org_import.import_org(session, workspace.id, slack_org_file(people))
         assert report.ok, report.errors[:3]
         workspaces.apply_settings(session, workspace, settings_from(shut_windows(today)))
     database.dispose()

@@ -41,6 +41,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.checkin_fanout import ZONES  # noqa: E402
 from conversations.messages import Platform  # noqa: E402
 from conversations.schedule import week_key  # noqa: E402
 from storage import secrets  # noqa: E402
@@ -51,13 +52,7 @@ DIGEST_WEEK = WEEKS[-1]
 DIGEST_CAP = 900.0  # seconds: past this the digest phase stops and reports how far it got
 TEAM_ID = "T0SCALE01"
 WIDE = 1_000  # direct reports of the widest manager, whose Home view is timed (half the members, if fewer)
-ZONES = [
-    "Pacific/Midway", "Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles", "America/Denver",
-    "America/Chicago", "America/New_York", "America/Halifax", "America/Sao_Paulo", "Atlantic/South_Georgia",
-    "Atlantic/Azores", "Europe/London", "Europe/Berlin", "Europe/Athens", "Europe/Moscow", "Asia/Dubai",
-    "Asia/Karachi", "Asia/Kolkata", "Asia/Dhaka", "Asia/Bangkok", "Asia/Shanghai", "Asia/Tokyo",
-    "Australia/Sydney", "Pacific/Auckland",
-]  # fmt: skip
+
 DONE = {"id": "done", "kind": "text", "text": "What got done?", "required": True, "highlight": True}
 
 

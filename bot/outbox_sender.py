@@ -160,33 +160,28 @@ class OutboxSender:
     async def drain(self) -> DrainReport:
         """Send everything due now; returns when nothing due is left.
 
-        Deliveries to different recipients go out concurrently (up to ``concurrency`` at a time);
-        each recipient's messages go one after another, in order, and when one can't go yet the
-        ones after it wait with it, so a person never reads the second question before the first.
+        Deliveries go out concurrently (up to ``concurrency`` at a time). A batch holds at most one
+        delivery per recipient (``outbox.claim_due`` takes a recipient's next message only once the one
+        before it is sent), so a person never reads the second question before the first, even when
+        the first must wait for a retry or another replica is sending it.
         """
         report = DrainReport()
         limit = asyncio.Semaphore(self.concurrency)
         await self.in_database(self.record_unrecorded, report, self.clock())
         unstarted: list[OutboxDelivery] = []
 
-        async def send_in_order(deliveries: list[OutboxDelivery]) -> None:
+        async def send(delivery: OutboxDelivery) -> None:
             async with limit:
-                held_until = None
-                for position, delivery in enumerate(deliveries):
-                    if self.stopping.is_set():
-                        unstarted.extend(deliveries[position:])
-                        return
-                    if held_until is not None:
-                        waiting = RetryLater("waiting for an earlier message", held_until - self.clock(), True)
-                        await self.in_database(self.record, delivery, waiting, report, self.clock())
-                        continue
-                    await self.traffic.step_aside()
-                    outcome = await self.attempt(delivery)
-                    try:
-                        held_until = await self.in_database(self.record, delivery, outcome, report, self.clock())
-                    except UNAVAILABLE:
-                        self.unrecorded.append((delivery, outcome))
-                        raise
+                if self.stopping.is_set():
+                    unstarted.append(delivery)
+                    return
+                await self.traffic.step_aside()
+                outcome = await self.attempt(delivery)
+                try:
+                    await self.in_database(self.record, delivery, outcome, report, self.clock())
+                except UNAVAILABLE:
+                    self.unrecorded.append((delivery, outcome))
+                    raise
 
         # The sender's database work runs on one thread of its own: on the event loop, a database that
         # stopped answering (connections open, nothing coming back) froze every ack and /healthz with it;
@@ -194,10 +189,7 @@ class OutboxSender:
         # interpreter and cost a fifth of the ack throughput (bench/README.md). One thread, in turn.
         try:
             while not self.stopping.is_set() and (batch := await self.in_database(self.claim, self.clock())):
-                by_recipient: dict[str, list[OutboxDelivery]] = {}
-                for delivery in batch:
-                    by_recipient.setdefault(delivery.recipient, []).append(delivery)
-                await asyncio.gather(*(send_in_order(deliveries) for deliveries in by_recipient.values()))
+                await asyncio.gather(*(send(delivery) for delivery in batch))
         finally:
             if unstarted:
                 await self.in_database(self.release, unstarted)

@@ -186,6 +186,22 @@ def database_urls(choice: str, folder: str, stack: contextlib.ExitStack) -> dict
     return urls
 
 
+def start_servers(databases: dict[str, str], environment: dict, servers: dict[str, subprocess.Popen]) -> dict[str, str]:
+    """A Cadence per database and the bare Bolt app, each under uvicorn in its own process (added to
+    ``servers`` as they start, so the caller stops whatever started); returns their event URLs."""
+    urls = {}
+    for database, url in databases.items():
+        port = free_port()
+        command = [sys.executable, "-m", "bot", "--database-url", url, "serve", "--port", str(port)]
+        servers[database] = start(command, environment, port)
+        urls[database] = f"http://127.0.0.1:{port}/slack/events"
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "--app-dir", "bench", "bare_bolt_app:app", "--port", str(port)]
+    servers[BARE] = start([*command, "--log-level", "warning"], environment, port)
+    urls[BARE] = f"http://127.0.0.1:{port}/slack/events"
+    return urls
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
@@ -215,34 +231,8 @@ def main() -> None:
             LOG_LEVEL="WARNING",
         )
         servers: dict[str, subprocess.Popen] = {}
-        urls: dict[str, str] = {}
         try:
-            for database, url in databases.items():
-                port = free_port()
-                servers[database] = start(
-                    [sys.executable, "-m", "bot", "--database-url", url, "serve", "--port", str(port)],
-                    environment,
-                    port,
-                )
-                urls[database] = f"http://127.0.0.1:{port}/slack/events"
-            bare_port = free_port()
-            servers[BARE] = start(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "--app-dir",
-                    "bench",
-                    "bare_bolt_app:app",
-                    "--port",
-                    str(bare_port),
-                    "--log-level",
-                    "warning",
-                ],
-                environment,
-                bare_port,
-            )
-            urls[BARE] = f"http://127.0.0.1:{bare_port}/slack/events"
+            urls = start_servers(databases, environment, servers)
             results, answered = measure(urls, slack, rng, args)
         finally:
             for process in servers.values():

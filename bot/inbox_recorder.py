@@ -99,25 +99,20 @@ class InboxRecorder:
                 settle(waiting, error=RuntimeError("the service stopped before the request was recorded"))
 
     def write(self, recordings: Sequence[Recording]) -> list[bool]:
-        """Insert in key order (so two replicas' batches take row locks in the same order and can't
-        deadlock); answer in the order given."""
-        now = self.clock()
-        order = sorted(range(len(recordings)), key=lambda index: recordings[index].request_key)
-        added = [False] * len(recordings)
+        """One statement for the whole batch; answers in the order given."""
+        requests = [
+            inbox.NewRequest(
+                platform=recording.platform,
+                request_key=recording.request_key,
+                team=recording.team,
+                kind=recording.kind,
+                payload=recording.payload,
+                actor=recording.actor,
+            )
+            for recording in recordings
+        ]
         with self.database.session_scope() as session:
-            for index in order:
-                recording = recordings[index]
-                added[index] = inbox.record(
-                    session,
-                    platform=recording.platform,
-                    request_key=recording.request_key,
-                    team=recording.team,
-                    kind=recording.kind,
-                    payload=recording.payload,
-                    now=now,
-                    actor=recording.actor,
-                )
-        return added
+            return inbox.record_many(session, requests, self.clock())
 
 
 def settle(

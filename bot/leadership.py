@@ -68,6 +68,7 @@ class AdvisoryLockLeadership:
         if self.connection is not None:
             try:
                 self.connection.exec_driver_sql("SELECT 1")
+                self.connection.commit()  # never left idle in a transaction: that would hold back vacuum everywhere
             except sa.exc.DBAPIError:
                 log.warning("this replica lost its connection to the database and no longer runs the scheduler")
                 self._drop()

@@ -60,7 +60,7 @@ def claim_due(
     if platforms is not None:
         candidates = candidates.where(col(table.platform).in_(list(platforms)))
     if in_order_of is not None:
-        candidates = candidates.where(~earlier_unfinished(model, in_order_of, waiting, working))
+        candidates = candidates.where(first_unfinished(model, in_order_of, waiting, working))
     candidates = candidates.order_by(table.next_attempt_at, table.id).limit(limit)
     claimed_values = {"status": working, "claimed_at": now, "attempts": table.attempts + 1}
     options = {"synchronize_session": False, "populate_existing": True}
@@ -85,24 +85,29 @@ def claim_due(
     return sorted(claimed, key=lambda row: (row.next_attempt_at, row.id or 0))
 
 
-def earlier_unfinished(model: type[SQLModel], column: str, waiting: Any, working: Any) -> sa.Exists:
-    """An earlier row with the same ``column`` (on the same platform, of the same organisation) that is
-    waiting or being worked on. A row waiting to be
-    first sent in the future (``created_at`` after this one's: a reminder queued ahead) holds
-    nothing up; a row retried later does, so the ones after it keep their place behind it."""
+def first_unfinished(model: type[SQLModel], column: str, waiting: Any, working: Any) -> Any:
+    """The row is the earliest unfinished one (waiting or being worked on) with its ``column`` value on
+    its platform (and in its organisation: two organisations' people may share a platform id). A row
+    waiting to be first sent in the future (``created_at`` after this one's: a reminder queued ahead)
+    holds nothing up; a row retried later does, so the ones after it keep their place behind it.
+
+    Asked as "is this row's id the smallest", a correlated scalar sub-select: PostgreSQL runs it per
+    candidate as one probe of the index over unfinished rows, whatever its statistics say. Asked as
+    NOT EXISTS, it became an anti-join the planner could order badly on a queue table whose statistics
+    lag its size: 2.3 million rows compared and 1.2 s for a claim among 1,800 queued requests."""
     table: Any = model
     earlier: Any = aliased(model)
     unfinished = sa.and_(
         getattr(earlier, column) == getattr(table, column),
         earlier.platform == table.platform,
-        earlier.id < table.id,
-        earlier.status.in_([waiting, working]),
+        # inline values, not parameters: only then can the planner use the index over unfinished rows
+        earlier.status.in_(sa.bindparam("unfinished", [waiting, working], expanding=True, literal_execute=True)),
     )
-    if hasattr(model, "workspace_id"):  # two organisations' people may share a platform id
+    if hasattr(model, "workspace_id"):
         unfinished = sa.and_(unfinished, earlier.workspace_id == table.workspace_id)
     if hasattr(model, "created_at"):
         unfinished = sa.and_(unfinished, earlier.created_at <= table.created_at)
-    return sa.exists().where(unfinished)
+    return table.id == select(sa.func.min(earlier.id)).where(unfinished).correlate(table).scalar_subquery()
 
 
 def release(session: Session, model: type[Row], rows: Collection[Row], *, working: Any, waiting: Any) -> int:

@@ -9,7 +9,8 @@ out and another worker took the row, the late one's whole unit of work rolls bac
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +30,19 @@ class LostClaim(Exception):
     """Another worker took this request while we worked on it; our changes must not be kept."""
 
 
+@dataclass(frozen=True)
+class NewRequest:
+    """A request to queue: ``actor`` is whose request it is (see ``InboxRequest.actor``); without one
+    the request waits for no other."""
+
+    platform: Platform
+    request_key: str
+    team: str
+    kind: str
+    payload: Mapping[str, Any]
+    actor: str | None = None
+
+
 def record(
     session: Session,
     *,
@@ -40,23 +54,42 @@ def record(
     now: datetime,
     actor: str | None = None,
 ) -> bool:
-    """Queue a request unless one with the same key was recorded before; True when this call added it.
+    """Queue a request unless one with the same key was recorded before; True when this call added it."""
+    return record_many(session, [NewRequest(platform, request_key, team, kind, payload, actor)], now) == [True]
 
-    ``actor`` is whose request it is (see ``InboxRequest.actor``); without one the request waits for no other."""
-    row = {
-        "platform": platform,
-        "request_key": request_key,
-        "team": team,
-        "actor": actor or request_key,
-        "kind": kind,
-        "payload": dict(payload),
-        "status": InboxStatus.QUEUED,
-        "attempts": 0,
-        "received_at": now,
-        "next_attempt_at": now,
-    }
-    statement = claims.insert_ignoring_duplicates(session, INBOX, "request_key").returning(INBOX.c.id)
-    return session.connection().execute(statement, row).scalar() is not None
+
+def record_many(session: Session, requests: Sequence[NewRequest], now: datetime) -> list[bool]:
+    """Queue many requests in one statement (a burst of acks costs one round trip, not one each); for
+    each, True when this call added it (False: its key was recorded before, or earlier in ``requests``).
+
+    Rows are inserted in key order, so two replicas' batches take their locks in the same order and
+    can't deadlock."""
+    first: dict[str, NewRequest] = {}
+    for request in requests:
+        first.setdefault(request.request_key, request)
+    if not first:
+        return []
+    rows = [
+        {
+            "platform": request.platform,
+            "request_key": key,
+            "team": request.team,
+            "actor": request.actor or key,
+            "kind": request.kind,
+            "payload": dict(request.payload),
+            "status": InboxStatus.QUEUED,
+            "attempts": 0,
+            "received_at": now,
+            "next_attempt_at": now,
+        }
+        for key, request in sorted(first.items())
+    ]
+    statement = claims.insert_ignoring_duplicates(session, INBOX, "request_key").values(rows)
+    added = set(session.connection().execute(statement.returning(INBOX.c.request_key)).scalars())
+    answers = []
+    for request in requests:
+        answers.append(request.request_key in added and first[request.request_key] is request)
+    return answers
 
 
 def claim_due(

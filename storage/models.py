@@ -443,7 +443,14 @@ class InboxRequest(SQLModel, table=True):
     __tablename__ = "inbox_requests"
     __table_args__ = (
         sa.Index("ix_inbox_requests_status_next_attempt_at", "status", "next_attempt_at"),
-        sa.Index("ix_inbox_requests_actor_id", "actor", "id"),  # one person's requests, in order
+        sa.Index(  # one person's unfinished requests, in order: what a claim asks of every candidate
+            "ix_inbox_requests_unfinished_actor",
+            "actor",
+            "platform",
+            "id",
+            postgresql_where=sa.text("status IN ('queued', 'processing')"),
+            sqlite_where=sa.text("status IN ('queued', 'processing')"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -479,7 +486,15 @@ class OutboxDelivery(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_outbox_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
         sa.Index("ix_outbox_deliveries_platform_message_id", "platform_message_id"),  # a pressed card, a reaction
-        sa.Index("ix_outbox_deliveries_recipient_id", "recipient", "id"),  # one recipient's messages, in order
+        sa.Index(  # one recipient's unfinished messages, in order: what a claim asks of every candidate
+            "ix_outbox_deliveries_unfinished_recipient",
+            "recipient",
+            "platform",
+            "workspace_id",
+            "id",
+            postgresql_where=sa.text("status IN ('pending', 'sending')"),
+            sqlite_where=sa.text("status IN ('pending', 'sending')"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

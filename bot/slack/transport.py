@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -265,6 +266,13 @@ class SlackTransport:
         self.renderers = renderers
         self.http: aiohttp.ClientSession | None = None
         self.http_loop: asyncio.AbstractEventLoop | None = None
+        self.tls: ssl.SSLContext | None = None
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Built once: loading the trusted certificates costs about 10 ms, more than answering a command."""
+        if self.tls is None:
+            self.tls = ssl_context()
+        return self.tls
 
     def session(self) -> aiohttp.ClientSession:
         """The one HTTP session every call shares (slack_sdk otherwise opens one per call), per event loop."""
@@ -284,7 +292,7 @@ class SlackTransport:
                 token=token,
                 base_url=self.api_url,
                 timeout=self.timeout_seconds,
-                ssl=ssl_context(),
+                ssl=self.tls_context(),
                 retry_handlers=[resend_on_dropped_connection()],
                 session=session,
             )
@@ -359,7 +367,7 @@ class SlackTransport:
         webhook = AsyncWebhookClient(
             response_url,
             timeout=self.timeout_seconds,
-            ssl=ssl_context(),
+            ssl=self.tls_context(),
             session=self.session(),
             retry_handlers=[resend_on_dropped_connection()],
         )

@@ -51,6 +51,9 @@ class AppConfig(BaseSettings):
 
     cadence_lease_seconds: float = Field(default=60.0, gt=0)
     """How long a request or delivery claimed by a replica that vanished waits before another takes it."""
+    cadence_concurrency: int | None = Field(default=None, ge=1, le=64)
+    """How many requests a process works on at once (each a different person's): by default 8 on
+    PostgreSQL, and 1 on SQLite, which lets one writer in at a time."""
     cadence_shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     """On SIGTERM: how long in-flight requests and sends may take to finish before the process exits."""
 

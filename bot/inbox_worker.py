@@ -51,7 +51,7 @@ class InboxWorker:
         traffic: Traffic | None = None,
         policy: RetryPolicy = INBOX_RETRIES,
         rng: random.Random | None = None,
-        batch_size: int = 1,
+        concurrency: int = 1,
         lease: timedelta = inbox.DEFAULT_LEASE,
     ) -> None:
         self.database = database
@@ -61,7 +61,7 @@ class InboxWorker:
         self.traffic = traffic or Traffic()
         self.policy = policy
         self.rng = rng or random.Random()
-        self.batch_size = batch_size
+        self.concurrency = concurrency
         self.lease = lease
         self.wakeup = Wakeup()
         self.stopping = asyncio.Event()
@@ -79,10 +79,12 @@ class InboxWorker:
         self.wakeup.set()
 
     def claim(self, now: datetime) -> list[InboxRequest]:
-        """Take the next due request(s); one at a time by default, so a process that stops holds no
-        claim but the request in hand (a claimed row waits out its lease before another takes it)."""
+        """Take as many due requests as are worked on at once (one per person: see ``inbox.claim_due``);
+        a process that stops hands back those it has not started."""
         with self.database.session_scope() as session:
-            return inbox.claim_due(session, now, limit=self.batch_size, lease=self.lease, platforms=list(self.handlers))
+            return inbox.claim_due(
+                session, now, limit=self.concurrency, lease=self.lease, platforms=list(self.handlers)
+            )
 
     async def drain(self) -> int:
         """Handle every request due now, oldest first; returns how many were taken."""
@@ -90,23 +92,44 @@ class InboxWorker:
         await asyncio.to_thread(self.hand_back_unsettled)
         # the clock is read here, on the loop (where tests may freeze it), and handed to the threads
         while not self.stopping.is_set() and (batch := await asyncio.to_thread(self.claim, self.clock())):
-            for position, request in enumerate(batch):
-                if self.stopping.is_set():
-                    await asyncio.to_thread(self.hand_back, batch[position:])
-                    break
-                await self.traffic.step_aside()
-                try:
-                    await self.work_on(request)
-                except UNAVAILABLE:
-                    self.unsettled.extend(batch[position:])
-                    raise
-                except asyncio.CancelledError:
-                    # stopped past the grace period: the others take these now, not after the lease; if
-                    # the unit of work in hand commits after all, its claim is gone and it rolls back
-                    self.hand_back(batch[position:])
-                    raise
+            await self.work_through(batch)
             taken += len(batch)
         return taken
+
+    async def work_through(self, batch: list[InboxRequest]) -> None:
+        """Work on a batch's requests at once: each is a different person's, and most of a request's time
+        is spent waiting on the database's round trips, which one at a time capped the whole service at
+        a few dozen commands a second. A request not started when the worker stops is handed back; one
+        cut short by the database going away is handed back once it is back."""
+        finished: set[int | None] = set()
+
+        async def one(request: InboxRequest) -> None:
+            if self.stopping.is_set():
+                return
+            await self.traffic.step_aside()
+            if self.stopping.is_set():
+                return
+            await self.work_on(request)
+            finished.add(request.id)
+
+        def unfinished() -> list[InboxRequest]:
+            return [request for request in batch if request.id not in finished]
+
+        try:
+            outcomes = await asyncio.gather(*(one(request) for request in batch), return_exceptions=True)
+        except asyncio.CancelledError:
+            # stopped past the grace period: the others take these now, not after the lease; if a unit of
+            # work in hand commits after all, its claim is gone and it rolls back
+            self.hand_back(unfinished())
+            raise
+        errors = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        if any(isinstance(error, UNAVAILABLE) for error in errors):
+            self.unsettled.extend(unfinished())
+            raise next(error for error in errors if isinstance(error, UNAVAILABLE))
+        if errors:
+            raise errors[0]
+        if left := unfinished():  # stopping: not started
+            await asyncio.to_thread(self.hand_back, left)
 
     def hand_back(self, requests: list[InboxRequest]) -> None:
         with self.database.session_scope() as session:

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
@@ -35,6 +36,11 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 
+
+POSTGRES_CONCURRENCY = 8
+"""Requests worked on at once on PostgreSQL (``CADENCE_CONCURRENCY``): most of a request's time is the
+database's round trips, and eight in flight kept both cores busy here (bench/slack_burst.py)."""
+THREADS_BESIDE_THE_WORKER = 6
 
 LEADERSHIP_CHECK_SECONDS = 5
 """How often a follower asks for the scheduler lock (and the leader checks it still holds it): with
@@ -102,8 +108,18 @@ class Runtime:
         lease = timedelta(seconds=config.cadence_lease_seconds)
         self.shutdown_grace = config.cadence_shutdown_grace_seconds
         self.sender = OutboxSender(database, {}, clock, traffic=self.traffic, lease=lease)
+        self.concurrency = config.cadence_concurrency or (
+            POSTGRES_CONCURRENCY if database.dialect == "postgresql" else 1
+        )
         self.worker = InboxWorker(
-            database, {}, clock, self.metrics, traffic=self.traffic, policy=inbox_retries, lease=lease
+            database,
+            {},
+            clock,
+            self.metrics,
+            traffic=self.traffic,
+            policy=inbox_retries,
+            lease=lease,
+            concurrency=self.concurrency,
         )
         self.runner = RequestRunner(database, flows, self.sender, clock, serving=self.platforms)
         self.parts = Parts(
@@ -131,6 +147,10 @@ class Runtime:
             await adapter.connect(self.parts)
 
     async def start(self) -> None:
+        # threads for the requests worked on at once, with room left for recording acks and the ticks
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=self.concurrency + THREADS_BESIDE_THE_WORKER, thread_name_prefix="cadence")
+        )
         for adapter in self.adapters:
             await adapter.start(self.parts)
             self.sender.transports[adapter.platform] = await adapter.open_transport(self.parts)

@@ -311,7 +311,8 @@ class SlackTransport:
         as a message where it belongs."""
         outbound = outbound_from_dict(delivery.payload["outbound"])
         destination = destination_from_dict(delivery.payload["destination"])
-        addressee = self.look_up(delivery, destination)  # on the loop, like the sender's own database work
+        # off the loop: several deliveries go out at once, and the acks must not wait behind their queries
+        addressee = await asyncio.to_thread(self.look_up, delivery, destination)
         if not addressee.team_id:
             return Failed("the workspace is not connected to Slack")
         blocks = self.renderers.get(addressee.templates_dir)
@@ -456,7 +457,7 @@ class SlackTransport:
             return addressee.dm_channel
         opened = await api("conversations.open", users=addressee.slack_id())
         channel = str(opened["channel"]["id"])
-        self.remember_channel(person, channel)
+        await asyncio.to_thread(self.remember_channel, person, channel)
         return channel
 
     def remember_channel(self, person: Person, channel: str) -> None:

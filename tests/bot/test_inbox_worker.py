@@ -184,3 +184,70 @@ def test_a_worker_stopped_mid_request_hands_it_back_and_its_late_commit_rolls_ba
     with database.session_scope() as session:
         row = inbox.by_key(session, "slow")
     assert (row.status, row.claimed_at, row.attempts) == (InboxStatus.QUEUED, None, 0)
+
+
+class Overlap:
+    """Marks each request done after a pause, and notes the most requests it was in at once, and whose."""
+
+    def __init__(self, database: Database, clock: Clock) -> None:
+        self.database = database
+        self.clock = clock
+        self.inside: list[str] = []
+        self.most_at_once = 0
+        self.actors_at_once: list[list[str]] = []
+
+    async def handle(self, request: InboxRequest) -> None:
+        self.inside.append(request.actor)
+        self.most_at_once = max(self.most_at_once, len(self.inside))
+        self.actors_at_once.append(list(self.inside))
+        await asyncio.sleep(0)  # let the others of the batch start
+        await asyncio.sleep(0)
+        self.inside.remove(request.actor)
+        with self.database.session_scope() as session:
+            inbox.mark_done(session, request, self.clock())
+
+    def give_up(self, session: Session, request: InboxRequest, now: datetime) -> None:
+        raise AssertionError("nothing fails here")
+
+
+def test_several_peoples_requests_are_worked_on_at_once_but_one_persons_one_at_a_time(database: Database) -> None:
+    clock = Clock()
+    handler = Overlap(database, clock)
+    worker = InboxWorker(database, {Platform.SLACK: handler}, clock, Metrics(database), concurrency=4)
+    with database.session_scope() as session:
+        for index in range(12):
+            actor = f"slack:T1:U{index % 3}"  # three people, four requests each
+            inbox.record(
+                session,
+                platform=Platform.SLACK,
+                request_key=f"k{index}",
+                team="T1",
+                kind="inbound",
+                payload={},
+                now=NOW,
+                actor=actor,
+            )
+    assert asyncio.run(worker.drain()) == 12
+    assert handler.most_at_once == 3, "three people's requests at once"
+    assert all(len(set(actors)) == len(actors) for actors in handler.actors_at_once), "never one person's two"
+    with database.session_scope() as session:
+        assert all(inbox.by_key(session, f"k{index}").status is InboxStatus.DONE for index in range(12))
+
+
+def test_a_stopping_worker_hands_back_what_it_has_not_started(database: Database) -> None:
+    clock = Clock()
+    handler = Handler(database, clock)
+    worker, _ = worker_with(database, handler, clock)
+    worker.concurrency = 3
+    for key in ("a", "b", "c"):
+        record(database, key)
+
+    async def stop_after_first_claim() -> None:
+        batch = await asyncio.to_thread(worker.claim, clock())
+        worker.stop()
+        await worker.work_through(batch)
+
+    asyncio.run(stop_after_first_claim())
+    assert handler.seen == []
+    assert [status(database, key).status for key in ("a", "b", "c")] == [InboxStatus.QUEUED] * 3
+    assert [status(database, key).attempts for key in ("a", "b", "c")] == [0, 0, 0], "the claim was undone"

@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -202,6 +203,34 @@ def start_servers(databases: dict[str, str], environment: dict, servers: dict[st
     return urls
 
 
+@contextlib.contextmanager
+def bench_servers(choice: str) -> Iterator[tuple[Path, FakeSlackApi, dict[str, str]]]:
+    """A temporary folder, the fake Slack, the seeded databases ``choice`` names, and a Cadence on each
+    beside the bare Bolt app; yields (folder, fake, event URL per server) and stops them all after."""
+    environment = {key: value for key, value in os.environ.items() if key not in PROXY_ENV_VARS}
+    secret_key = new_key()
+    with contextlib.ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        slack = stack.enter_context(FakeSlackApi())
+        databases = database_urls(choice, str(folder), stack)
+        for url in databases.values():
+            seed(url, secret_key)
+        environment.update(
+            SLACK_BOT_TOKEN="xoxb-bench",
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=slack.base_url,
+            CADENCE_SECRET_KEY=secret_key,
+            LOG_LEVEL="WARNING",
+        )
+        servers: dict[str, subprocess.Popen] = {}
+        try:
+            yield folder, slack, start_servers(databases, environment, servers)
+        finally:
+            for process in servers.values():
+                process.terminate()
+                process.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
@@ -215,29 +244,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     rng = random.Random(11)
-    environment = {key: value for key, value in os.environ.items() if key not in PROXY_ENV_VARS}
-    secret_key = new_key()
-    with contextlib.ExitStack() as stack:
-        folder = stack.enter_context(tempfile.TemporaryDirectory())
-        slack = stack.enter_context(FakeSlackApi())
-        databases = database_urls(args.database, folder, stack)
-        for url in databases.values():
-            seed(url, secret_key)
-        environment.update(
-            SLACK_BOT_TOKEN="xoxb-bench",
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=slack.base_url,
-            CADENCE_SECRET_KEY=secret_key,
-            LOG_LEVEL="WARNING",
-        )
-        servers: dict[str, subprocess.Popen] = {}
-        try:
-            urls = start_servers(databases, environment, servers)
-            results, answered = measure(urls, slack, rng, args)
-        finally:
-            for process in servers.values():
-                process.terminate()
-                process.wait(timeout=10)
+    with bench_servers(args.database) as (_, slack, urls):
+        results, answered = measure(urls, slack, rng, args)
     report(results, answered, args)
 
 

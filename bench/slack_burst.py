@@ -18,15 +18,12 @@ from __future__ import annotations
 
 import argparse
 import collections
-import contextlib
-import os
 import random
 import re
 import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,15 +33,11 @@ sys.path.insert(0, str(ROOT))
 
 from bench.slack_ack import (  # noqa: E402
     BARE,
-    SECRET,
-    database_urls,
+    bench_servers,
     label_of,
-    seed,
     signed_commands,
-    start_servers,
 )
-from storage.secrets import new_key  # noqa: E402
-from tests.fakes.slack_api import PROXY_ENV_VARS, RESPONSE_URL, FakeSlackApi  # noqa: E402
+from tests.fakes.slack_api import RESPONSE_URL, FakeSlackApi  # noqa: E402
 
 LUA = ROOT / "bench" / "slack_burst.lua"
 POOL_PER_SECOND = 4000  # more than any server here acks in a second: a round whose pool runs dry is refused
@@ -136,29 +129,8 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("this benchmark needs wrk, a compiled HTTP load generator: apt-get install wrk")
     rng = random.Random(16)
-    environment = {key: value for key, value in os.environ.items() if key not in PROXY_ENV_VARS}
-    secret_key = new_key()
-    with contextlib.ExitStack() as stack:
-        folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        slack = stack.enter_context(FakeSlackApi())
-        databases = database_urls(args.database, str(folder), stack)
-        for url in databases.values():
-            seed(url, secret_key)
-        environment.update(
-            SLACK_BOT_TOKEN="xoxb-bench",
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=slack.base_url,
-            CADENCE_SECRET_KEY=secret_key,
-            LOG_LEVEL="WARNING",
-        )
-        servers: dict[str, subprocess.Popen] = {}
-        try:
-            urls = start_servers(databases, environment, servers)
-            results = measure(urls, slack, rng, folder, args)
-        finally:
-            for process in servers.values():
-                process.terminate()
-                process.wait(timeout=30)
+    with bench_servers(args.database) as (folder, slack, urls):
+        results = measure(urls, slack, rng, folder, args)
     report(results, args)
 
 

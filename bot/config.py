@@ -25,6 +25,10 @@ class AppConfig(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     database_url: str = DEFAULT_DATABASE_URL
+    database_session_url: str | None = None
+    """PostgreSQL only: a route to the same database past a pooler in transaction mode (PgBouncer), for
+    the two connections that keep state in their session: the scheduler's lock and the replicas'
+    wake-up. Unset, they use DATABASE_URL."""
     demo_database_url: str = DEFAULT_DEMO_DATABASE_URL
     log_level: str = "INFO"
 

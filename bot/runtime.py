@@ -10,6 +10,7 @@ minute, which works out from the tables what is due, for the platforms served he
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -19,20 +20,21 @@ from typing import TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.config import AppConfig
+from bot.config import AppConfig, ConfigError
 from bot.inbox_recorder import InboxRecorder
 from bot.inbox_worker import INBOX_RETRIES, InboxWorker
 from bot.leadership import leadership_for
 from bot.metrics import Metrics
 from bot.outbox_sender import OutboxSender, RetryPolicy
 from bot.platforms import Parts, PlatformAdapter, configured_adapters, platforms_of
+from bot.replica_wakeup import replica_wakeup_for
 from bot.request_runner import RequestRunner
 from bot.retention_tick import RetentionSchedule
 from bot.service import Service
 from bot.tick import Producer, enqueue_due
 from bot.traffic import Traffic
 from conversations.flow import Flow
-from storage.database import Database
+from storage.database import UNAVAILABLE, Database
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,8 @@ the database's own detection of a dead session, a follower takes over well withi
 
 async def run_tick_job(runtime: Runtime) -> None:
     """The scheduler's job, on the leader only: enqueue whatever is due now (off the event loop: it
-    may build digests), then wake the sender, on the loop; and, when due, remove what the retention
+    may build digests), then wake the senders, this one on the loop and every replica's through the
+    database (``bot/replica_wakeup.py``); and, when due, remove what the retention
     settings no longer keep."""
     async with runtime.ticking:
         if not await asyncio.to_thread(runtime.leadership.lead):
@@ -60,6 +63,8 @@ async def run_tick_job(runtime: Runtime) -> None:
             )
         finally:
             runtime.sender.notify()
+            with contextlib.suppress(*UNAVAILABLE):  # the others' next poll finds the work all the same
+                await asyncio.to_thread(runtime.wakeup.announce)
             await asyncio.to_thread(runtime.retention.run_if_due, runtime.database, runtime.clock())
 
 
@@ -70,6 +75,23 @@ async def check_leadership_job(runtime: Runtime) -> None:
         return
     if await asyncio.to_thread(runtime.leadership.lead):
         await run_tick_job(runtime)
+
+
+def session_database_for(config: AppConfig, database: Database) -> Database:
+    """Where the connections that keep session state go (``DATABASE_SESSION_URL``, or the database itself).
+
+    PgBouncer in transaction mode hands a server connection to another client after each
+    transaction: an advisory lock would stay with a session the leader no longer has, and a
+    ``LISTEN`` would hear for someone else, so those two connections need a route past it."""
+    url = config.database_session_url
+    if not url:
+        return database
+    if database.dialect != "postgresql" or not url.startswith("postgres"):
+        raise ConfigError(
+            "DATABASE_SESSION_URL is for PostgreSQL behind a pooler: set it to the same database past the pooler, "
+            "e.g. postgresql+psycopg://cadence@db:5432/cadence, or leave it unset"
+        )
+    return Database(url, secret_keys=config.secret_keys, pool_size=2, max_overflow=2)
 
 
 class Runtime:
@@ -100,7 +122,10 @@ class Runtime:
         self.producers = list(producers)
         self.retention = RetentionSchedule()
         self.poll_interval = poll_interval
-        self.leadership = leadership_for(database)
+        self.session_database = session_database_for(config, database)
+        self.leadership = leadership_for(self.session_database)
+        self.wakeup = replica_wakeup_for(self.session_database)
+        self.stopping = asyncio.Event()
         self.ticking = asyncio.Lock()
         self.metrics = Metrics(database, leading=lambda: self.leadership.leading)
         self.traffic = Traffic()
@@ -159,6 +184,8 @@ class Runtime:
             self.service.routes.update(adapter.routes)
         self.tasks.append(asyncio.create_task(self.sender.run(self.poll_interval)))
         self.tasks.append(asyncio.create_task(self.worker.run(self.poll_interval)))
+        self.stopping.clear()
+        self.tasks.append(asyncio.create_task(self.wakeup.listen(self.sender.notify, self.stopping)))
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.scheduler.add_job(
             run_tick_job,
@@ -187,6 +214,7 @@ class Runtime:
         and give the scheduler up (SIGTERM, a rolling restart: the other replicas carry on at once)."""
         self.sender.stop()
         self.worker.stop()
+        self.stopping.set()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
         for adapter in self.adapters:
@@ -199,6 +227,8 @@ class Runtime:
             await asyncio.gather(*self.tasks, return_exceptions=True)
         self.tasks.clear()
         await asyncio.to_thread(self.leadership.release)
+        if self.session_database is not self.database:
+            self.session_database.dispose()
         await self.sender.close()
 
     def health_lines(self) -> list[str]:

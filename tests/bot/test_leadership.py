@@ -3,6 +3,7 @@ over as soon as the leader's session ends; on SQLite one serving process per fil
 
 from __future__ import annotations
 
+import os
 import zlib
 from pathlib import Path
 
@@ -179,3 +180,48 @@ def test_the_leaders_connection_is_never_left_inside_a_transaction(postgres: Dat
             {"key": leader.key},
         ).scalar()
     assert state == "idle"
+
+
+@pytest.mark.postgres
+def test_the_scheduler_lock_and_the_wakeup_take_the_session_url_past_a_pooler(postgres: Database) -> None:
+    """PgBouncer in transaction mode would hand the lock's session to another client: DATABASE_SESSION_URL
+    routes the two connections that keep session state past it."""
+    from datetime import UTC, datetime
+
+    from bot.config import AppConfig
+    from bot.runtime import Runtime
+    from tests.conftest import POSTGRES_URL
+
+    assert POSTGRES_URL is not None
+    name = f"cadence_session_{os.getpid()}"
+    session_url = sa.make_url(POSTGRES_URL).update_query_dict({"application_name": name}).render_as_string(False)
+    config = AppConfig(_env_file=None, database_session_url=session_url)
+    runtime = Runtime(config, postgres, lambda: datetime(2026, 12, 4, 9, 0, tzinfo=UTC), [], [], adapters=[])
+    runtime.leadership.key = zlib.crc32(name.encode())
+    assert runtime.session_database is not postgres
+    try:
+        assert runtime.leadership.lead()
+        with postgres.engine.connect() as connection:
+            holder = connection.execute(
+                sa.text(
+                    "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE l.locktype = 'advisory' AND l.objid = :key"
+                ),
+                {"key": runtime.leadership.key},
+            ).scalar_one()
+        assert holder == name
+        assert runtime.wakeup.conninfo().endswith(f"application_name={name}")
+    finally:
+        runtime.leadership.release()
+        runtime.session_database.dispose()
+
+
+def test_a_session_url_beside_sqlite_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from bot.config import AppConfig, ConfigError
+    from bot.runtime import Runtime
+
+    config = AppConfig(_env_file=None, database_session_url="postgresql+psycopg://cadence@db/cadence")
+    with pytest.raises(ConfigError, match="DATABASE_SESSION_URL is for PostgreSQL behind a pooler"):
+        Runtime(config, Database(f"sqlite:///{tmp_path}/c.db"), lambda: datetime.now(UTC), [], [], adapters=[])

@@ -14,11 +14,13 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
+
+from sqlmodel import Session, col, select
 
 from bot.polling import Wakeup, run_until_stopped
 from bot.traffic import Traffic
@@ -169,6 +171,7 @@ class OutboxSender:
         limit = asyncio.Semaphore(self.concurrency)
         await self.in_database(self.record_unrecorded, report, self.clock())
         unstarted: list[OutboxDelivery] = []
+        book = OutcomeBook(self, report)
 
         async def send(delivery: OutboxDelivery) -> None:
             async with limit:
@@ -176,12 +179,7 @@ class OutboxSender:
                     unstarted.append(delivery)
                     return
                 await self.traffic.step_aside()
-                outcome = await self.attempt(delivery)
-                try:
-                    await self.in_database(self.record, delivery, outcome, report, self.clock())
-                except UNAVAILABLE:
-                    self.unrecorded.append((delivery, outcome))
-                    raise
+                book.note(delivery, await self.attempt(delivery))
 
         # The sender's database work runs on one thread of its own: on the event loop, a database that
         # stopped answering (connections open, nothing coming back) froze every ack and /healthz with it;
@@ -190,6 +188,7 @@ class OutboxSender:
         try:
             while not self.stopping.is_set() and (batch := await self.in_database(self.claim, self.clock())):
                 await asyncio.gather(*(send(delivery) for delivery in batch))
+                await book.written()
         finally:
             if unstarted:
                 await self.in_database(self.release, unstarted)
@@ -208,10 +207,10 @@ class OutboxSender:
 
     def record_unrecorded(self, report: DrainReport, now: datetime) -> None:
         """Record the outcomes the database missed while it was away (raises while it still is)."""
-        while self.unrecorded:
-            delivery, outcome = self.unrecorded[0]
-            self.record(delivery, outcome, report, now)
-            self.unrecorded.pop(0)
+        if self.unrecorded:
+            taken = list(self.unrecorded)
+            self.record_all(taken, report, now)
+            del self.unrecorded[: len(taken)]
 
     async def drain_until_idle(self, max_wait: float) -> DrainReport:
         """Drain, and keep draining as deferred deliveries (rate limits, retries) come due within ``max_wait`` s."""
@@ -253,36 +252,96 @@ class OutboxSender:
         self, delivery: OutboxDelivery, outcome: Outcome, report: DrainReport, now: datetime | None = None
     ) -> datetime | None:
         """Store the outcome; returns when the delivery will be tried again, if it will."""
+        return self.record_all([(delivery, outcome)], report, now)[0]
+
+    def record_all(
+        self, outcomes: Sequence[tuple[OutboxDelivery, Outcome]], report: DrainReport, now: datetime | None = None
+    ) -> list[datetime | None]:
+        """Store several outcomes in one unit of work (one read of the rows, one commit): for each, when
+        the delivery will be tried again, if it will."""
         now = now or self.clock()
         with self.database.session_scope() as session:
-            current = session.get(OutboxDelivery, delivery.id)
-            if (
-                current is None
-                or current.status is not DeliveryStatus.SENDING
-                or current.claimed_at != delivery.claimed_at
-            ):
-                # our lease ran out and another sender took the row: its outcome is the one that counts
-                log.warning(
-                    "delivery %s was claimed again while we sent it; not recording our outcome", delivery.dedupe_key
+            ids = [delivery.id for delivery, _ in outcomes]
+            current = {
+                row.id: row for row in session.exec(select(OutboxDelivery).where(col(OutboxDelivery.id).in_(ids)))
+            }
+            return [
+                self.apply(session, current.get(delivery.id), delivery, outcome, report, now)
+                for delivery, outcome in outcomes
+            ]
+
+    def apply(
+        self,
+        session: Session,
+        current: OutboxDelivery | None,
+        delivery: OutboxDelivery,
+        outcome: Outcome,
+        report: DrainReport,
+        now: datetime,
+    ) -> datetime | None:
+        if current is None or current.status is not DeliveryStatus.SENDING or current.claimed_at != delivery.claimed_at:
+            # our lease ran out and another sender took the row: its outcome is the one that counts
+            log.warning(
+                "delivery %s was claimed again while we sent it; not recording our outcome", delivery.dedupe_key
+            )
+            return None
+        delivery = current
+        match outcome:
+            case Sent(message_id):
+                outbox.mark_sent(session, delivery, now, message_id)
+                report.sent += 1
+            case RetryLater(error, after, throttled) if throttled or delivery.attempts < self.policy.max_attempts:
+                delay = after if after is not None else self.policy.delay(delivery.attempts, self.rng)
+                outbox.mark_retry(
+                    session, delivery, now + max(delay, MIN_RETRY_DELAY), error, count_attempt=not throttled
                 )
-                return None
-            delivery = current
-            match outcome:
-                case Sent(message_id):
-                    outbox.mark_sent(session, delivery, now, message_id)
-                    report.sent += 1
-                case RetryLater(error, after, throttled) if throttled or delivery.attempts < self.policy.max_attempts:
-                    delay = after if after is not None else self.policy.delay(delivery.attempts, self.rng)
-                    outbox.mark_retry(
-                        session, delivery, now + max(delay, MIN_RETRY_DELAY), error, count_attempt=not throttled
-                    )
-                    report.retried += 1
-                    return delivery.next_attempt_at
-                case RetryLater(error, _, _):
-                    outbox.mark_failed(session, delivery, f"gave up after {delivery.attempts} attempts: {error}")
-                    report.failed += 1
-                case Failed(reason):
-                    log.warning("delivery %s to %s failed: %s", delivery.dedupe_key, delivery.recipient, reason)
-                    outbox.mark_failed(session, delivery, reason)
-                    report.failed += 1
+                report.retried += 1
+                return delivery.next_attempt_at
+            case RetryLater(error, _, _):
+                outbox.mark_failed(session, delivery, f"gave up after {delivery.attempts} attempts: {error}")
+                report.failed += 1
+            case Failed(reason):
+                log.warning("delivery %s to %s failed: %s", delivery.dedupe_key, delivery.recipient, reason)
+                outbox.mark_failed(session, delivery, reason)
+                report.failed += 1
         return None
+
+
+class OutcomeBook:
+    """Outcomes written as they come, in as few commits as the database thread allows: while one write
+    is under way the next outcomes gather, and go together in the one after (as the inbox recorder
+    shares a commit between acks). A quiet sender writes each outcome at once; a busy one writes a
+    batch's in a few commits instead of one each."""
+
+    def __init__(self, sender: OutboxSender, report: DrainReport) -> None:
+        self.sender = sender
+        self.report = report
+        self.waiting: list[tuple[OutboxDelivery, Outcome]] = []
+        self.writes: list[asyncio.Task] = []
+        self.failure: BaseException | None = None
+
+    def note(self, delivery: OutboxDelivery, outcome: Outcome) -> None:
+        if self.failure is not None:  # the database is away: kept for when it is back, not tried again now
+            self.sender.unrecorded.append((delivery, outcome))
+            return
+        self.waiting.append((delivery, outcome))
+        if not self.writes or self.writes[-1].done():
+            self.writes.append(asyncio.create_task(self.write()))
+
+    async def write(self) -> None:
+        while self.waiting and self.failure is None:
+            taken, self.waiting = self.waiting, []
+            try:
+                await self.sender.in_database(self.sender.record_all, taken, self.report, self.sender.clock())
+            except UNAVAILABLE as error:
+                # recorded first thing once the database is back, so nothing sent is sent again
+                self.failure = error
+                self.sender.unrecorded.extend([*taken, *self.waiting])
+                self.waiting = []
+
+    async def written(self) -> None:
+        """Wait until every outcome noted so far is stored; raises what kept the database away, if it was."""
+        writes, self.writes = self.writes, []
+        await asyncio.gather(*writes)
+        if self.failure is not None:
+            raise self.failure

@@ -21,6 +21,7 @@ from bot.inbox_worker import InboxWorker, RequestHandler
 from bot.metrics import Metrics
 from bot.outbox_sender import OutboxSender, Transport
 from bot.request_runner import RequestRunner
+from bot.shared_pace import PaceBoard
 from bot.traffic import Traffic
 from conversations.messages import Platform
 from storage.database import Database
@@ -46,6 +47,8 @@ class Parts:
     sender: OutboxSender
     worker: InboxWorker
     out: TextIO
+    paces: PaceBoard | None = None
+    """What the replicas keep to under each platform limit (``bot/shared_pace.py``); none: this process is alone."""
 
 
 class PlatformAdapter(Protocol):

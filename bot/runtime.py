@@ -27,10 +27,11 @@ from bot.leadership import leadership_for
 from bot.metrics import Metrics
 from bot.outbox_sender import OutboxSender, RetryPolicy
 from bot.platforms import Parts, PlatformAdapter, configured_adapters, platforms_of
-from bot.replica_wakeup import replica_wakeup_for
+from bot.replica_channel import replica_channel_for
 from bot.request_runner import RequestRunner
 from bot.retention_tick import RetentionSchedule
 from bot.service import Service
+from bot.shared_pace import PaceBoard, PaceNews
 from bot.tick import Producer, enqueue_due
 from bot.traffic import Traffic
 from conversations.flow import Flow
@@ -52,7 +53,7 @@ the database's own detection of a dead session, a follower takes over well withi
 async def run_tick_job(runtime: Runtime) -> None:
     """The scheduler's job, on the leader only: enqueue whatever is due now (off the event loop: it
     may build digests), then wake the senders, this one on the loop and every replica's through the
-    database (``bot/replica_wakeup.py``); and, when due, remove what the retention
+    database (``bot/replica_channel.py``); and, when due, remove what the retention
     settings no longer keep."""
     async with runtime.ticking:
         if not await asyncio.to_thread(runtime.leadership.lead):
@@ -64,7 +65,7 @@ async def run_tick_job(runtime: Runtime) -> None:
         finally:
             runtime.sender.notify()
             with contextlib.suppress(*UNAVAILABLE):  # the others' next poll finds the work all the same
-                await asyncio.to_thread(runtime.wakeup.announce)
+                await asyncio.to_thread(runtime.channel.announce)
             await asyncio.to_thread(runtime.retention.run_if_due, runtime.database, runtime.clock())
 
 
@@ -124,7 +125,8 @@ class Runtime:
         self.poll_interval = poll_interval
         self.session_database = session_database_for(config, database)
         self.leadership = leadership_for(self.session_database)
-        self.wakeup = replica_wakeup_for(self.session_database)
+        self.channel = replica_channel_for(self.session_database)
+        self.paces = PaceBoard(publish=self.tell_pace)
         self.stopping = asyncio.Event()
         self.ticking = asyncio.Lock()
         self.metrics = Metrics(database, leading=lambda: self.leadership.leading)
@@ -158,6 +160,7 @@ class Runtime:
             sender=self.sender,
             worker=self.worker,
             out=out or sys.stdout,
+            paces=self.paces,
         )
         self.service = Service(
             database, self.metrics, startup=[self.start], shutdown=[self.stop], health=self.health_lines
@@ -185,7 +188,7 @@ class Runtime:
         self.tasks.append(asyncio.create_task(self.sender.run(self.poll_interval)))
         self.tasks.append(asyncio.create_task(self.worker.run(self.poll_interval)))
         self.stopping.clear()
-        self.tasks.append(asyncio.create_task(self.wakeup.listen(self.sender.notify, self.stopping)))
+        self.tasks.append(asyncio.create_task(self.channel.listen(self.sender.notify, self.paces.heard, self.stopping)))
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.scheduler.add_job(
             run_tick_job,
@@ -230,6 +233,10 @@ class Runtime:
         if self.session_database is not self.database:
             self.session_database.dispose()
         await self.sender.close()
+
+    def tell_pace(self, news: PaceNews) -> None:
+        """Tell the other replicas, from a thread: the sender calls this between two calls to the platform."""
+        asyncio.get_running_loop().run_in_executor(None, self.channel.tell, news)
 
     def health_lines(self) -> list[str]:
         return [adapter.health() for adapter in self.adapters]

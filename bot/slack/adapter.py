@@ -67,7 +67,7 @@ class SlackAdapter:
         if self.transport is None:
             tokens = BotTokens(parts.database, self.identity)
             self.transport = SlackTransport(
-                parts.database, tokens, self.config.slack_api_url, parts.clock, self.renderers
+                parts.database, tokens, self.config.slack_api_url, parts.clock, self.renderers, board=parts.paces
             )
         return self.transport
 

@@ -34,6 +34,7 @@ from bot import data_files
 from bot.charts import CHARTS
 from bot.outbound_http import proxy_for, ssl_context
 from bot.outbox_sender import DeliveryRefused, Failed, Outcome, RetryLater, Sent, Throttled
+from bot.shared_pace import PaceBoard
 from bot.slack.render import BlockKit, Renderers
 from bot.slack.translate import message_ref, parse_message_ref
 from conversations.destinations import (
@@ -116,14 +117,26 @@ class RateLimits:
     the rate that was reached (the calls that succeeded in the second before the 429), and from
     then on space calls evenly just under it instead of bursting into the limit again. A pace is
     forgotten after a quiet minute.
+
+    With several replicas under one limit, ``board`` shares what each learned (``bot/shared_pace.py``)
+    and each keeps to the mean. A replica's learned rate is then its weight in that mean: a 429 while
+    keeping to the shared pace scales its weight down by what got through, so the total stays near
+    what the replicas learned together instead of falling to one replica's share.
     """
 
     FORGET_AFTER = 60.0
     MARGIN = 0.95
 
-    def __init__(self, clock: Callable[[], datetime], *, max_inline_wait: timedelta = timedelta(seconds=2)) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], datetime],
+        *,
+        max_inline_wait: timedelta = timedelta(seconds=2),
+        board: PaceBoard | None = None,
+    ) -> None:
         self.clock = clock
         self.max_inline_wait = max_inline_wait
+        self.board = board
         self.paces: dict[tuple[str, str], Pace] = {}
 
     def pace(self, team_id: str, method: str) -> Pace:
@@ -131,6 +144,11 @@ class RateLimits:
         if pace.rate is not None and time.monotonic() - pace.last_call > self.FORGET_AFTER:
             pace.rate = None
         return pace
+
+    def kept_rate(self, team_id: str, method: str) -> float | None:
+        """Calls per second to keep to now: ours, or the even share of what the replicas learned."""
+        own = self.pace(team_id, method).rate
+        return own if self.board is None else self.board.even_share(limit_name(team_id, method), own)
 
     def held_for(self, team_id: str, method: str) -> timedelta | None:
         pace = self.pace(team_id, method)
@@ -150,10 +168,11 @@ class RateLimits:
                 raise Throttled(held, "Slack's rate limit")
             await asyncio.sleep(held.total_seconds())
         pace = self.pace(team_id, method)
-        if pace.rate is not None:
+        rate = self.kept_rate(team_id, method)
+        if rate is not None:
             now = time.monotonic()
             slot = max(pace.next_slot, now)
-            pace.next_slot = slot + 1.0 / pace.rate
+            pace.next_slot = slot + 1.0 / rate
             if slot > now:
                 await asyncio.sleep(slot - now)
 
@@ -163,15 +182,32 @@ class RateLimits:
         pace.recent.append(now)
         while pace.recent and pace.recent[0] < now - 1.0:
             pace.recent.popleft()
+        if self.board is not None and pace.rate is not None:
+            self.board.keeping(limit_name(team_id, method), pace.rate)
 
     def limited(self, team_id: str, method: str, retry_after: timedelta) -> None:
+        already_held = self.held_for(team_id, method) is not None  # one more refusal of the same burst
         pace = self.pace(team_id, method)
         until = self.clock() + retry_after
         pace.closed_until = max(until, pace.closed_until or until)
         now = time.monotonic()
-        reached = sum(1 for at in pace.recent if at >= now - 1.0)
-        pace.rate = max(1.0, reached * self.MARGIN) if reached else max(1.0, (pace.rate or 2.0) / 2)
         pace.next_slot = now + retry_after.total_seconds()
+        if already_held:
+            return
+        reached = sum(1 for at in pace.recent if at >= now - 1.0)
+        kept = self.kept_rate(team_id, method)
+        if pace.rate is None or kept is None:
+            learned = max(1.0, reached * self.MARGIN) if reached else max(1.0, (pace.rate or 2.0) / 2)
+        else:
+            learned = max(1.0, pace.rate * min(self.MARGIN, reached * self.MARGIN / kept) if reached else pace.rate / 2)
+        pace.rate = learned
+        if self.board is not None:
+            self.board.learned(limit_name(team_id, method), learned)
+
+
+def limit_name(team_id: str, method: str) -> str:
+    """How replicas name one of Slack's limits to each other: a method, in a workspace."""
+    return f"slack:{team_id}:{method}"
 
 
 def retry_after(response: Any) -> timedelta:
@@ -255,13 +291,15 @@ class SlackTransport:
         renderers: Renderers,
         *,
         timeout_seconds: int = 10,
+        board: PaceBoard | None = None,
     ) -> None:
+        """``board``: the pace this replica and the others keep to under each limit (none: alone)."""
         self.database = database
         self.token_for = token_for
         self.api_url = api_url
         self.timeout_seconds = timeout_seconds
         self.clock = clock
-        self.limits = RateLimits(clock)
+        self.limits = RateLimits(clock, board=board)
         self.clients: dict[str, AsyncWebClient] = {}
         self.renderers = renderers
         self.http: aiohttp.ClientSession | None = None

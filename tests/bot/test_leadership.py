@@ -210,7 +210,7 @@ def test_the_scheduler_lock_and_the_wakeup_take_the_session_url_past_a_pooler(po
                 {"key": runtime.leadership.key},
             ).scalar_one()
         assert holder == name
-        assert runtime.wakeup.conninfo().endswith(f"application_name={name}")
+        assert runtime.channel.conninfo().endswith(f"application_name={name}")
     finally:
         runtime.leadership.release()
         runtime.session_database.dispose()

@@ -10,7 +10,8 @@ import zlib
 import pytest
 import sqlalchemy as sa
 
-from bot.replica_wakeup import NoOtherReplicas, PostgresWakeup, replica_wakeup_for
+from bot.replica_channel import NoOtherReplicas, PostgresChannel, news_from, news_payload, replica_channel_for
+from bot.shared_pace import PaceNews
 from storage.database import Database
 from tests.conftest import another_replica
 
@@ -40,13 +41,14 @@ def test_an_announcement_on_one_replica_wakes_another_and_the_listener_stops_whe
     postgres: Database, postgres_schema: str
 ) -> None:
     other = another_replica(postgres)
-    speaker = PostgresWakeup(postgres, channel=channel_of(postgres_schema))
-    listener = PostgresWakeup(other, channel=channel_of(postgres_schema))
+    speaker = PostgresChannel(postgres, channel=channel_of(postgres_schema))
+    listener = PostgresChannel(other, channel=channel_of(postgres_schema))
     wakes: list[int] = []
+    heard: list[PaceNews] = []
 
     async def scenario() -> None:
         stop = asyncio.Event()
-        listening = asyncio.create_task(listener.listen(lambda: wakes.append(1), stop))
+        listening = asyncio.create_task(listener.listen(lambda: wakes.append(1), heard.append, stop))
         await woken(wakes, 1)  # once on listening: what was announced before it listened is looked for
         await asyncio.to_thread(speaker.announce)
         await woken(wakes, 2)
@@ -60,14 +62,15 @@ def test_an_announcement_on_one_replica_wakes_another_and_the_listener_stops_whe
         asyncio.run(scenario())
     finally:
         other.dispose()
-    assert len(wakes) == 3
+    assert len(wakes) == 3 and heard == []
 
 
 @pytest.mark.postgres
 def test_a_listener_whose_session_ends_listens_again(postgres: Database, postgres_schema: str) -> None:
     channel = channel_of(postgres_schema)
-    speaker, listener = PostgresWakeup(postgres, channel=channel), PostgresWakeup(postgres, channel=channel)
+    speaker, listener = PostgresChannel(postgres, channel=channel), PostgresChannel(postgres, channel=channel)
     wakes: list[int] = []
+    heard: list[PaceNews] = []
 
     def listening_sessions() -> list[int]:
         with postgres.engine.connect() as connection:
@@ -79,7 +82,7 @@ def test_a_listener_whose_session_ends_listens_again(postgres: Database, postgre
 
     async def scenario() -> None:
         stop = asyncio.Event()
-        listening = asyncio.create_task(listener.listen(lambda: wakes.append(1), stop))
+        listening = asyncio.create_task(listener.listen(lambda: wakes.append(1), heard.append, stop))
         await woken(wakes, 1)
         (pid,) = await asyncio.to_thread(listening_sessions)
         with postgres.engine.connect() as connection:  # the database restarts, or a proxy cuts the session
@@ -102,13 +105,14 @@ def test_the_leaders_tick_wakes_the_other_replicas_sender(postgres: Database, po
 
     leader, follower, other = runtimes_on(postgres, lambda session, workspace, now, reach: 0)
     leader.leadership = AdvisoryLockLeadership(postgres, key=zlib.crc32(postgres_schema.encode()))
-    leader.wakeup = PostgresWakeup(postgres, channel=channel_of(postgres_schema))
-    follower.wakeup = PostgresWakeup(other, channel=channel_of(postgres_schema))
+    leader.channel = PostgresChannel(postgres, channel=channel_of(postgres_schema))
+    follower.channel = PostgresChannel(other, channel=channel_of(postgres_schema))
     wakes: list[int] = []
+    heard: list[PaceNews] = []
 
     async def scenario() -> None:
         stop = asyncio.Event()
-        listening = asyncio.create_task(follower.wakeup.listen(lambda: wakes.append(1), stop))
+        listening = asyncio.create_task(follower.channel.listen(lambda: wakes.append(1), heard.append, stop))
         await woken(wakes, 1)
         await run_tick_job(leader)
         await woken(wakes, 2)
@@ -125,7 +129,45 @@ def test_the_leaders_tick_wakes_the_other_replicas_sender(postgres: Database, po
 
 def test_sqlite_has_no_other_replica_to_wake(tmp_path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'cadence.db'}")
-    wakeup = replica_wakeup_for(database)
-    assert isinstance(wakeup, NoOtherReplicas)
-    wakeup.announce()
-    asyncio.run(wakeup.listen(lambda: pytest.fail("nothing to hear on SQLite"), asyncio.Event()))
+    channel = replica_channel_for(database)
+    assert isinstance(channel, NoOtherReplicas)
+    channel.announce()
+    channel.tell(PaceNews("slack:T1:chat.postMessage", 16.0, "a"))
+    asyncio.run(channel.listen(lambda: pytest.fail("nothing to hear on SQLite"), pytest.fail, asyncio.Event()))
+
+
+@pytest.mark.postgres
+def test_a_replicas_pace_reaches_the_others_and_a_wake_up_stays_a_wake_up(
+    postgres: Database, postgres_schema: str
+) -> None:
+    other = another_replica(postgres)
+    speaker = PostgresChannel(postgres, channel=channel_of(postgres_schema))
+    listener = PostgresChannel(other, channel=channel_of(postgres_schema))
+    wakes: list[int] = []
+    heard: list[PaceNews] = []
+    news = PaceNews("slack:T0001:chat.postMessage", 15.8, "host:42:abc123")
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        listening = asyncio.create_task(listener.listen(lambda: wakes.append(1), heard.append, stop))
+        await woken(wakes, 1)
+        await asyncio.to_thread(speaker.tell, news)
+        async with asyncio.timeout(5):
+            while not heard:
+                await asyncio.sleep(0.01)
+        stop.set()
+        await listening
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        other.dispose()
+    assert heard == [news] and len(wakes) == 1, "pace news is not a wake-up"
+
+
+def test_news_a_replica_can_not_read_is_a_plain_wake_up() -> None:
+    news = PaceNews("slack:T1:chat.postMessage", 12.5, "h:1:x")
+    assert news_from(news_payload(news)) == news
+    assert news_from("") is None
+    assert news_from('{"pace": {"limit": "x"}}') is None  # a newer release's news, say
+    assert news_from("not json") is None

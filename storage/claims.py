@@ -8,6 +8,7 @@ a worker that vanished is taken again once its ``lease`` has run out.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -51,38 +52,53 @@ def claim_due(
     once, locked, and updated. (``UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)``
     let the planner run the sub-select more than once, and one replica's claim took every due row.)
     """
+    statement = _claim_statement(
+        model, session.get_bind().dialect.name, waiting, working, in_order_of, platforms is not None
+    )
+    parameters: dict[str, Any] = {"now": now, "stale_before": now - lease, "limit": limit, "claimed_at": now}
+    if platforms is not None:
+        parameters["platforms"] = list(platforms)
+    claimed = list(session.scalars(statement, parameters))
+    return sorted(claimed, key=lambda row: (row.next_attempt_at, row.id or 0))
+
+
+@functools.cache
+def _claim_statement(
+    model: type[SQLModel], dialect: str, waiting: Any, working: Any, in_order_of: str | None, with_platforms: bool
+) -> Any:
+    """Built once per queue, with its moments and limit as parameters: putting the statement together
+    (the correlated sub-select, its alias) cost more than running it, and the sender and the worker
+    claim many times a second under load."""
     table: Any = model
     due = sa.or_(
-        sa.and_(table.status == waiting, table.next_attempt_at <= now),
-        sa.and_(table.status == working, table.claimed_at <= now - lease),
+        sa.and_(table.status == waiting, table.next_attempt_at <= sa.bindparam("now")),
+        sa.and_(table.status == working, table.claimed_at <= sa.bindparam("stale_before")),
     )
     candidates = select(table.id).where(due)
-    if platforms is not None:
-        candidates = candidates.where(col(table.platform).in_(list(platforms)))
+    if with_platforms:
+        candidates = candidates.where(col(table.platform).in_(sa.bindparam("platforms", expanding=True)))
     if in_order_of is not None:
         candidates = candidates.where(first_unfinished(model, in_order_of, waiting, working))
-    candidates = candidates.order_by(table.next_attempt_at, table.id).limit(limit)
-    claimed_values = {"status": working, "claimed_at": now, "attempts": table.attempts + 1}
+    candidates = candidates.order_by(table.next_attempt_at, table.id).limit(sa.bindparam("limit", type_=sa.Integer))
+    claimed_values = {"status": working, "claimed_at": sa.bindparam("claimed_at"), "attempts": table.attempts + 1}
     options = {"synchronize_session": False, "populate_existing": True}
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         picked = candidates.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
-        statement = (
+        return (
             sa.update(model)
             .where(table.id == picked.c.id)
             .values(**claimed_values)
             .returning(model)
             .execution_options(**options)
         )
-    else:  # one process (SQLite admits one writer): the sub-select runs once, inside the write lock
-        statement = (
-            sa.update(model)
-            .where(col(table.id).in_(candidates.scalar_subquery()), due)
-            .values(**claimed_values)
-            .returning(model)
-            .execution_options(**options)
-        )
-    claimed = list(session.scalars(statement))
-    return sorted(claimed, key=lambda row: (row.next_attempt_at, row.id or 0))
+    # one process (SQLite admits one writer): the sub-select runs once, inside the write lock
+    return (
+        sa.update(model)
+        .where(col(table.id).in_(candidates.scalar_subquery()), due)
+        .values(**claimed_values)
+        .returning(model)
+        .execution_options(**options)
+    )
 
 
 def first_unfinished(model: type[SQLModel], column: str, waiting: Any, working: Any) -> Any:

@@ -75,6 +75,15 @@ class PaceBoard:
             fresh[self.replica] = rate
         return sum(fresh.values()) / len(fresh) if fresh else None
 
+    def sending(self, limit: str) -> int:
+        """How many replicas send under ``limit`` now: this one and those heard from lately. For a limit
+        a platform publishes (Teams' per tenant), each keeps to its part of it."""
+        now = self.monotonic()
+        others = self.said.get(limit, {})
+        return 1 + sum(
+            1 for replica, (_, at) in others.items() if now - at <= self.FRESH_FOR and replica != self.replica
+        )
+
     def keeping(self, limit: str, rate: float) -> None:
         """We sent under ``limit`` at ``rate``: say it again if the others may be about to forget it."""
         if self.monotonic() - self.told_at.get(limit, float("-inf")) >= self.RETELL_AFTER:

@@ -16,7 +16,7 @@ from bot.teams.cards import Renderers
 from bot.teams.inbox import TeamsInbox
 from bot.teams.sdk import TeamsSdk, build_sdk
 from bot.teams.side import TeamsSide, bind_tenant
-from bot.teams.transport import TeamsTransport
+from bot.teams.transport import TeamsLimits, TeamsTransport
 from bot.teams.web import MESSAGES_PATH, TeamsRoute
 from conversations.messages import Platform
 
@@ -81,6 +81,7 @@ class TeamsAdapter:
                 parts.clock,
                 self.renderers,
                 default_service_url=self.config.teams_service_url,
+                limits=TeamsLimits(parts.clock, board=parts.paces),
             )
         return self.transport
 

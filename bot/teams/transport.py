@@ -32,6 +32,7 @@ from msal.exceptions import MsalError
 from bot import data_files
 from bot.charts import CHARTS, compact_png
 from bot.outbox_sender import DeliveryRefused, Failed, Outcome, RetryLater, Sent, Throttled
+from bot.shared_pace import PaceBoard
 from bot.teams import files
 from bot.teams.cards import AdaptiveCards, Card, Renderers
 from bot.teams.sdk import TeamsSdk
@@ -75,7 +76,9 @@ class Window:
 class TeamsLimits:
     """Teams says what its limits are, so they are kept to before a call rather than learnt from
     429s: per tenant (the app's share of the Bot Connector) and per conversation. A conversation held
-    by a 429 waits for as long as Teams said."""
+    by a 429 waits for as long as Teams said. The tenant's budget is the app's, whatever the number
+    of replicas: with ``board`` (``bot/shared_pace.py``) each replica sending to a tenant says so, and
+    keeps to its part of the budget."""
 
     def __init__(
         self,
@@ -84,9 +87,11 @@ class TeamsLimits:
         per_tenant: int = 50,
         max_inline_wait: timedelta = timedelta(seconds=2),
         monotonic: Callable[[], float] = time.monotonic,
+        board: PaceBoard | None = None,
     ) -> None:
         self.clock = clock
         self.per_tenant = per_tenant
+        self.board = board
         self.max_inline_wait = max_inline_wait
         self.monotonic = monotonic
         self.tenants: dict[str, Window] = {}
@@ -95,6 +100,10 @@ class TeamsLimits:
 
     def windows(self, tenant: str, conversation: str | None) -> tuple[Window, ...]:
         tenant_window = self.tenants.setdefault(tenant, Window(self.per_tenant, 1.0))
+        if self.board is not None:
+            limit = f"teams:{tenant}"
+            self.board.keeping(limit, float(self.per_tenant))
+            tenant_window.limit = max(1, self.per_tenant // self.board.sending(limit))
         if conversation is None:
             return (tenant_window,)
         second, half_minute = self.conversations.setdefault(conversation, (Window(7, 1.0), Window(60, 30.0)))

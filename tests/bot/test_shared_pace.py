@@ -118,3 +118,29 @@ def test_a_replica_ignores_its_own_news_coming_back() -> None:
     board = PaceBoard(replica="me", monotonic=clock)
     board.heard(PaceNews(LIMIT, 99.0, "me"))
     assert board.even_share(LIMIT, 10.0) == 10.0
+
+
+def test_replicas_sending_to_one_teams_tenant_keep_to_their_part_of_its_budget() -> None:
+    """Teams' 50 calls a second per tenant are the app's: three replicas keeping 50 each sent 150."""
+    import asyncio
+
+    from bot.teams.transport import TeamsLimits
+
+    clock = Clock()
+    boards = [board for board, _ in replicas(3, clock)]
+    limits = [TeamsLimits(lambda: NOW, board=board, monotonic=clock) for board in boards]
+
+    async def calls_in_one_second(limit: TeamsLimits) -> int:
+        made = 0
+        while limit.tenants.get("tenant") is None or limit.windows("tenant", None)[0].wait(clock()) <= 0:
+            await limit.before("tenant")
+            made += 1
+        return made
+
+    assert asyncio.run(calls_in_one_second(limits[0])) == 50, "alone, the whole budget"
+    clock.now += 1.5  # the window is empty again, and the others start sending to the tenant
+    for limit in limits[1:]:
+        asyncio.run(limit.before("tenant"))
+    assert [limit.windows("tenant", None)[0].limit for limit in limits] == [16, 16, 16]
+    clock.now += PaceBoard.FRESH_FOR + 1  # the other two stopped: the first has the budget back
+    assert limits[0].windows("tenant", None)[0].limit == 50

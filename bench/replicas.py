@@ -44,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import sqlalchemy as sa  # noqa: E402
 from aiohttp import web  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
@@ -152,6 +153,19 @@ def outbox_counts(database_url: str, secret_key: str) -> dict[DeliveryStatus, in
     try:
         with database.session_scope() as session:
             return counts_by_status(session, OutboxDelivery, DeliveryStatus)
+    finally:
+        database.dispose()
+
+
+def prompts_queued_at(database_url: str, secret_key: str) -> datetime:
+    """When the tick queued the prompts, by the outbox: a replica that takes the scheduler over after
+    the windows opened ticks at once, before the minute the bench expects."""
+    database = Database(database_url, secret_keys=secret_key)
+    try:
+        with database.session_scope() as session:
+            return session.exec(
+                select(sa.func.min(OutboxDelivery.created_at)).where(OutboxDelivery.kind == "checkin_prompt")
+            ).one()
     finally:
         database.dispose()
 
@@ -267,7 +281,7 @@ def wait_for_everyone(slack: FakeSlackApi, people: int, timeout: float) -> None:
 class Measured:
     replicas: list[Replica]
     tick_at: float
-    """monotonic time of the minute's second 0 at which the prompts came due"""
+    """monotonic time at which the tick queued the prompts (the outbox's first ``created_at``)"""
     posts: list[Call]
     outbox: dict[DeliveryStatus, int]
 
@@ -295,6 +309,8 @@ def measure(count: int, args: argparse.Namespace) -> Measured:
             for replica in replicas:
                 replica.note_state()
             outbox = outbox_counts(database_url, secret_key)
+            queued = prompts_queued_at(database_url, secret_key)
+            tick_at = time.monotonic() - (datetime.now(UTC) - queued).total_seconds()
         finally:
             stop_replicas(replicas)
         return Measured(replicas, tick_at, slack.calls("chat.postMessage"), outbox)

@@ -10,35 +10,18 @@ few commits, not one each, and no request is acked before its row is committed.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
 
 from bot.metrics import Metrics
 from bot.traffic import Traffic
-from conversations.messages import Platform
 from storage import inbox
 from storage.database import Database, NotAnswering
+from storage.inbox import NewRequest
 
 RECORDING_TIMEOUT_SECONDS = 1.5
 """Slack waits 3 s for an ack: a request the database hasn't recorded by then is answered "try again"
 (a retry of the same request is recognised by its key if the commit lands after all)."""
-
-
-@dataclass(frozen=True)
-class Recording:
-    platform: Platform
-    request_key: str
-    team: str
-    kind: str
-    payload: Mapping[str, Any]
-    user: str | None = None
-    """The platform user the request is from (or about): their requests are handled one at a time, in order."""
-
-    @property
-    def actor(self) -> str | None:
-        return None if self.user is None else f"{self.platform.value}:{self.team}:{self.user}"
 
 
 class InboxRecorder:
@@ -46,11 +29,11 @@ class InboxRecorder:
         self.database = database
         self.clock = clock
         self.traffic = traffic or Traffic()
-        self.waiting: list[tuple[Recording, asyncio.Future[bool]]] = []
+        self.waiting: list[tuple[NewRequest, asyncio.Future[bool]]] = []
         self.committing = False
         self.committer: asyncio.Task | None = None
 
-    async def record(self, recording: Recording) -> bool:
+    async def record(self, recording: NewRequest) -> bool:
         """Commit ``recording`` (with whatever else is waiting); False when its key was recorded before.
 
         Each call is a request the platform verified and waits on: background work steps aside."""
@@ -69,7 +52,7 @@ class InboxRecorder:
                 f"the database did not record the request within {RECORDING_TIMEOUT_SECONDS} s"
             ) from None
 
-    async def record_for_worker(self, recording: Recording, wake_worker: Callable[[], None], metrics: Metrics) -> bool:
+    async def record_for_worker(self, recording: NewRequest, wake_worker: Callable[[], None], metrics: Metrics) -> bool:
         """Record a request and wake the inbox worker for it; a redelivery (its key is recorded
         already) is only counted, as every platform's duplicate. True when this call recorded it."""
         added = await self.record(recording)
@@ -98,25 +81,14 @@ class InboxRecorder:
                 waiting, self.waiting = self.waiting, []
                 settle(waiting, error=RuntimeError("the service stopped before the request was recorded"))
 
-    def write(self, recordings: Sequence[Recording]) -> list[bool]:
+    def write(self, recordings: Sequence[NewRequest]) -> list[bool]:
         """One statement for the whole batch; answers in the order given."""
-        requests = [
-            inbox.NewRequest(
-                platform=recording.platform,
-                request_key=recording.request_key,
-                team=recording.team,
-                kind=recording.kind,
-                payload=recording.payload,
-                actor=recording.actor,
-            )
-            for recording in recordings
-        ]
         with self.database.session_scope() as session:
-            return inbox.record_many(session, requests, self.clock())
+            return inbox.record_many(session, recordings, self.clock())
 
 
 def settle(
-    batch: Sequence[tuple[Recording, asyncio.Future[bool]]],
+    batch: Sequence[tuple[NewRequest, asyncio.Future[bool]]],
     *,
     results: Sequence[bool] | None = None,
     error: BaseException | None = None,

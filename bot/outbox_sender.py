@@ -248,12 +248,6 @@ class OutboxSender:
             self.stopping, self.wakeup, deliver_due, poll_interval=poll_interval, name="outbox sender"
         )
 
-    def record(
-        self, delivery: OutboxDelivery, outcome: Outcome, report: DrainReport, now: datetime | None = None
-    ) -> datetime | None:
-        """Store the outcome; returns when the delivery will be tried again, if it will."""
-        return self.record_all([(delivery, outcome)], report, now)[0]
-
     def record_all(
         self, outcomes: Sequence[tuple[OutboxDelivery, Outcome]], report: DrainReport, now: datetime | None = None
     ) -> list[datetime | None]:

@@ -65,12 +65,7 @@ class PaceBoard:
     def even_share(self, limit: str, rate: float | None) -> float | None:
         """The pace to keep to under ``limit`` (``rate`` our own, None if we never learned one): the mean of
         what the replicas sending under it said lately, ours included."""
-        now = self.monotonic()
-        fresh = {
-            replica: said_rate
-            for replica, (said_rate, at) in self.said.get(limit, {}).items()
-            if now - at <= self.FRESH_FOR and replica != self.replica
-        }
+        fresh = self._others(limit)
         if rate is not None:
             fresh[self.replica] = rate
         return sum(fresh.values()) / len(fresh) if fresh else None
@@ -78,11 +73,16 @@ class PaceBoard:
     def sending(self, limit: str) -> int:
         """How many replicas send under ``limit`` now: this one and those heard from lately. For a limit
         a platform publishes (Teams' per tenant), each keeps to its part of it."""
+        return 1 + len(self._others(limit))
+
+    def _others(self, limit: str) -> dict[str, float]:
+        """What the other replicas said lately under ``limit``, by replica."""
         now = self.monotonic()
-        others = self.said.get(limit, {})
-        return 1 + sum(
-            1 for replica, (_, at) in others.items() if now - at <= self.FRESH_FOR and replica != self.replica
-        )
+        return {
+            replica: rate
+            for replica, (rate, at) in self.said.get(limit, {}).items()
+            if now - at <= self.FRESH_FOR and replica != self.replica
+        }
 
     def keeping(self, limit: str, rate: float) -> None:
         """We sent under ``limit`` at ``rate``: say it again if the others may be about to forget it."""

@@ -55,7 +55,7 @@ def claim_due(
     statement = _claim_statement(
         model, session.get_bind().dialect.name, waiting, working, in_order_of, platforms is not None
     )
-    parameters: dict[str, Any] = {"now": now, "stale_before": now - lease, "limit": limit, "claimed_at": now}
+    parameters: dict[str, Any] = {"now": now, "stale_before": now - lease, "limit": limit}
     if platforms is not None:
         parameters["platforms"] = list(platforms)
     claimed = list(session.scalars(statement, parameters))
@@ -80,7 +80,7 @@ def _claim_statement(
     if in_order_of is not None:
         candidates = candidates.where(first_unfinished(model, in_order_of, waiting, working))
     candidates = candidates.order_by(table.next_attempt_at, table.id).limit(sa.bindparam("limit", type_=sa.Integer))
-    claimed_values = {"status": working, "claimed_at": sa.bindparam("claimed_at"), "attempts": table.attempts + 1}
+    claimed_values = {"status": working, "claimed_at": sa.bindparam("now"), "attempts": table.attempts + 1}
     options = {"synchronize_session": False, "populate_existing": True}
     if dialect == "postgresql":
         picked = candidates.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")

@@ -42,6 +42,21 @@ class NewRequest:
     payload: Mapping[str, Any]
     actor: str | None = None
 
+    @classmethod
+    def from_user(
+        cls,
+        platform: Platform,
+        request_key: str,
+        team: str,
+        kind: str,
+        payload: Mapping[str, Any],
+        user: str | None = None,
+    ) -> NewRequest:
+        """A request from (or about) a platform ``user``: theirs are handled one at a time, in order."""
+        return cls(
+            platform, request_key, team, kind, payload, None if user is None else f"{platform.value}:{team}:{user}"
+        )
+
 
 def record(
     session: Session,

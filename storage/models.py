@@ -80,6 +80,13 @@ def json_field(default_factory: Any = dict) -> Any:
     return Field(default_factory=default_factory, sa_type=sa.JSON, nullable=False)
 
 
+def unfinished_index(name: str, *columns: str, unfinished: tuple[enum.StrEnum, ...]) -> sa.Index:
+    """An index over a queue's unfinished rows only (both databases take the same condition): what a
+    claim asks of every candidate stays small however many finished rows the table keeps."""
+    condition = sa.text(f"status IN ({', '.join(repr(status.value) for status in unfinished)})")
+    return sa.Index(name, *columns, postgresql_where=condition, sqlite_where=condition)
+
+
 def encrypted_json_field() -> Any:
     """A JSON document kept encrypted at rest (:mod:`storage.secrets`): tokens, and people's words in transit."""
     return Field(default_factory=dict, sa_type=EncryptedJSON, nullable=False)
@@ -443,13 +450,12 @@ class InboxRequest(SQLModel, table=True):
     __tablename__ = "inbox_requests"
     __table_args__ = (
         sa.Index("ix_inbox_requests_status_next_attempt_at", "status", "next_attempt_at"),
-        sa.Index(  # one person's unfinished requests, in order: what a claim asks of every candidate
+        unfinished_index(  # one person's unfinished requests, in order
             "ix_inbox_requests_unfinished_actor",
             "actor",
             "platform",
             "id",
-            postgresql_where=sa.text("status IN ('queued', 'processing')"),
-            sqlite_where=sa.text("status IN ('queued', 'processing')"),
+            unfinished=(InboxStatus.QUEUED, InboxStatus.PROCESSING),
         ),
     )
 
@@ -486,14 +492,13 @@ class OutboxDelivery(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_outbox_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
         sa.Index("ix_outbox_deliveries_platform_message_id", "platform_message_id"),  # a pressed card, a reaction
-        sa.Index(  # one recipient's unfinished messages, in order: what a claim asks of every candidate
+        unfinished_index(  # one recipient's unfinished messages, in order
             "ix_outbox_deliveries_unfinished_recipient",
             "recipient",
             "platform",
             "workspace_id",
             "id",
-            postgresql_where=sa.text("status IN ('pending', 'sending')"),
-            sqlite_where=sa.text("status IN ('pending', 'sending')"),
+            unfinished=(DeliveryStatus.PENDING, DeliveryStatus.SENDING),
         ),
     )
 

@@ -21,7 +21,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlmodel import Session
 
-from bot.inbox_recorder import InboxRecorder, Recording
+from bot.inbox_recorder import InboxRecorder
 from bot.metrics import Metrics
 from bot.outbox_sender import DeliveryRefused, Throttled
 from bot.request_runner import Handled, RequestRunner, enqueue_one
@@ -42,6 +42,7 @@ from conversations.messages import (
 from storage import people
 from storage.database import Database
 from storage.home import home_view
+from storage.inbox import NewRequest
 from storage.models import InboxRequest
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ class SlackInbox:
     ) -> bool:
         """Queue a request for the worker; False (and counted) when Slack delivered it before. ``user``'s
         requests are handled one at a time, in the order they arrived."""
-        recording = Recording(Platform.SLACK, request_key, team, kind, payload, user)
+        recording = NewRequest.from_user(Platform.SLACK, request_key, team, kind, payload, user)
         return await self.recorder.record_for_worker(recording, self.wake_worker, self.metrics)
 
     async def record_inbound(

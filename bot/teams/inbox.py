@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 from sqlmodel import Session
 
-from bot.inbox_recorder import InboxRecorder, Recording
+from bot.inbox_recorder import InboxRecorder
 from bot.metrics import Metrics
 from bot.request_runner import RequestRunner, enqueue_one
 from bot.teams import files
@@ -36,6 +36,7 @@ from conversations.workspace_settings import load_settings
 from storage import people
 from storage.conversation_store import remember_reference
 from storage.database import Database
+from storage.inbox import NewRequest
 from storage.models import InboxRequest, Person, Team, Workspace
 from storage.org_import import known_timezones
 
@@ -79,7 +80,7 @@ class TeamsInbox:
         """Queue a request for the worker; False (and counted) when Teams delivered it before. One
         sender's requests are handled one at a time, in the order they arrived."""
         payload = {**payload, "where": asdict(where)}
-        recording = Recording(Platform.TEAMS, request_key, where.tenant, kind, payload, where.user or None)
+        recording = NewRequest.from_user(Platform.TEAMS, request_key, where.tenant, kind, payload, where.user or None)
         return await self.recorder.record_for_worker(recording, self.wake_worker, self.metrics)
 
     async def record_said(self, said: Said, request_key: str) -> bool:

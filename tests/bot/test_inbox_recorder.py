@@ -10,17 +10,18 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from bot.inbox_recorder import InboxRecorder, Recording
+from bot.inbox_recorder import InboxRecorder
 from bot.traffic import Traffic
 from conversations.messages import Platform
 from storage.database import Database
+from storage.inbox import NewRequest
 from storage.models import InboxRequest
 
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 
 
-def recording(key: str) -> Recording:
-    return Recording(Platform.SLACK, key, "T1", "inbound", {"key": key})
+def recording(key: str) -> NewRequest:
+    return NewRequest(Platform.SLACK, key, "T1", "inbound", {"key": key})
 
 
 def test_a_burst_of_requests_is_committed_in_a_few_commits_and_each_hears_whether_it_was_new(
@@ -134,10 +135,10 @@ def test_a_request_the_database_does_not_record_in_time_is_refused_while_the_com
 
     async def scenario() -> bool:
         with pytest.raises(NotAnswering):
-            await recorder.record(Recording(Platform.SLACK, "late", "T1", "inbound", {}, "U1"))
+            await recorder.record(NewRequest.from_user(Platform.SLACK, "late", "T1", "inbound", {}, "U1"))
         release.set()
         await recorder.committer
         recorder.write = original  # type: ignore[method-assign]
-        return await recorder.record(Recording(Platform.SLACK, "late", "T1", "inbound", {}, "U1"))
+        return await recorder.record(NewRequest.from_user(Platform.SLACK, "late", "T1", "inbound", {}, "U1"))
 
     assert asyncio.run(scenario()) is False, "the late commit landed: the platform's retry is a duplicate"

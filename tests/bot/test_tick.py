@@ -64,10 +64,10 @@ def test_a_sender_whose_lease_ran_out_does_not_overwrite_the_new_claim(database:
     assert report.handled == 0
     from bot.outbox_sender import DrainReport
 
-    assert sender.record(first_claim, Sent("late"), DrainReport()) is None
+    assert sender.record_all([(first_claim, Sent("late"))], DrainReport()) == [None]
     with database.session_scope() as session:
         row = session.exec(select(OutboxDelivery)).one()
     assert (row.status, row.platform_message_id) == (DeliveryStatus.SENDING, None), "the late outcome was ignored"
-    sender.record(second_claim, Sent("on time"), DrainReport())
+    sender.record_all([(second_claim, Sent("on time"))], DrainReport())
     with database.session_scope() as session:
         assert session.exec(select(OutboxDelivery)).one().platform_message_id == "on time"

@@ -5,7 +5,9 @@ twice an even share when the others waited for their next poll)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import zlib
+from collections.abc import AsyncIterator
 
 import pytest
 import sqlalchemy as sa
@@ -25,6 +27,17 @@ def postgres(postgres_schema: str):
     database.dispose()
 
 
+@pytest.fixture
+def speaker_and_listener(postgres: Database, postgres_schema: str):
+    """Two replicas' channels, each on its own engine: one tells, the other listens."""
+    other = another_replica(postgres)
+    yield (
+        PostgresChannel(postgres, channel=channel_of(postgres_schema)),
+        PostgresChannel(other, channel=channel_of(postgres_schema)),
+    )
+    other.dispose()
+
+
 def channel_of(schema: str) -> str:
     """A channel per test: notifications are per database, and every test's schema is in the same one."""
     return f"cadence_test_{zlib.crc32(schema.encode())}"
@@ -36,32 +49,36 @@ async def woken(wakes: list[int], count: int, timeout: float = 5.0) -> None:
             await asyncio.sleep(0.01)
 
 
-@pytest.mark.postgres
-def test_an_announcement_on_one_replica_wakes_another_and_the_listener_stops_when_asked(
-    postgres: Database, postgres_schema: str
-) -> None:
-    other = another_replica(postgres)
-    speaker = PostgresChannel(postgres, channel=channel_of(postgres_schema))
-    listener = PostgresChannel(other, channel=channel_of(postgres_schema))
+@contextlib.asynccontextmanager
+async def listening(listener: PostgresChannel) -> AsyncIterator[tuple[list[int], list[PaceNews]]]:
+    """The listener running, woken once on listening (what was announced before it listened is looked
+    for), and what it heard: wake-ups and pace news. It stops, within 2 s, on leaving."""
     wakes: list[int] = []
     heard: list[PaceNews] = []
-
-    async def scenario() -> None:
-        stop = asyncio.Event()
-        listening = asyncio.create_task(listener.listen(lambda: wakes.append(1), heard.append, stop))
-        await woken(wakes, 1)  # once on listening: what was announced before it listened is looked for
-        await asyncio.to_thread(speaker.announce)
-        await woken(wakes, 2)
-        await asyncio.to_thread(speaker.announce)
-        await woken(wakes, 3)
+    stop = asyncio.Event()
+    task = asyncio.create_task(listener.listen(lambda: wakes.append(1), heard.append, stop))
+    await woken(wakes, 1)
+    try:
+        yield wakes, heard
+    finally:
         stop.set()
         async with asyncio.timeout(2):
-            await listening
+            await task
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        other.dispose()
+
+@pytest.mark.postgres
+def test_an_announcement_on_one_replica_wakes_another_and_the_listener_stops_when_asked(speaker_and_listener) -> None:
+    speaker, listener = speaker_and_listener
+
+    async def scenario() -> tuple[list[int], list[PaceNews]]:
+        async with listening(listener) as (wakes, heard):
+            await asyncio.to_thread(speaker.announce)
+            await woken(wakes, 2)
+            await asyncio.to_thread(speaker.announce)
+            await woken(wakes, 3)
+        return wakes, heard
+
+    wakes, heard = asyncio.run(scenario())
     assert len(wakes) == 3 and heard == []
 
 
@@ -69,8 +86,6 @@ def test_an_announcement_on_one_replica_wakes_another_and_the_listener_stops_whe
 def test_a_listener_whose_session_ends_listens_again(postgres: Database, postgres_schema: str) -> None:
     channel = channel_of(postgres_schema)
     speaker, listener = PostgresChannel(postgres, channel=channel), PostgresChannel(postgres, channel=channel)
-    wakes: list[int] = []
-    heard: list[PaceNews] = []
 
     def listening_sessions() -> list[int]:
         with postgres.engine.connect() as connection:
@@ -80,21 +95,17 @@ def test_a_listener_whose_session_ends_listens_again(postgres: Database, postgre
                 ).scalars()
             )
 
-    async def scenario() -> None:
-        stop = asyncio.Event()
-        listening = asyncio.create_task(listener.listen(lambda: wakes.append(1), heard.append, stop))
-        await woken(wakes, 1)
-        (pid,) = await asyncio.to_thread(listening_sessions)
-        with postgres.engine.connect() as connection:  # the database restarts, or a proxy cuts the session
-            connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        await woken(wakes, 2)  # listening again, on a new session
-        await asyncio.to_thread(speaker.announce)
-        await woken(wakes, 3)
-        stop.set()
-        await listening
+    async def scenario() -> list[int]:
+        async with listening(listener) as (wakes, _):
+            (pid,) = await asyncio.to_thread(listening_sessions)
+            with postgres.engine.connect() as connection:  # the database restarts, or a proxy cuts the session
+                connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            await woken(wakes, 2)  # listening again, on a new session
+            await asyncio.to_thread(speaker.announce)
+            await woken(wakes, 3)
+        return wakes
 
-    asyncio.run(scenario())
-    assert len(wakes) == 3
+    assert len(asyncio.run(scenario())) == 3
 
 
 @pytest.mark.postgres
@@ -107,20 +118,15 @@ def test_the_leaders_tick_wakes_the_other_replicas_sender(postgres: Database, po
     leader.leadership = AdvisoryLockLeadership(postgres, key=zlib.crc32(postgres_schema.encode()))
     leader.channel = PostgresChannel(postgres, channel=channel_of(postgres_schema))
     follower.channel = PostgresChannel(other, channel=channel_of(postgres_schema))
-    wakes: list[int] = []
-    heard: list[PaceNews] = []
 
-    async def scenario() -> None:
-        stop = asyncio.Event()
-        listening = asyncio.create_task(follower.channel.listen(lambda: wakes.append(1), heard.append, stop))
-        await woken(wakes, 1)
-        await run_tick_job(leader)
-        await woken(wakes, 2)
-        stop.set()
-        await listening
+    async def scenario() -> list[int]:
+        async with listening(follower.channel) as (wakes, _):
+            await run_tick_job(leader)
+            await woken(wakes, 2)
+        return wakes
 
     try:
-        asyncio.run(scenario())
+        wakes = asyncio.run(scenario())
     finally:
         leader.leadership.release()
         other.dispose()
@@ -137,31 +143,19 @@ def test_sqlite_has_no_other_replica_to_wake(tmp_path) -> None:
 
 
 @pytest.mark.postgres
-def test_a_replicas_pace_reaches_the_others_and_a_wake_up_stays_a_wake_up(
-    postgres: Database, postgres_schema: str
-) -> None:
-    other = another_replica(postgres)
-    speaker = PostgresChannel(postgres, channel=channel_of(postgres_schema))
-    listener = PostgresChannel(other, channel=channel_of(postgres_schema))
-    wakes: list[int] = []
-    heard: list[PaceNews] = []
+def test_a_replicas_pace_reaches_the_others_and_a_wake_up_stays_a_wake_up(speaker_and_listener) -> None:
+    speaker, listener = speaker_and_listener
     news = PaceNews("slack:T0001:chat.postMessage", 15.8, "host:42:abc123")
 
-    async def scenario() -> None:
-        stop = asyncio.Event()
-        listening = asyncio.create_task(listener.listen(lambda: wakes.append(1), heard.append, stop))
-        await woken(wakes, 1)
-        await asyncio.to_thread(speaker.tell, news)
-        async with asyncio.timeout(5):
-            while not heard:
-                await asyncio.sleep(0.01)
-        stop.set()
-        await listening
+    async def scenario() -> tuple[list[int], list[PaceNews]]:
+        async with listening(listener) as (wakes, heard):
+            await asyncio.to_thread(speaker.tell, news)
+            async with asyncio.timeout(5):
+                while not heard:
+                    await asyncio.sleep(0.01)
+        return wakes, heard
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        other.dispose()
+    wakes, heard = asyncio.run(scenario())
     assert heard == [news] and len(wakes) == 1, "pace news is not a wake-up"
 
 

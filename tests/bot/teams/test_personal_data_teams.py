@@ -100,7 +100,6 @@ def test_an_admin_declines_a_file_and_erases_someone_after_the_card_naming_them(
     teams.say(GRACE, "export @quilla")
     words, offer = teams.sent(GRACE.conversation, 2)
     assert "Everything Cadence holds about Quilla Marchbanks that you may read" in card_text(card_of(words))
-    teams.recorded(GRACE.conversation, offer["id"])
     teams.answer_file(GRACE, offer, accept=False)
     *_, declined = teams.sent(GRACE.conversation, 3)
     assert card_text(card_of(declined)).startswith("No file sent, as you declined it.")
@@ -111,7 +110,6 @@ def test_an_admin_declines_a_file_and_erases_someone_after_the_card_naming_them(
     assert_valid(card)
     assert "Erase Quilla Marchbanks?" in card_text(card) and "It can't be undone." in card_text(card)
     erase = buttons(card)["Erase Quilla Marchbanks"]
-    teams.recorded(GRACE.conversation, question["id"])
     teams.press(GRACE, question["id"], {CHOICE: erase[CHOICE]})
     *_, done = teams.sent(GRACE.conversation, 5)
     assert card_text(card_of(done)).startswith("Erased their name, email, accounts")

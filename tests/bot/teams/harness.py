@@ -94,7 +94,7 @@ class RunningTeams(ServedCadence):
         return self.post(activity("message_personal", **self.fill(person, text=text, **values)))
 
     def press(self, person: Person, reply_to: str, data: Mapping[str, Any]) -> httpx.Response:
-        self.shown(person, reply_to)
+        self.shown(reply_to)
         body = activity("invoke_card_action", **self.fill(person, reply_to_id=reply_to))
         body["value"]["action"]["data"] = dict(data)
         return self.post(body)
@@ -105,7 +105,7 @@ class RunningTeams(ServedCadence):
         """Allow (or decline) a file consent card Cadence sent: Teams sends back the card's context, and,
         allowed, where in the person's OneDrive to put the file (an upload session of the fake)."""
         (attachment,) = card["attachments"]
-        self.shown(person, card["id"])
+        self.shown(card["id"])
         body = activity(
             "invoke_file_consent",
             **self.fill(person, reply_to_id=card["id"], action="accept" if accept else "decline"),
@@ -116,13 +116,13 @@ class RunningTeams(ServedCadence):
             body["value"]["uploadInfo"] = dict(upload or self.microsoft.upload_session(attachment["name"]))
         return self.post(body)
 
-    def shown(self, person: Person, activity_id: str) -> None:
+    def shown(self, activity_id: str) -> None:
         """A person presses a card only once Teams has shown it, long after Cadence recorded the id
-        Teams gave it: a press on a card the fake delivered in the person's conversation waits for that
-        (ids the fake never gave, pressed on purpose, don't)."""
-        delivered = {sent.activity_id for sent in self.microsoft.sent_activities(person.conversation)}
-        if activity_id in delivered:
-            self.recorded(person.conversation, activity_id)
+        Teams gave it: a press on a card the fake delivered (in whichever conversation: someone may
+        press another's card) waits for that; ids the fake never gave, pressed on purpose, don't."""
+        delivered = next((sent for sent in self.microsoft.sent_activities() if sent.activity_id == activity_id), None)
+        if delivered is not None:
+            self.recorded(delivered.conversation_id, activity_id)
 
     def install(self, person: Person, *, removed: bool = False) -> httpx.Response:
         name = "installation_update_remove" if removed else "installation_update_add"

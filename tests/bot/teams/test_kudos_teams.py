@@ -77,7 +77,7 @@ def test_kudos_by_mentioning_cadence_and_a_colleague_in_a_channel(teams: Running
 def test_a_reaction_on_the_recognition_card_is_a_plus_one(teams: RunningTeams) -> None:
     teams.say(ADA, "kudos @grace for the launch")
     (card,) = teams.sent(KUDOS_CHANNEL)
-    wait_until(lambda: card_recorded(teams), what="the card's id")
+    teams.recorded(KUDOS_CHANNEL, card["id"])  # a reaction comes once the card has been shown
     linus = TeamsPerson("29:1linus", "linus-aad", "Linus T", KUDOS_CHANNEL)
     with teams.database.session_scope() as session:
         workspace = connections.workspace_for(session, Platform.TEAMS, TENANT_ID)
@@ -88,12 +88,6 @@ def test_a_reaction_on_the_recognition_card_is_a_plus_one(teams: RunningTeams) -
     assert teams.post(reaction).status_code == 200
     wait_until(lambda: len(kudos_rows(teams)) == 2, what="the +1")
     assert kudos_rows(teams)[1] == ("Linus T", "Grace Hopper", "plus_one")
-
-
-def card_recorded(teams: RunningTeams) -> bool:
-    with teams.database.session_scope() as session:
-        card = session.exec(select(OutboxDelivery).where(OutboxDelivery.kind == "kudos_card")).first()
-        return bool(card and card.platform_message_id)
 
 
 def test_kudos_alone_opens_the_card_form_and_names_typed_in_it_are_people(teams: RunningTeams) -> None:

@@ -29,6 +29,7 @@ from bot.config import AppConfig, ConfigError, SlackUnreachable
 from bot.outbox_sender import OutboxSender
 from bot.settings_file import SettingsFileError, check_settings, read_yaml
 from bot.tick import Producer, run_tick
+from bot.traffic import SharedArrivals, Traffic
 from conversations.messages import Platform
 from conversations.words import PlainDialect, Words
 from conversations.workspace_settings import load_settings
@@ -709,7 +710,14 @@ def _run_demo(context: Context, as_email: str | None, *, reset: bool = False) ->
     return _open_shell(context, database, workspace, person)
 
 
-def _runtime(context: Context, *, socket_mode: bool, serve: bool = True):
+def _runtime(
+    context: Context,
+    *,
+    socket_mode: bool,
+    serve: bool = True,
+    worker_processes: int = 0,
+    traffic: Traffic | None = None,
+):
     from bot.runtime import Runtime
     from conversations.flows import all_flows
 
@@ -724,6 +732,8 @@ def _runtime(context: Context, *, socket_mode: bool, serve: bool = True):
             socket_mode=socket_mode,
             out=context.out,
             serve=serve,
+            worker_processes=worker_processes,
+            traffic=traffic,
         )
     except ConfigError as error:
         raise CliError(str(error)) from error
@@ -740,7 +750,7 @@ def _serve(context: Context, host: str, port: int, *, socket_mode: bool) -> int:
     from bot.leadership import AlreadyServing
     from bot.service import AnnouncedServer
 
-    runtime = _runtime(context, socket_mode=socket_mode)
+    runtime = _runtime(context, socket_mode=socket_mode, worker_processes=context.config.cadence_worker_processes)
     if not runtime.database.secrets.available:  # before anyone installs or writes a private note
         raise CliError(runtime.database.secrets.missing)
     try:
@@ -771,6 +781,20 @@ def _serve(context: Context, host: str, port: int, *, socket_mode: bool) -> int:
     finally:
         runtime.leadership.release()
     return 0 if server.started else 1
+
+
+def cmd_worker_process(args: argparse.Namespace, context: Context) -> int:
+    """The background work of the ``cadence serve`` that started this process (``bot/worker_processes.py``)."""
+    from bot.worker_processes import ServingProcessLink, work_for_serving_process
+
+    try:
+        os.nice(context.config.cadence_worker_niceness)
+    except OSError as error:  # a sandbox that forbids it (a seccomp filter): the work is the same, only sooner
+        print(f"cadence: this worker process keeps its CPU priority ({error.strerror})", file=context.err)
+    traffic = Traffic(arrivals=SharedArrivals(args.arrivals_fd))
+    runtime = _runtime(context, socket_mode=False, serve=False, traffic=traffic)
+    asyncio.run(work_for_serving_process(runtime, ServingProcessLink(args.wake_fd, args.report_fd)))
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace, context: Context) -> int:
@@ -1139,6 +1163,15 @@ def build_parser(out: TextIO | None = None, err: TextIO | None = None) -> Parser
     org_sync.add_argument(
         "--teams", metavar="TEAM_ID", help="link the members of this Teams team (19:…@thread.tacv2) by email instead"
     )
+
+    worker_process = command(
+        "worker-process",
+        cmd_worker_process,
+        "the inbox, outbox and scheduler of the `cadence serve` that starts it (CADENCE_WORKER_PROCESSES); not run by hand",
+    )
+    worker_process.add_argument("--wake-fd", type=int, required=True, help=argparse.SUPPRESS)
+    worker_process.add_argument("--report-fd", type=int, required=True, help=argparse.SUPPRESS)
+    worker_process.add_argument("--arrivals-fd", type=int, required=True, help=argparse.SUPPRESS)
 
     manifest = commands.add_parser("manifest", help="platform app manifests").add_subparsers(
         dest="manifest_command", required=True

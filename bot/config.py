@@ -58,6 +58,12 @@ class AppConfig(BaseSettings):
     cadence_concurrency: int | None = Field(default=None, ge=1, le=64)
     """How many requests a process works on at once (each a different person's): by default 8 on
     PostgreSQL, and 1 on SQLite, which lets one writer in at a time."""
+    cadence_worker_processes: int | None = Field(default=None, ge=0, le=32)
+    """Processes ``cadence serve`` starts for the background work (inbox, outbox, scheduler), so the
+    serving process only records and acks (``bot/worker_processes.py``): by default one (none for an
+    in-memory SQLite database, which no other process can open); 0 keeps it all in one process."""
+    cadence_worker_niceness: int = Field(default=10, ge=0, le=19)
+    """How much lower the worker processes' CPU priority is than the serving process's (``nice``)."""
     cadence_shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     """On SIGTERM: how long in-flight requests and sends may take to finish before the process exits."""
 

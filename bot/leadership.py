@@ -44,6 +44,9 @@ class Leadership(Protocol):
     def release(self) -> None:
         """Stop leading (shutdown), so another replica takes over at once rather than after a timeout."""
 
+    def handed_down(self) -> tuple[int, ...]:
+        """Descriptors this process's worker processes keep open, so its claim lasts as long as the last of them."""
+
 
 class AlreadyServing(RuntimeError):
     """Another ``cadence serve`` has this SQLite file; the message says what to do instead."""
@@ -63,6 +66,9 @@ class AdvisoryLockLeadership:
 
     def claim_database(self) -> None:
         """Any number of replicas may serve one PostgreSQL database."""
+
+    def handed_down(self) -> tuple[int, ...]:
+        return ()
 
     def lead(self) -> bool:
         if self.connection is not None:
@@ -148,6 +154,10 @@ class OnlyProcessLeadership:
 
     def lead(self) -> bool:
         return True
+
+    def handed_down(self) -> tuple[int, ...]:
+        """The lock file: a second ``cadence serve`` stays refused while a worker process of this one lives."""
+        return () if self.lock_file is None else (self.lock_file.fileno(),)
 
     def release(self) -> None:
         lock_file, self.lock_file = self.lock_file, None

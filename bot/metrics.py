@@ -104,6 +104,7 @@ class Metrics:
             ["platform", "outcome"],
             registry=self.registry,
         )
+        self.relay: Callable[[str, str], None] | None = None
         self.registry.register(QueueCollector(database))
         leader = Gauge(
             "cadence_scheduler_leader",
@@ -113,7 +114,28 @@ class Metrics:
         leader.set_function(lambda: 1.0 if leading() else 0.0)
 
     def event(self, platform: str, outcome: str) -> None:
-        self.events.labels(platform, outcome).inc()
+        if self.relay is not None:
+            self.relay(platform, outcome)
+        else:
+            self.events.labels(platform, outcome).inc()
+
+    def relay_events_to(self, relay: Callable[[str, str], None]) -> None:
+        """A worker process counts for the serving process that started it, whose ``/metrics`` is scraped."""
+        self.relay = relay
+
+    def count_processes(self, wanted: int, running: Callable[[], int]) -> None:
+        """A serving process with worker processes says how many it asks for and how many are running:
+        fewer running than wanted means what it acks is answered late, or (none running) not at all."""
+        Gauge(
+            "cadence_worker_processes_wanted",
+            "Worker processes (inbox, outbox, scheduler) this serving process starts: CADENCE_WORKER_PROCESSES",
+            registry=self.registry,
+        ).set(wanted)
+        Gauge(
+            "cadence_worker_processes_running",
+            "Worker processes of this serving process that are running and ready",
+            registry=self.registry,
+        ).set_function(lambda: float(running()))
 
     def observe(self, platform: str, kind: str, status: int, seconds: float) -> None:
         self.requests.labels(platform, kind, str(status)).inc()

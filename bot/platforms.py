@@ -17,9 +17,10 @@ from typing import Any, Protocol, TextIO
 
 from bot.config import AppConfig
 from bot.inbox_recorder import InboxRecorder
-from bot.inbox_worker import InboxWorker, RequestHandler
+from bot.inbox_worker import RequestHandler
 from bot.metrics import Metrics
 from bot.outbox_sender import OutboxSender, Transport
+from bot.polling import Wakeable
 from bot.request_runner import RequestRunner
 from bot.shared_pace import PaceBoard
 from bot.traffic import Traffic
@@ -45,7 +46,8 @@ class Parts:
     recorder: InboxRecorder
     runner: RequestRunner
     sender: OutboxSender
-    worker: InboxWorker
+    worker: Wakeable
+    """Woken when a request is recorded: this process's inbox worker, or its worker processes."""
     out: TextIO
     paces: PaceBoard | None = None
     """What the replicas keep to under each platform limit (``bot/shared_pace.py``); none: this process is alone."""
@@ -68,8 +70,13 @@ class PlatformAdapter(Protocol):
         """What the outbox sender delivers this platform's rows with (``cadence tick`` needs only this)."""
         ...
 
+    async def open_inbox(self, parts: Parts) -> RequestHandler | None:
+        """What the inbox worker runs for this platform's requests (a worker process needs only this
+        and the transport); the same one each call."""
+        ...
+
     async def start(self, parts: Parts) -> None:
-        """Start serving: after this, ``routes`` and ``inbox_handler`` are ready."""
+        """Start serving: after this, ``routes`` are ready and requests are recorded."""
         ...
 
     async def stop(self) -> None: ...
@@ -78,9 +85,6 @@ class PlatformAdapter(Protocol):
     def routes(self) -> Mapping[str, Route]:
         """The HTTP paths this platform's requests arrive on."""
         ...
-
-    @property
-    def inbox_handler(self) -> RequestHandler | None: ...
 
     def health(self) -> str:
         """One line for ``/healthz``: what this adapter is connected to."""

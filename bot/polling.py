@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -18,6 +19,14 @@ log = logging.getLogger(__name__)
 
 MIN_BACKOFF = 0.5
 MAX_BACKOFF = 10.0
+
+
+class Wakeable(Protocol):
+    """Something that works a queue and can be told there is work now: an outbox sender, an inbox
+    worker, or the worker processes doing both for a serving process (``bot/worker_processes.py``)."""
+
+    def notify(self) -> None:
+        """Work was queued: stop waiting for the next poll (callable from any thread)."""
 
 
 class Wakeup:

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from bot.outbox_sender import OutboxSender
+from bot.polling import Wakeable
 from conversations.destinations import ChannelPost, Destination, address
 from conversations.flow import Flow
 from conversations.messages import (
@@ -176,7 +176,7 @@ class RequestRunner:
         self,
         database: Database,
         flows: Sequence[Flow],
-        sender: OutboxSender,
+        sender: Wakeable,
         clock: Callable[[], datetime],
         serving: Collection[Platform] = EVERY_PLATFORM,
     ) -> None:

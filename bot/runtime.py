@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +34,8 @@ from bot.retention_tick import RetentionSchedule
 from bot.service import Service
 from bot.shared_pace import PaceBoard, PaceNews
 from bot.tick import Producer, enqueue_due
-from bot.traffic import Traffic
+from bot.traffic import SharedArrivals, Traffic
+from bot.worker_processes import WorkerProcesses, worker_command
 from conversations.flow import Flow
 from storage.database import UNAVAILABLE, Database
 
@@ -44,6 +46,10 @@ POSTGRES_CONCURRENCY = 8
 """Requests worked on at once on PostgreSQL (``CADENCE_CONCURRENCY``): most of a request's time is the
 database's round trips, and eight in flight kept both cores busy here (bench/slack_burst.py)."""
 THREADS_BESIDE_THE_WORKER = 6
+DEFAULT_WORKER_PROCESSES = 1
+"""With the serving process, both cores of a small machine: the serving process acks, the worker
+process answers (bench/slack_burst.py measured the acks of a burst at 0.3-0.5x a bare Bolt app with
+everything in one process, 0.6-0.9x with one worker process)."""
 
 LEADERSHIP_CHECK_SECONDS = 5
 """How often a follower asks for the scheduler lock (and the leader checks it still holds it): with
@@ -110,9 +116,14 @@ class Runtime:
         adapters: Sequence[PlatformAdapter] | None = None,
         out: TextIO | None = None,
         serve: bool = True,
+        worker_processes: int | None = 0,
+        traffic: Traffic | None = None,
     ) -> None:
-        """``serve`` False for a process that only delivers (``cadence tick``): what serving requests
-        needs (a signing secret, say) isn't asked for."""
+        """``serve`` False for a process that only delivers (``cadence tick``, a worker process): what
+        serving requests needs (a signing secret, say) isn't asked for. ``worker_processes``: how many
+        processes to start for the background work (``bot/worker_processes.py``); 0 does it here, None
+        takes the default.
+        ``traffic``: when requests arrive, shared with the serving process in a worker process."""
         self.adapters = list(adapters if adapters is not None else configured_adapters(config, socket_mode=socket_mode))
         for adapter in self.adapters if serve else ():
             adapter.check()
@@ -129,8 +140,8 @@ class Runtime:
         self.paces = PaceBoard(publish=self.tell_pace)
         self.stopping = asyncio.Event()
         self.ticking = asyncio.Lock()
-        self.metrics = Metrics(database, leading=lambda: self.leadership.leading)
-        self.traffic = Traffic()
+        self.metrics = Metrics(database, leading=self.leading)
+        self.traffic = traffic or Traffic(arrivals=SharedArrivals.create() if worker_processes != 0 else None)
         self.recorder = InboxRecorder(database, clock, self.traffic)
         lease = timedelta(seconds=config.cadence_lease_seconds)
         self.shutdown_grace = config.cadence_shutdown_grace_seconds
@@ -148,7 +159,10 @@ class Runtime:
             lease=lease,
             concurrency=self.concurrency,
         )
-        self.runner = RequestRunner(database, flows, self.sender, clock, serving=self.platforms)
+        self.worker_processes = self.worker_processes_for(worker_processes)
+        self.runner = RequestRunner(
+            database, flows, self.worker_processes or self.sender, clock, serving=self.platforms
+        )
         self.parts = Parts(
             config=config,
             database=database,
@@ -158,7 +172,7 @@ class Runtime:
             recorder=self.recorder,
             runner=self.runner,
             sender=self.sender,
-            worker=self.worker,
+            worker=self.worker_processes or self.worker,
             out=out or sys.stdout,
             paces=self.paces,
         )
@@ -167,6 +181,45 @@ class Runtime:
         )
         self.tasks: list[asyncio.Task] = []
         self.scheduler: AsyncIOScheduler | None = None
+        self.executor: ThreadPoolExecutor | None = None
+
+    def worker_processes_for(self, count: int | None) -> WorkerProcesses | None:
+        database_file = self.database.engine.url.database
+        in_memory = self.database.dialect == "sqlite" and (not database_file or database_file == ":memory:")
+        if count is None:
+            count = 0 if in_memory else DEFAULT_WORKER_PROCESSES
+        if not count:
+            return None
+        if self.database.dialect == "sqlite" and (count > 1 or in_memory):
+            raise ConfigError(
+                "SQLite lets one writer in at a time, so it takes one worker process on a database file: set "
+                "CADENCE_WORKER_PROCESSES=1 (or 0), or move to PostgreSQL "
+                "(DATABASE_URL=postgresql+psycopg://user@host/cadence) for more"
+            )
+        arrivals = self.traffic.arrivals
+        assert isinstance(arrivals, SharedArrivals)
+        return WorkerProcesses(
+            count,
+            self.metrics,
+            command=[*worker_command(sys.executable), "--arrivals-fd", str(arrivals.descriptor)],
+            handed_down=(arrivals.descriptor,),
+            environment={**os.environ, "DATABASE_URL": self.config.database_url},
+            grace=self.shutdown_grace,
+        )
+
+    def leading(self) -> bool:
+        """Whether this process, or one of its worker processes, runs the scheduler now (for /metrics)."""
+        if self.worker_processes is not None:
+            return self.worker_processes.leading
+        return self.leadership.leading
+
+    def use_threads(self) -> None:
+        """Threads for the requests worked on at once, with room left for recording acks and the ticks."""
+        if self.executor is None:
+            self.executor = ThreadPoolExecutor(
+                max_workers=self.concurrency + THREADS_BESIDE_THE_WORKER, thread_name_prefix="cadence"
+            )
+            asyncio.get_running_loop().set_default_executor(self.executor)
 
     async def connect(self) -> None:
         """Reach every platform before serving (``cadence serve`` calls it first, so an unreachable
@@ -175,16 +228,26 @@ class Runtime:
             await adapter.connect(self.parts)
 
     async def start(self) -> None:
-        # threads for the requests worked on at once, with room left for recording acks and the ticks
-        asyncio.get_running_loop().set_default_executor(
-            ThreadPoolExecutor(max_workers=self.concurrency + THREADS_BESIDE_THE_WORKER, thread_name_prefix="cadence")
-        )
+        """Serve every platform's routes; and work the inbox, the outbox and the scheduler here, or start
+        the worker processes that do."""
+        self.use_threads()
         for adapter in self.adapters:
             await adapter.start(self.parts)
-            self.sender.transports[adapter.platform] = await adapter.open_transport(self.parts)
-            if adapter.inbox_handler is not None:
-                self.worker.handlers[adapter.platform] = adapter.inbox_handler
             self.service.routes.update(adapter.routes)
+        if self.worker_processes is None:
+            await self.start_background()
+        else:
+            self.worker_processes.inherited = (*self.worker_processes.handed_down, *self.leadership.handed_down())
+            await self.worker_processes.start()
+
+    async def start_background(self) -> None:
+        """The inbox worker, the outbox sender, the replicas' channel and the scheduler (what a worker
+        process runs, and a serving process without any)."""
+        self.use_threads()
+        for adapter in self.adapters:
+            self.sender.transports[adapter.platform] = await adapter.open_transport(self.parts)
+            if (handler := await adapter.open_inbox(self.parts)) is not None:
+                self.worker.handlers[adapter.platform] = handler
         self.tasks.append(asyncio.create_task(self.sender.run(self.poll_interval)))
         self.tasks.append(asyncio.create_task(self.worker.run(self.poll_interval)))
         self.stopping.clear()
@@ -229,6 +292,8 @@ class Runtime:
                 task.cancel()
             await asyncio.gather(*self.tasks, return_exceptions=True)
         self.tasks.clear()
+        if self.worker_processes is not None:
+            await self.worker_processes.stop()
         await asyncio.to_thread(self.leadership.release)
         if self.session_database is not self.database:
             self.session_database.dispose()
@@ -239,7 +304,8 @@ class Runtime:
         asyncio.get_running_loop().run_in_executor(None, self.channel.tell, news)
 
     def health_lines(self) -> list[str]:
-        return [adapter.health() for adapter in self.adapters]
+        lines = [adapter.health() for adapter in self.adapters]
+        return lines if self.worker_processes is None else [*lines, self.worker_processes.health()]
 
     def serving(self, base_url: str) -> str:
         """What this process serves, for the line ``cadence serve`` prints once it does."""

@@ -11,8 +11,53 @@ traffic, with requests far apart, nothing waits at all.
 from __future__ import annotations
 
 import asyncio
+import mmap
+import os
+import struct
 import time
 from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+INSTANT = struct.Struct("d")
+
+
+class Arrivals(Protocol):
+    """When the last platform request came in (``time.monotonic``)."""
+
+    last: float
+
+
+class LocalArrivals:
+    """Within one process: the serving process does its background work itself."""
+
+    def __init__(self) -> None:
+        self.last = float("-inf")
+
+
+class SharedArrivals:
+    """Shared by a serving process and its worker processes (``bot/worker_processes.py``): eight bytes
+    of memory both map, so a worker steps aside for the requests its serving process receives. The
+    monotonic clock is the machine's, the same in every process."""
+
+    def __init__(self, descriptor: int) -> None:
+        self.descriptor = descriptor
+        self.memory = mmap.mmap(descriptor, INSTANT.size)
+
+    @classmethod
+    def create(cls) -> SharedArrivals:
+        descriptor = os.memfd_create("cadence-arrivals")
+        os.ftruncate(descriptor, INSTANT.size)
+        arrivals = cls(descriptor)
+        arrivals.last = float("-inf")
+        return arrivals
+
+    @property
+    def last(self) -> float:
+        return INSTANT.unpack_from(self.memory)[0]
+
+    @last.setter
+    def last(self, instant: float) -> None:
+        INSTANT.pack_into(self.memory, 0, instant)
 
 
 class Traffic:
@@ -23,17 +68,22 @@ class Traffic:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        arrivals: Arrivals | None = None,
     ) -> None:
         self.quiet = quiet
         self.max_wait = max_wait
         self.clock = clock
         self.sleep = sleep
-        self.last_request = float("-inf")
+        self.arrivals = arrivals or LocalArrivals()
         self.turns = asyncio.Lock()
+
+    @property
+    def last_request(self) -> float:
+        return self.arrivals.last
 
     def arrived(self) -> None:
         """A platform request has come in."""
-        self.last_request = self.clock()
+        self.arrivals.last = self.clock()
 
     def busy_for(self) -> float:
         """How much longer requests count as arriving: 0 once they paused for ``quiet`` seconds."""

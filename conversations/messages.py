@@ -8,9 +8,10 @@ outbound messages wait in the outbox and conversation state waits in the databas
 
 from __future__ import annotations
 
+import copy
 import enum
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
@@ -196,9 +197,18 @@ class Outbound:
 _OUTBOUND_FIELDS = tuple(item.name for item in fields(Outbound))
 
 
+_INBOUND_FIELDS = tuple(item.name for item in fields(Inbound))
+
+
 def inbound_to_dict(message: Inbound) -> dict[str, Any]:
-    """A JSON-ready copy of what an adapter received (before the engine adds the actor), for the inbox."""
-    return asdict(replace(message, actor=None))
+    """A JSON-ready copy of what an adapter received (before the engine adds the actor), for the inbox.
+
+    Field by field rather than ``dataclasses.asdict``, whose deep copy was a twentieth of an ack's CPU."""
+    data = {name: getattr(message, name) for name in _INBOUND_FIELDS}
+    data["actor"] = None
+    data["form"] = None if message.form is None else copy.deepcopy(dict(message.form))
+    data["reaction"] = None if message.reaction is None else asdict(message.reaction)
+    return data
 
 
 def inbound_from_dict(data: Mapping[str, Any]) -> Inbound:

@@ -99,8 +99,10 @@ def record_many(session: Session, requests: Sequence[NewRequest], now: datetime)
         }
         for key, request in sorted(first.items())
     ]
-    statement = claims.insert_ignoring_duplicates(session, INBOX, "request_key").values(rows)
-    added = set(session.connection().execute(statement.returning(INBOX.c.request_key)).scalars())
+    # one statement compiled once, its rows sent as batches of VALUES (SQLAlchemy's "insertmanyvalues"):
+    # a statement with the rows inlined compiled anew for every size of batch, a third of an ack's CPU
+    statement = claims.insert_ignoring_duplicates(session, INBOX, "request_key").returning(INBOX.c.request_key)
+    added = set(session.connection().execute(statement, rows).scalars())
     answers = []
     for request in requests:
         answers.append(request.request_key in added and first[request.request_key] is request)

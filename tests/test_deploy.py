@@ -127,8 +127,10 @@ def caddy_upstreams() -> list[str]:
 
 
 def rendered_metric_names(database: Database) -> set[str]:
-    """Every sample name /metrics serves once one request has been answered and one event recorded."""
+    """Every sample name /metrics serves once one request has been answered and one event recorded, in a
+    serving process with worker processes."""
     metrics = Metrics(database)
+    metrics.count_processes(1, lambda: 1)
     metrics.observe("slack", "command", 200, 0.01)
     metrics.event("slack", "processed")
     text = metrics.render().decode()

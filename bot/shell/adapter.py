@@ -42,8 +42,8 @@ class ShellAdapter:
     def routes(self) -> Mapping[str, Route]:
         return {}
 
-    @property
-    def inbox_handler(self) -> RequestHandler | None:
+    async def open_inbox(self, parts: Parts) -> RequestHandler | None:
+        """The shell records no requests here: a shell session runs its own flows."""
         return None
 
     def health(self) -> str:

@@ -71,19 +71,25 @@ class SlackAdapter:
             )
         return self.transport
 
+    async def open_inbox(self, parts: Parts) -> RequestHandler | None:
+        if self.inbox is None:
+            transport = await self.open_transport(parts)
+            assert isinstance(transport, SlackTransport)
+            self.inbox = SlackInbox(
+                parts.database,
+                parts.runner,
+                self.side,
+                parts.clock,
+                parts.metrics,
+                transport,
+                parts.recorder,
+                parts.worker.notify,
+            )
+        return self.inbox
+
     async def start(self, parts: Parts) -> None:
-        transport = await self.open_transport(parts)
-        assert isinstance(transport, SlackTransport)
-        self.inbox = SlackInbox(
-            parts.database,
-            parts.runner,
-            self.side,
-            parts.clock,
-            parts.metrics,
-            transport,
-            parts.recorder,
-            parts.worker.notify,
-        )
+        await self.open_inbox(parts)
+        assert self.inbox is not None
         slack = build_slack_app(
             self.config,
             parts.database,
@@ -109,10 +115,6 @@ class SlackAdapter:
     @property
     def routes(self) -> Mapping[str, Route]:
         return dict.fromkeys(SLACK_PATHS, self.route) if self.route is not None else {}
-
-    @property
-    def inbox_handler(self) -> RequestHandler | None:
-        return self.inbox
 
     def health(self) -> str:
         if self.identity is not None:

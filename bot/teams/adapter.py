@@ -85,19 +85,25 @@ class TeamsAdapter:
             )
         return self.transport
 
+    async def open_inbox(self, parts: Parts) -> RequestHandler | None:
+        if self.inbox is None:
+            await self.open_transport(parts)
+            self.inbox = TeamsInbox(
+                parts.database,
+                parts.runner,
+                self.side,
+                parts.clock,
+                parts.metrics,
+                parts.recorder,
+                parts.worker.notify,
+                self.the_sdk(),
+            )
+        return self.inbox
+
     async def start(self, parts: Parts) -> None:
-        await self.open_transport(parts)
+        await self.open_inbox(parts)
+        assert self.inbox is not None
         sdk = self.the_sdk()
-        self.inbox = TeamsInbox(
-            parts.database,
-            parts.runner,
-            self.side,
-            parts.clock,
-            parts.metrics,
-            parts.recorder,
-            parts.worker.notify,
-            sdk,
-        )
         self.route = TeamsRoute(
             sdk, self.inbox, parts.runner, self.side, self.renderers, parts.database, parts.metrics, parts.clock
         )
@@ -108,10 +114,6 @@ class TeamsAdapter:
     @property
     def routes(self) -> Mapping[str, Route]:
         return {MESSAGES_PATH: self.route} if self.route is not None else {}
-
-    @property
-    def inbox_handler(self) -> RequestHandler | None:
-        return self.inbox
 
     def health(self) -> str:
         tenant = self.config.teams_tenant_id or "any tenant"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from datetime import UTC, datetime
 
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from bot.inbox_recorder import InboxRecorder
-from bot.traffic import Traffic
+from bot.traffic import SharedArrivals, Traffic
 from conversations.messages import Platform
 from storage.database import Database
 from storage.inbox import NewRequest
@@ -117,6 +118,20 @@ def test_background_work_steps_aside_only_while_requests_arrive(quiet_for: float
     time.now += quiet_for
     asyncio.run(traffic.step_aside())
     assert sum(time.slept) == pytest.approx(expected_wait), "until requests pause for 0.1 s, never more than 0.05 s"
+
+
+def test_a_worker_process_steps_aside_for_the_requests_its_serving_process_receives() -> None:
+    """The arrivals live in memory both processes map: what one writes, the other's traffic reads."""
+    time = FakeTime()
+    serving_side = SharedArrivals.create()
+    serving = Traffic(quiet=0.1, max_wait=0.05, clock=time, sleep=time.sleep, arrivals=serving_side)
+    worker = Traffic(
+        quiet=0.1, max_wait=0.05, clock=time, sleep=time.sleep, arrivals=SharedArrivals(os.dup(serving_side.descriptor))
+    )
+    assert worker.busy_for() == 0
+    serving.arrived()
+    asyncio.run(worker.step_aside())
+    assert sum(time.slept) == pytest.approx(0.05)
 
 
 def test_a_request_the_database_does_not_record_in_time_is_refused_while_the_commit_goes_on(

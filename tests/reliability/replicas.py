@@ -238,7 +238,7 @@ def _kill_leftovers() -> None:
     """A pytest killed between a start and its ``with`` block's end still leaves no replica behind."""
     for process in list(_RUNNING):
         with contextlib.suppress(ProcessLookupError):
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)  # with its worker processes
 
 
 def cadence_environment(database_url: str, secret_key: str) -> dict[str, str]:
@@ -354,8 +354,13 @@ class Replica:
         return self
 
     def kill(self) -> None:
-        """SIGKILL: the process ends between two instructions, holding whatever it had claimed."""
-        self._signal(signal.SIGKILL)
+        """SIGKILL to the replica's every process (its process group: the serving process and its worker
+        processes), as when its machine or container dies: each ends between two instructions, holding
+        whatever it had claimed."""
+        if not self.running:
+            raise AssertionError(f"{self.name} is not running (exit {self.exits}):\n{self.log_tail()}")
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
         self.wait_for_exit(10)
 
     def terminate(self) -> None:
@@ -380,8 +385,10 @@ class Replica:
         self.process.send_signal(signum)
 
     def cleanup(self) -> None:
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):  # its worker processes too, should they outlive it
+                os.killpg(self.process.pid, signal.SIGKILL)
         if self.process is not None and self.process.poll() is None:
-            self.process.kill()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(10)
         if self.process is not None:

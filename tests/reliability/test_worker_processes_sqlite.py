@@ -1,0 +1,156 @@
+"""``cadence serve`` with a worker process (``CADENCE_WORKER_PROCESSES=1``) on SQLite, as an operator
+runs it: real processes against the fake Slack. The serving process acks and the worker answers;
+the worker keeps the database file's lock, stops with its serving process (``kill -9`` included)
+and is started again when it dies on its own. Unlike the other fault tests these need no PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conversations.messages import Platform
+from storage import org_import
+from storage.connections import new_organisation
+from storage.database import Database
+from storage.secrets import new_key
+from tests.fakes.slack_api import TEAM_ID, FakeSlackApi
+from tests.reliability.replicas import (
+    Replica,
+    answers_by_path,
+    build_command,
+    cadence_environment,
+    replica_environment,
+    run_cadence,
+    wait_until,
+)
+
+ORG = """email,name,slack_id,timezone
+ada@acme.example,Ada Lovelace,U0000001,Etc/UTC
+grace@acme.example,Grace Hopper,U0000002,Etc/UTC
+"""
+EXIT_WITHIN = 20.0
+WORKER_PID = re.compile(r"worker processes: 1 of 1 running \(pid (\d+)\)")
+
+
+@pytest.fixture
+def environment(tmp_path: Path, slack: FakeSlackApi) -> dict[str, str]:
+    """A SQLite file migrated by `cadence db upgrade`, Acme connected to Slack team T0001 in it, and what
+    `cadence serve` runs with: one worker process."""
+    url = f"sqlite:///{tmp_path / 'cadence.db'}"
+    secret_key = new_key()
+    run_cadence(["db", "upgrade"], cadence_environment(url, secret_key), tmp_path)
+    database = Database(url, secret_keys=secret_key)
+    with database.session_scope() as session:
+        workspace = new_organisation(session, "Acme", Platform.SLACK, TEAM_ID)
+        assert workspace.id is not None
+        assert org_import.import_org(session, workspace.id, ORG).ok
+    database.dispose()
+    return replica_environment(url, slack, secret_key, CADENCE_WORKER_PROCESSES="1")
+
+
+@pytest.fixture
+def served(environment: dict[str, str], tmp_path: Path) -> Iterator[Replica]:
+    """The serving process; killed after the test, whereupon its worker stops on its own (its wake pipe ends)."""
+    replica = Replica("serving", environment, tmp_path).start().wait_until_serving()
+    try:
+        yield replica
+    finally:
+        replica.cleanup()
+
+
+def worker_pid_in(replica: Replica) -> int | None:
+    """The worker process's pid, as the serving process's /healthz tells it."""
+    match = WORKER_PID.search(replica.healthz().text)
+    return int(match.group(1)) if match else None
+
+
+def worker_pid_of(replica: Replica) -> int:
+    pid = worker_pid_in(replica)
+    assert pid is not None, f"no worker process in /healthz:\n{replica.log_tail()}"
+    return pid
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+
+
+def answered(slack: FakeSlackApi, replica: Replica, name: str) -> None:
+    command = build_command(slack, name, "/cadence", "help", user_id="U0000001")
+    assert replica.post_slack(command.body).status_code == 200
+    wait_until(lambda: command.response_path in answers_by_path(slack), 15, f"{name} to be answered")
+
+
+def test_the_worker_process_answers_what_the_serving_process_acked_and_is_counted_there(
+    served: Replica, slack: FakeSlackApi
+) -> None:
+    worker = worker_pid_of(served)
+    assert worker != served.process.pid and alive(worker)
+    answered(slack, served, "first")
+    wait_until(
+        lambda: served.metric("cadence_events_total", platform="slack", outcome="processed") == 1,
+        5,
+        "the serving process's /metrics to count what its worker handled",
+    )
+    assert served.metric("cadence_scheduler_leader") == 1
+    assert served.metric("cadence_worker_processes_running") == 1
+    assert os.getpriority(os.PRIO_PROCESS, worker) > os.getpriority(os.PRIO_PROCESS, served.process.pid)
+
+
+def test_the_worker_keeps_the_database_file_s_lock_and_stops_when_its_serving_process_is_killed(
+    served: Replica, environment: dict[str, str], tmp_path: Path
+) -> None:
+    worker = worker_pid_of(served)
+    lock_file = str(tmp_path / "cadence.db.serving")
+    held = {os.readlink(f"/proc/{worker}/fd/{fd}") for fd in os.listdir(f"/proc/{worker}/fd")}
+    assert lock_file in held  # so a second `cadence serve` stays refused while the worker lives
+
+    second = Replica("second", environment, tmp_path).start()
+    assert second.wait_for_exit(60) == 1
+    assert "is already served by" in second.logs()
+
+    assert served.process is not None
+    served.process.kill()  # the serving process alone: its worker reads the end of the wake pipe
+    served.wait_for_exit(10)
+    wait_until(lambda: not alive(worker), EXIT_WITHIN, "the worker process to stop after its serving process died")
+    again = Replica("again", environment, tmp_path).start().wait_until_serving()
+    try:
+        assert again.healthz().status_code == 200
+    finally:
+        again.cleanup()
+
+
+def test_sigterm_stops_the_serving_process_and_its_worker(served: Replica) -> None:
+    worker = worker_pid_of(served)
+    served.terminate()
+    assert served.wait_for_exit(EXIT_WITHIN) in (0, -signal.SIGTERM), served.log_tail()
+    assert not alive(worker)
+
+
+def test_a_worker_process_that_dies_is_started_again_and_answers(served: Replica, slack: FakeSlackApi) -> None:
+    first = worker_pid_of(served)
+    os.kill(first, signal.SIGKILL)
+    wait_until(
+        lambda: worker_pid_in(served) not in (None, first),
+        30,
+        "a new worker process",
+        every=0.2,
+    )
+    assert "worker process 1" in served.logs() and "starting it again" in served.logs()
+    answered(slack, served, "after-restart")
+
+
+def test_more_than_one_worker_process_on_sqlite_is_refused_in_one_sentence(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    replica = Replica("two", {**environment, "CADENCE_WORKER_PROCESSES": "2"}, tmp_path).start()
+    assert replica.wait_for_exit(60) == 1
+    assert "cadence: SQLite lets one writer in at a time, so it takes one worker process" in replica.logs()

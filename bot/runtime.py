@@ -46,10 +46,12 @@ POSTGRES_CONCURRENCY = 8
 """Requests worked on at once on PostgreSQL (``CADENCE_CONCURRENCY``): most of a request's time is the
 database's round trips, and eight in flight kept both cores busy here (bench/slack_burst.py)."""
 THREADS_BESIDE_THE_WORKER = 6
+POSTGRES_COMMITS_AT_ONCE = 3
+"""Commits of recorded requests under way together on PostgreSQL (``bot/inbox_recorder.py``)."""
 DEFAULT_WORKER_PROCESSES = 1
 """With the serving process, both cores of a small machine: the serving process acks, the worker
-process answers (bench/slack_burst.py measured the acks of a burst at 0.3-0.5x a bare Bolt app with
-everything in one process, 0.6-0.9x with one worker process)."""
+process answers. A burst of commands was acked at several times the rate of one process doing both,
+and answered about twice as fast (bench/README.md, slack_burst.py)."""
 
 LEADERSHIP_CHECK_SECONDS = 5
 """How often a follower asks for the scheduler lock (and the leader checks it still holds it): with
@@ -142,7 +144,12 @@ class Runtime:
         self.ticking = asyncio.Lock()
         self.metrics = Metrics(database, leading=self.leading)
         self.traffic = traffic or Traffic(arrivals=SharedArrivals.create() if worker_processes != 0 else None)
-        self.recorder = InboxRecorder(database, clock, self.traffic)
+        self.recorder = InboxRecorder(
+            database,
+            clock,
+            self.traffic,
+            commits_at_once=POSTGRES_COMMITS_AT_ONCE if database.dialect == "postgresql" else 1,
+        )
         lease = timedelta(seconds=config.cadence_lease_seconds)
         self.shutdown_grace = config.cadence_shutdown_grace_seconds
         self.sender = OutboxSender(database, {}, clock, traffic=self.traffic, lease=lease)

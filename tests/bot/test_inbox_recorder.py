@@ -45,6 +45,44 @@ def test_a_burst_of_requests_is_committed_in_a_few_commits_and_each_hears_whethe
     assert all(row.payload == {"key": row.request_key} and row.received_at == NOW for row in rows)
 
 
+def test_commits_overlap_up_to_the_limit_but_a_person_s_next_request_waits_for_their_last(
+    any_database: Database,
+) -> None:
+    """On PostgreSQL a commit mostly waits on round trips, so several go at once; one person's requests
+    still go one commit after another, in the order they came, so they are handled in that order."""
+    recorder = InboxRecorder(any_database, lambda: NOW, commits_at_once=2)
+    real_write = recorder.write
+    under_way: list[int] = []
+    batches: list[list[str]] = []
+    lock = threading.Lock()
+    both_started = threading.Barrier(2, timeout=5)
+
+    def slow_write(recordings):
+        with lock:
+            batches.append([item.request_key for item in recordings])
+            under_way.append(len(batches))
+        if len(batches) <= 2:
+            both_started.wait()  # the first two commits are under way at the same time
+        return real_write(recordings)
+
+    recorder.write = slow_write
+
+    def by(person: str, key: str) -> NewRequest:
+        return NewRequest.from_user(Platform.SLACK, key, "T1", "inbound", {"key": key}, person)
+
+    async def burst() -> list[bool]:
+        first = asyncio.ensure_future(recorder.record(by("ada", "ada-1")))
+        await asyncio.sleep(0)  # ada's first commit starts alone
+        rest = asyncio.gather(recorder.record(by("grace", "grace-1")), recorder.record(by("ada", "ada-2")))
+        return [await first, *await rest]
+
+    assert asyncio.run(burst()) == [True, True, True]
+    assert batches == [["ada-1"], ["grace-1"], ["ada-2"]]
+    with any_database.session_scope() as session:
+        ids = {row.request_key: row.id for row in session.exec(select(InboxRequest))}
+    assert ids["ada-1"] < ids["ada-2"]
+
+
 def test_when_the_commit_fails_every_request_in_it_fails_and_the_next_ones_are_recorded(database: Database) -> None:
     recorder = InboxRecorder(database, lambda: NOW)
     real_write = recorder.write

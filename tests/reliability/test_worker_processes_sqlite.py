@@ -11,6 +11,7 @@ import signal
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from conversations.messages import Platform
@@ -18,7 +19,9 @@ from storage import org_import
 from storage.connections import new_organisation
 from storage.database import Database
 from storage.secrets import new_key
+from tests.bot.teams.harness import activity
 from tests.fakes.slack_api import TEAM_ID, FakeSlackApi
+from tests.fakes.teams_services import APP_ID, APP_SECRET, BOT_ID, CA_ENV_VARS, TENANT_ID, FakeMicrosoft
 from tests.reliability.replicas import (
     Replica,
     answers_by_path,
@@ -154,3 +157,48 @@ def test_more_than_one_worker_process_on_sqlite_is_refused_in_one_sentence(
     replica = Replica("two", {**environment, "CADENCE_WORKER_PROCESSES": "2"}, tmp_path).start()
     assert replica.wait_for_exit(60) == 1
     assert "cadence: SQLite lets one writer in at a time, so it takes one worker process" in replica.logs()
+
+
+def test_teams_is_answered_by_the_worker_process_too(
+    environment: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker signs in to Microsoft itself and answers through the Bot Connector what the serving
+    process validated and recorded."""
+    for name in (*CA_ENV_VARS, "CLIENT_ID", "CLIENT_SECRET", "TENANT_ID", "SERVICE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with FakeMicrosoft() as microsoft:
+        teams = {
+            "TEAMS_APP_ID": APP_ID,
+            "TEAMS_APP_PASSWORD": APP_SECRET,
+            "TEAMS_TENANT_ID": TENANT_ID,
+            "TEAMS_LOGIN_URL": microsoft.login_url,
+            "TEAMS_OPENID_METADATA_URL": microsoft.openid_metadata_url,
+            "TEAMS_TOKEN_ISSUER": microsoft.issuer,
+            "TEAMS_SERVICE_URL": microsoft.base_url,
+            **microsoft.ca_environment(),
+        }
+        replica = Replica("both", {**environment, **teams}, tmp_path).start().wait_until_serving()
+        try:
+            assert worker_pid_in(replica) is not None
+            body = activity(
+                "message_personal",
+                text="help",
+                activity_id="act-1",
+                service_url=microsoft.base_url,
+                user_key="29:1ada",
+                user_name="Ada Lovelace",
+                aad_object_id="00000000-0000-0000-0000-00000000ada1",
+                tenant_id=TENANT_ID,
+                conversation_id="a:chat-ada",
+                bot_id=BOT_ID,
+            )
+            posted = httpx.post(
+                replica.base_url + "/api/messages",
+                json=body,
+                headers=microsoft.authorization(APP_ID, microsoft.base_url),
+                timeout=10,
+            )
+            assert posted.status_code in (200, 202), posted.text
+            wait_until(lambda: microsoft.sent("a:chat-ada"), 20, "a reply in Ada's chat with Cadence")
+        finally:
+            replica.cleanup()

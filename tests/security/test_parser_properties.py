@@ -27,7 +27,7 @@ from conversations.goals import GoalUpdateFlow, parse_ref
 from conversations.kudos import KudosFlow, parse_kudos_text, parse_top_arguments, skill_tags
 from conversations.messages import Actor, Inbound, Platform
 from conversations.steering import steering_word
-from conversations.time_off import TimeOffFlow
+from conversations.time_off import TimeOffFlow, TimeOffRecorded
 from conversations.words import Labels
 from conversations.workspace_settings import load_settings, validate_settings
 from storage import goals_as_code, org_import
@@ -153,12 +153,13 @@ def test_a_quick_goal_update_is_an_update_or_says_what_is_wrong(text: str, start
 @example("99999-12-21", date(2026, 12, 2))
 @example("for 99999999999 weeks", date(2026, 12, 2))
 @example("31/02 to 01/03", date(2026, 12, 2))
+@example("MON", date(2000, 1, 1))  # one that is recorded: its dates are checked too
 def test_away_dates_are_recorded_or_the_problem_is_said(text: str, today: date) -> None:
     result = TimeOffFlow.record(text, today)
     shown_everywhere(result)
     assert {outbound.kind for outbound in result.outbound} <= {"time_off_recorded", "time_off_problem"}
     for change in result.changes:
-        assert today <= change.start <= change.end
+        assert isinstance(change, TimeOffRecorded) and today <= change.starts_on <= change.ends_on
 
 
 # ---- the org CSV --------------------------------------------------------------------------------------------------

@@ -91,10 +91,24 @@ def _claim_statement(
             .returning(model)
             .execution_options(**options)
         )
-    # one process (SQLite admits one writer): the sub-select runs once, inside the write lock
+    # one process (SQLite admits one writer): the sub-select runs once, inside the write lock. Waiting and
+    # stale rows are picked apart, each walking its index in order: asked together (the OR), SQLite
+    # checked every due row's predecessors and sorted them all before the limit, so a claim grew with
+    # the queue (3.6 ms among 4,000 queued requests, against 1.4 ms among 500)
+    branches = []
+    for status, since, moment in ((waiting, table.next_attempt_at, "now"), (working, table.claimed_at, "stale_before")):
+        branch = select(table.id, table.next_attempt_at).where(table.status == status, since <= sa.bindparam(moment))
+        if with_platforms:
+            branch = branch.where(col(table.platform).in_(sa.bindparam("platforms", expanding=True)))
+        if in_order_of is not None:
+            branch = branch.where(first_unfinished(model, in_order_of, waiting, working))
+        limit = sa.bindparam("limit", type_=sa.Integer)
+        branches.append(branch.order_by(table.next_attempt_at, table.id).limit(limit).subquery().select())
+    either = sa.union_all(*branches).subquery()
+    picked = select(either.c.id).order_by(either.c.next_attempt_at, either.c.id).limit(limit)
     return (
         sa.update(model)
-        .where(col(table.id).in_(candidates.scalar_subquery()), due)
+        .where(col(table.id).in_(picked.scalar_subquery()), due)
         .values(**claimed_values)
         .returning(model)
         .execution_options(**options)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from conversations.messages import Platform
@@ -158,3 +160,38 @@ def test_requests_handed_back_by_a_stopping_worker_wait_for_no_lease(any_databas
     with any_database.session_scope() as session:
         row = session.exec(select(InboxRequest)).one()
     assert (row.status, row.attempts, row.claimed_at) == (InboxStatus.QUEUED, 0, None)
+
+
+def test_a_claim_on_sqlite_walks_its_index_in_order_instead_of_sorting_every_due_row(database: Database) -> None:
+    """The limit stops the walk: a claim costs the same among 4,000 queued requests as among 500. Asked with
+    one OR of waiting and stale rows, SQLite checked every due row's predecessors and sorted them all."""
+    for index in range(200):
+        record(database, f"k{index}", f"U{index % 20}")
+    executed: list[tuple[str, Any]] = []
+
+    def capture(connection, cursor, statement, parameters, context, many) -> None:
+        executed.append((statement, parameters))
+
+    sa.event.listen(database.engine, "before_cursor_execute", capture)
+    with database.session_scope() as session:
+        assert len(inbox.claim_due(session, NOW + timedelta(minutes=1), limit=1)) == 1
+    sa.event.remove(database.engine, "before_cursor_execute", capture)
+    statement, parameters = next(item for item in executed if item[0].startswith("UPDATE inbox_requests"))
+    with database.engine.connect() as connection:
+        plan = {
+            row[0]: (row[1], row[3])
+            for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+        }
+
+    def below(node: int, ancestor: str) -> bool:
+        while node in plan:
+            node = plan[node][0]
+            if node in plan and plan[node][1] == ancestor:
+                return True
+        return False
+
+    steps = [detail for _, detail in plan.values()]
+    assert "COMPOUND QUERY" in steps, steps  # waiting rows and stale ones, each picked on its own
+    for node, (_, detail) in plan.items():
+        if "TEMP B-TREE" in detail:  # only the few rows the branches picked are sorted, never every due one
+            assert not below(node, "COMPOUND QUERY"), steps

@@ -244,7 +244,7 @@ class Runtime:
         if self.worker_processes is None:
             await self.start_background()
         else:
-            self.worker_processes.inherited = (*self.worker_processes.handed_down, *self.leadership.handed_down())
+            self.worker_processes.inherited = self.leadership.handed_down()
             await self.worker_processes.start()
 
     async def start_background(self) -> None:

@@ -122,6 +122,7 @@ class WorkerProcesses:
     handed_down: Sequence[int] = ()
     """Descriptors the command names (the shared arrivals), kept open in every worker process."""
     inherited: Sequence[int] = ()
+    """Descriptors the workers keep open without being told of them (the SQLite lock, taken after this is made)."""
     ready_timeout: float = READY_TIMEOUT_SECONDS
     restart_delays: tuple[float, float] = RESTART_DELAY_SECONDS
     stop_margin: float = STOP_MARGIN_SECONDS
@@ -235,7 +236,7 @@ class WorkerProcesses:
                 str(wake_read),
                 "--report-fd",
                 str(report_write),
-                pass_fds=(wake_read, report_write, *self.inherited),
+                pass_fds=(wake_read, report_write, *self.handed_down, *self.inherited),
                 env=dict(self.environment),
                 stdin=asyncio.subprocess.DEVNULL,
             )

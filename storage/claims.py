@@ -70,20 +70,24 @@ def _claim_statement(
     (the correlated sub-select, its alias) cost more than running it, and the sender and the worker
     claim many times a second under load."""
     table: Any = model
-    due = sa.or_(
-        sa.and_(table.status == waiting, table.next_attempt_at <= sa.bindparam("now")),
-        sa.and_(table.status == working, table.claimed_at <= sa.bindparam("stale_before")),
-    )
-    candidates = select(table.id).where(due)
-    if with_platforms:
-        candidates = candidates.where(col(table.platform).in_(sa.bindparam("platforms", expanding=True)))
-    if in_order_of is not None:
-        candidates = candidates.where(first_unfinished(model, in_order_of, waiting, working))
-    candidates = candidates.order_by(table.next_attempt_at, table.id).limit(sa.bindparam("limit", type_=sa.Integer))
+    waiting_due = sa.and_(table.status == waiting, table.next_attempt_at <= sa.bindparam("now"))
+    stale = sa.and_(table.status == working, table.claimed_at <= sa.bindparam("stale_before"))
+    due = sa.or_(waiting_due, stale)
+    limit = sa.bindparam("limit", type_=sa.Integer)
+
+    def first_due(where: Any, *columns: Any) -> Any:
+        """The earliest ``limit`` rows ``where`` holds that may be worked on now (platform, order of turn)."""
+        chosen = select(*columns).where(where)
+        if with_platforms:
+            chosen = chosen.where(col(table.platform).in_(sa.bindparam("platforms", expanding=True)))
+        if in_order_of is not None:
+            chosen = chosen.where(first_unfinished(model, in_order_of, waiting, working))
+        return chosen.order_by(table.next_attempt_at, table.id).limit(limit)
+
     claimed_values = {"status": working, "claimed_at": sa.bindparam("now"), "attempts": table.attempts + 1}
     options = {"synchronize_session": False, "populate_existing": True}
     if dialect == "postgresql":
-        picked = candidates.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
+        picked = first_due(due, table.id).with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
         return (
             sa.update(model)
             .where(table.id == picked.c.id)
@@ -95,15 +99,7 @@ def _claim_statement(
     # stale rows are picked apart, each walking its index in order: asked together (the OR), SQLite
     # checked every due row's predecessors and sorted them all before the limit, so a claim grew with
     # the queue (3.6 ms among 4,000 queued requests, against 1.4 ms among 500)
-    branches = []
-    for status, since, moment in ((waiting, table.next_attempt_at, "now"), (working, table.claimed_at, "stale_before")):
-        branch = select(table.id, table.next_attempt_at).where(table.status == status, since <= sa.bindparam(moment))
-        if with_platforms:
-            branch = branch.where(col(table.platform).in_(sa.bindparam("platforms", expanding=True)))
-        if in_order_of is not None:
-            branch = branch.where(first_unfinished(model, in_order_of, waiting, working))
-        limit = sa.bindparam("limit", type_=sa.Integer)
-        branches.append(branch.order_by(table.next_attempt_at, table.id).limit(limit).subquery().select())
+    branches = [first_due(where, table.id, table.next_attempt_at).subquery().select() for where in (waiting_due, stale)]
     either = sa.union_all(*branches).subquery()
     picked = select(either.c.id).order_by(either.c.next_attempt_at, either.c.id).limit(limit)
     return (

@@ -18,6 +18,12 @@ from storage import secrets
 
 DEFAULT_DATABASE_URL = "sqlite:///./cadence.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+POOL_SIZE = 20
+"""Connections a process keeps open: one for each thread that works with the database at once (the
+request handlers, the inbox worker's threads, the sender's, the scheduler's lock and the wake-up), so
+none is opened per unit of work. With SQLAlchemy's default of 5, the rest overflowed, and each unit of
+work past the fifth opened a connection and closed it after: on SQLite that is the schema read and
+parsed again (a third of a worker's time under a burst), on PostgreSQL a new backend."""
 
 
 class NotAnswering(Exception):
@@ -76,6 +82,7 @@ def create_engine(url: str = DEFAULT_DATABASE_URL, **engine_options) -> sa.Engin
     may be a token or someone's words."""
     parsed = normalise_url(url)
     engine_options.setdefault("hide_parameters", True)
+    engine_options.setdefault("pool_size", POOL_SIZE)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -8,7 +10,7 @@ from sqlmodel import select
 
 from conversations.messages import Platform
 from storage.connections import new_organisation
-from storage.database import Database
+from storage.database import POOL_SIZE, Database
 from storage.models import Kudos, OutboxDelivery, Person, Workspace
 
 
@@ -91,3 +93,23 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(database: Da
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_units_of_work_on_every_thread_at_once_reuse_their_connections(any_database: Database) -> None:
+    """A busy worker process has about as many threads in units of work as the pool keeps connections;
+    past SQLAlchemy's default of 5, each further one opened a connection and closed it again (on
+    SQLite the schema read anew, on PostgreSQL a new backend)."""
+    threads = POOL_SIZE - 2  # the scheduler's lock and the replicas' wake-up keep theirs
+    opened: list[object] = []
+    sa.event.listen(any_database.engine, "connect", lambda *_: opened.append(1))
+    together = threading.Barrier(threads)
+
+    def unit_of_work(_: int) -> None:
+        with any_database.session_scope() as session:
+            session.exec(select(Workspace)).all()
+            together.wait(timeout=10)  # every thread holds its connection now
+
+    for _ in range(3):
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(unit_of_work, range(threads)))
+    assert 0 < len(opened) <= threads

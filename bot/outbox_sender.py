@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from bot.polling import Wakeup, run_until_stopped
@@ -256,9 +257,9 @@ class OutboxSender:
         now = now or self.clock()
         with self.database.session_scope() as session:
             ids = [delivery.id for delivery, _ in outcomes]
-            current = {
-                row.id: row for row in session.exec(select(OutboxDelivery).where(col(OutboxDelivery.id).in_(ids)))
-            }
+            # the payload stays unread: decrypting it again for every outcome cost more than the write
+            rows = select(OutboxDelivery).where(col(OutboxDelivery.id).in_(ids)).options(defer(OutboxDelivery.payload))
+            current = {row.id: row for row in session.exec(rows)}
             return [
                 self.apply(session, current.get(delivery.id), delivery, outcome, report, now)
                 for delivery, outcome in outcomes

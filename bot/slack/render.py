@@ -18,9 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
-from bot.layout import PerTemplatesDir, chunks, fit, limit, separator
+from bot.layout import LayoutNames, PerTemplatesDir, chunks, fit, layouts_environment, limit
 from bot.slack.dialect import SlackDialect
 from conversations.messages import Choice, Form, Outbound
 from conversations.words import PlainDialect, Words
@@ -51,31 +49,17 @@ class BlockKit:
         override_dirs = list(override_dirs)
         self.words = Words(SlackDialect(), override_dirs)
         self.plain_words = Words(PlainDialect(), override_dirs)
-        self.layouts = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(path) for path in override_dirs] + [str(TEMPLATES_DIR)]),
-            undefined=jinja2.StrictUndefined,
-            autoescape=False,
-            auto_reload=False,  # templates are read once per process: no stat of every file on every message
-        )
-        self.layouts.filters["limit"] = limit
-        self.layouts.globals["separator"] = separator
+        self.layouts = layouts_environment(override_dirs, TEMPLATES_DIR)
+        self.message_layout = LayoutNames(self.layouts, "message", "message.json.j2")
 
     def _layout(self, name: str, context: Mapping[str, Any]) -> Any:
         return json.loads(self.layouts.get_template(name).render(**context))
-
-    def _layout_name(self, kind: str, default: str) -> str:
-        candidate = f"message_{kind}.json.j2"
-        try:
-            self.layouts.get_template(candidate)
-        except jinja2.TemplateNotFound:
-            return default
-        return candidate
 
     def message(self, outbound: Outbound, slack_ids: Mapping[int, str] | None = None) -> dict[str, Any]:
         """``text`` (the notification and accessibility fallback) and ``blocks`` for chat.postMessage;
         ``slack_ids`` (person id → Slack user id) turns the people it mentions into Slack mentions."""
         context, text = self._blocks(outbound, slack_ids, MESSAGE_BLOCK_LIMIT)
-        blocks = self._layout(self._layout_name(outbound.kind, "message.json.j2"), context)
+        blocks = self._layout(self.message_layout(outbound.kind), context)
         return {"text": limit(text or outbound.kind, 3000), "blocks": blocks}
 
     def home(self, outbound: Outbound, slack_ids: Mapping[int, str] | None = None) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
@@ -305,6 +306,7 @@ class SlackTransport:
         self.http: aiohttp.ClientSession | None = None
         self.http_loop: asyncio.AbstractEventLoop | None = None
         self.tls: ssl.SSLContext | None = None
+        self.proxies: dict[str, str | None] = {}
 
     def tls_context(self) -> ssl.SSLContext:
         """Built once: loading the trusted certificates costs about 10 ms, more than answering a command."""
@@ -337,6 +339,15 @@ class SlackTransport:
             client.proxy = proxy_for(self.api_url)  # slack_sdk reads HTTPS_PROXY itself, but not NO_PROXY
             self.clients[token] = client
         return self.clients[token]
+
+    def proxy_for(self, url: str) -> str | None:
+        """The proxy for ``url``'s host, read from the environment once per host: every answer goes to a
+        response URL of its own, and reading the proxy settings anew cost a tenth of the answer."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self.proxies:
+            self.proxies[origin] = proxy_for(url)
+        return self.proxies[origin]
 
     async def close(self) -> None:
         if self.http is not None and not self.http.closed:
@@ -410,7 +421,7 @@ class SlackTransport:
             session=self.session(),
             retry_handlers=[resend_on_dropped_connection()],
         )
-        webhook.proxy = proxy_for(response_url)
+        webhook.proxy = self.proxy_for(response_url)
         answer = await webhook.send_dict(body)
         if answer.status_code == 200:
             return Sent()

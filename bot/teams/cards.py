@@ -17,9 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
-from bot.layout import PerTemplatesDir, chunks, fit, limit, separator
+from bot.layout import LayoutNames, PerTemplatesDir, chunks, fit, layouts_environment, limit
 from bot.teams.dialect import TeamsDialect, escape, mention_text
 from bot.teams.translate import CHOICE, CHOICE_SET, FORM, PICKS_INPUT, VERB
 from conversations.messages import Form, Outbound
@@ -76,26 +74,12 @@ class AdaptiveCards:
         self.words = Words(TeamsDialect(), override_dirs)
         self.plain_words = Words(PlainDialect(), override_dirs)
         self.labels = Labels(override_dirs)
-        self.layouts = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(path) for path in override_dirs] + [str(TEMPLATES_DIR)]),
-            undefined=jinja2.StrictUndefined,
-            autoescape=False,
-            auto_reload=False,  # templates are read once per process: no stat of every file on every message
-        )
-        self.layouts.filters["limit"] = limit
+        self.layouts = layouts_environment(override_dirs, TEMPLATES_DIR)
+        self.card_layout = LayoutNames(self.layouts, "card", "card.json.j2")
         self.layouts.filters["text"] = escape  # plain words in a TextBlock, whose Markdown must not read them
-        self.layouts.globals["separator"] = separator
 
     def _layout(self, name: str, context: Mapping[str, Any]) -> dict[str, Any]:
         return json.loads(self.layouts.get_template(name).render(**context))
-
-    def _layout_name(self, kind: str) -> str:
-        candidate = f"card_{kind}.json.j2"
-        try:
-            self.layouts.get_template(candidate)
-        except jinja2.TemplateNotFound:
-            return "card.json.j2"
-        return candidate
 
     def message(
         self,
@@ -116,7 +100,7 @@ class AdaptiveCards:
         pieces = fit(chunks(rendered.body, TEXT_BLOCK_LIMIT), BODY_BLOCKS)
         while True:
             content = self._layout(
-                self._layout_name(outbound.kind),
+                self.card_layout(outbound.kind),
                 {
                     "title": rendered.title,  # in Teams' words: a TextBlock reads Markdown, the title too
                     "body_chunks": pieces,

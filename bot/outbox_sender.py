@@ -74,6 +74,9 @@ class Throttled(Exception):
 
 
 class Transport(Protocol):
+    async def prepare(self, deliveries: Sequence[OutboxDelivery]) -> None:
+        """Read ahead, for all of a claimed batch at once, what its deliveries need (each is delivered next)."""
+
     async def deliver(self, delivery: OutboxDelivery) -> Outcome: ...
 
     async def close(self) -> None: ...
@@ -188,12 +191,19 @@ class OutboxSender:
         # interpreter and cost a fifth of the ack throughput (bench/README.md). One thread, in turn.
         try:
             while not self.stopping.is_set() and (batch := await self.in_database(self.claim, self.clock())):
+                await self.prepare(batch)
                 await asyncio.gather(*(send(delivery) for delivery in batch))
                 await book.written()
         finally:
             if unstarted:
                 await self.in_database(self.release, unstarted)
         return report
+
+    async def prepare(self, batch: list[OutboxDelivery]) -> None:
+        """Let each platform's transport read what its part of the batch needs in one go."""
+        for platform, transport in self.transports.items():
+            if mine := [delivery for delivery in batch if delivery.platform is platform]:
+                await transport.prepare(mine)
 
     async def in_database(self, work: Callable[..., Any], *args: Any) -> Any:
         """Run ``work`` on the sender's database thread, keeping the event loop free. The clock is read

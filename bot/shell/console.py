@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol, TextIO
@@ -78,6 +78,9 @@ class ConsoleTransport:
 
     async def close(self) -> None:
         """Nothing to release: printing needs no connection."""
+
+    async def prepare(self, deliveries: Sequence[OutboxDelivery]) -> None:
+        """Nothing to read ahead: the shell prints to the few people at its keyboard, one row each."""
 
     async def deliver(self, delivery: OutboxDelivery) -> Outcome:
         message = outbound_from_dict(delivery.payload["outbound"])

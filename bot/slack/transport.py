@@ -17,7 +17,7 @@ import logging
 import ssl
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,16 +45,14 @@ from conversations.destinations import (
     PrivateReply,
     ReplyHere,
     destination_from_dict,
-    reader_of,
 )
 from conversations.home import HOME
 from conversations.messages import Outbound, Platform, outbound_from_dict
-from conversations.words import mentioned_person_ids
-from conversations.workspace_settings import load_settings
-from storage import connections, outbox, people
-from storage.conversation_store import reference_for, remember_reference
+from storage import outbox
+from storage.conversation_store import remember_reference
 from storage.database import Database
-from storage.models import OutboxDelivery, Person, Workspace
+from storage.models import OutboxDelivery, Person
+from storage.recipients import Recipients, read_recipients
 
 log = logging.getLogger(__name__)
 
@@ -280,6 +278,26 @@ class Addressee:
         return self.slack_user
 
 
+def addressee_of(delivery: OutboxDelivery, destination: Destination, known: Recipients) -> Addressee:
+    if delivery.workspace_id not in known.workspaces:
+        return Addressee(None, None)
+    addressee = Addressee(
+        known.external_id(delivery.workspace_id),
+        known.templates_dir(delivery.workspace_id),
+        mentioned=known.mentioned(delivery),
+    )
+    person = known.reader(destination)
+    if person is None or person.id is None:
+        return addressee
+    channel = known.references.get(person.id, {}).get("channel")
+    return replace(
+        addressee,
+        person=person,
+        slack_user=known.identities.get(person.id),
+        dm_channel=str(channel) if channel else None,
+    )
+
+
 class SlackTransport:
     """Sends one outbox row to Slack; needs the bot token of the row's workspace."""
 
@@ -307,6 +325,7 @@ class SlackTransport:
         self.http_loop: asyncio.AbstractEventLoop | None = None
         self.tls: ssl.SSLContext | None = None
         self.proxies: dict[str, str | None] = {}
+        self.addressees: dict[int | None, Addressee] = {}  # the batch read ahead (``prepare``), by delivery id
 
     def tls_context(self) -> ssl.SSLContext:
         """Built once: loading the trusted certificates costs about 10 ms, more than answering a command."""
@@ -360,8 +379,9 @@ class SlackTransport:
         as a message where it belongs."""
         outbound = outbound_from_dict(delivery.payload["outbound"])
         destination = destination_from_dict(delivery.payload["destination"])
-        # off the loop: several deliveries go out at once, and the acks must not wait behind their queries
-        addressee = await asyncio.to_thread(self.look_up, delivery, destination)
+        addressee = self.addressees.pop(delivery.id, None)
+        if addressee is None:  # sent on its own, not in a batch read ahead: off the loop, as the acks must not wait
+            addressee = (await asyncio.to_thread(self.look_up_all, [delivery]))[delivery.id]
         if not addressee.team_id:
             return Failed("the workspace is not connected to Slack")
         blocks = self.renderers.get(addressee.templates_dir)
@@ -381,29 +401,16 @@ class SlackTransport:
         except (aiohttp.ClientError, SlackRequestError, TimeoutError) as error:
             return RetryLater(f"could not reach Slack: {type(error).__name__}: {error}")
 
-    def look_up(self, delivery: OutboxDelivery, destination: Destination) -> Addressee:
+    async def prepare(self, deliveries: Sequence[OutboxDelivery]) -> None:
+        """Read what the batch about to go out needs, in one unit of work for all of it."""
+        self.addressees = await asyncio.to_thread(self.look_up_all, deliveries)
+
+    def look_up_all(self, deliveries: Sequence[OutboxDelivery]) -> dict[int | None, Addressee]:
+        """Where each delivery goes and what its message needs (``storage/recipients.py``), by delivery id."""
+        addressed = [(delivery, destination_from_dict(delivery.payload["destination"])) for delivery in deliveries]
         with self.database.session_scope() as session:
-            workspace = session.get(Workspace, delivery.workspace_id)
-            if workspace is None or workspace.id is None:
-                return Addressee(None, None)
-            outbound = delivery.payload.get("outbound") or {}
-            mentioned = people.identities(session, mentioned_person_ids(outbound.get("data")), Platform.SLACK)
-            addressee = Addressee(
-                connections.external_id_of(session, workspace.id, Platform.SLACK),
-                load_settings(workspace.settings).templates_dir,
-                mentioned=mentioned,
-            )
-            person_id = reader_of(destination)
-            person = session.get(Person, person_id) if person_id is not None else None
-            if person is None or person.id is None:
-                return addressee
-            channel = (reference_for(session, person.id, Platform.SLACK) or {}).get("channel")
-            return replace(
-                addressee,
-                person=person,
-                slack_user=people.identity_of(session, person.id, Platform.SLACK),
-                dm_channel=str(channel) if channel else None,
-            )
+            known = read_recipients(session, Platform.SLACK, addressed)
+        return {delivery.id: addressee_of(delivery, destination, known) for delivery, destination in addressed}
 
     def api(self, team_id: str) -> PacedApi:
         """Web API calls as the bot of ``team_id``, paced under Slack's rate limits."""

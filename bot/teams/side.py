@@ -60,8 +60,12 @@ class TeamsSide:
 
 def chat_with(session: Session, person_id: int) -> dict[str, Any] | None:
     """The person's chat with Cadence, unless it was closed."""
-    reference = reference_for(session, person_id, Platform.TEAMS)
-    return None if reference is None or reference.get(GONE) else reference
+    return open_chat(reference_for(session, person_id, Platform.TEAMS))
+
+
+def open_chat(reference: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The chat a person's stored conversation reference names, unless it was closed."""
+    return None if reference is None or reference.get(GONE) else dict(reference)
 
 
 def mark_gone(session: Session, workspace_id: int, person_id: int) -> None:

@@ -19,7 +19,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +28,7 @@ import httpx
 from microsoft_teams.api import MessageActivityInput
 from microsoft_teams.api.clients.conversation.params import CreateConversationParams
 from msal.exceptions import MsalError
+from sqlmodel import Session
 
 from bot import data_files
 from bot.charts import CHARTS, compact_png
@@ -36,16 +37,14 @@ from bot.shared_pace import PaceBoard
 from bot.teams import files
 from bot.teams.cards import AdaptiveCards, Card, Renderers
 from bot.teams.sdk import TeamsSdk
-from bot.teams.side import channel_named, channel_names, chat_with, service_url_of
+from bot.teams.side import channel_named, channel_names, open_chat, service_url_of
 from bot.teams.translate import FILE_CONTEXT, message_ref
-from conversations.destinations import ChannelPost, Destination, ReplyHere, destination_from_dict, reader_of
+from conversations.destinations import ChannelPost, Destination, ReplyHere, destination_from_dict
 from conversations.messages import Outbound, Platform, outbound_from_dict
-from conversations.words import mentioned_person_ids
-from conversations.workspace_settings import load_settings
-from storage import connections, people
 from storage.conversation_store import remember_reference
 from storage.database import Database
-from storage.models import OutboxDelivery, Person, Workspace
+from storage.models import OutboxDelivery, Person
+from storage.recipients import Recipients, read_recipients
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +201,7 @@ class TeamsTransport:
         self.clock = clock
         self.limits = limits or TeamsLimits(clock)
         self.created: dict[int, asyncio.Future[Mapping[str, Any]]] = {}
+        self.addressees: dict[int | None, Addressee] = {}  # the batch read ahead (``prepare``), by delivery id
 
     async def close(self) -> None:
         """The SDK's HTTP client lives as long as the process."""
@@ -209,7 +209,9 @@ class TeamsTransport:
     async def deliver(self, delivery: OutboxDelivery) -> Outcome:
         outbound = outbound_from_dict(delivery.payload["outbound"])
         destination = destination_from_dict(delivery.payload["destination"])
-        addressee = self.look_up(delivery, destination)
+        addressee = self.addressees.pop(delivery.id, None)
+        if addressee is None:  # sent on its own, not in a batch read ahead: off the loop, as the acks must not wait
+            addressee = (await asyncio.to_thread(self.look_up_all, [delivery]))[delivery.id]
         if not addressee.tenant:
             return Failed("the organisation is not connected to Teams")
         cards = self.renderers.get(addressee.templates_dir)
@@ -275,37 +277,56 @@ class TeamsTransport:
                 return None
             return outbound_from_dict(asked.payload["outbound"]), destination_from_dict(asked.payload["destination"])
 
-    def look_up(self, delivery: OutboxDelivery, destination: Destination) -> Addressee:
+    async def prepare(self, deliveries: Sequence[OutboxDelivery]) -> None:
+        """Read what the batch about to go out needs, in one unit of work for all of it."""
+        self.addressees = await asyncio.to_thread(self.look_up_all, deliveries)
+
+    def look_up_all(self, deliveries: Sequence[OutboxDelivery]) -> dict[int | None, Addressee]:
+        """Where each delivery goes and what its message needs (``storage/recipients.py``), by delivery id."""
+        addressed = [(delivery, destination_from_dict(delivery.payload["destination"])) for delivery in deliveries]
         with self.database.session_scope() as session:
-            workspace = session.get(Workspace, delivery.workspace_id)
-            if workspace is None or workspace.id is None:
-                return Addressee(None, None, None)
-            outbound = delivery.payload.get("outbound") or {}
-            mentioned = people.identities(session, mentioned_person_ids(outbound.get("data")), Platform.TEAMS)
-            addressee = Addressee(
-                connections.external_id_of(session, workspace.id, Platform.TEAMS),
-                load_settings(workspace.settings).templates_dir,
-                None,
-                mentioned=mentioned,
-            )
-            person_id = reader_of(destination)
-            person = session.get(Person, person_id) if person_id is not None else None
-            chat = chat_with(session, person.id) if person is not None and person.id is not None else None
-            if chat is not None and chat.get("service_url"):
-                addressee = replace(addressee, service_url=str(chat["service_url"]))
-            else:  # a channel, or someone whose chat is still to be created: the tenant's Bot Connector
-                addressee = replace(addressee, service_url=service_url_of(session, workspace.id))
-            if isinstance(destination, ChannelPost) and not destination.channel.startswith("19:"):
-                return replace(
-                    addressee,
-                    channel=channel_named(session, workspace.id, destination.channel),
-                    channel_names=tuple(channel_names(session, workspace.id)),
-                )
-            if person is None or person.id is None:
-                return addressee
+            known = read_recipients(session, Platform.TEAMS, addressed)
+            tenant_urls: dict[int, str | None] = {}
+            return {
+                delivery.id: self.addressee_of(session, delivery, destination, known, tenant_urls)
+                for delivery, destination in addressed
+            }
+
+    @staticmethod
+    def addressee_of(
+        session: Session,
+        delivery: OutboxDelivery,
+        destination: Destination,
+        known: Recipients,
+        tenant_urls: dict[int, str | None],
+    ) -> Addressee:
+        """``tenant_urls``: each organisation's Bot Connector, read once for the batch when a delivery needs it."""
+        workspace_id = delivery.workspace_id
+        if workspace_id not in known.workspaces:
+            return Addressee(None, None, None)
+        addressee = Addressee(
+            known.external_id(workspace_id),
+            known.templates_dir(workspace_id),
+            None,
+            mentioned=known.mentioned(delivery),
+        )
+        person = known.reader(destination)
+        chat = open_chat(known.references.get(person.id)) if person is not None and person.id is not None else None
+        if chat is not None and chat.get("service_url"):
+            addressee = replace(addressee, service_url=str(chat["service_url"]))
+        else:  # a channel, or someone whose chat is still to be created: the tenant's Bot Connector
+            if workspace_id not in tenant_urls:
+                tenant_urls[workspace_id] = service_url_of(session, workspace_id)
+            addressee = replace(addressee, service_url=tenant_urls[workspace_id])
+        if isinstance(destination, ChannelPost) and not destination.channel.startswith("19:"):
             return replace(
-                addressee, person=person, teams_user=people.identity_of(session, person.id, Platform.TEAMS), chat=chat
+                addressee,
+                channel=channel_named(session, workspace_id, destination.channel),
+                channel_names=tuple(channel_names(session, workspace_id)),
             )
+        if person is None or person.id is None:
+            return addressee
+        return replace(addressee, person=person, teams_user=known.identities.get(person.id), chat=chat)
 
     async def conversation_for(self, destination: Destination, addressee: Addressee) -> tuple[str, str]:
         """Where the message goes, and the Bot Connector that serves it."""

@@ -25,9 +25,14 @@ class CountsSends:
 
     def __init__(self) -> None:
         self.sent: list[str] = []
+        self.prepared: list[list[str]] = []
+
+    async def prepare(self, deliveries) -> None:
+        self.prepared.append([delivery.dedupe_key for delivery in deliveries])
 
     async def deliver(self, delivery: OutboxDelivery) -> Sent:
         await asyncio.sleep(0)
+        assert any(delivery.dedupe_key in batch for batch in self.prepared), "sent before its batch was read ahead"
         self.sent.append(delivery.dedupe_key)
         return Sent(f"m-{delivery.id}")
 
@@ -56,6 +61,7 @@ def test_a_busy_sender_stores_a_batchs_outcomes_in_a_few_commits(database: Datab
     report = asyncio.run(sender.drain())
     sa.event.remove(database.engine, "commit", count)
     assert report.sent == 40 and sorted(platform.sent) == sorted(f"k{index}" for index in range(40))
+    assert [len(batch) for batch in platform.prepared] == [20, 20]  # each claimed batch read ahead at once
     with database.session_scope() as session:
         rows = session.exec(select(OutboxDelivery)).all()
     assert {row.status for row in rows} == {DeliveryStatus.SENT}

@@ -41,6 +41,9 @@ class RecordingTransport:
     def __init__(self, platform: Platform, log: list[tuple[Platform, str, str]]) -> None:
         self.platform, self.log = platform, log
 
+    async def prepare(self, deliveries) -> None:
+        """Nothing to read ahead."""
+
     async def deliver(self, delivery: OutboxDelivery) -> Sent:
         self.log.append((self.platform, delivery.kind, delivery.recipient))
         return Sent(f"{self.platform}:{delivery.id}")

@@ -34,6 +34,9 @@ class KeyRecorder:
     def __init__(self) -> None:
         self.delivered: Counter[str] = Counter()
 
+    async def prepare(self, deliveries) -> None:
+        """Nothing to read ahead."""
+
     async def deliver(self, delivery: OutboxDelivery) -> Sent:
         self.delivered[delivery.dedupe_key] += 1
         return Sent(f"m{delivery.id}")

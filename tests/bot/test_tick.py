@@ -42,6 +42,9 @@ def test_a_failing_workspace_neither_rolls_back_nor_blocks_the_others(database: 
 
 
 class PrintsNothing:
+    async def prepare(self, deliveries) -> None:
+        """Nothing to read ahead."""
+
     async def deliver(self, delivery):
         return Sent("ok")
 

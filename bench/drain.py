@@ -7,13 +7,14 @@ Slack. This measures what one command costs, without the noise of a live burst: 
 whole inbox, then sends the whole outbox, each timed on its own (CPU of the process, wall time, SQL
 statements). The fake Slack runs in the parent process, so its CPU is not counted.
 
-    .venv/bin/python bench/drain.py [--commands 1500] [--database sqlite|postgres|both]
+    .venv/bin/python bench/drain.py [--commands 1500] [--database sqlite|postgres|both] [--statements]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import json
 import os
@@ -60,6 +61,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--commands", type=int, default=1500)
     parser.add_argument("--database", choices=("postgres", "sqlite", "both"), default="both")
+    parser.add_argument("--statements", action="store_true", help="the commonest statements of each phase")
     parser.add_argument("--child", nargs=2, metavar=("DATABASE_URL", "COMMANDS_FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -86,7 +88,11 @@ def main() -> None:
             answered = {call.path for call in slack.calls(RESPONSE_URL) if f"/{label}-" in call.path}
             print(f"{name}: {len(answered):,} of {args.commands:,} commands answered")
             for phase in ("recording", "inbox", "outbox"):
+                commonest = result[phase].pop("commonest")
                 print(f"  {phase:<9} {Phase(**result[phase]).per_item()}")
+                if args.statements:
+                    for text, times in commonest:
+                        print(f"      {times / max(result[phase]['items'], 1):5.2f} x {text}")
             inbox, outbox = Phase(**result["inbox"]), Phase(**result["outbox"])
             both = (inbox.cpu_seconds + outbox.cpu_seconds) / max(inbox.items, 1)
             print(f"  per command, handled and delivered: {1000 * both:.1f} ms CPU")
@@ -127,15 +133,21 @@ async def drain_in_this_process(database_url: str, commands_file: str) -> dict:
         if (handler := await adapter.open_inbox(runtime.parts)) is not None:
             runtime.worker.handlers[adapter.platform] = handler
     statements = [0]
-    sa.event.listen(
-        runtime.database.engine, "before_cursor_execute", lambda *_: statements.__setitem__(0, statements[0] + 1)
-    )
+    texts: collections.Counter[str] = collections.Counter()
+
+    def count(connection, cursor, statement, *_) -> None:
+        statements[0] += 1
+        texts[" ".join(statement.split())[:110]] += 1
+
+    sa.event.listen(runtime.database.engine, "before_cursor_execute", count)
     commands = json.loads(Path(commands_file).read_text())
 
     async def phase(work) -> dict:
+        texts.clear()
         cpu, wall, before = time.process_time(), time.perf_counter(), statements[0]
         items = await work()
-        return asdict(Phase(items, time.process_time() - cpu, time.perf_counter() - wall, statements[0] - before))
+        measured = asdict(Phase(items, time.process_time() - cpu, time.perf_counter() - wall, statements[0] - before))
+        return {**measured, "commonest": texts.most_common(12)}
 
     async def record() -> int:
         limit = asyncio.Semaphore(RECORDING_CONCURRENCY)

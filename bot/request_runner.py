@@ -100,6 +100,7 @@ class Deliveries:
         self.forms_in_conversation = forms_in_conversation
         self.handled = Handled(templates_dir=load_settings(workspace.settings).templates_dir)
         self.rows: list[dict[str, Any]] = []
+        self.connected: set[Platform] | None = None  # read on first need, once per request
 
     def send(self, inbound: Inbound, messages: Sequence[Outbound]) -> None:
         if inbound.actor is not None:
@@ -134,14 +135,22 @@ class Deliveries:
         if person_id is None or person_id == actor_id:
             return inbound.platform
         person = self.session.get(Person, person_id)
-        return (platform_of(self.session, person, self.serving) if person else None) or inbound.platform
+        if person is None:
+            return inbound.platform
+        return platform_of(self.session, person, self.in_play(), connected=True) or inbound.platform
+
+    def in_play(self) -> set[Platform]:
+        """The platforms the organisation is connected to that this process serves."""
+        if self.connected is None:
+            self.connected = connections.platforms_of(self.session, self.workspace_id)
+        return self.connected & set(self.serving)
 
     def post_in_configured_channel(
         self, index: int, message: Outbound, channel: ConfiguredChannel, inbound: Inbound
     ) -> None:
         """One post on each platform in play that the settings name a channel on (a kudos card is seen
         in Slack's #kudos and in the Teams channel alike)."""
-        in_play = (connections.platforms_of(self.session, self.workspace_id) & set(self.serving)) | {inbound.platform}
+        in_play = self.in_play() | {inbound.platform}
         for platform in ORDER:
             name = channel.on(platform)
             if platform in in_play and name:
@@ -235,7 +244,7 @@ class RequestRunner:
 
         Pass ``now`` when calling from another thread: read the clock on the event loop."""
         now = now or self.clock()
-        with self.database.session_scope() as session:
+        with self.database.session_scope(hold_rows=True) as session:
             work(session, now)
             if request is not None:
                 inbox.mark_done(session, request, now)

@@ -75,10 +75,13 @@ def reach_for(session: Session, workspace_id: int, serving: Collection[Platform]
     return Reach(platforms, by_person)
 
 
-def platform_of(session: Session, person: Person, serving: Collection[Platform] = EVERY_PLATFORM) -> Platform | None:
-    """One person's platform (as ``reach_for`` would choose it), for a message a request owes them."""
+def platform_of(
+    session: Session, person: Person, serving: Collection[Platform] = EVERY_PLATFORM, *, connected: bool = False
+) -> Platform | None:
+    """One person's platform (as ``reach_for`` would choose it), for a message a request owes them;
+    ``connected`` when ``serving`` holds only platforms the organisation is connected to (read already)."""
     assert person.id is not None
-    platforms = connections.platforms_of(session, person.workspace_id) & set(serving)
+    platforms = set(serving) if connected else connections.platforms_of(session, person.workspace_id) & set(serving)
     available = set(
         session.exec(
             select(PersonIdentity.platform).where(

@@ -29,6 +29,9 @@ from storage.models import InboxRequest
 
 log = logging.getLogger(__name__)
 
+CLAIM_BATCH = 20
+"""Requests claimed at a time, worked on ``concurrency`` at once: one claim for one request (SQLite works
+one at a time) cost as much as a sixth of handling it, under a queue of thousands."""
 INBOX_RETRIES = RetryPolicy(max_attempts=3, base_delay=timedelta(seconds=1), max_delay=timedelta(seconds=30))
 
 
@@ -52,6 +55,7 @@ class InboxWorker:
         policy: RetryPolicy = INBOX_RETRIES,
         rng: random.Random | None = None,
         concurrency: int = 1,
+        batch_size: int = CLAIM_BATCH,
         lease: timedelta = inbox.DEFAULT_LEASE,
     ) -> None:
         self.database = database
@@ -62,6 +66,7 @@ class InboxWorker:
         self.policy = policy
         self.rng = rng or random.Random()
         self.concurrency = concurrency
+        self.batch_size = batch_size
         self.lease = lease
         self.wakeup = Wakeup()
         self.stopping = asyncio.Event()
@@ -79,11 +84,15 @@ class InboxWorker:
         self.wakeup.set()
 
     def claim(self, now: datetime) -> list[InboxRequest]:
-        """Take as many due requests as are worked on at once (one per person: see ``inbox.claim_due``);
-        a process that stops hands back those it has not started."""
+        """Take a batch of due requests (one per person: see ``inbox.claim_due``), at least as many as are
+        worked on at once; a process that stops hands back those it has not started."""
         with self.database.session_scope() as session:
             return inbox.claim_due(
-                session, now, limit=self.concurrency, lease=self.lease, platforms=list(self.handlers)
+                session,
+                now,
+                limit=max(self.batch_size, self.concurrency),
+                lease=self.lease,
+                platforms=list(self.handlers),
             )
 
     async def drain(self) -> int:
@@ -97,20 +106,22 @@ class InboxWorker:
         return taken
 
     async def work_through(self, batch: list[InboxRequest]) -> None:
-        """Work on a batch's requests at once: each is a different person's, and most of a request's time
-        is spent waiting on the database's round trips, which one at a time capped the whole service at
-        a few dozen commands a second. A request not started when the worker stops is handed back; one
-        cut short by the database going away is handed back once it is back."""
+        """Work on a batch's requests, ``concurrency`` at once: each is a different person's, and most of a
+        request's time is spent waiting on the database's round trips, which one at a time capped the
+        whole service at a few dozen commands a second. A request not started when the worker stops is
+        handed back; one cut short by the database going away is handed back once it is back."""
         finished: set[int | None] = set()
+        at_once = asyncio.Semaphore(self.concurrency)
 
         async def one(request: InboxRequest) -> None:
-            if self.stopping.is_set():
-                return
-            await self.traffic.step_aside()
-            if self.stopping.is_set():
-                return
-            await self.work_on(request)
-            finished.add(request.id)
+            async with at_once:
+                if self.stopping.is_set():
+                    return
+                await self.traffic.step_aside()
+                if self.stopping.is_set():
+                    return
+                await self.work_on(request)
+                finished.add(request.id)
 
         def unfinished() -> list[InboxRequest]:
             return [request for request in batch if request.id not in finished]

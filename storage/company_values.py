@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from conversations.workspace_settings import CompanyValueSetting
@@ -50,10 +53,14 @@ def sync(session: Session, workspace_id: int, wanted: Iterable[CompanyValueSetti
 
 
 def active(session: Session, workspace_id: int) -> list[CompanyValue]:
-    return list(
-        session.exec(
-            select(CompanyValue)
-            .where(CompanyValue.workspace_id == workspace_id, CompanyValue.active)
-            .order_by(CompanyValue.slug)
-        )
+    return list(session.exec(_active(), params={"workspace_id": workspace_id}))
+
+
+@functools.cache
+def _active() -> Any:
+    """Built once (every kudos reads the values): building a statement cost more than running it."""
+    return (
+        select(CompanyValue)
+        .where(CompanyValue.workspace_id == sa.bindparam("workspace_id"), CompanyValue.active)
+        .order_by(CompanyValue.slug)
     )

@@ -12,6 +12,10 @@ SQLite needs none of this: it lets one writer in at a time, and one process serv
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from storage.models import Person, Workspace
@@ -19,7 +23,13 @@ from storage.models import Person, Workspace
 
 def hold_person(session: Session, person_id: int) -> None:
     """Everything one person does is done one unit of work at a time, on every platform and replica."""
-    session.exec(select(Person.id).where(Person.id == person_id).with_for_update(key_share=True)).all()
+    session.exec(_hold_person(), params={"person_id": person_id}).all()
+
+
+@functools.cache
+def _hold_person() -> Any:
+    """Built once (every request takes the lock): building a statement cost more than running it."""
+    return select(Person.id).where(Person.id == sa.bindparam("person_id")).with_for_update(key_share=True)
 
 
 def hold_organisation(session: Session, workspace_id: int) -> None:

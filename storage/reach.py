@@ -10,9 +10,12 @@ a first message from them): their check-in is then caught up like any other.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import Row
 from sqlmodel import Session, col, select
 
@@ -75,6 +78,15 @@ def reach_for(session: Session, workspace_id: int, serving: Collection[Platform]
     return Reach(platforms, by_person)
 
 
+@functools.cache
+def _platforms_known() -> Any:
+    """Built once (a message to someone else asks where they are): building it cost more than running it."""
+    return select(PersonIdentity.platform).where(
+        PersonIdentity.person_id == sa.bindparam("person_id"),
+        col(PersonIdentity.platform).in_(sa.bindparam("platforms", expanding=True)),
+    )
+
+
 def platform_of(
     session: Session, person: Person, serving: Collection[Platform] = EVERY_PLATFORM, *, connected: bool = False
 ) -> Platform | None:
@@ -82,13 +94,7 @@ def platform_of(
     ``connected`` when ``serving`` holds only platforms the organisation is connected to (read already)."""
     assert person.id is not None
     platforms = set(serving) if connected else connections.platforms_of(session, person.workspace_id) & set(serving)
-    available = set(
-        session.exec(
-            select(PersonIdentity.platform).where(
-                PersonIdentity.person_id == person.id, col(PersonIdentity.platform).in_(list(platforms))
-            )
-        ).all()
-    )
+    available = set(session.exec(_platforms_known(), params={"person_id": person.id, "platforms": list(platforms)}))
     if Platform.SHELL in platforms and person.email:
         available.add(Platform.SHELL)
     return choose(person, available)

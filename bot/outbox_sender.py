@@ -200,10 +200,15 @@ class OutboxSender:
         return report
 
     async def prepare(self, batch: list[OutboxDelivery]) -> None:
-        """Let each platform's transport read what its part of the batch needs in one go."""
+        """Let each platform's transport read what its part of the batch needs in one go. If that fails
+        (the database went away since the claim, a row it can't read), each delivery reads what it needs
+        itself, and a failure there is that delivery's own retry (``attempt``), not its batch's."""
         for platform, transport in self.transports.items():
             if mine := [delivery for delivery in batch if delivery.platform is platform]:
-                await transport.prepare(mine)
+                try:
+                    await transport.prepare(mine)
+                except Exception:
+                    log.exception("reading ahead for %d deliveries on %s failed", len(mine), platform.value)
 
     async def in_database(self, work: Callable[..., Any], *args: Any) -> Any:
         """Run ``work`` on the sender's database thread, keeping the event loop free. The clock is read

@@ -403,6 +403,7 @@ class SlackTransport:
 
     async def prepare(self, deliveries: Sequence[OutboxDelivery]) -> None:
         """Read what the batch about to go out needs, in one unit of work for all of it."""
+        self.addressees = {}  # nothing of an earlier batch is used again, even if this read fails
         self.addressees = await asyncio.to_thread(self.look_up_all, deliveries)
 
     def look_up_all(self, deliveries: Sequence[OutboxDelivery]) -> dict[int | None, Addressee]:

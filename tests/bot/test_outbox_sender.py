@@ -94,3 +94,25 @@ def test_outcomes_the_database_could_not_take_are_stored_once_it_is_back_and_nev
     assert len(platform.sent) == 5, "what was sent while the database was away is not sent again"
     with database.session_scope() as session:
         assert {row.status for row in session.exec(select(OutboxDelivery))} == {DeliveryStatus.SENT}
+
+
+class CannotReadAhead(CountsSends):
+    async def prepare(self, deliveries) -> None:
+        raise sa.exc.OperationalError("SELECT workspaces", {}, Exception("the database restarts"))
+
+    async def deliver(self, delivery: OutboxDelivery) -> Sent:
+        await asyncio.sleep(0)
+        self.sent.append(delivery.dedupe_key)
+        return Sent(f"m-{delivery.id}")
+
+
+def test_a_batch_that_cannot_be_read_ahead_is_still_sent_delivery_by_delivery(database: Database) -> None:
+    """Reading ahead only saves statements: when it fails, each delivery looks itself up as it did before,
+    instead of the whole batch staying claimed until its lease runs out."""
+    queue(database, 5)
+    platform = CannotReadAhead()
+    sender = OutboxSender(database, {Platform.SHELL: platform}, lambda: NOW)
+    report = asyncio.run(sender.drain())
+    assert report.sent == 5 and sorted(platform.sent) == [f"k{index}" for index in range(5)]
+    with database.session_scope() as session:
+        assert {row.status for row in session.exec(select(OutboxDelivery))} == {DeliveryStatus.SENT}

@@ -8,15 +8,17 @@ import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
-from bot.outbox_sender import OutboxSender, RetryPolicy
+from bot.outbox_sender import OutboxSender, RetryPolicy, Sent
 from bot.slack.render import Renderers
 from bot.slack.transport import SlackTransport
 from conversations.destinations import DirectMessage
 from conversations.messages import Outbound, Platform
 from storage import org_import, outbox
 from storage.connections import new_organisation
+from storage.conversation_store import remember_reference
 from storage.database import Database
 from storage.models import DeliveryStatus, OutboxDelivery, Person
 from tests.fakes.slack_api import FakeSlackApi
@@ -231,3 +233,43 @@ def test_a_persons_messages_keep_their_order_when_the_first_must_wait(database, 
     rows = deliveries(database)
     first_ts, second_ts = (float(rows[key].platform_message_id.split("/")[1]) for key in ("question-1", "question-2"))
     assert first_ts < second_ts
+
+
+def test_a_claimed_batch_is_read_ahead_in_a_few_statements_whatever_its_size(database, slack: FakeSlackApi) -> None:
+    """Six statements a delivery (workspace, mentions, connection, person, DM channel, Slack id) were a
+    third of the sender's work under a burst; a batch is now read in five, then sent without a read."""
+    clock = SteppingClock()
+    rows = "\n".join(f"p{index}@acme.example,Person {index},U{index:04d}" for index in range(30))
+    with database.session_scope() as session:
+        workspace = new_organisation(session, "Acme", Platform.SLACK, "T0001")
+        assert org_import.import_org(session, workspace.id, "email,name,slack_id\n" + rows + "\n").ok
+        for person in session.exec(select(Person)):
+            remember_reference(session, workspace.id, person.id, Platform.SLACK, {"channel": f"D{person.id}"})
+            message = Outbound("not_understood", {"text": person.display_name})
+            outbox.enqueue_many(session, [outbox.message_row(
+                workspace_id=workspace.id, platform=Platform.SLACK, message=message,
+                destination=DirectMessage(person.id), dedupe_key=f"k{person.id}", not_before=clock())])  # fmt: skip
+    transport = SlackTransport(database, lambda team: "xoxb-test", slack.base_url, clock, Renderers())
+    with database.session_scope() as session:
+        claimed = outbox.claim_due(session, clock(), limit=50)
+    statements: list[str] = []
+    sa.event.listen(database.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    async def read_ahead_then_send() -> tuple[int, list]:
+        await transport.prepare(claimed[:1])
+        one = len(statements)
+        statements.clear()
+        await transport.prepare(claimed)
+        assert len(statements) == one, "as many statements for thirty deliveries as for one"
+        statements.clear()
+        try:
+            return one, [await transport.deliver(row) for row in claimed]
+        finally:
+            await transport.close()
+
+    one, outcomes = asyncio.run(read_ahead_then_send())
+    assert one <= 5
+    assert statements == [], "nothing read again while sending"
+    assert all(isinstance(outcome, Sent) for outcome in outcomes)
+    channels = {call.args["channel"] for call in slack.calls("chat.postMessage")}
+    assert channels == {f"D{row.recipient.removeprefix('person:')}" for row in claimed} and len(channels) == 30

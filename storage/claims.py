@@ -25,7 +25,13 @@ Row = TypeVar("Row", bound=SQLModel)
 
 def insert_ignoring_duplicates(session: Session, table: sa.Table, key_column: str) -> Any:
     """A Core INSERT into ``table`` that skips rows whose ``key_column`` exists (cheaper than the ORM)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return _insert_ignoring_duplicates(session.get_bind().dialect.name, table, key_column)
+
+
+@functools.cache
+def _insert_ignoring_duplicates(dialect: str, table: sa.Table, key_column: str) -> Any:
+    """Built once per table (every request writes its deliveries with it): building it cost more than running it."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(table).on_conflict_do_nothing(index_elements=[key_column])
 
 

@@ -227,14 +227,10 @@ def apply_given(session: Session, actor: Actor, change: KudosGiven, now: datetim
         }
         for recipient_id in change.recipient_ids
     ]
-    kudos_ids = [connection.execute(sa.insert(KUDOS).values(row).returning(KUDOS.c.id)).scalar_one() for row in rows]
+    kudos_ids = list(connection.execute(_new_kudos(), rows).scalars())
     if change.values:
         value_ids = (
-            connection.execute(
-                sa.select(VALUES.c.id).where(
-                    VALUES.c.workspace_id == actor.workspace_id, VALUES.c.slug.in_(list(change.values))
-                )
-            )
+            connection.execute(_value_ids(), {"workspace_id": actor.workspace_id, "slugs": list(change.values)})
             .scalars()
             .all()
         )
@@ -244,6 +240,19 @@ def apply_given(session: Session, actor: Actor, change: KudosGiven, now: datetim
     if change.skills:
         named = [{"kudos_id": kudos_id, "skill": skill} for kudos_id in kudos_ids for skill in change.skills]
         connection.execute(sa.insert(KudosSkill.__table__), named)
+
+
+@functools.cache
+def _new_kudos() -> Any:
+    """Built once (a hot path): the ids come back in the order of the rows."""
+    return sa.insert(KUDOS).returning(KUDOS.c.id, sort_by_parameter_order=True)
+
+
+@functools.cache
+def _value_ids() -> Any:
+    return sa.select(VALUES.c.id).where(
+        VALUES.c.workspace_id == sa.bindparam("workspace_id"), VALUES.c.slug.in_(sa.bindparam("slugs", expanding=True))
+    )
 
 
 def apply_taken_back(session: Session, actor: Actor, change: KudosTakenBack, now: datetime) -> None:

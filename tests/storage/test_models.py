@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -113,3 +114,17 @@ def test_units_of_work_on_every_thread_at_once_reuse_their_connections(any_datab
         with ThreadPoolExecutor(max_workers=threads) as pool:
             list(pool.map(unit_of_work, range(threads)))
     assert 0 < len(opened) <= threads
+
+
+def test_a_requests_unit_of_work_reads_a_person_once_however_many_steps_ask(any_database: Database) -> None:
+    """A session holds its rows weakly: a person read by one step of a request and let go was read
+    again by the next (three more statements in a kudos). A request's unit of work holds them."""
+    _, first, _ = make_people(any_database)
+    reads: list[str] = []
+    sa.event.listen(any_database.engine, "before_cursor_execute", lambda *args: reads.append(args[2]))
+    with any_database.session_scope(hold_rows=True) as session:
+        assert session.exec(select(Person).where(Person.id == first)).one().id == first  # and let go at once
+        gc.collect()
+        before = len(reads)
+        assert session.get(Person, first) is not None
+        assert len(reads) == before, "read again"

@@ -13,8 +13,9 @@ import asyncio
 import functools
 import logging
 import random
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -136,6 +137,8 @@ class OutboxSender:
         self.wakeup = Wakeup()
         self.stopping = asyncio.Event()
         self.database_thread: ThreadPoolExecutor | None = None  # made on first use, again after close
+        self.hurried: list[str] = []  # the keys of deliveries someone waits for (``hurry``), from any thread
+        self.hurrying = threading.Lock()
         self.unrecorded: list[tuple[OutboxDelivery, Outcome]] = []
         """Outcomes the database couldn't take when they came (it was away): recorded first thing once it is
         back, so a message sent during an outage is not sent again when its lease runs out."""
@@ -157,10 +160,23 @@ class OutboxSender:
         """Something was enqueued: stop waiting for the next poll."""
         self.wakeup.set()
 
+    def hurry(self, keys: Collection[str]) -> None:
+        """Send these just-queued deliveries ahead of the queue (replies their authors wait for), and wake up."""
+        with self.hurrying:
+            self.hurried.extend(keys)
+        self.wakeup.set()
+
     def claim(self, now: datetime | None = None) -> list[OutboxDelivery]:
+        """The deliveries hurried since the last claim, if any can go now; else the next batch due. A hurried
+        one that can't go yet (its recipient's earlier message is still on its way) goes in its turn."""
+        now = now or self.clock()
+        with self.hurrying:
+            keys, self.hurried = self.hurried, []
         with self.database.session_scope() as session:
+            if keys and (hurried := outbox.claim_by_keys(session, now, keys, platforms=list(self.transports))):
+                return hurried
             return outbox.claim_due(
-                session, now or self.clock(), limit=self.batch_size, lease=self.lease, platforms=list(self.transports)
+                session, now, limit=self.batch_size, lease=self.lease, platforms=list(self.transports)
             )
 
     async def drain(self) -> DrainReport:

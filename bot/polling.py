@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Protocol
 
 import sqlalchemy as sa
@@ -27,6 +27,15 @@ class Wakeable(Protocol):
 
     def notify(self) -> None:
         """Work was queued: stop waiting for the next poll (callable from any thread)."""
+
+
+class Sender(Wakeable, Protocol):
+    """What a unit of work wakes once it has queued deliveries: the outbox sender, or the worker processes
+    that run one."""
+
+    def hurry(self, keys: Collection[str]) -> None:
+        """These deliveries were just queued and someone is waiting for them (the reply to a request): send
+        them ahead of the queue, and stop waiting for the next poll (callable from any thread)."""
 
 
 class Wakeup:

@@ -18,8 +18,8 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from bot.polling import Wakeable
-from conversations.destinations import ChannelPost, Destination, address
+from bot.polling import Sender
+from conversations.destinations import ChannelPost, CommandAnswer, Destination, PrivateReply, ReplyHere, address
 from conversations.flow import Flow
 from conversations.messages import (
     COMMAND_CHOICE,
@@ -55,6 +55,10 @@ class PlatformSide(Protocol):
         ...
 
 
+ANSWERS = (CommandAnswer, ReplyHere, PrivateReply)
+"""Where a request's author reads its reply, which they are waiting for: sent ahead of the queue."""
+
+
 @dataclass
 class Handled:
     """What the platform still does itself after the unit of work: open forms, show form problems."""
@@ -62,6 +66,7 @@ class Handled:
     forms: list[Outbound] = field(default_factory=list)  # messages whose form the platform opens
     form_errors: Outbound | None = None
     templates_dir: str | None = None
+    answers: list[str] = field(default_factory=list)  # the dedupe keys of the replies to its author: sent first
 
 
 def form_offer(form: Form, inbound: Inbound) -> Outbound:
@@ -160,13 +165,16 @@ class Deliveries:
     def enqueue(
         self, index: int, message: Outbound, destination: Destination, platform: Platform, suffix: str = ""
     ) -> None:
+        key = f"{self.key}:{index}{suffix}"
+        if isinstance(destination, ANSWERS):
+            self.handled.answers.append(key)
         self.rows.append(
             outbox.message_row(
                 workspace_id=self.workspace_id,
                 platform=platform,
                 message=message,
                 destination=destination,
-                dedupe_key=f"{self.key}:{index}{suffix}",
+                dedupe_key=key,
                 not_before=self.now,
             )
         )
@@ -185,7 +193,7 @@ class RequestRunner:
         self,
         database: Database,
         flows: Sequence[Flow],
-        sender: Wakeable,
+        sender: Sender,
         clock: Callable[[], datetime],
         serving: Collection[Platform] = EVERY_PLATFORM,
     ) -> None:
@@ -231,7 +239,7 @@ class RequestRunner:
             deliveries.flush()
             handled = deliveries.handled
 
-        self.in_unit_of_work(converse, request, now)
+        self.in_unit_of_work(converse, request, now, urgent=lambda: handled.answers)
         return handled
 
     def in_unit_of_work(
@@ -239,8 +247,12 @@ class RequestRunner:
         work: Callable[[Session, datetime], Any],
         request: InboxRequest | None = None,
         now: datetime | None = None,
+        *,
+        urgent: Callable[[], Collection[str]] | None = None,
     ) -> None:
-        """Run ``work`` in one commit, with ``request`` marked done in it; then wake the outbox sender.
+        """Run ``work`` in one commit, with ``request`` marked done in it; then wake the outbox sender,
+        and hand it the deliveries ``urgent`` names (the replies to the request) to send ahead of the queue: under
+        a burst, its author reads the answer before the cards and messages the others are sent.
 
         Pass ``now`` when calling from another thread: read the clock on the event loop."""
         now = now or self.clock()
@@ -248,7 +260,10 @@ class RequestRunner:
             work(session, now)
             if request is not None:
                 inbox.mark_done(session, request, now)
-        self.sender.notify()
+        if urgent is not None and (keys := urgent()):
+            self.sender.hurry(keys)
+        else:
+            self.sender.notify()
 
 
 def enqueue_one(

@@ -37,7 +37,7 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -161,6 +161,10 @@ class WorkerProcesses:
             for worker in self.running.values():
                 with contextlib.suppress(BlockingIOError, BrokenPipeError):  # a full pipe wakes it all the same
                     os.write(worker.wake, b".")
+
+    def hurry(self, keys: Collection[str]) -> None:
+        """Wake them: the keys stay in this process, and the worker processes send those deliveries in turn."""
+        self.notify()
 
     def ready_count(self) -> int:
         return sum(worker.ready for worker in list(self.running.values()))

@@ -117,6 +117,67 @@ def _claim_statement(
     )
 
 
+def claim_by_keys(
+    session: Session,
+    model: type[Row],
+    now: datetime,
+    *,
+    keys: Collection[str],
+    key_column: str,
+    waiting: Any,
+    working: Any,
+    platforms: Collection[Platform] | None = None,
+    in_order_of: str | None = None,
+) -> list[Row]:
+    """Take the rows whose unique ``key_column`` is one of ``keys``, when they are due and their turn has
+    come (``in_order_of``, as in ``claim_due``): the few just queued that someone is waiting for, ahead of
+    the rest of the queue.
+
+    Each is found by its key, then claimed by its id: asked in one statement with the status and due
+    time, SQLite walked the index over every due row and checked each one's key (10 ms among 6,000). On
+    PostgreSQL a row another claim has just taken fails the status test once that claim commits."""
+    # by the unique key alone: anything more, and SQLite may take another index
+    candidates = session.execute(_by_keys(model, key_column), {"keys": list(keys)}).all()
+    statement = _claim_by_id(model, waiting, working, in_order_of, platforms is not None)
+    parameters: dict[str, Any] = {"now": now}
+    if platforms is not None:
+        parameters["platforms"] = list(platforms)
+    claimed: list[Row] = []
+    for row_id, status in candidates:
+        if status == waiting:
+            claimed.extend(session.scalars(statement, {**parameters, "row_id": row_id}))
+    return sorted(claimed, key=lambda row: (getattr(row, "next_attempt_at"), getattr(row, "id") or 0))  # noqa: B009
+
+
+@functools.cache
+def _by_keys(model: type[SQLModel], key_column: str) -> Any:
+    table: Any = model
+    return sa.select(table.id, table.status).where(
+        col(getattr(table, key_column)).in_(sa.bindparam("keys", expanding=True))
+    )
+
+
+@functools.cache
+def _claim_by_id(
+    model: type[SQLModel], waiting: Any, working: Any, in_order_of: str | None, with_platforms: bool
+) -> Any:
+    table: Any = model
+    chosen = sa.and_(
+        table.id == sa.bindparam("row_id"), table.status == waiting, table.next_attempt_at <= sa.bindparam("now")
+    )
+    if with_platforms:
+        chosen = sa.and_(chosen, col(table.platform).in_(sa.bindparam("platforms", expanding=True)))
+    if in_order_of is not None:
+        chosen = sa.and_(chosen, first_unfinished(model, in_order_of, waiting, working))
+    return (
+        sa.update(model)
+        .where(chosen)
+        .values(status=working, claimed_at=sa.bindparam("now"), attempts=table.attempts + 1)
+        .returning(model)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+
+
 def first_unfinished(model: type[SQLModel], column: str, waiting: Any, working: Any) -> Any:
     """The row is the earliest unfinished one (waiting or being worked on) with its ``column`` value on
     its platform (and in its organisation: two organisations' people may share a platform id). A row

@@ -113,6 +113,23 @@ def claim_due(
     )
 
 
+def claim_by_keys(
+    session: Session, now: datetime, keys: Collection[str], *, platforms: Collection[Platform] | None = None
+) -> list[OutboxDelivery]:
+    """Take the deliveries with these dedupe keys, if they are due and their recipient's turn has come."""
+    return claims.claim_by_keys(
+        session,
+        OutboxDelivery,
+        now,
+        keys=keys,
+        key_column="dedupe_key",
+        waiting=DeliveryStatus.PENDING,
+        working=DeliveryStatus.SENDING,
+        platforms=platforms,
+        in_order_of="recipient",
+    )
+
+
 def release(session: Session, deliveries: Collection[OutboxDelivery]) -> int:
     """Give claimed deliveries that were never tried back to the other senders (a stopping process)."""
     return claims.release(

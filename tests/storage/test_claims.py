@@ -195,3 +195,25 @@ def test_a_claim_on_sqlite_walks_its_index_in_order_instead_of_sorting_every_due
     for node, (_, detail) in plan.items():
         if "TEMP B-TREE" in detail:  # only the few rows the branches picked are sorted, never every due one
             assert not below(node, "COMPOUND QUERY"), steps
+
+
+def hurry(database: Database, keys: list[str], at: datetime = NOW) -> list[str]:
+    with database.session_scope() as session:
+        return [row.dedupe_key for row in outbox.claim_by_keys(session, at, keys)]
+
+
+def test_deliveries_asked_for_by_key_are_taken_ahead_of_the_queue_when_their_turn_has_come(
+    any_database: Database,
+) -> None:
+    workspace = organisation(any_database)
+    owe(any_database, workspace, [(f"fan-out:{index}", f"U{index}") for index in range(300)])
+    owe(any_database, workspace, [("answer:ada", "answer:1"), ("dm:grace", "U7"), ("later", "answer:2")])
+    owe(any_database, workspace, [("tomorrow", "answer:3")], when=NOW + timedelta(days=1))
+    assert hurry(any_database, ["answer:ada", "dm:grace", "tomorrow", "unknown"]) == ["answer:ada"], (
+        "Grace's DM waits behind her fan-out message; tomorrow's is not due"
+    )
+    assert hurry(any_database, ["answer:ada"]) == [], "taken once"
+    assert claim(any_database, limit=300)[:2] == ["fan-out:0", "fan-out:1"], "the rest keeps its order"
+    with any_database.session_scope() as session:
+        row = outbox.by_key(session, "answer:ada")
+    assert (row.status, row.attempts, row.claimed_at) == (DeliveryStatus.SENDING, 1, NOW)

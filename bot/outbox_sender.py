@@ -167,17 +167,21 @@ class OutboxSender:
         self.wakeup.set()
 
     def claim(self, now: datetime | None = None) -> list[OutboxDelivery]:
-        """The deliveries hurried since the last claim, if any can go now; else the next batch due. A hurried
+        """A batch: the deliveries hurried since the last claim that can go now, then as many of the others
+        due as fill it (a batch of a few answers alone made the sender's work per delivery dearer). A hurried
         one that can't go yet (its recipient's earlier message is still on its way) goes in its turn."""
         now = now or self.clock()
         with self.hurrying:
             keys, self.hurried = self.hurried, []
+        platforms = list(self.transports)
         with self.database.session_scope() as session:
-            if keys and (hurried := outbox.claim_by_keys(session, now, keys, platforms=list(self.transports))):
+            hurried = outbox.claim_by_keys(session, now, keys, platforms=platforms) if keys else []
+            if len(hurried) >= self.batch_size:
                 return hurried
-            return outbox.claim_due(
-                session, now, limit=self.batch_size, lease=self.lease, platforms=list(self.transports)
+            rest = outbox.claim_due(
+                session, now, limit=self.batch_size - len(hurried), lease=self.lease, platforms=platforms
             )
+            return [*hurried, *rest]
 
     async def drain(self) -> DrainReport:
         """Send everything due now; returns when nothing due is left.

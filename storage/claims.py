@@ -64,8 +64,11 @@ def claim_due(
     parameters: dict[str, Any] = {"now": now, "stale_before": now - lease, "limit": limit}
     if platforms is not None:
         parameters["platforms"] = list(platforms)
-    claimed = list(session.scalars(statement, parameters))
-    return sorted(claimed, key=lambda row: (row.next_attempt_at, row.id or 0))
+    return oldest_due_first(session.scalars(statement, parameters))
+
+
+def oldest_due_first(rows: Any) -> list[Any]:
+    return sorted(rows, key=lambda row: (row.next_attempt_at, row.id or 0))
 
 
 @functools.cache
@@ -83,24 +86,12 @@ def _claim_statement(
 
     def first_due(where: Any, *columns: Any) -> Any:
         """The earliest ``limit`` rows ``where`` holds that may be worked on now (platform, order of turn)."""
-        chosen = select(*columns).where(where)
-        if with_platforms:
-            chosen = chosen.where(col(table.platform).in_(sa.bindparam("platforms", expanding=True)))
-        if in_order_of is not None:
-            chosen = chosen.where(first_unfinished(model, in_order_of, waiting, working))
+        chosen = select(*columns).where(where, *may_go_now(model, waiting, working, in_order_of, with_platforms))
         return chosen.order_by(table.next_attempt_at, table.id).limit(limit)
 
-    claimed_values = {"status": working, "claimed_at": sa.bindparam("now"), "attempts": table.attempts + 1}
-    options = {"synchronize_session": False, "populate_existing": True}
     if dialect == "postgresql":
         picked = first_due(due, table.id).with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
-        return (
-            sa.update(model)
-            .where(table.id == picked.c.id)
-            .values(**claimed_values)
-            .returning(model)
-            .execution_options(**options)
-        )
+        return taking(model, working, table.id == picked.c.id)
     # one process (SQLite admits one writer): the sub-select runs once, inside the write lock. Waiting and
     # stale rows are picked apart, each walking its index in order: asked together (the OR), SQLite
     # checked every due row's predecessors and sorted them all before the limit, so a claim grew with
@@ -108,12 +99,31 @@ def _claim_statement(
     branches = [first_due(where, table.id, table.next_attempt_at).subquery().select() for where in (waiting_due, stale)]
     either = sa.union_all(*branches).subquery()
     picked = select(either.c.id).order_by(either.c.next_attempt_at, either.c.id).limit(limit)
+    return taking(model, working, sa.and_(col(table.id).in_(picked.scalar_subquery()), due))
+
+
+def may_go_now(
+    model: type[SQLModel], waiting: Any, working: Any, in_order_of: str | None, with_platforms: bool
+) -> list:
+    """What a claimed row must also be: on one of the platforms asked for, and first in its turn."""
+    table: Any = model
+    conditions = []
+    if with_platforms:
+        conditions.append(col(table.platform).in_(sa.bindparam("platforms", expanding=True)))
+    if in_order_of is not None:
+        conditions.append(first_unfinished(model, in_order_of, waiting, working))
+    return conditions
+
+
+def taking(model: type[SQLModel], working: Any, where: Any) -> Any:
+    """Mark the rows ``where`` picks ``working``, claimed now, one attempt more, and return them."""
+    table: Any = model
     return (
         sa.update(model)
-        .where(col(table.id).in_(picked.scalar_subquery()), due)
-        .values(**claimed_values)
+        .where(where)
+        .values(status=working, claimed_at=sa.bindparam("now"), attempts=table.attempts + 1)
         .returning(model)
-        .execution_options(**options)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
 
 
@@ -146,7 +156,7 @@ def claim_by_keys(
     for row_id, status in candidates:
         if status == waiting:
             claimed.extend(session.scalars(statement, {**parameters, "row_id": row_id}))
-    return sorted(claimed, key=lambda row: (getattr(row, "next_attempt_at"), getattr(row, "id") or 0))  # noqa: B009
+    return oldest_due_first(claimed)
 
 
 @functools.cache
@@ -163,19 +173,12 @@ def _claim_by_id(
 ) -> Any:
     table: Any = model
     chosen = sa.and_(
-        table.id == sa.bindparam("row_id"), table.status == waiting, table.next_attempt_at <= sa.bindparam("now")
+        table.id == sa.bindparam("row_id"),
+        table.status == waiting,
+        table.next_attempt_at <= sa.bindparam("now"),
+        *may_go_now(model, waiting, working, in_order_of, with_platforms),
     )
-    if with_platforms:
-        chosen = sa.and_(chosen, col(table.platform).in_(sa.bindparam("platforms", expanding=True)))
-    if in_order_of is not None:
-        chosen = sa.and_(chosen, first_unfinished(model, in_order_of, waiting, working))
-    return (
-        sa.update(model)
-        .where(chosen)
-        .values(status=working, claimed_at=sa.bindparam("now"), attempts=table.attempts + 1)
-        .returning(model)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
+    return taking(model, working, chosen)
 
 
 def first_unfinished(model: type[SQLModel], column: str, waiting: Any, working: Any) -> Any:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
@@ -72,6 +72,28 @@ class Throttled(Exception):
     def __init__(self, wait: timedelta, limit: str) -> None:
         super().__init__(f"held for {wait.total_seconds():.0f} s by {limit}")
         self.wait = wait
+
+
+Looked = TypeVar("Looked")
+
+
+class ReadAhead(Generic[Looked]):
+    """What a transport reads from the database for each delivery, read for a whole claimed batch at once
+    (``Transport.prepare``) and taken as each is sent; a delivery sent on its own reads its own. Off the
+    event loop either way: several deliveries go out at once, and the acks must not wait for the reads."""
+
+    def __init__(self, look_up_all: Callable[[Sequence[OutboxDelivery]], Mapping[int | None, Looked]]) -> None:
+        self.look_up_all = look_up_all
+        self.ahead: dict[int | None, Looked] = {}
+
+    async def prepare(self, deliveries: Sequence[OutboxDelivery]) -> None:
+        self.ahead = {}  # nothing of an earlier batch is used again, even if this read fails
+        self.ahead = dict(await asyncio.to_thread(self.look_up_all, deliveries))
+
+    async def take(self, delivery: OutboxDelivery) -> Looked:
+        if delivery.id in self.ahead:
+            return self.ahead.pop(delivery.id)
+        return (await asyncio.to_thread(self.look_up_all, [delivery]))[delivery.id]
 
 
 class Transport(Protocol):

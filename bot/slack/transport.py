@@ -34,7 +34,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot import data_files
 from bot.charts import CHARTS
 from bot.outbound_http import proxy_for, ssl_context
-from bot.outbox_sender import DeliveryRefused, Failed, Outcome, RetryLater, Sent, Throttled
+from bot.outbox_sender import DeliveryRefused, Failed, Outcome, ReadAhead, RetryLater, Sent, Throttled
 from bot.shared_pace import PaceBoard
 from bot.slack.render import BlockKit, Renderers
 from bot.slack.translate import message_ref, parse_message_ref
@@ -325,7 +325,7 @@ class SlackTransport:
         self.http_loop: asyncio.AbstractEventLoop | None = None
         self.tls: ssl.SSLContext | None = None
         self.proxies: dict[str, str | None] = {}
-        self.addressees: dict[int | None, Addressee] = {}  # the batch read ahead (``prepare``), by delivery id
+        self.addressees = ReadAhead(self.look_up_all)
 
     def tls_context(self) -> ssl.SSLContext:
         """Built once: loading the trusted certificates costs about 10 ms, more than answering a command."""
@@ -379,9 +379,7 @@ class SlackTransport:
         as a message where it belongs."""
         outbound = outbound_from_dict(delivery.payload["outbound"])
         destination = destination_from_dict(delivery.payload["destination"])
-        addressee = self.addressees.pop(delivery.id, None)
-        if addressee is None:  # sent on its own, not in a batch read ahead: off the loop, as the acks must not wait
-            addressee = (await asyncio.to_thread(self.look_up_all, [delivery]))[delivery.id]
+        addressee = await self.addressees.take(delivery)
         if not addressee.team_id:
             return Failed("the workspace is not connected to Slack")
         blocks = self.renderers.get(addressee.templates_dir)
@@ -403,8 +401,7 @@ class SlackTransport:
 
     async def prepare(self, deliveries: Sequence[OutboxDelivery]) -> None:
         """Read what the batch about to go out needs, in one unit of work for all of it."""
-        self.addressees = {}  # nothing of an earlier batch is used again, even if this read fails
-        self.addressees = await asyncio.to_thread(self.look_up_all, deliveries)
+        await self.addressees.prepare(deliveries)
 
     def look_up_all(self, deliveries: Sequence[OutboxDelivery]) -> dict[int | None, Addressee]:
         """Where each delivery goes and what its message needs (``storage/recipients.py``), by delivery id."""

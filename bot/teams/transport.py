@@ -32,7 +32,7 @@ from sqlmodel import Session
 
 from bot import data_files
 from bot.charts import CHARTS, compact_png
-from bot.outbox_sender import DeliveryRefused, Failed, Outcome, RetryLater, Sent, Throttled
+from bot.outbox_sender import DeliveryRefused, Failed, Outcome, ReadAhead, RetryLater, Sent, Throttled
 from bot.shared_pace import PaceBoard
 from bot.teams import files
 from bot.teams.cards import AdaptiveCards, Card, Renderers
@@ -201,7 +201,7 @@ class TeamsTransport:
         self.clock = clock
         self.limits = limits or TeamsLimits(clock)
         self.created: dict[int, asyncio.Future[Mapping[str, Any]]] = {}
-        self.addressees: dict[int | None, Addressee] = {}  # the batch read ahead (``prepare``), by delivery id
+        self.addressees = ReadAhead(self.look_up_all)
 
     async def close(self) -> None:
         """The SDK's HTTP client lives as long as the process."""
@@ -209,9 +209,7 @@ class TeamsTransport:
     async def deliver(self, delivery: OutboxDelivery) -> Outcome:
         outbound = outbound_from_dict(delivery.payload["outbound"])
         destination = destination_from_dict(delivery.payload["destination"])
-        addressee = self.addressees.pop(delivery.id, None)
-        if addressee is None:  # sent on its own, not in a batch read ahead: off the loop, as the acks must not wait
-            addressee = (await asyncio.to_thread(self.look_up_all, [delivery]))[delivery.id]
+        addressee = await self.addressees.take(delivery)
         if not addressee.tenant:
             return Failed("the organisation is not connected to Teams")
         cards = self.renderers.get(addressee.templates_dir)
@@ -279,8 +277,7 @@ class TeamsTransport:
 
     async def prepare(self, deliveries: Sequence[OutboxDelivery]) -> None:
         """Read what the batch about to go out needs, in one unit of work for all of it."""
-        self.addressees = {}  # nothing of an earlier batch is used again, even if this read fails
-        self.addressees = await asyncio.to_thread(self.look_up_all, deliveries)
+        await self.addressees.prepare(deliveries)
 
     def look_up_all(self, deliveries: Sequence[OutboxDelivery]) -> dict[int | None, Addressee]:
         """Where each delivery goes and what its message needs (``storage/recipients.py``), by delivery id."""

@@ -25,7 +25,8 @@ import yaml
 from pydantic import ValidationError
 from slack_sdk.errors import SlackApiError
 
-from bot.config import AppConfig, ConfigError, SlackUnreachable
+from bot.config import AppConfig, ConfigError, SlackUnreachable, setting_problem
+from bot.log_output import configure_logging
 from bot.outbox_sender import OutboxSender
 from bot.settings_file import SettingsFileError, check_settings, read_yaml
 from bot.tick import Producer, run_tick
@@ -750,6 +751,7 @@ def _serve(context: Context, host: str, port: int, *, socket_mode: bool) -> int:
     from bot.leadership import AlreadyServing
     from bot.service import AnnouncedServer
 
+    log_config = configure_logging(context.config.log_level, context.config.log_format)
     runtime = _runtime(context, socket_mode=socket_mode, worker_processes=context.config.cadence_worker_processes)
     if not runtime.database.secrets.available:  # before anyone installs or writes a private note
         raise CliError(runtime.database.secrets.missing)
@@ -769,6 +771,7 @@ def _serve(context: Context, host: str, port: int, *, socket_mode: bool) -> int:
             host=host,
             port=port,
             lifespan="on",
+            log_config=log_config,
             log_level=context.config.log_level.lower(),
             timeout_graceful_shutdown=max(int(runtime.shutdown_grace), 1),  # requests in flight, then ours
         ),
@@ -791,6 +794,7 @@ def cmd_worker_process(args: argparse.Namespace, context: Context) -> int:
         os.nice(context.config.cadence_worker_niceness)
     except OSError as error:  # a sandbox that forbids it (a seccomp filter): the work is the same, only sooner
         print(f"cadence: this worker process keeps its CPU priority ({error.strerror})", file=context.err)
+    configure_logging(context.config.log_level, context.config.log_format)
     traffic = Traffic(arrivals=SharedArrivals(args.arrivals_fd))
     runtime = _runtime(context, socket_mode=False, serve=False, traffic=traffic)
     asyncio.run(work_for_serving_process(runtime, ServingProcessLink(args.wake_fd, args.report_fd)))
@@ -1264,8 +1268,7 @@ def main(
     ) as error:
         print(f"cadence: {error}", file=err)
     except ValidationError as error:
-        first = error.errors()[0]
-        print(f"cadence: environment setting {first['loc'][0]}: {first['msg']}", file=err)
+        print(f"cadence: {setting_problem(error)}", file=err)
     except sa.exc.StatementError as error:
         if isinstance(error.orig, SecretKeyError):
             print(f"cadence: {error.orig}", file=err)

@@ -10,9 +10,10 @@ import os
 import re
 import socket
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.log_output import LogFormat, LogLevel
 from storage.database import DEFAULT_DATABASE_URL
 
 DEFAULT_DEMO_DATABASE_URL = "sqlite:///./cadence-demo.db"
@@ -30,7 +31,8 @@ class AppConfig(BaseSettings):
     the two connections that keep state in their session: the scheduler's lock and the replicas'
     wake-up. Unset, they use DATABASE_URL."""
     demo_database_url: str = DEFAULT_DEMO_DATABASE_URL
-    log_level: str = "INFO"
+    log_level: LogLevel = LogLevel.INFO
+    log_format: LogFormat = LogFormat.TEXT
 
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
@@ -55,10 +57,10 @@ class AppConfig(BaseSettings):
 
     cadence_lease_seconds: float = Field(default=60.0, gt=0)
     """How long a request or delivery claimed by a replica that vanished waits before another takes it."""
-    cadence_concurrency: int | None = Field(default=None, ge=1, le=64)
+    cadence_concurrency: int | None = Field(default=None, ge=1, le=64, examples=[8])
     """How many requests a process works on at once (each a different person's): by default 8 on
     PostgreSQL, and 1 on SQLite, which lets one writer in at a time."""
-    cadence_worker_processes: int | None = Field(default=None, ge=0, le=32)
+    cadence_worker_processes: int | None = Field(default=None, ge=0, le=32, examples=[1])
     """Processes ``cadence serve`` starts for the background work (inbox, outbox, scheduler), so the
     serving process only records and acks (``bot/worker_processes.py``): by default one (none for an
     in-memory SQLite database, which no other process can open); 0 keeps it all in one process."""
@@ -69,6 +71,14 @@ class AppConfig(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=1, le=65535)
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def any_case(cls, value: object, info: ValidationInfo) -> object:
+        """``LOG_LEVEL=info`` and ``LOG_FORMAT=JSON`` mean what they say."""
+        if not isinstance(value, str):
+            return value
+        return value.strip().upper() if info.field_name == "log_level" else value.strip().lower()
 
     @property
     def has_slack(self) -> bool:
@@ -85,6 +95,23 @@ class AppConfig(BaseSettings):
     @property
     def in_production(self) -> bool:
         return self.cadence_env.strip().lower() == "production"
+
+
+def setting_problem(error: ValidationError) -> str:
+    """The first setting the environment got wrong, as one sentence naming the variable, what was
+    wrong with it and a value it takes (a secret's value is not repeated)."""
+    problem = error.errors()[0]
+    field_name = str(problem["loc"][0]) if problem["loc"] else ""
+    variable = field_name.upper()
+    field = AppConfig.model_fields.get(field_name)
+    given = problem.get("input")
+    if field is None:
+        return f"environment setting {variable}: {problem['msg']}"
+    example = field.examples[0] if field.examples else field.default
+    if isinstance(example, bool):
+        example = str(example).lower()
+    suggestion = f"; for example {variable}={example}" if example not in (None, "") else ""
+    return f"{variable}={given} can't be used: {problem['msg']}{suggestion}"
 
 
 class ConfigError(ValueError):

@@ -301,6 +301,7 @@ class Replica:
     port: int | None = None
     runs: int = 0
     exits: list[int] = field(default_factory=list)
+    command: tuple[str, ...] = ("serve",)  # or ("socket",): Slack's events over Socket Mode
 
     @property
     def stdout_path(self) -> Path:
@@ -328,7 +329,7 @@ class Replica:
         self.port = None
         with self.stdout_path.open("wb") as stdout, self.stderr_path.open("wb") as stderr:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "serve", "--port", "0"],
+                [sys.executable, "-m", "bot", *self.command, "--port", "0"],
                 env=self.environment,
                 cwd=self.folder,
                 stdout=stdout,

@@ -5,6 +5,7 @@ and is started again when it dies on its own. Unlike the other fault tests these
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -20,7 +21,8 @@ from storage.connections import new_organisation
 from storage.database import Database
 from storage.secrets import new_key
 from tests.bot.teams.harness import activity
-from tests.fakes.slack_api import TEAM_ID, FakeSlackApi
+from tests.fakes.slack_api import SOCKET_MODE_ACK, SOCKET_MODE_CONNECT, TEAM_ID, FakeSlackApi
+from tests.fakes.slack_requests import slash_command_payload
 from tests.fakes.teams_services import APP_ID, APP_SECRET, BOT_ID, CA_ENV_VARS, TENANT_ID, FakeMicrosoft
 from tests.reliability.replicas import (
     Replica,
@@ -202,3 +204,56 @@ def test_teams_is_answered_by_the_worker_process_too(
             wait_until(lambda: microsoft.sent("a:chat-ada"), 20, "a reply in Ada's chat with Cadence")
         finally:
             replica.cleanup()
+
+
+def test_both_processes_log_one_json_object_a_line_with_who_wrote_it(
+    environment: dict[str, str], tmp_path: Path, slack: FakeSlackApi
+) -> None:
+    replica = Replica("json", {**environment, "LOG_FORMAT": "json", "LOG_LEVEL": "info"}, tmp_path).start()
+    try:
+        replica.wait_until_serving()
+        worker = worker_pid_of(replica)
+        answered(slack, replica, "logged")
+        assert replica.process is not None
+        serving = replica.process.pid
+        records = [json.loads(line) for line in replica.stderr_path.read_text().splitlines() if line.startswith("{")]
+        by_pid = {record["pid"] for record in records}
+        assert {serving, worker} <= by_pid, replica.log_tail()
+        assert all({"timestamp", "level", "logger", "message"} <= record.keys() for record in records)
+        assert any(
+            record["pid"] == worker
+            and record["logger"] == "bot.slack.adapter"
+            and "connected to Slack" in record["message"]
+            for record in records
+        ), replica.log_tail()
+        assert any("POST /slack/events" in record["message"] for record in records if record["pid"] == serving)
+        assert not any("color_message" in record for record in records)
+    finally:
+        replica.cleanup()
+
+
+def test_socket_mode_acks_in_the_serving_process_and_its_worker_answers(
+    environment: dict[str, str], tmp_path: Path, slack: FakeSlackApi
+) -> None:
+    """``cadence socket`` (how most self-hosted installs start): one websocket, opened by the serving
+    process alone, and the command it acked answered by its worker process."""
+    settings = {**environment, "SLACK_APP_TOKEN": "xapp-1-test"}
+    settings.pop("SLACK_SIGNING_SECRET")
+    replica = Replica("socket", settings, tmp_path, command=("socket",)).start()
+    try:
+        replica.wait_until_serving()
+        worker = worker_pid_of(replica)
+        payload = slash_command_payload("/cadence", "help", user_id="U0000001", response_url=slack.response_url("sock"))
+        envelope = slack.send_socket_envelope("slash_commands", payload, accepts_response_payload=True)
+        wait_until(lambda: "/response-url/sock" in answers_by_path(slack), 15, "the command to be answered")
+        [ack] = [call for call in slack.calls(SOCKET_MODE_ACK) if call.args["envelope_id"] == envelope]
+        assert not ack.args.get("payload"), "the serving process only records the command inside its ack"
+        wait_until(
+            lambda: replica.metric("cadence_events_total", platform="slack", outcome="processed") == 1,
+            5,
+            "the serving process's /metrics to count what its worker handled",
+        )
+        assert len(slack.calls(SOCKET_MODE_CONNECT)) == 1, "the worker process opened a websocket of its own"
+        assert alive(worker)
+    finally:
+        replica.cleanup()

@@ -5,6 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LOCK := requirements.lock
+IMAGE_LOCK := deploy/requirements.lock
 PYTHON ?= $(shell for candidate in python3 python3.13 python3.12 python3.11; do \
 	command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$candidate; break; }; done)
@@ -29,11 +30,16 @@ $(STAMP): $(LOCK) pyproject.toml | $(BIN)/python
 # space-separated list) moves those packages to their newest allowed release; UPGRADE=all moves them all.
 LOCK_UPGRADE = $(if $(filter all,$(UPGRADE)),--upgrade,$(foreach package,$(UPGRADE),--upgrade-package $(package)))
 # (Written into .venv first, and moved over requirements.lock only if it differs: an unchanged lock reinstalls nothing.)
+# Then $(IMAGE_LOCK), what a production install holds (the container image, the systemd unit): the runtime and
+# postgres packages only, at the versions $(LOCK) pins (it is the constraint), without the development tools.
 lock: $(STAMP)
 	cp $(LOCK) $(VENV)/$(LOCK)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --extra postgres --universal --fork-strategy fewest \
 		--generate-hashes --custom-compile-command 'make lock' --quiet $(LOCK_UPGRADE) --output-file $(VENV)/$(LOCK)
 	cmp -s $(VENV)/$(LOCK) $(LOCK) && rm $(VENV)/$(LOCK) || mv $(VENV)/$(LOCK) $(LOCK)
+	$(BIN)/uv pip compile pyproject.toml --extra postgres --universal --fork-strategy fewest --constraint $(LOCK) \
+		--generate-hashes --custom-compile-command 'make lock' --quiet --output-file $(VENV)/image.lock
+	cmp -s $(VENV)/image.lock $(IMAGE_LOCK) && rm $(VENV)/image.lock || mv $(VENV)/image.lock $(IMAGE_LOCK)
 
 run: $(STAMP)
 	$(BIN)/cadence db upgrade

@@ -219,10 +219,19 @@ def test_the_image_runs_as_a_user_other_than_root() -> None:
 def test_the_image_installs_exactly_the_lock_with_hashes_then_cadence_without_its_dependencies() -> None:
     runs = " ".join(arguments for keyword, arguments in dockerfile_instructions() if keyword == "RUN")
     assert re.search(r"pip install [^&]*--require-hashes", runs)
-    assert re.search(r"uv pip sync [^&]*--require-hashes [^&]*requirements\.lock", runs)
+    assert re.search(r"uv pip sync [^&]*--require-hashes [^&]*deploy/requirements\.lock", runs)
     assert re.search(r"uv pip install [^&]*--no-deps", runs)
     copied = [arguments.split()[0] for keyword, arguments in dockerfile_instructions() if keyword == "COPY"]
-    assert "requirements.lock" in copied
+    assert "requirements.lock" in copied and "deploy/requirements.lock" in copied
+
+
+def test_the_image_holds_cadence_s_environment_and_not_the_installer() -> None:
+    """uv lives in an environment of its own in the build stage; only Cadence's is copied on."""
+    runs = " ".join(arguments for keyword, arguments in dockerfile_instructions() if keyword == "RUN")
+    installer = re.search(r"(/opt/\S+)/bin/uv pip sync --[^&]*--python (/opt/\S+)/bin/python", runs)
+    assert installer and installer.group(1) != installer.group(2)
+    copied_on = [arguments for keyword, arguments in runtime_stage() if keyword == "COPY"]
+    assert copied_on == [f"--from=build {installer.group(2)} {installer.group(2)}"]
 
 
 def test_the_image_picks_uv_out_of_the_lock_the_way_the_makefile_does() -> None:

@@ -63,7 +63,11 @@ def needed_by(lock: Path) -> dict[NormalizedName, list[str]]:
         if line and not line.startswith((" ", "#")):
             current = canonicalize_name(Requirement(line.rstrip(" \\")).name)
             via[current] = []
-        elif current is not None and (reason := line.strip().lstrip("# ").removeprefix("via").strip()):
+        elif (
+            current is not None
+            and line.lstrip().startswith("#")
+            and (reason := line.strip(" #").removeprefix("via").strip())
+        ):
             via[current].append(reason)
     return via
 

@@ -33,11 +33,11 @@ sys.path.insert(0, str(ROOT))
 
 from bench.slack_ack import (  # noqa: E402
     BARE,
+    RoundWatch,
     bench_servers,
     label_of,
     signed_commands,
 )
-from tests.fakes.slack_api import RESPONSE_URL, FakeSlackApi  # noqa: E402
 
 LUA = ROOT / "bench" / "slack_burst.lua"
 POOL_PER_SECOND = 4000  # more than any server here acks in a second: a round whose pool runs dry is refused
@@ -95,27 +95,18 @@ class Answers:
     everything_after_burst: float  # ... to the last card and DM
 
 
-def wait_for_answers(slack: FakeSlackApi, label: str, acked: int, posts_before: int, ended_at: float) -> Answers:
+def wait_for_answers(watch: RoundWatch, label: str, acked: int, ended_at: float) -> Answers:
     """Wait for an answer to every acked command of round ``label`` and for the cards and DMs they caused."""
-    prefix = f"/response-url/{label}-"
-    deadline = time.monotonic() + 900
-    while time.monotonic() < deadline:
-        answers = [call for call in slack.calls(RESPONSE_URL) if call.path.startswith(prefix)]
-        posts = slack.count("chat.postMessage") - posts_before
-        if len(answers) >= acked and posts >= 2 * len(answers):
-            break
-        time.sleep(0.05)
-    else:
-        sys.exit(f"round {label}: only {len(answers)} answers of {acked} acked commands arrived")
+    watch.wait_for(acked, label)
     time.sleep(0.5)  # anything still arriving (a command acked as wrk stopped) is counted too
-    answers = [call for call in slack.calls(RESPONSE_URL) if call.path.startswith(prefix)]
-    per_url = collections.Counter(call.path for call in answers)
-    last_post = max(call.at for call in slack.calls("chat.postMessage")[posts_before:])
+    watch.read_on()
+    per_url = collections.Counter(call.path for call in watch.answers)
+    last_answer = watch.last_answer()
     return Answers(
         answered=len(per_url),
         duplicated=sum(count - 1 for count in per_url.values()),
-        last_after_burst=max(call.at for call in answers) - ended_at,
-        everything_after_burst=max(last_post, max(call.at for call in answers)) - ended_at,
+        last_after_burst=last_answer - ended_at,
+        everything_after_burst=max([last_answer, *(call.at for call in watch.posts)]) - ended_at,
     )
 
 
@@ -142,9 +133,9 @@ def measure(urls, slack, rng, folder: Path, args) -> dict[str, list[tuple[Burst,
             label = f"r{round_number}-{name}"
             pool = folder / f"{label}.pool"
             write_pool(pool, signed_commands(pool_size, rng, slack, label))
-            posts = slack.count("chat.postMessage")
+            watch = RoundWatch(slack, label)
             measured = burst(url, pool, args.seconds if round_number >= 0 else 1, args.connections)
-            answers = None if name == BARE else wait_for_answers(slack, label, measured.acked, posts, measured.ended_at)
+            answers = None if name == BARE else wait_for_answers(watch, label, measured.acked, measured.ended_at)
             if round_number >= 0:
                 results[name].append((measured, answers))
                 tail = (

@@ -480,6 +480,18 @@ class FakeSlackApi:
     def count(self, method: str) -> int:
         return len(self.calls(method))
 
+    def recorded(self) -> int:
+        """How many calls are recorded: the place to read on from with ``calls_after``."""
+        with self._lock:
+            return len(self._calls)
+
+    def calls_after(self, seen: int) -> list[Call]:
+        """The calls recorded after the first ``seen``, oldest first: a poller that keeps its place reads only
+        what is new, instead of the whole record (tens of thousands of calls in a benchmark) under the lock
+        the server needs to record the next one."""
+        with self._lock:
+            return self._calls[seen:]
+
     def last(self, method: str) -> Call:
         """The latest call to ``method``; LookupError if there was none (a clearer failure than an IndexError)."""
         matching = self.calls(method)

@@ -75,6 +75,18 @@ def test_post_message_round_trip_records_json_args_and_token(slack: FakeSlackApi
     assert slack.count("chat.postMessage") == 2
 
 
+def test_a_poller_reads_on_from_where_it_stopped(slack: FakeSlackApi) -> None:
+    client = WebClient(token=TOKEN, base_url=slack.base_url)
+    client.chat_postMessage(channel="C0001", text="before")
+    seen = slack.recorded()
+    assert seen == 1 and slack.calls_after(seen) == []
+    client.chat_postMessage(channel="C0001", text="one")
+    client.users_info(user="U0001")
+    new = slack.calls_after(seen)
+    assert [(call.method, call.args.get("text")) for call in new] == [("chat.postMessage", "one"), ("users.info", None)]
+    assert slack.calls_after(seen + len(new)) == [] and slack.recorded() == 3
+
+
 @pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")  # slack_sdk's oauth call, not ours
 def test_query_string_form_and_json_args_are_merged(slack: FakeSlackApi) -> None:
     async def calls() -> None:

@@ -104,7 +104,7 @@ def setting_problem(error: ValidationError) -> str:
     field_name = str(problem["loc"][0]) if problem["loc"] else ""
     variable = field_name.upper()
     field = AppConfig.model_fields.get(field_name)
-    given = problem.get("input")
+    given = os.environ.get(variable, problem.get("input"))  # as typed: validators may have changed its case
     if field is None:
         return f"environment setting {variable}: {problem['msg']}"
     example = field.examples[0] if field.examples else field.default

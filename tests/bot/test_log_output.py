@@ -105,7 +105,7 @@ def test_bolt_s_notice_about_our_own_client_is_left_out(stderr: Stderr) -> None:
 @pytest.mark.parametrize(
     ("variable", "value", "fragments"),
     [
-        ("LOG_LEVEL", "loud", ("LOG_LEVEL=LOUD can't be used", "'DEBUG', 'INFO'", "for example LOG_LEVEL=INFO")),
+        ("LOG_LEVEL", "loud", ("LOG_LEVEL=loud can't be used", "'DEBUG', 'INFO'", "for example LOG_LEVEL=INFO")),
         ("LOG_FORMAT", "xml", ("LOG_FORMAT=xml can't be used", "'text' or 'json'", "for example LOG_FORMAT=text")),
         ("CADENCE_CONCURRENCY", "many", ("CADENCE_CONCURRENCY=many", "valid integer", "CADENCE_CONCURRENCY=8")),
         ("PORT", "0", ("PORT=0", "greater than or equal to 1", "for example PORT=3000")),

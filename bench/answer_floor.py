@@ -17,6 +17,7 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -49,16 +50,15 @@ def main() -> None:
         client, at_once, urls_file = args.child
         print(json.dumps(asyncio.run(post_all(client, int(at_once), json.loads(Path(urls_file).read_text())))))
         return
-    with FakeSlackApi() as slack:
+    with FakeSlackApi() as slack, tempfile.TemporaryDirectory() as folder:
         for client in CLIENTS:
             urls = [slack.response_url(f"floor-{client}-{index}") for index in range(args.answers)]
-            urls_file = Path(f"/tmp/answer-floor-{client}.json")
+            urls_file = Path(folder) / f"{client}.json"
             urls_file.write_text(json.dumps(urls))
             before = resource.getrusage(resource.RUSAGE_SELF)
             command = [sys.executable, __file__, "--child", client, str(args.at_once), str(urls_file)]
             finished = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
             after = resource.getrusage(resource.RUSAGE_SELF)
-            urls_file.unlink()
             if finished.returncode:
                 sys.exit(f"the {client} client failed:\n{finished.stderr[-2000:]}")
             measured = json.loads(finished.stdout.strip().splitlines()[-1])

@@ -10,7 +10,7 @@ import os
 import re
 import socket
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.log_output import LogFormat, LogLevel
@@ -72,14 +72,6 @@ class AppConfig(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=1, le=65535)
 
-    @field_validator("log_level", "log_format", mode="before")
-    @classmethod
-    def any_case(cls, value: object, info: ValidationInfo) -> object:
-        """``LOG_LEVEL=info`` and ``LOG_FORMAT=JSON`` mean what they say."""
-        if not isinstance(value, str):
-            return value
-        return value.strip().upper() if info.field_name == "log_level" else value.strip().lower()
-
     @property
     def has_slack(self) -> bool:
         return bool(self.slack_bot_token or self.slack_client_id)
@@ -98,13 +90,13 @@ class AppConfig(BaseSettings):
 
 
 def setting_problem(error: ValidationError) -> str:
-    """The first setting the environment got wrong, as one sentence naming the variable, what was
-    wrong with it and a value it takes (a secret's value is not repeated)."""
+    """The first setting the environment got wrong, as one sentence naming the variable, the value it
+    was given, what was wrong with it and a value it takes."""
     problem = error.errors()[0]
     field_name = str(problem["loc"][0]) if problem["loc"] else ""
     variable = field_name.upper()
     field = AppConfig.model_fields.get(field_name)
-    given = os.environ.get(variable, problem.get("input"))  # as typed: validators may have changed its case
+    given = problem.get("input")
     if field is None:
         return f"environment setting {variable}: {problem['msg']}"
     example = field.examples[0] if field.examples else field.default

@@ -16,7 +16,17 @@ import logging.config
 from typing import Any
 
 
-class LogLevel(enum.StrEnum):
+class Choice(enum.StrEnum):
+    """A setting's choices, read in any case and with spaces around: ``LOG_LEVEL=info`` and
+    ``LOG_FORMAT=JSON`` mean what they say."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Choice | None:
+        wanted = str(value).strip().casefold()
+        return next((member for member in cls if member.value.casefold() == wanted), None)
+
+
+class LogLevel(Choice):
     DEBUG = "DEBUG"
     INFO = "INFO"
     WARNING = "WARNING"
@@ -24,7 +34,7 @@ class LogLevel(enum.StrEnum):
     CRITICAL = "CRITICAL"
 
 
-class LogFormat(enum.StrEnum):
+class LogFormat(Choice):
     TEXT = "text"
     JSON = "json"
 
@@ -85,7 +95,7 @@ def logging_config(level: LogLevel, style: LogFormat) -> dict[str, Any]:
 
 
 def configure_logging(level: LogLevel, style: LogFormat) -> dict[str, Any]:
-    """Set this process's logging up; returns the configuration for uvicorn to apply as well (a copy of
-    its own: applying one may change it)."""
-    logging.config.dictConfig(logging_config(level, style))
-    return logging_config(level, style)
+    """Set this process's logging up; returns the configuration for uvicorn to apply as well."""
+    config = logging_config(level, style)
+    logging.config.dictConfig(config)  # works on copies: the dictionary stays as it was, for uvicorn
+    return config

@@ -55,6 +55,7 @@ from tests.fakes.slack_api import PROXY_ENV_VARS, RESPONSE_URL, TEAM_ID, Call, F
 from tests.fakes.slack_requests import signed_headers  # noqa: E402
 
 SECRET = "bench-signing-secret"
+ROUND_TIMEOUT = 600  # seconds a round's answers, cards and DMs may take before the benchmark gives up
 BARE = "bare"
 PEOPLE = 1000
 
@@ -280,7 +281,7 @@ def measure(
         watch = RoundWatch(slack, label)
         asyncio.run(drive(url, signed_commands(200, rng, slack, label), args.concurrency))
         if name != BARE:
-            watch.wait_for(200, label)
+            watch.wait_for(200, label, timeout=ROUND_TIMEOUT)
     for round_number in range(args.rounds):
         for name, url in urls.items():
             label = f"r{round_number}-{name}"
@@ -293,7 +294,7 @@ def measure(
             )
             print(f"  round {round_number + 1} {label_of(name):20s} {args.requests / seconds:7.1f} req/s", flush=True)
             if name != BARE:
-                watch.wait_for(args.requests, label)
+                watch.wait_for(args.requests, label, timeout=ROUND_TIMEOUT)
                 answered[name].append(args.requests / (watch.last_answer() - started_at))
     return results, answered
 
